@@ -1,0 +1,29 @@
+# Petrel: `make serve` installs what is missing, builds and starts the server on :4566;
+# `make test` runs every test (Swift unit tests, then the end-to-end suite).
+SWIFT ?= swift
+PYTEST ?= python3 -m pytest
+
+.PHONY: deps build release serve test unit e2e bench
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+serve: release
+	.build/release/petrel serve
+
+unit: build
+	$(SWIFT) test
+
+e2e: build
+	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e
+
+test: unit e2e
+
+bench: release
+	python3 bench/run.py

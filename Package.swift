@@ -1,0 +1,84 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Petrel",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "petrel", targets: ["petrel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+    ],
+    targets: [
+        // Ids, ARNs, AWS-shaped errors, JSON values. No I/O.
+        .target(name: "PetrelCore"),
+        // AWS wire protocols: error rendering, SigV4 header parsing.
+        .target(name: "PetrelWire", dependencies: ["PetrelCore"]),
+        // SQLite (WAL) database and migrations.
+        .target(name: "PetrelStore", dependencies: [
+            "PetrelCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // DynamoDB-compatible tables and streams.
+        .target(name: "PetrelTables", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Functions, versions, code artifacts.
+        .target(name: "PetrelFunctions", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Starting, limiting and stopping one instance process.
+        .target(name: "CPetrelSystem"),
+        .target(name: "PetrelSandbox", dependencies: [
+            "PetrelCore", "CPetrelSystem",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Log groups, streams and events (CloudWatch Logs).
+        .target(name: "PetrelLogs", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Scheduling, instance pool, Runtime API, async queue.
+        .target(name: "PetrelInvoker", dependencies: [
+            "PetrelCore", "PetrelSandbox", "PetrelFunctions", "PetrelLogs", "PetrelStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Composition root: configuration, gateway, service group.
+        .target(name: "PetrelServer", dependencies: [
+            "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
+            "PetrelSandbox", "PetrelInvoker", "PetrelLogs",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [.copy("Runtimes")]),
+        .executableTarget(name: "petrel", dependencies: [
+            "PetrelServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
+        .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelFunctionsTests", dependencies: ["PetrelFunctions", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelInvokerTests", dependencies: ["PetrelInvoker", "PetrelCore"]),
+    ]
+)

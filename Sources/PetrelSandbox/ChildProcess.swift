@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CPetrelSystem
+import Foundation
+import Synchronization
+
+/// How a process ended, worded as Lambda words it in `Runtime.ExitError`.
+public enum TerminationStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let signal): return "signal: \(TerminationStatus.signalName(signal))"
+        }
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGKILL: return "killed"
+        case SIGTERM: return "terminated"
+        case SIGSEGV: return "segmentation fault"
+        case SIGABRT: return "aborted"
+        case SIGXFSZ: return "file size limit exceeded"
+        case SIGBUS: return "bus error"
+        case SIGINT: return "interrupt"
+        default: return "signal \(signal)"
+        }
+    }
+}
+
+/// A child process started with `posix_spawn` in a session (and process group) of its own,
+/// so that killing it kills everything it forked in that group.
+///
+/// A dedicated thread waits for the exit; `waitForExit()` may be awaited by many callers.
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var status: TerminationStatus?
+        var waiters: [CheckedContinuation<TerminationStatus, Never>] = []
+    }
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    /// Starts `arguments[0]` (an absolute path) with exactly `environment`. Standard input is
+    /// /dev/null; standard output and error append to `outputPath` (or /dev/null).
+    public static func spawn(
+        arguments: [String],
+        environment: [String: String],
+        workingDirectory: String? = nil,
+        outputPath: String? = nil
+    ) throws -> ChildProcess {
+        precondition(!arguments.isEmpty, "spawn needs an executable")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let workingDirectory {
+            cpetrel_spawn_addchdir(&actions, workingDirectory)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaultSignals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, cpetrel_spawn_setsid_flag() | Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw SpawnError(executable: arguments[0], errno: result)
+        }
+        let process = ChildProcess(pid: pid)
+        let waiter = Thread { process.reap() }
+        waiter.name = "petrel-wait-\(pid)"
+        waiter.stackSize = 64 * 1024
+        waiter.start()
+        return process
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let termination: TerminationStatus = (status & 0x7f) == 0
+            ? .exited((status >> 8) & 0xff)
+            : .signaled(status & 0x7f)
+        let waiters = state.withLock { state in
+            state.status = termination
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: termination) }
+    }
+
+    /// The exit status once the process has ended, else nil.
+    public var exitStatus: TerminationStatus? { state.withLock { $0.status } }
+
+    public func waitForExit() async -> TerminationStatus {
+        await withCheckedContinuation { continuation in
+            let done: TerminationStatus? = state.withLock { state in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Sends `signal` to the whole process group (the session the child leads).
+    public func signalGroup(_ signal: Int32) {
+        guard exitStatus == nil else { return }
+        kill(-pid, signal)
+    }
+}
+
+public struct SpawnError: Error, CustomStringConvertible {
+    public var executable: String
+    public var errno: Int32
+    public var description: String { "Could not start \(executable): \(String(cString: strerror(errno)))" }
+}

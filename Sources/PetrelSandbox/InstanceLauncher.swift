@@ -1,0 +1,81 @@
+/// What an instance needs to start: the invoker fills it, a launcher turns it into a process.
+public struct InstanceSpec: Sendable {
+    /// Unique id of the instance (used for names of cgroups, work directories).
+    public var instanceID: String
+    /// Host path of the function's extracted code, shown to the function as its task root.
+    public var codeDirectory: String
+    /// Host path of the runtime files (the `Runtimes` resource folder).
+    public var runtimeDirectory: String
+    /// A host directory of this instance's own: its output file lives here; a launcher may
+    /// put the instance's private /tmp here too.
+    public var workDirectory: String
+    /// argv; an entry may use the layout's paths (see `InstanceLayout`).
+    public var arguments: [String]
+    /// The complete environment of the process.
+    public var environment: [String: String]
+    /// Host file that receives the process's stdout and stderr.
+    public var outputPath: String
+    public var memoryMB: Int
+    public var ephemeralStorageMB: Int
+
+    public init(instanceID: String, codeDirectory: String, runtimeDirectory: String, workDirectory: String,
+                arguments: [String], environment: [String: String], outputPath: String,
+                memoryMB: Int, ephemeralStorageMB: Int) {
+        self.instanceID = instanceID
+        self.codeDirectory = codeDirectory
+        self.runtimeDirectory = runtimeDirectory
+        self.workDirectory = workDirectory
+        self.arguments = arguments
+        self.environment = environment
+        self.outputPath = outputPath
+        self.memoryMB = memoryMB
+        self.ephemeralStorageMB = ephemeralStorageMB
+    }
+}
+
+/// Where things appear from inside the instance. A sandbox maps the code to /var/task; a
+/// plain process sees host paths.
+public struct InstanceLayout: Sendable, Equatable {
+    public var taskRoot: String
+    public var runtimeRoot: String
+    public var tmp: String
+
+    public init(taskRoot: String, runtimeRoot: String, tmp: String) {
+        self.taskRoot = taskRoot
+        self.runtimeRoot = runtimeRoot
+        self.tmp = tmp
+    }
+}
+
+/// Starts instance processes, with whatever isolation the host allows.
+public protocol InstanceLauncher: Sendable {
+    /// The paths the instance will see, for building its environment and argv.
+    func layout(codeDirectory: String, runtimeDirectory: String, workDirectory: String) -> InstanceLayout
+    func launch(_ spec: InstanceSpec) throws -> LaunchedInstance
+    /// One line for the log at start: what isolation is in force and what is missing.
+    var isolationSummary: String { get }
+}
+
+/// A started instance: its process plus the handles its isolation gives (cgroup, freezer).
+public struct LaunchedInstance: Sendable {
+    public let process: ChildProcess
+    /// Peak resident memory in bytes, as the isolation measures it (cgroup peak, else VmHWM).
+    public let peakMemory: @Sendable () -> Int?
+    /// Stops the process from running between invocations (no-op without a freezer).
+    public let freeze: @Sendable () -> Void
+    public let thaw: @Sendable () -> Void
+    /// Kills everything of the instance and releases its resources. Idempotent.
+    public let destroy: @Sendable () -> Void
+
+    public init(process: ChildProcess,
+                peakMemory: @escaping @Sendable () -> Int?,
+                freeze: @escaping @Sendable () -> Void = {},
+                thaw: @escaping @Sendable () -> Void = {},
+                destroy: @escaping @Sendable () -> Void) {
+        self.process = process
+        self.peakMemory = peakMemory
+        self.freeze = freeze
+        self.thaw = thaw
+        self.destroy = destroy
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import PetrelCore
+import PetrelTables
+import PetrelWire
+
+/// The single HTTP entry point. Routes by `X-Amz-Target` prefix (JSON protocols) or by the
+/// dated path prefix (Lambda's REST-JSON), parses, dispatches and renders. No business logic.
+struct Gateway: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let account: Account
+    let tables: TableService
+    let lambda: LambdaRoutes
+    let logs: LogsRoutes
+    let logger: Logger
+
+    static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
+    static let maxJSONBody = 16 * 1024 * 1024
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
+        let account = self.account.inRegion(region)
+        if let target = request.headers[.init("X-Amz-Target")!] {
+            return await json(request, target: target, account: account)
+        }
+        let path = request.uri.path
+        if path == "/" || path == "/health" || path == "/_petrel/health" {
+            return Response.json(status: .ok, ["status": "running", "services": ["lambda", "dynamodb", "dynamodbstreams", "logs"]])
+        }
+        if lambda.matches(path) {
+            return await lambda.respond(to: request, account: account)
+        }
+        return Response.wire(WireProtocol.restJSON.render(
+            AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams and CloudWatch Logs.")))
+    }
+
+    private func json(_ request: Request, target: String, account: Account) async -> Response {
+        let parts = target.split(separator: ".", maxSplits: 1)
+        let prefix = parts.first.map(String.init) ?? ""
+        let operation = parts.count == 2 ? String(parts[1]) : ""
+        let wire: WireProtocol = prefix.hasPrefix("Logs") ? .json11 : Gateway.dynamoDB
+        do {
+            let body = Data(buffer: try await request.body.collect(upTo: Gateway.maxJSONBody))
+            let output: Data
+            switch prefix {
+            case "DynamoDB_20120810":
+                output = try await tables.handle(operation: operation, body: body, region: account.region)
+            case "DynamoDBStreams_20120810":
+                output = try await tables.handleStreams(operation: operation, body: body, region: account.region)
+            case "Logs_20140328":
+                output = try await logs.handle(operation: operation, body: body, account: account)
+            default:
+                throw AWSError.unknownOperation("Unknown target \(target). Petrel serves DynamoDB_20120810, DynamoDBStreams_20120810 and Logs_20140328.")
+            }
+            return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))
+        } catch let error as AWSError {
+            return Response.wire(wire.render(error))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return Response.wire(wire.render(AWSError.requestTooLarge("Request body is larger than \(Gateway.maxJSONBody) bytes.")))
+        } catch {
+            logger.error("Internal error in \(target): \(String(reflecting: error))")
+            return Response.wire(wire.render(.service()))
+        }
+    }
+}
+
+extension Response {
+    static func wire(_ wire: WireResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in wire.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(status: .init(code: wire.status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: wire.body)))
+    }
+
+    static func json(status: HTTPResponse.Status, _ object: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

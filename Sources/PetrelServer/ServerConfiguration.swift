@@ -1,0 +1,27 @@
+import Foundation
+import PetrelCore
+
+/// Everything `petrel serve` can be told. Only the CLI builds this; every module receives
+/// the part it needs as a value.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 4566
+    public var dataDirectory: URL = URL(fileURLWithPath: ".petrel")
+    public var account: Account = Account()
+    /// How long an idle instance stays warm before it is reaped.
+    public var keepAlive: Duration = .seconds(300)
+    /// Account-wide cap on concurrently running instances.
+    public var concurrencyLimit: Int = 1000
+    /// Seconds between async-invocation retries (AWS waits about a minute, then two).
+    public var asyncRetryDelay: Duration = .seconds(60)
+    /// Where the language runtimes (Node bootstrap, Python bootstrap) live.
+    public var runtimeDirectory: URL?
+
+    public init() {}
+
+    /// The endpoint functions use to call back into Petrel.
+    public var publicEndpoint: String {
+        let reachableHost = (host == "0.0.0.0" || host == "::") ? "127.0.0.1" : host
+        return "http://\(reachableHost):\(port)"
+    }
+}

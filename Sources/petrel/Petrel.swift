@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import PetrelServer
+
+@main
+struct Petrel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "petrel",
+        abstract: "A self-hosted, AWS-compatible event-driven function platform.",
+        subcommands: [Serve.self]
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Petrel server (Lambda, DynamoDB, Streams, Logs on one port).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 4566
+    @Option(name: .customLong("data-dir"), help: "Where state lives (SQLite database, code).") var dataDir = ".petrel"
+    @Option(help: "Default region when a request names none.") var region = "us-east-1"
+    @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
+    @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
+    @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
+
+    func run() async throws {
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.dataDirectory = URL(fileURLWithPath: dataDir)
+        config.account.region = region
+        config.keepAlive = .milliseconds(Int(keepAlive * 1000))
+        config.concurrencyLimit = concurrencyLimit
+        config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
+        try await PetrelServer(configuration: config).run()
+    }
+}

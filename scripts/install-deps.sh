@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Petrel needs on a fresh Debian machine (idempotent; quiet when all is there).
+set -euo pipefail
+need_apt=()
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+[ -d /usr/share/nodejs/async ] || need_apt+=(node-async)
+[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v curl >/dev/null || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+need_pip=()
+python3 -c "import boto3" 2>/dev/null || need_pip+=(boto3)
+command -v aws >/dev/null || need_pip+=(awscli)
+python3 -c "import pytest" 2>/dev/null || need_pip+=(pytest)
+python3 -c "import awslambdaric" 2>/dev/null || need_pip+=(awslambdaric)
+python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
+if [ ${#need_pip[@]} -gt 0 ]; then
+  echo "Installing Python packages: ${need_pip[*]}"
+  python3 -m pip install -q "${need_pip[@]}"
+fi
