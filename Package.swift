@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
         .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelFunctionsTests", dependencies: ["PetrelFunctions", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: ["PetrelInvoker", "PetrelCore"]),
     ]
 )
