@@ -65,6 +65,7 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        cpetrel_spawn_addclosefrom(&actions, 3)
         if let workingDirectory {
             cpetrel_spawn_addchdir(&actions, workingDirectory)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Hummingbird
 import Logging
 import PetrelCore
@@ -31,8 +32,9 @@ struct LambdaRoutes: Sendable {
             return try await route(request, account: account)
         } catch let error as AWSError {
             return Response.wire(WireProtocol.restJSON.render(error))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Response.wire(WireProtocol.restJSON.render(.requestTooLarge("Request must be smaller than \(Self.maxInvokePayload) bytes for the InvokeFunction operation")))
+        } catch is NIOTooManyBytesError {
+            return Response.wire(WireProtocol.restJSON.render(AWSError("RequestEntityTooLargeException", status: 413,
+                "Request must be smaller than \(Self.maxControlBody) bytes for this operation")))
         } catch {
             logger.error("Internal error in \(request.method) \(request.uri.path): \(String(reflecting: error))")
             return Response.wire(WireProtocol.restJSON.render(.service()))
