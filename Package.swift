@@ -78,8 +78,15 @@ let package = Package(
         ]),
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
         .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
-        .testTarget(name: "PetrelFunctionsTests", dependencies: ["PetrelFunctions", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelFunctionsTests", dependencies: [
+            "PetrelFunctions", "PetrelStore", "PetrelCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
-        .testTarget(name: "PetrelInvokerTests", dependencies: ["PetrelInvoker", "PetrelCore"]),
+        .testTarget(name: "PetrelInvokerTests", dependencies: [
+            "PetrelInvoker", "PetrelCore", "PetrelFunctions", "PetrelSandbox", "PetrelLogs",
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ]
 )
