@@ -479,3 +479,32 @@ test('handlers with request ids needing URL encoding', async () => {
     assert.equal(r.body, 'id with/slash');
   });
 });
+
+test('an exception after the answer was sent: the answer still arrives, then the process exits', async () => {
+  await withRuntime({
+    'index.js': `exports.handler = (event, context, callback) => {
+        context.callbackWaitsForEmptyEventLoop = false;
+        setTimeout(() => { throw new Error('after the answer'); }, 0);
+        callback(null, { answered: true, big: 'x'.repeat(200000) });
+      };`,
+  }, 'index.handler', async ({ api, rt }) => {
+    const r = await api.invoke({});
+    assert.equal(r.kind, 'response');
+    assert.equal(r.body.answered, true);
+    assert.equal(r.body.big.length, 200000);
+    const exit = await rt.exited;
+    assert.equal(exit.code, 129);
+    assert.match(rt.out(), /Uncaught Exception \t\{"errorType":"Error","errorMessage":"after the answer"/);
+  });
+});
+
+test('ES module handlers can load the built-in aws-sdk with createRequire', async () => {
+  await withRuntime({
+    'index.mjs': `import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const AWS = require('aws-sdk');
+      export const handler = async () => typeof AWS.DynamoDB.DocumentClient;`,
+  }, 'index.handler', async ({ api }) => {
+    assert.equal((await api.invoke({})).body, 'function');
+  });
+});

@@ -174,13 +174,27 @@ function apiRequest(method, urlPath, headers, body, done, retried) {
   req.end(body);
 }
 
+// POSTs not yet answered, so that an exit never cuts one off.
+let postsInFlight = 0;
+let postsDrained = [];
+
 function post(urlPath, bodyString, extraHeaders, done) {
   const headers = {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(bodyString),
   };
   if (extraHeaders) Object.assign(headers, extraHeaders);
-  apiRequest('POST', urlPath, headers, bodyString, () => done && done());
+  postsInFlight++;
+  apiRequest('POST', urlPath, headers, bodyString, () => {
+    postsInFlight--;
+    if (postsInFlight === 0) for (const w of postsDrained.splice(0)) w();
+    if (done) done();
+  });
+}
+
+function exitAfterPosts(code) {
+  if (postsInFlight === 0) process.exit(code);
+  else postsDrained.push(() => process.exit(code));
 }
 
 function postError(urlPath, err, done) {
@@ -421,7 +435,7 @@ function fatal(err, exitCode) {
   } else if (!inv) {
     postInitError(err, exitCode);
   } else {
-    process.exit(exitCode);
+    exitAfterPosts(exitCode); // the answer may still be on its way
   }
 }
 
