@@ -65,7 +65,9 @@ async function main() {
     'index.js': "const AWS = require('aws-sdk'); const doc = new AWS.DynamoDB.DocumentClient();\n" +
       'exports.handler = async (event) => event;',
   });
+  const esm = makeTaskRoot({ 'index.mjs': 'export const handler = async (event) => event;' });
   const bare = [];
+  const rtEsm = [];
   const rt = [];
   const rtSdk = [];
   const floor = [];
@@ -74,6 +76,7 @@ async function main() {
     floor.push(await bareHttpGetToFirstNext());
     rt.push(await runtimeToFirstNext(trivial, 'index.handler'));
     rtSdk.push(await runtimeToFirstNext(withSdk, 'index.handler'));
+    rtEsm.push(await runtimeToFirstNext(esm, 'index.handler'));
   }
   const line = (name, xs) => console.log(`${name.padEnd(58)} p50 ${pct(xs, 50).toFixed(1).padStart(6)} ms   ` +
     `min ${Math.min(...xs).toFixed(1).padStart(6)} ms   p90 ${pct(xs, 90).toFixed(1).padStart(6)} ms`);
@@ -82,10 +85,12 @@ async function main() {
   line('node -e "http.get(/next)" (spawn to first GET /next)', floor);
   line('bootstrap.js, trivial handler (spawn to first GET /next)', rt);
   line('bootstrap.js, handler requiring aws-sdk + DocumentClient', rtSdk);
+  line('bootstrap.js, ES module handler (index.mjs)', rtEsm);
   console.log(`bootstrap.js minus bare node -e 0 (p50): ${(pct(rt, 50) - pct(bare, 50)).toFixed(1)} ms`);
   console.log(`bootstrap.js minus bare node doing one GET (p50): ${(pct(rt, 50) - pct(floor, 50)).toFixed(1)} ms`);
   fs.rmSync(trivial, { recursive: true, force: true });
   fs.rmSync(withSdk, { recursive: true, force: true });
+  fs.rmSync(esm, { recursive: true, force: true });
 }
 
 main();

@@ -508,3 +508,16 @@ test('ES module handlers can load the built-in aws-sdk with createRequire', asyn
     assert.equal((await api.invoke({})).body, 'function');
   });
 });
+
+test('ES module handlers can import the built-in aws-sdk and async', async () => {
+  await withRuntime({
+    'index.mjs': `import AWS from 'aws-sdk';
+      import async from 'async';
+      export const handler = async () => [typeof AWS.DynamoDB, typeof async.waterfall];`,
+  }, 'index.handler', async ({ api }) => {
+    assert.deepEqual((await api.invoke({})).body, ['function', 'function']);
+  });
+  // A missing package is still an ImportModuleError.
+  const r = await initError({ 'index.mjs': "import x from 'no-such-pkg-abc'; export const handler = async () => x;" }, 'index.handler');
+  assert.equal(r.post.body.errorType, 'Runtime.ImportModuleError');
+});

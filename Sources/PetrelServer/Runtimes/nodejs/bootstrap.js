@@ -242,8 +242,24 @@ function isFile(p) {
   }
 }
 
-function importFile(p) {
-  return import(require('url').pathToFileURL(p).href);
+// NODE_PATH does not apply to `import`. Only when an ES module fails on a
+// bare package name is a resolution hook (esm-hooks.mjs) registered and the
+// import retried: the hook runs in its own thread, too dear for every start.
+// A failed link happens before any module code runs, so retrying is safe.
+async function importFile(p) {
+  const { pathToFileURL } = require('url');
+  const url = pathToFileURL(p).href;
+  try {
+    return await import(url);
+  } catch (e) {
+    const mod = require('module');
+    if (!e || e.code !== 'ERR_MODULE_NOT_FOUND' || !/Cannot find package '/.test(e.message) ||
+        typeof mod.register !== 'function') {
+      throw e;
+    }
+    mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
+    return import(url + '?petrel-node-path');
+  }
 }
 
 async function loadModule(appRoot, moduleRoot, moduleName) {
