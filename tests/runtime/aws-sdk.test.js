@@ -582,3 +582,21 @@ test('inside the runtime: a 2015-style function uses require("aws-sdk") against 
     await ep.close();
   }
 });
+
+test('errors: no body -> UnknownError with the status code as message; message is enumerable', async () => {
+  const ep = await fakeEndpoint(() => ({ status: 503, body: '' }));
+  try {
+    const ddb = new AWS.DynamoDB({ endpoint: ep.url, maxRetries: 0 });
+    const err = await ddb.listTables({}).promise().catch((e) => e);
+    assert.equal(err.code, 'UnknownError');
+    assert.equal(err.message, '503');
+    assert.equal(err.statusCode, 503);
+    assert.equal(err.retryable, true);
+    assert.equal(ep.requests.length, 1, 'maxRetries: 0 means one attempt');
+    const json = JSON.parse(JSON.stringify(err));
+    assert.equal(json.message, '503');
+    assert.equal(json.code, 'UnknownError');
+  } finally {
+    await ep.close();
+  }
+});
