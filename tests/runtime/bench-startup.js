@@ -59,6 +59,28 @@ async function bareHttpGetToFirstNext() {
   return ms;
 }
 
+// Warm path: invocations back to back on one instance; the time from
+// queueing an invocation on the fake API to receiving its answer.
+async function warmRoundTrips(taskRoot, n) {
+  const api = await new FakeRuntimeApi().listen();
+  const env = {
+    PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: api.address, _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: taskRoot,
+    NODE_PATH: [path.join(RUNTIME_DIR, 'node_modules'), '/usr/share/nodejs'].join(':'), TZ: ':UTC',
+  };
+  const c = spawn(process.execPath, [BOOTSTRAP], { cwd: taskRoot, env, stdio: 'ignore' });
+  await api.waitNext(1);
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await api.invoke({ i });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  c.kill('SIGKILL');
+  await new Promise((r) => c.on('exit', r));
+  await api.close();
+  return times.slice(Math.min(50, n / 10)); // drop warm-up
+}
+
 async function main() {
   const trivial = makeTaskRoot({ 'index.js': 'exports.handler = async (event) => event;' });
   const withSdk = makeTaskRoot({
@@ -86,6 +108,9 @@ async function main() {
   line('bootstrap.js, trivial handler (spawn to first GET /next)', rt);
   line('bootstrap.js, handler requiring aws-sdk + DocumentClient', rtSdk);
   line('bootstrap.js, ES module handler (index.mjs)', rtEsm);
+  const warm = await warmRoundTrips(trivial, 2000);
+  console.log(`warm invoke round trip through the runtime (fake API, loopback): p50 ${pct(warm, 50).toFixed(3)} ms, ` +
+    `p99 ${pct(warm, 99).toFixed(3)} ms over ${warm.length}`);
   console.log(`bootstrap.js minus bare node -e 0 (p50): ${(pct(rt, 50) - pct(bare, 50)).toFixed(1)} ms`);
   console.log(`bootstrap.js minus bare node doing one GET (p50): ${(pct(rt, 50) - pct(floor, 50)).toFixed(1)} ms`);
   fs.rmSync(trivial, { recursive: true, force: true });
