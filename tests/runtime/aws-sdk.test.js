@@ -600,3 +600,27 @@ test('errors: no body -> UnknownError with the status code as message; message i
     await ep.close();
   }
 });
+
+test('DynamoDB waitFor tableExists / tableNotExists poll DescribeTable', async () => {
+  let n = 0;
+  const ep = await fakeEndpoint((rec) => {
+    if (rec.json.TableName === 'gone') {
+      return { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', message: 'Requested resource not found' } };
+    }
+    n++;
+    return { body: { Table: { TableName: 't', TableStatus: n < 3 ? 'CREATING' : 'ACTIVE', CreationDateTime: 1700000000.5 } } };
+  });
+  try {
+    const ddb = new AWS.DynamoDB({ endpoint: ep.url });
+    const data = await ddb.waitFor('tableExists', { TableName: 't', $waiter: { delay: 0.01 } }).promise();
+    assert.equal(data.Table.TableStatus, 'ACTIVE');
+    assert.equal(n, 3);
+    assert.ok(data.Table.CreationDateTime instanceof Date);
+    assert.equal(data.Table.CreationDateTime.getTime(), 1700000000500);
+    for (const r of ep.requests) assert.equal(r.headers['x-amz-target'], 'DynamoDB_20120810.DescribeTable');
+    assert.ok(!('$waiter' in ep.requests[0].json), '$waiter is not sent');
+    await new Promise((resolve, reject) => ddb.waitFor('tableNotExists', { TableName: 'gone' }, (err) => (err ? reject(err) : resolve())));
+  } finally {
+    await ep.close();
+  }
+});

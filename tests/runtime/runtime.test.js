@@ -521,3 +521,12 @@ test('ES module handlers can import the built-in aws-sdk and async', async () =>
   const r = await initError({ 'index.mjs': "import x from 'no-such-pkg-abc'; export const handler = async () => x;" }, 'index.handler');
   assert.equal(r.post.body.errorType, 'Runtime.ImportModuleError');
 });
+
+test('a folder module: handler "lib.handler" loads lib/index.js; extensionless files load as CommonJS', async () => {
+  await withRuntime({ 'lib/index.js': 'exports.handler = async () => "folder";' }, 'lib.handler', async ({ api }) => {
+    assert.equal((await api.invoke({})).body, 'folder');
+  });
+  await withRuntime({ 'main': 'exports.handler = async () => "extensionless";' }, 'main.handler', async ({ api }) => {
+    assert.equal((await api.invoke({})).body, 'extensionless');
+  });
+});

@@ -264,7 +264,7 @@ async function importFile(p) {
 
 async function loadModule(appRoot, moduleRoot, moduleName) {
   const base = path.resolve(appRoot, moduleRoot, moduleName);
-  if (isFile(base)) return require(base);
+  if (fs.existsSync(base)) return require(base); // an extensionless file, or a folder with index.js
   const esm = hasTypeModule(path.dirname(base));
   if (!esm && isFile(base + '.js')) return require(base + '.js');
   if (esm && isFile(base + '.js')) return importFile(base + '.js');
