@@ -318,7 +318,7 @@ function nextInvocation() {
 }
 
 function parseJsonHeader(value, name) {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
   try {
     return JSON.parse(value);
   } catch (e) {
