@@ -517,6 +517,15 @@ test('ES module handlers can import the built-in aws-sdk and async', async () =>
   }, 'index.handler', async ({ api }) => {
     assert.deepEqual((await api.invoke({})).body, ['function', 'function']);
   });
+  // Also from a module deeper in the graph; module code runs once.
+  await withRuntime({
+    'index.mjs': `import { ddb, runs } from './lib/db.mjs'; import './lib/side.mjs';
+      export const handler = async () => [ddb, runs(), globalThis.sideEffects];`,
+    'lib/db.mjs': `import AWS from 'aws-sdk'; let n = 0; n++; export const ddb = typeof AWS.DynamoDB; export const runs = () => n;`,
+    'lib/side.mjs': `globalThis.sideEffects = (globalThis.sideEffects || 0) + 1;`,
+  }, 'index.handler', async ({ api }) => {
+    assert.deepEqual((await api.invoke({})).body, ['function', 1, 1]);
+  });
   // A missing package is still an ImportModuleError.
   const r = await initError({ 'index.mjs': "import x from 'no-such-pkg-abc'; export const handler = async () => x;" }, 'index.handler');
   assert.equal(r.post.body.errorType, 'Runtime.ImportModuleError');

@@ -258,7 +258,7 @@ async function importFile(p) {
       throw e;
     }
     mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
-    return import(url + '?petrel-node-path');
+    return import(url); // the hook gives every module a fresh URL
   }
 }
 
