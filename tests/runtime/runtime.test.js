@@ -539,3 +539,28 @@ test('a folder module: handler "lib.handler" loads lib/index.js; extensionless f
     assert.equal((await api.invoke({})).body, 'extensionless');
   });
 });
+
+test('AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per console call, errors with their fields', async () => {
+  await withRuntime({
+    'index.js': `exports.handler = async (e) => {
+        console.log('hello', 42);
+        console.warn({ a: 1 });
+        throw new TypeError('bad\\nthing');
+      };`,
+  }, 'index.handler', async ({ api, rt }) => {
+    const r = await api.invoke({});
+    assert.equal(r.body.errorType, 'TypeError');
+    const recs = logLines(rt.out()).map((l) => JSON.parse(l));
+    assert.equal(recs.length, 3);
+    assert.equal(recs[0].level, 'INFO');
+    assert.equal(recs[0].message, 'hello 42');
+    assert.equal(recs[0].requestId, r.id);
+    assert.ok(!Number.isNaN(Date.parse(recs[0].timestamp)));
+    assert.deepEqual(recs[1].message, { a: 1 });
+    assert.equal(recs[1].level, 'WARN');
+    assert.equal(recs[2].level, 'ERROR');
+    assert.equal(recs[2].message.errorType, 'TypeError');
+    assert.equal(recs[2].message.errorMessage, 'bad\nthing');
+    assert.ok(Array.isArray(recs[2].message.stackTrace));
+  }, { env: { AWS_LAMBDA_LOG_FORMAT: 'JSON' } });
+});

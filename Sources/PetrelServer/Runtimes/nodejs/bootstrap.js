@@ -39,12 +39,48 @@ function logLine(level, args) {
   writeAll(1, line.replace(/\n/g, '\r') + '\n');
 }
 
+// AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per call instead, as AWS writes
+// it: {timestamp, level, requestId, message[, errorType, errorMessage, stackTrace]}.
+function errorFields(e) {
+  return {
+    errorType: (e && e.constructor && e.constructor.name) || 'UnknownError',
+    errorMessage: e.message,
+    stackTrace: typeof e.stack === 'string' ? e.stack.split('\n') : e.stack,
+  };
+}
+
+function jsonErrorReplacer(_k, v) {
+  return v instanceof Error ? Object.assign(errorFields(v), v) : v;
+}
+
+function jsonLogLine(level, args) {
+  const rec = { timestamp: new Date().toISOString(), level, requestId: global[REQUEST_ID] };
+  let text;
+  if (args.length === 1) {
+    rec.message = args[0];
+    try {
+      text = JSON.stringify(rec, jsonErrorReplacer);
+    } catch (_) {
+      rec.message = util.format(args[0]);
+      text = JSON.stringify(rec);
+    }
+  } else {
+    rec.message = util.format.apply(null, args);
+    const e = args.find((a) => a instanceof Error);
+    if (e) Object.assign(rec, errorFields(e));
+    text = JSON.stringify(rec);
+  }
+  writeAll(1, text.replace(/\n/g, '\r') + '\n');
+}
+
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const JSON_LOGS = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
 
 function patchConsole() {
   const min = LEVELS[String(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
+  const write = JSON_LOGS ? jsonLogLine : logLine;
   const make = (level) =>
-    LEVELS[level] >= min ? (...args) => logLine(level, args) : () => {};
+    LEVELS[level] >= min ? (...args) => write(level, args) : () => {};
   console.trace = make('TRACE');
   console.debug = make('DEBUG');
   console.info = make('INFO');
@@ -123,7 +159,9 @@ function formatted(err) {
 }
 
 function logError(prefix, err) {
-  console.error(prefix, formatted(err instanceof Error ? err : new Error(err)));
+  const e = err instanceof Error ? err : new Error(err);
+  if (JSON_LOGS) console.error(e);
+  else console.error(prefix, formatted(e));
 }
 
 // ---------------------------------------------------------------------------
