@@ -624,3 +624,28 @@ test('DynamoDB waitFor tableExists / tableNotExists poll DescribeTable', async (
     await ep.close();
   }
 });
+
+test('AWS.Request eachPage follows LastEvaluatedKey to the end', async () => {
+  const ep = await fakeEndpoint((rec) => {
+    const start = rec.json.ExclusiveStartKey ? Number(rec.json.ExclusiveStartKey.id.N) : 0;
+    const items = [{ id: { N: String(start + 1) } }, { id: { N: String(start + 2) } }];
+    return { body: start >= 4 ? { Items: items, Count: 2 } : { Items: items, Count: 2, LastEvaluatedKey: { id: { N: String(start + 2) } } } };
+  });
+  try {
+    const ddb = new AWS.DynamoDB({ endpoint: ep.url });
+    const pages = await new Promise((resolve, reject) => {
+      const seen = [];
+      ddb.scan({ TableName: 't' }).eachPage((err, data) => {
+        if (err) return reject(err);
+        if (data === null) return resolve(seen);
+        seen.push(data.Items.map((i) => i.id.N));
+        return true;
+      });
+    });
+    assert.deepEqual(pages, [['1', '2'], ['3', '4'], ['5', '6']]);
+    assert.equal(ep.requests.length, 3);
+    assert.deepEqual(ep.requests[2].json.ExclusiveStartKey, { id: { N: '4' } });
+  } finally {
+    await ep.close();
+  }
+});
