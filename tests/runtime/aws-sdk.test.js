@@ -649,3 +649,21 @@ test('AWS.Request eachPage follows LastEvaluatedKey to the end', async () => {
     await ep.close();
   }
 });
+
+test('DynamoDB x-amz-crc32: a matching checksum is accepted, a wrong one is retried then fails', async () => {
+  const zlib = require('node:zlib');
+  const body = JSON.stringify({ TableNames: ['a'] });
+  let good = true;
+  const ep = await fakeEndpoint(() => ({ body, headers: { 'x-amz-crc32': String(good ? zlib.crc32(Buffer.from(body)) : 12345) } }));
+  try {
+    const ddb = new AWS.DynamoDB({ endpoint: ep.url, maxRetries: 2, retryDelayOptions: { base: 1 } });
+    assert.deepEqual(await ddb.listTables({}).promise(), { TableNames: ['a'] });
+    good = false;
+    const err = await ddb.listTables({}).promise().catch((e) => e);
+    assert.equal(err.code, 'CRC32CheckFailed');
+    assert.equal(err.retryable, true);
+    assert.equal(ep.requests.length, 1 + 3);
+  } finally {
+    await ep.close();
+  }
+});
