@@ -355,8 +355,14 @@ struct ExpressionParser {
     /// `operand`, `operand + operand` or `operand - operand`.
     mutating func parseSetValue(_ context: inout ExpressionContext) throws(AWSError) -> Operand {
         let left = try parseSetOperand(&context)
-        if accept(.punct("+")) { return .plus(left, try checkedArithmetic(try parseSetOperand(&context), "+")) }
-        if accept(.punct("-")) { return .minus(left, try checkedArithmetic(try parseSetOperand(&context), "-")) }
+        if accept(.punct("+")) {
+            let right = try parseSetOperand(&context)
+            return .plus(try checkedArithmetic(left, "+"), try checkedArithmetic(right, "+"))
+        }
+        if accept(.punct("-")) {
+            let right = try parseSetOperand(&context)
+            return .minus(try checkedArithmetic(left, "-"), try checkedArithmetic(right, "-"))
+        }
         return left
     }
 
