@@ -91,7 +91,11 @@ public final class TableService: Sendable {
             } catch {
                 // A failed sweep is retried on the next tick.
             }
-            try await Task.sleep(for: ttlInterval)
+            do {
+                try await Task.sleep(for: ttlInterval)
+            } catch {
+                return // Cancelled: a graceful shutdown.
+            }
         }
     }
 }

@@ -34,6 +34,14 @@ struct ShardIterator: Equatable {
 }
 
 extension TableService {
+    /// Stored records have Lambda's event shape; the Streams API spells userIdentity's members
+    /// `PrincipalId` and `Type`.
+    static func streamsAPIShape(_ record: JSON) -> JSON {
+        guard case .object(var members) = record, let identity = members["userIdentity"] else { return record }
+        members["userIdentity"] = .object(["PrincipalId": identity["principalId"] ?? .null, "Type": identity["type"] ?? .null])
+        return .object(members)
+    }
+
     func listStreams(_ request: Request, _ context: OperationContext) async throws -> Data {
         let tableName = try request.string("TableName")
         let limit = try request.int("Limit") ?? 100
@@ -123,7 +131,7 @@ extension TableService {
             return (try self.records(db, arn: iterator.streamArn, after: iterator.after, limit: limit), info)
         }
         var parsed: [JSON] = []
-        for r in records { parsed.append(try JSONParser.parse(r.record)) }
+        for r in records { parsed.append(TableService.streamsAPIShape(try JSONParser.parse(r.record))) }
         var out: [String: JSON] = ["Records": .array(parsed)]
         let lastSeq = records.last?.seq ?? iterator.after
         let exhausted = !info.enabled && lastSeq >= (Int64(info.latestSequenceNumber ?? "") ?? 0)
