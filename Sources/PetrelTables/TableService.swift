@@ -12,18 +12,22 @@ public final class TableService: Sendable {
     let account: Account
     let catalog = TableCatalog()
     let notifier = StreamNotifier()
+    /// Item writes go through group commit; table DDL uses the pool directly.
+    let writer: WriteCombiner
     /// Seconds between TTL sweeps; tests shorten it.
     let ttlInterval: Duration
 
     public init(store: Store, account: Account) {
         self.store = store
         self.account = account
+        self.writer = WriteCombiner(pool: store.pool)
         self.ttlInterval = .seconds(5)
     }
 
     init(store: Store, account: Account, ttlInterval: Duration) {
         self.store = store
         self.account = account
+        self.writer = WriteCombiner(pool: store.pool)
         self.ttlInterval = ttlInterval
     }
 

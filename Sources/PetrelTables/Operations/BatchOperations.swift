@@ -42,7 +42,7 @@ extension TableService {
                     if let projection = read.projection {
                         items.append(Projection.apply(projection, to: try ItemStore.decode(raw)).wire)
                     } else {
-                        items.append(try JSONParser.parse(raw))
+                        items.append(.raw(raw))
                     }
                 }
                 responses[read.name] = .array(items)
@@ -78,7 +78,7 @@ extension TableService {
             throw AWSError.validation("Too many items requested for the BatchWriteItem call")
         }
         let parsed = mutations
-        let appended = try await store.pool.write { db -> [String: Int64] in
+        let appended = try await writer.write { db -> [String: Int64] in
             var streams = StreamRecordWriter(region: context.region)
             var seen: Set<String> = []
             var planned: [(ItemMutation, TableDefinition, PrimaryKey)] = []

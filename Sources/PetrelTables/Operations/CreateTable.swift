@@ -19,7 +19,7 @@ extension TableService {
             try self.catalog.save(db, table)
             return table
         }
-        catalog.forget(region: context.region, name: name)
+        catalog.publish(created)
         return Response.encode(["TableDescription": describe(created, itemCount: 0, size: 0, indexCounts: [:], status: "ACTIVE")])
     }
 

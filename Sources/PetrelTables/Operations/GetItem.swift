@@ -50,7 +50,7 @@ extension TableService {
             data.append(UInt8(ascii: "}"))
             return data
         }
-        out["Item"] = try JSONParser.parse(raw)
+        out["Item"] = .raw(raw)
         return Response.encode(out)
     }
 }

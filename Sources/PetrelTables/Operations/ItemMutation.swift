@@ -124,6 +124,11 @@ struct ItemMutation: Sendable {
     /// Loads, checks and writes in the caller's transaction.
     func apply(_ db: Database, table: TableDefinition, streams: inout StreamRecordWriter) throws -> Outcome {
         let key = try primaryKey(table)
+        if case .put(let item) = kind, condition == nil, returnValues == "NONE", !table.streamEnabled, table.indexes.isEmpty {
+            // Nothing needs the old item: a blind overwrite.
+            try ItemStore.upsert(db, tableId: table.id, key: key, bytes: item.wireBytes, size: item.itemSize)
+            return Outcome(old: nil, new: item)
+        }
         let old = try ItemStore.fetch(db, tableId: table.id, key: key)
         let outcome = try evaluate(old: old, table: table)
         if case .check = kind { return outcome }

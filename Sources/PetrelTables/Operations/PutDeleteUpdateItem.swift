@@ -5,7 +5,7 @@ import PetrelCore
 extension TableService {
     /// Runs one mutation in its own transaction and wakes stream consumers after the commit.
     func commit(_ mutation: ItemMutation, _ context: OperationContext) async throws -> ItemMutation.Outcome {
-        let (outcome, appended) = try await store.pool.write { db -> (ItemMutation.Outcome, [String: Int64]) in
+        let (outcome, appended) = try await writer.write { db -> (ItemMutation.Outcome, [String: Int64]) in
             let table = try self.catalog.require(db, region: context.region, name: mutation.tableName)
             var streams = StreamRecordWriter(region: context.region)
             let outcome = try mutation.apply(db, table: table, streams: &streams)

@@ -29,30 +29,32 @@ struct ReadPlan {
         var count = 0
         var scanned = 0
         var bytes = 0
-        var lastItem: Item?
+        var lastData: Data?
         var stoppedEarly = false
+        let needsItem = filter != nil || projection != nil
         while let row = try rows.next() {
             if let limit, scanned >= limit { stoppedEarly = true; break }
             if bytes >= ReadPlan.pageBytes { stoppedEarly = true; break }
             let data: Data = row["item"]
             let size: Int = row["size"]
-            let item = try ItemStore.decode(data)
             scanned += 1
             bytes += size
-            lastItem = item
-            if let filter, !ConditionEvaluator.evaluate(filter, item) { continue }
-            count += 1
-            if !countOnly {
-                if let projection {
-                    items.append(Projection.apply(projection, to: item).wire)
-                } else {
-                    items.append(try JSONParser.parse(data))
+            lastData = data
+            if needsItem {
+                let item = try ItemStore.decode(data)
+                if let filter, !ConditionEvaluator.evaluate(filter, item) { continue }
+                count += 1
+                if !countOnly {
+                    items.append(projection.map { Projection.apply($0, to: item).wire } ?? .raw(data))
                 }
+            } else {
+                count += 1
+                if !countOnly { items.append(.raw(data)) }
             }
         }
         var out: [String: JSON] = ["Count": .int(count), "ScannedCount": .int(scanned)]
         if !countOnly { out["Items"] = .array(items) }
-        if stoppedEarly, let lastItem { out["LastEvaluatedKey"] = positionKey(of: lastItem).wire }
+        if stoppedEarly, let lastData { out["LastEvaluatedKey"] = positionKey(of: try ItemStore.decode(lastData)).wire }
         return out
     }
 }

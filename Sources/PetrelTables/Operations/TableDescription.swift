@@ -124,7 +124,7 @@ extension TableService {
             }
             return self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "DELETING")
         }
-        catalog.forget(region: context.region, name: name)
+        catalog.remove(region: context.region, name: name)
         return Response.encode(["TableDescription": description])
     }
 

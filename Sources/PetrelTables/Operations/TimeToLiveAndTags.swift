@@ -9,7 +9,7 @@ extension TableService {
               let enabled = spec["Enabled"]?.bool, let attribute = spec["AttributeName"]?.string, !attribute.isEmpty else {
             throw AWSError.validation("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
         }
-        try await store.pool.write { db in
+        let updated = try await store.pool.write { db -> TableDefinition in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFound
             }
@@ -25,8 +25,9 @@ extension TableService {
             table.ttlEnabled = enabled
             table.ttlAttribute = attribute
             try self.catalog.save(db, table)
+            return table
         }
-        catalog.forget(region: context.region, name: name)
+        catalog.publish(updated)
         return Response.encode(["TimeToLiveSpecification": .object(["AttributeName": .string(attribute), "Enabled": .bool(enabled)])])
     }
 
@@ -48,7 +49,7 @@ extension TableService {
 
     func tagResource(_ request: Request, _ context: OperationContext) async throws -> Data {
         let tags = try request.array("Tags") ?? []
-        let name = try await store.pool.write { db -> (String, String) in
+        let updated = try await store.pool.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
             for t in tags {
                 guard let k = t["Key"]?.string, let v = t["Value"]?.string else {
@@ -60,21 +61,21 @@ extension TableService {
                 throw AWSError.validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
             }
             try self.catalog.save(db, table)
-            return (table.region, table.name)
+            return table
         }
-        catalog.forget(region: name.0, name: name.1)
+        catalog.publish(updated)
         return Response.empty
     }
 
     func untagResource(_ request: Request, _ context: OperationContext) async throws -> Data {
         let keys = (try request.array("TagKeys") ?? []).compactMap(\.string)
-        let name = try await store.pool.write { db -> (String, String) in
+        let updated = try await store.pool.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
             for k in keys { table.tags[k] = nil }
             try self.catalog.save(db, table)
-            return (table.region, table.name)
+            return table
         }
-        catalog.forget(region: name.0, name: name.1)
+        catalog.publish(updated)
         return Response.empty
     }
 
@@ -104,7 +105,7 @@ extension TableService {
                 return keys
             }
             guard !expired.isEmpty else { continue }
-            let appended = try await store.pool.write { db -> [String: Int64] in
+            let appended = try await writer.write { db -> [String: Int64] in
                 guard let current = try self.catalog.find(db, region: table.region, name: table.name), current.id == table.id else { return [:] }
                 var streams = StreamRecordWriter(region: current.region)
                 for key in expired {

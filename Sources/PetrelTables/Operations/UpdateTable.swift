@@ -5,7 +5,7 @@ import PetrelCore
 extension TableService {
     func updateTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        let result = try await store.pool.write { db -> JSON in
+        let (updated, result) = try await store.pool.write { db -> (TableDefinition, JSON) in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
             }
@@ -97,9 +97,9 @@ extension TableService {
             }
             try self.catalog.save(db, table)
             let (count, size, indexCounts) = try self.counts(db, table)
-            return self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "ACTIVE")
+            return (table, self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "ACTIVE"))
         }
-        catalog.forget(region: context.region, name: name)
+        catalog.publish(updated)
         return Response.encode(["TableDescription": result])
     }
 }

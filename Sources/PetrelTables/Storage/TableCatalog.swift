@@ -2,10 +2,18 @@ import Foundation
 import GRDB
 import PetrelCore
 
-/// Table definitions, cached in memory (this process is the only writer) and stored as JSON
-/// in `ddb_tables`.
+/// Table definitions, held in memory and stored as JSON in `ddb_tables`.
+///
+/// The memory copy is authoritative once loaded: this process is the only writer, every DDL
+/// operation publishes its result after its transaction commits, and item operations never
+/// decode a definition. The first access loads every table once.
 final class TableCatalog: Sendable {
-    private let cache = Locked<[String: TableDefinition]>([:])
+    private struct State {
+        var loaded = false
+        var tables: [String: TableDefinition] = [:]
+    }
+
+    private let state = Locked(State())
 
     private static func cacheKey(_ region: String, _ name: String) -> String { region + "\u{0}" + name }
 
@@ -14,15 +22,20 @@ final class TableCatalog: Sendable {
         AWSError.resourceNotFound("Requested resource not found: Table: \(name) not found")
     }
 
-    func find(_ db: Database, region: String, name: String) throws -> TableDefinition? {
-        let key = TableCatalog.cacheKey(region, name)
-        if let hit = cache.withLock({ $0[key] }) { return hit }
-        guard let data = try Data.fetchOne(db, sql: "SELECT definition FROM ddb_tables WHERE region = ? AND name = ?", arguments: [region, name]) else {
-            return nil
+    private func ensureLoaded(_ db: Database) throws {
+        if state.withLock({ $0.loaded }) { return }
+        let all = try Data.fetchAll(db, sql: "SELECT definition FROM ddb_tables").map { try JSONDecoder().decode(TableDefinition.self, from: $0) }
+        state.withLock { s in
+            guard !s.loaded else { return }
+            for table in all { s.tables[TableCatalog.cacheKey(table.region, table.name)] = table }
+            s.loaded = true
         }
-        let table = try JSONDecoder().decode(TableDefinition.self, from: data)
-        cache.withLock { $0[key] = table }
-        return table
+    }
+
+    func find(_ db: Database, region: String, name: String) throws -> TableDefinition? {
+        try ensureLoaded(db)
+        let key = TableCatalog.cacheKey(region, name)
+        return state.withLock { $0.tables[key] }
     }
 
     /// The table, or ResourceNotFoundException with DynamoDB's item-operation message.
@@ -31,24 +44,30 @@ final class TableCatalog: Sendable {
         return table
     }
 
-    /// Writes a definition in the caller's transaction; the cache is refreshed by `forget`
-    /// after commit.
+    /// Writes a definition in the caller's transaction; call `publish` after the commit.
     func save(_ db: Database, _ table: TableDefinition) throws {
         let data = try JSONEncoder().encode(table)
         try db.execute(sql: "UPDATE ddb_tables SET definition = ? WHERE id = ?", arguments: [data, table.id])
     }
 
-    func forget(region: String, name: String) {
-        cache.withLock { _ = $0.removeValue(forKey: TableCatalog.cacheKey(region, name)) }
+    /// Makes a committed definition visible to every later request.
+    func publish(_ table: TableDefinition) {
+        state.withLock { $0.tables[TableCatalog.cacheKey(table.region, table.name)] = table }
+    }
+
+    func remove(region: String, name: String) {
+        state.withLock { _ = $0.tables.removeValue(forKey: TableCatalog.cacheKey(region, name)) }
     }
 
     /// Every table in a region (for ListTables).
     func names(_ db: Database, region: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM ddb_tables WHERE region = ? ORDER BY name", arguments: [region])
+        try ensureLoaded(db)
+        return state.withLock { $0.tables.values.filter { $0.region == region }.map(\.name) }.sorted()
     }
 
     func all(_ db: Database) throws -> [TableDefinition] {
-        try Data.fetchAll(db, sql: "SELECT definition FROM ddb_tables").map { try JSONDecoder().decode(TableDefinition.self, from: $0) }
+        try ensureLoaded(db)
+        return state.withLock { Array($0.tables.values) }
     }
 
     /// Resolves a table ARN (TagResource etc.) to the table.

@@ -164,6 +164,14 @@ extension TableService {
     /// Removes records older than 24 hours and remembers how far each stream was trimmed.
     func trimStreams(now: Date) async throws {
         let cutoff = now.timeIntervalSince1970 - 24 * 3600
+        // Records are in creation order: look at the oldest one before scanning anything.
+        let oldest = try await store.pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT created FROM ddb_stream_records ORDER BY seq LIMIT 1")
+        }
+        let disabledStreams = try await store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?", arguments: [cutoff]) ?? 0
+        }
+        guard (oldest ?? .infinity) < cutoff || disabledStreams > 0 else { return }
         let appended: Void = try await store.pool.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT stream_arn, max(seq) AS last FROM ddb_stream_records WHERE created < ? GROUP BY stream_arn", arguments: [cutoff])
             for row in rows {

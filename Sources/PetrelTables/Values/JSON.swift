@@ -10,6 +10,8 @@ enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([String: JSON])
+    /// Already-serialised JSON (a stored item), written out verbatim.
+    case raw(Data)
 
     subscript(key: String) -> JSON? {
         if case .object(let members) = self { return members[key] }
@@ -263,6 +265,8 @@ struct JSONWriter {
                 write(e)
             }
             bytes.append(UInt8(ascii: "]"))
+        case .raw(let data):
+            bytes.append(contentsOf: data)
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
             var first = true
@@ -310,6 +314,7 @@ extension JSON {
         case .string(let s): .string(s)
         case .array(let a): .array(a.map(\.jsonValue))
         case .object(let o): .object(o.mapValues(\.jsonValue))
+        case .raw(let data): ((try? JSONParser.parse(data)) ?? .null).jsonValue
         }
     }
 }
