@@ -40,14 +40,18 @@ public enum TerminationStatus: Sendable, Equatable, CustomStringConvertible {
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     private let state = Mutex<State>(State())
+    /// Turns the raw wait status into what the instance's exit means (a sandbox wrapper such
+    /// as bubblewrap reports its child's death by signal n as exit 128+n).
+    private let mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)?
 
     private struct State {
         var status: TerminationStatus?
         var waiters: [CheckedContinuation<TerminationStatus, Never>] = []
     }
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil) {
         self.pid = pid
+        self.mapStatus = mapStatus
     }
 
     /// Starts `arguments[0]` (an absolute path) with exactly `environment`. Standard input is
@@ -56,7 +60,8 @@ public final class ChildProcess: Sendable {
         arguments: [String],
         environment: [String: String],
         workingDirectory: String? = nil,
-        outputPath: String? = nil
+        outputPath: String? = nil,
+        mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil
     ) throws -> ChildProcess {
         precondition(!arguments.isEmpty, "spawn needs an executable")
         var actions = posix_spawn_file_actions_t()
@@ -91,7 +96,7 @@ public final class ChildProcess: Sendable {
         guard result == 0 else {
             throw SpawnError(executable: arguments[0], errno: result)
         }
-        let process = ChildProcess(pid: pid)
+        let process = ChildProcess(pid: pid, mapStatus: mapStatus)
         let waiter = Thread { process.reap() }
         waiter.name = "petrel-wait-\(pid)"
         waiter.stackSize = 64 * 1024
@@ -102,9 +107,10 @@ public final class ChildProcess: Sendable {
     private func reap() {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let termination: TerminationStatus = (status & 0x7f) == 0
+        let raw: TerminationStatus = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff)
             : .signaled(status & 0x7f)
+        let termination = mapStatus?(raw) ?? raw
         let waiters = state.withLock { state in
             state.status = termination
             defer { state.waiters = [] }

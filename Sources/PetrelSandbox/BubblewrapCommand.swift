@@ -1,0 +1,67 @@
+/// bubblewrap's argument list for one instance: pure, so every choice here is unit-tested.
+public enum BubblewrapCommand {
+    public static let taskRoot = "/var/task"
+    public static let runtimeRoot = "/var/runtime"
+    public static let tmp = "/tmp"
+    public static let hostname = "petrel"
+
+    /// The layout every sandboxed instance sees.
+    public static let layout = InstanceLayout(taskRoot: taskRoot, runtimeRoot: runtimeRoot, tmp: tmp)
+
+    /// Files the sandbox gets in place of the host's, as (host file, path inside).
+    public struct IdentityFiles: Sendable, Equatable {
+        public var passwd: String
+        public var group: String
+        public init(passwd: String, group: String) {
+            self.passwd = passwd
+            self.group = group
+        }
+    }
+
+    /// Arguments after the `bwrap` executable, ending with `--` and the instance's argv.
+    public static func arguments(spec: InstanceSpec, system: [SandboxMount], identity: IdentityFiles?,
+                                 options: SandboxOptions) -> [String] {
+        var arguments = [
+            "--die-with-parent", "--new-session",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        ]
+        if options.network == .none { arguments.append("--unshare-net") }
+        // As root bubblewrap keeps every capability unless told otherwise.
+        arguments += ["--cap-drop", "ALL", "--hostname", hostname]
+        for mount in system { arguments += mount.bubblewrapArguments }
+        arguments += ["--proc", "/proc", "--dev", "/dev"]
+        arguments += SandboxMount.tmpfs(path: tmp, sizeBytes: max(spec.ephemeralStorageMB, 1) * 1024 * 1024)
+            .bubblewrapArguments
+        if let identity {
+            arguments += ["--ro-bind", identity.passwd, "/etc/passwd", "--ro-bind", identity.group, "/etc/group"]
+        }
+        for path in options.extraReadOnlyPaths { arguments += ["--ro-bind", path, path] }
+        arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
+        arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
+        arguments += ["--chdir", taskRoot, "--"]
+        return arguments + spec.arguments
+    }
+
+    /// bubblewrap exits with 128+n when its child dies of signal n; turn that back into the
+    /// signal, so a function killed for memory reads "signal: killed" as on AWS. (A function
+    /// that itself exits with 129–192 is reported as killed by that signal: bubblewrap does
+    /// not tell the two apart.)
+    public static func termination(of bubblewrap: TerminationStatus) -> TerminationStatus {
+        if case .exited(let code) = bubblewrap, code > 128, code <= 128 + 64 { return .signaled(code - 128) }
+        return bubblewrap
+    }
+
+    /// /etc/passwd and /etc/group of the sandbox: the user the instance runs as and nobody else.
+    public static let passwd = """
+        root:x:0:0:root:/tmp:/bin/sh
+        sbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin
+        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+
+        """
+    public static let group = """
+        root:x:0:
+        sbx_user1051:x:990:
+        nogroup:x:65534:
+
+        """
+}
