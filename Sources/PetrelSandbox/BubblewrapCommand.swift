@@ -38,7 +38,8 @@ public enum BubblewrapCommand {
         for path in options.extraReadOnlyPaths { arguments += ["--ro-bind", path, path] }
         arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
         arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
-        arguments += ["--chdir", taskRoot, "--"]
+        // bubblewrap's root is a writable tmpfs: make it read-only so /tmp is the only place to write.
+        arguments += ["--remount-ro", "/", "--chdir", taskRoot, "--"]
         return arguments + spec.arguments
     }
 
