@@ -5,6 +5,9 @@ public enum BubblewrapCommand {
     public static let tmp = "/tmp"
     public static let hostname = "petrel"
 
+    /// The command that removes PWD from the environment before the instance's argv runs.
+    public static let unsetPWD = ["/usr/bin/env", "-u", "PWD"]
+
     /// The layout every sandboxed instance sees.
     public static let layout = InstanceLayout(taskRoot: taskRoot, runtimeRoot: runtimeRoot, tmp: tmp)
 
@@ -40,6 +43,8 @@ public enum BubblewrapCommand {
         arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
         // bubblewrap's root is a writable tmpfs: make it read-only so /tmp is the only place to write.
         arguments += ["--remount-ro", "/", "--chdir", taskRoot, "--"]
+        // bubblewrap always sets PWD; Lambda's environment has none, so drop it unless asked for.
+        if spec.environment["PWD"] == nil { arguments += unsetPWD }
         return arguments + spec.arguments
     }
 

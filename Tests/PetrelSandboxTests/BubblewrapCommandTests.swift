@@ -55,7 +55,14 @@ import Testing
         let arguments = arguments()
         let separator = arguments.firstIndex(of: "--")!
         #expect(Array(arguments[(separator - 4)..<separator]) == ["--remount-ro", "/", "--chdir", "/var/task"])
-        #expect(Array(arguments[(separator + 1)...]) == spec.arguments)
+        #expect(Array(arguments[(separator + 1)...]) == ["/usr/bin/env", "-u", "PWD"] + spec.arguments)
+    }
+
+    @Test func pwdIsKeptWhenTheSpecSetsIt() {
+        var withPWD = spec
+        withPWD.environment["PWD"] = "/var/task"
+        let arguments = BubblewrapCommand.arguments(spec: withPWD, system: [], identity: nil, options: SandboxOptions())
+        #expect(Array(arguments[(arguments.firstIndex(of: "--")! + 1)...]) == withPWD.arguments)
     }
 
     @Test func identityFilesReplacePasswdAndGroup() {
