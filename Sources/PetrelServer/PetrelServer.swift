@@ -2,6 +2,10 @@ import Foundation
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelFunctions
+import PetrelInvoker
+import PetrelLogs
+import PetrelSandbox
 import PetrelStore
 import PetrelTables
 import ServiceLifecycle
@@ -15,25 +19,60 @@ public struct PetrelServer: Sendable {
         self.configuration = configuration
     }
 
+    /// The folder holding the Node and Python bootstraps shipped with Petrel.
+    var runtimeDirectory: String {
+        configuration.runtimeDirectory?.path ?? Bundle.module.url(forResource: "Runtimes", withExtension: nil)!.path
+    }
+
     public func run() async throws {
         var logger = Logger(label: "petrel")
         logger.logLevel = .info
-        let store = try Store(directory: configuration.dataDirectory, migrations: [
+        let config = configuration
+        let dataDirectory = config.dataDirectory.standardizedFileURL
+        let store = try Store(directory: dataDirectory, migrations: [
+            FunctionRegistry.registerMigrations,
+            LogStore.registerMigrations,
+            AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
         ])
-        let tables = TableService(store: store, account: configuration.account)
-        let gateway = Gateway(account: configuration.account, tables: tables, lambda: LambdaRoutes(),
-                              logs: LogsRoutes(), logger: logger)
+        let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
+        let functions = FunctionRegistry(store: store, code: codeStore)
+        let logs = LogStore(store: store)
+        let tables = TableService(store: store, account: config.account)
+        let launcher = PlainLauncher()
+        logger.info("\(launcher.isolationSummary)")
+        var invokerConfig = InvokerConfiguration(
+            account: config.account, runtimeDirectory: runtimeDirectory,
+            workDirectory: dataDirectory.appendingPathComponent("instances").path,
+            codeRoot: codeStore.root.path, publicEndpoint: config.publicEndpoint,
+            keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
+        invokerConfig.initTimeout = .seconds(10)
+        let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger)
+        let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
+                                              retryDelay: config.asyncRetryDelay, logger: logger)
+        let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, logger: logger,
+                                  endpoint: config.publicEndpoint)
+        let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs), logger: logger)
         let app = Application(
             responder: gateway,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Petrel"),
-            services: [ClosureService(name: "tables", tables.run)],
-            onServerRunning: { [configuration, logger] _ in
-                logger.info("Petrel listening on \(configuration.publicEndpoint), data in \(configuration.dataDirectory.path)")
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
+            services: [
+                ClosureService(name: "logs") { try await logs.run() },
+                ClosureService(name: "invoker") { await invoker.run() },
+                ClosureService(name: "async-invocations") { await asyncQueue.run() },
+                ClosureService(name: "tables") { try await tables.run() },
+            ],
+            onServerRunning: { [logger] _ in
+                logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
             },
             logger: logger
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch is CancellationError {
+            // Shut down by a signal: nothing to report.
+        }
+        try? logs.flush()
     }
 }
 
@@ -41,11 +80,14 @@ public struct PetrelServer: Sendable {
 struct ClosureService: Service, CustomStringConvertible {
     let name: String
     let body: @Sendable () async throws -> Void
+
     init(name: String, _ body: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.body = body
     }
+
     var description: String { name }
+
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await body() }
     }
