@@ -23,7 +23,7 @@ public enum BubblewrapCommand {
 
     /// Arguments after the `bwrap` executable, ending with `--` and the instance's argv.
     public static func arguments(spec: InstanceSpec, system: [SandboxMount], identity: IdentityFiles?,
-                                 options: SandboxOptions) -> [String] {
+                                 options: SandboxOptions, interpreter: SandboxMount? = nil) -> [String] {
         var arguments = [
             "--die-with-parent", "--new-session",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -39,6 +39,7 @@ public enum BubblewrapCommand {
             arguments += ["--ro-bind", identity.passwd, "/etc/passwd", "--ro-bind", identity.group, "/etc/group"]
         }
         for path in options.extraReadOnlyPaths { arguments += ["--ro-bind", path, path] }
+        if let interpreter { arguments += interpreter.bubblewrapArguments }
         arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
         arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
         // bubblewrap's root is a writable tmpfs: make it read-only so /tmp is the only place to write.
@@ -46,6 +47,22 @@ public enum BubblewrapCommand {
         // bubblewrap always sets PWD; Lambda's environment has none, so drop it unless asked for.
         if spec.environment["PWD"] == nil { arguments += unsetPWD }
         return arguments + spec.arguments
+    }
+
+    /// An interpreter installed outside the system directories (pyenv's python under
+    /// /root/.pyenv/versions/3.11.7/bin) is shown with its installation prefix, read-only at the
+    /// same path, and nothing else of where it lives. `resolved` is the executable's real path.
+    public static func interpreterMount(executable: String, resolved: String) -> SandboxMount? {
+        guard executable.hasPrefix("/") else { return nil }
+        let shown = ["/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", taskRoot + "/", runtimeRoot + "/"]
+        if shown.contains(where: { executable.hasPrefix($0) && resolved.hasPrefix($0) }) { return nil }
+        let parts = resolved.split(separator: "/")
+        guard parts.count >= 3, parts[parts.count - 2] == "bin" else {
+            let directory = "/" + parts.dropLast().joined(separator: "/")
+            return directory == "/" ? nil : .readOnly(host: directory, inside: directory)
+        }
+        let prefix = "/" + parts.dropLast(2).joined(separator: "/")
+        return prefix == "/" ? nil : .readOnly(host: prefix, inside: prefix)
     }
 
     /// bubblewrap exits with 128+n when its child dies of signal n; turn that back into the

@@ -33,6 +33,12 @@ public struct BubblewrapLauncher: InstanceLauncher {
         BubblewrapCommand.layout
     }
 
+    static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     public func launch(_ spec: InstanceSpec) throws -> LaunchedInstance {
         try FileManager.default.createDirectory(atPath: spec.workDirectory, withIntermediateDirectories: true)
         let identity = BubblewrapCommand.IdentityFiles(passwd: spec.workDirectory + "/passwd",
@@ -42,8 +48,11 @@ public struct BubblewrapLauncher: InstanceLauncher {
 
         let limits = CgroupLimits.forFunction(memoryMB: spec.memoryMB, pidsMax: options.pidsMax, hostCores: hostCores)
         let cgroup = try cgroups?.makeInstance(instanceID: spec.instanceID, limits: limits)
-        let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(spec: spec, system: system,
-                                                                        identity: identity, options: options)
+        let interpreter = spec.arguments.first.flatMap { executable in
+            BubblewrapCommand.interpreterMount(executable: executable, resolved: Self.realPath(executable))
+        }
+        let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(spec: spec, system: system, identity: identity,
+                                                                        options: options, interpreter: interpreter)
         let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [],
                                               openFilesMax: options.openFilesMax, command: sandboxed)
         let process: ChildProcess

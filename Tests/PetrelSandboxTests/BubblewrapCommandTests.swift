@@ -77,6 +77,28 @@ import Testing
         #expect(binds.contains(["/opt/python", "/opt/python"]))
     }
 
+    @Test(arguments: [
+        ("/usr/bin/node", "/usr/bin/node", nil),
+        ("/usr/bin/python3", "/usr/bin/python3.11", nil),
+        ("/var/task/bootstrap", "/var/task/bootstrap", nil),
+        ("/root/.pyenv/versions/3.11.7/bin/python3", "/root/.pyenv/versions/3.11.7/bin/python3.11",
+         SandboxMount.readOnly(host: "/root/.pyenv/versions/3.11.7", inside: "/root/.pyenv/versions/3.11.7")),
+        ("/opt/node/node", "/opt/node/node", SandboxMount.readOnly(host: "/opt/node", inside: "/opt/node")),
+        ("/usr/local/bin/node", "/home/u/.nvm/versions/node/v20/bin/node",
+         SandboxMount.readOnly(host: "/home/u/.nvm/versions/node/v20", inside: "/home/u/.nvm/versions/node/v20")),
+        ("node", "node", nil),
+    ] as [(String, String, SandboxMount?)])
+    func interpreterOutsideTheSystemIsShownWithItsPrefix(executable: String, resolved: String, mount: SandboxMount?) {
+        #expect(BubblewrapCommand.interpreterMount(executable: executable, resolved: resolved) == mount)
+    }
+
+    @Test func interpreterMountGoesBeforeTheCode() {
+        let mount = SandboxMount.readOnly(host: "/root/.pyenv/versions/3.11.7", inside: "/root/.pyenv/versions/3.11.7")
+        let arguments = BubblewrapCommand.arguments(spec: spec, system: [], identity: nil, options: SandboxOptions(),
+                                                    interpreter: mount)
+        #expect(values("--ro-bind", count: 2, in: arguments).contains(["/root/.pyenv/versions/3.11.7", "/root/.pyenv/versions/3.11.7"]))
+    }
+
     @Test func layoutIsLambdas() {
         #expect(BubblewrapCommand.layout == InstanceLayout(taskRoot: "/var/task", runtimeRoot: "/var/runtime", tmp: "/tmp"))
     }

@@ -37,6 +37,23 @@ import Testing
         running.instance.destroy()
     }
 
+    @Test func pythonFromThePathRuns() async throws {
+        // The interpreter the invoker resolves (here possibly pyenv's, under /root).
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        let candidates: [String] = path.split(separator: ":").map { String($0) + "/python3" }
+        guard let python = candidates.first(where: { access($0, X_OK) == 0 }) else { return }
+        // As the invoker does: the real interpreter behind a shim such as pyenv's.
+        let asked = try IsolationProbe.runQuietly([python, "-c", "import sys; print(sys.executable)"])
+        let real = asked.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let running = try harness.launch([real, "-c", "import json, ssl, os; print(os.getcwd())"])
+        #expect(await running.exit() == .exited(0), "\(running.output)")
+        #expect(running.output == "/var/task\n")
+        print("python \(real) ran in the sandbox")
+        running.instance.destroy()
+    }
+
     @Test func openFilesAreCapped() async throws {
         let harness = try SandboxHarness()
         defer { harness.cleanUp() }
