@@ -65,7 +65,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
         }
         return LaunchedInstance(
             process: process,
-            peakMemory: { cgroup?.peakMemoryBytes() ?? ProcessTree.peakResidentBytes(root: process.pid) },
+            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
             destroy: {

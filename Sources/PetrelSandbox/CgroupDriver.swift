@@ -34,7 +34,8 @@ public struct CgroupDriver: Sendable, Equatable {
     /// Creates the cgroup of one instance and writes its limits.
     public func makeInstance(instanceID: String, limits: CgroupLimits) throws -> InstanceCgroup {
         let directories = instanceDirectories(name: Self.cgroupName(for: instanceID))
-        let cgroup = InstanceCgroup(version: version, directories: directories, controllers: controllers)
+        let cgroup = InstanceCgroup(version: version, directories: directories, controllers: controllers,
+                                    steadyCPU: limits.steadyCPUSetting(version: version, controllers: controllers))
         do {
             for directory in Set(directories.values).sorted() { try CgroupFiles.makeDirectory(directory) }
             let settings = version == .v1 ? limits.v1Settings(controllers: controllers)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 
 /// The cgroup (v2) or cgroups (v1, one per controller) of one instance: its peak memory, its
 /// freezer, and the way to kill all it started.
@@ -10,11 +11,23 @@ public final class InstanceCgroup: Sendable {
     /// controller → directory (v2: "" → directory).
     public let directories: [String: String]
     public let controllers: Set<String>
+    /// The CPU quota to apply when the Init burst ends (at the first thaw); nil once applied.
+    private let steadyCPU: Mutex<CgroupSetting?>
 
-    init(version: CgroupDriver.Version, directories: [String: String], controllers: Set<String>) {
+    init(version: CgroupDriver.Version, directories: [String: String], controllers: Set<String>,
+         steadyCPU: CgroupSetting? = nil) {
         self.version = version
         self.directories = directories
         self.controllers = controllers
+        self.steadyCPU = Mutex(steadyCPU)
+    }
+
+    /// Ends the Init phase's CPU burst: from now on the instance gets its memory-proportional
+    /// share. Called by the first `thaw`, which the invoker calls as each invocation starts.
+    public func endInitBurst() {
+        guard let setting = steadyCPU.withLock({ value -> CgroupSetting? in defer { value = nil }; return value }),
+              let directory = directories[setting.controller ?? ""] else { return }
+        try? CgroupFiles.write(setting.value, to: directory + "/" + setting.file)
     }
 
     private var uniqueDirectories: [String] { Set(directories.values).sorted() }
@@ -43,7 +56,10 @@ public final class InstanceCgroup: Sendable {
     /// (or after a second, if a process is stuck in the kernel).
     public func freeze() { setFrozen(true) }
 
-    public func thaw() { setFrozen(false) }
+    public func thaw() {
+        endInitBurst()
+        setFrozen(false)
+    }
 
     private func setFrozen(_ frozen: Bool) {
         guard canFreeze else { return }

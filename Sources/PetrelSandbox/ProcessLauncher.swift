@@ -43,7 +43,7 @@ public struct ProcessLauncher: InstanceLauncher {
         }
         return LaunchedInstance(
             process: process,
-            peakMemory: { cgroup?.peakMemoryBytes() ?? ProcessMemory.peakResidentBytes(pid: process.pid) },
+            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
             destroy: {

@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
     @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
+    @Option(help: "Function isolation: auto (bubblewrap and cgroups where the host allows) or none (plain processes).")
+    var isolation = "auto"
 
     func run() async throws {
         var config = ServerConfiguration()
@@ -31,6 +33,14 @@ struct Serve: AsyncParsableCommand {
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
         config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
+        switch isolation {
+        case "auto": break
+        case "none":
+            config.sandbox.useBubblewrap = false
+            config.sandbox.useCgroups = false
+        default:
+            throw ValidationError("--isolation must be auto or none, not \(isolation)")
+        }
         try await PetrelServer(configuration: config).run()
     }
 }

@@ -17,9 +17,37 @@ import Testing
         #expect(limits.memoryBytes == memoryMB * 1_048_576)
     }
 
+    @Test(arguments: [
+        // memoryMB, hostCores, quota during Init, steady quota
+        (128, 2, 100_000, 7235),
+        (1769, 2, 100_000, 100_000),
+        (3538, 2, 200_000, 200_000),
+        (128, 1, 100_000, 7235),
+    ])
+    func initBurstsToAFullCore(memoryMB: Int, cores: Int, initQuota: Int, steady: Int) {
+        let limits = CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: 1024, hostCores: cores)
+        #expect(limits.initCPUQuotaMicros == initQuota)
+        #expect(limits.cpuQuotaMicros == steady)
+        #expect(limits.v1Settings(controllers: ["cpu"]).last?.value == "\(initQuota)")
+        let end = limits.steadyCPUSetting(version: .v1, controllers: ["cpu"])
+        #expect(end == (initQuota == steady ? nil : CgroupSetting(controller: "cpu", file: "cpu.cfs_quota_us", value: "\(steady)")))
+        if initQuota != steady {
+            #expect(limits.steadyCPUSetting(version: .v2, controllers: ["cpu"])?.value == "\(steady) 100000")
+        }
+        #expect(limits.steadyCPUSetting(version: .v1, controllers: ["memory"]) == nil)
+    }
+
+    @Test func peakMemoryIsTheLargerFigure() {
+        #expect(PeakMemory.combined(cgroup: 8, processes: 42) == 42)
+        #expect(PeakMemory.combined(cgroup: 128, processes: 42) == 128)
+        #expect(PeakMemory.combined(cgroup: 8, processes: nil) == 8)
+        #expect(PeakMemory.combined(cgroup: nil, processes: nil) == nil)
+    }
+
     @Test func v1SettingsWriteMemoryBeforeMemsw() {
         let limits = CgroupLimits.forFunction(memoryMB: 128, pidsMax: 1024, hostCores: 2)
         let settings = limits.v1Settings(controllers: ["memory", "cpu", "pids", "freezer"])
+        #expect(settings.first { $0.file == "cpu.cfs_quota_us" }?.value == "100000", "Init bursts to a core")
         #expect(settings.map(\.file) == [
             "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.swappiness",
             "cpu.cfs_period_us", "cpu.cfs_quota_us", "pids.max",

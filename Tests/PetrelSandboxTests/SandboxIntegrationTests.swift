@@ -188,6 +188,7 @@ import Testing
         defer { harness.cleanUp() }
         // 354 MB is a fifth of a core.
         let running = try harness.shell("while :; do :; done", memoryMB: 354)
+        running.instance.thaw()  // the first invocation ends the Init burst
         try await Task.sleep(for: .milliseconds(300))
         let pid = running.instance.process.pid
         let start = cpuTicks(tree: pid)
@@ -195,6 +196,27 @@ import Testing
         let used = Double(cpuTicks(tree: pid) - start) / Double(sysconf(Int32(_SC_CLK_TCK))) / 2
         #expect(used < 0.3, "used \(used) of a core")
         #expect(used > 0.1, "used \(used) of a core")
+        running.instance.destroy()
+    }
+
+    @Test func initBurstsToAFullCoreUntilTheFirstThaw() async throws {
+        guard SandboxHarness.has("cpu") else { _ = SandboxHarness.skip("Init burst", because: "no cpu cgroup"); return }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let running = try harness.shell("while :; do :; done", memoryMB: 128)
+        try await Task.sleep(for: .milliseconds(200))
+        let pid = running.instance.process.pid
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var start = cpuTicks(tree: pid)
+        try await Task.sleep(for: .seconds(1))
+        let during = Double(cpuTicks(tree: pid) - start) / ticks
+        running.instance.thaw()
+        start = cpuTicks(tree: pid)
+        try await Task.sleep(for: .seconds(1))
+        let after = Double(cpuTicks(tree: pid) - start) / ticks
+        print(String(format: "128 MB busy loop: %.2f cores during Init, %.2f after", during, after))
+        #expect(during > 0.4, "Init got \(during) of a core")
+        #expect(after < 0.15, "steady state got \(after) of a core")
         running.instance.destroy()
     }
 
