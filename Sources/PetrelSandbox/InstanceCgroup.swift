@@ -13,6 +13,8 @@ public final class InstanceCgroup: Sendable {
     public let controllers: Set<String>
     /// The CPU quota to apply when the Init burst ends (at the first thaw); nil once applied.
     private let steadyCPU: Mutex<CgroupSetting?>
+    /// The peak read just before the cgroup was removed, so REPORT can still show it.
+    private let finalPeak = Mutex<Int?>(nil)
 
     init(version: CgroupDriver.Version, directories: [String: String], controllers: Set<String>,
          steadyCPU: CgroupSetting? = nil) {
@@ -41,6 +43,7 @@ public final class InstanceCgroup: Sendable {
     public func peakMemoryBytes() -> Int? {
         guard controllers.contains("memory"), let directory = memoryDirectory else { return nil }
         return CgroupFiles.readInt(directory + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak"))
+            ?? finalPeak.withLock { $0 }
     }
 
     /// How many times the kernel's OOM killer killed a process of this cgroup.
@@ -88,6 +91,7 @@ public final class InstanceCgroup: Sendable {
     public func destroy() {
         killAll()
         waitUntil { self.pids().isEmpty }
+        if let peak = peakMemoryBytes() { finalPeak.withLock { $0 = max($0 ?? 0, peak) } }
         for directory in uniqueDirectories.reversed() {
             waitUntil { rmdir(directory) == 0 || errno == ENOENT }
         }

@@ -75,6 +75,7 @@ import Testing
         let peak = running.instance.peakMemory() ?? 0
         #expect(peak > 80 * 1_048_576 && peak <= 96 * 1_048_576, "peak \(peak)")
         running.instance.destroy()
+        #expect(running.instance.peakMemory() == peak, "the peak outlives the cgroup, for REPORT")
     }
 
     @Test func peakMemoryCountsStartUp() async throws {
@@ -215,7 +216,8 @@ import Testing
         try await Task.sleep(for: .seconds(1))
         let after = Double(cpuTicks(tree: pid) - start) / ticks
         print(String(format: "128 MB busy loop: %.2f cores during Init, %.2f after", during, after))
-        #expect(during > 0.4, "Init got \(during) of a core")
+        // A full core is not guaranteed on a busy host; several times the steady share is.
+        #expect(during > 0.2 && during > after * 3, "Init got \(during) of a core, steady \(after)")
         #expect(after < 0.15, "steady state got \(after) of a core")
         running.instance.destroy()
     }
