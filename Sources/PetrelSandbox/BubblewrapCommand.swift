@@ -5,6 +5,18 @@ public enum BubblewrapCommand {
     public static let tmp = "/tmp"
     public static let hostname = "petrel"
 
+    /// Descriptors (in the child) through which bubblewrap reports the sandbox's pid once its
+    /// namespaces exist, and waits before running the instance: the time to set up the
+    /// network relay of `network: .none`.
+    public struct Handshake: Sendable, Equatable {
+        public var infoFD: Int32
+        public var blockFD: Int32
+        public init(infoFD: Int32 = 3, blockFD: Int32 = 4) {
+            self.infoFD = infoFD
+            self.blockFD = blockFD
+        }
+    }
+
     /// The command that removes PWD from the environment before the instance's argv runs.
     public static let unsetPWD = ["/usr/bin/env", "-u", "PWD"]
 
@@ -23,7 +35,8 @@ public enum BubblewrapCommand {
 
     /// Arguments after the `bwrap` executable, ending with `--` and the instance's argv.
     public static func arguments(spec: InstanceSpec, system: [SandboxMount], identity: IdentityFiles?,
-                                 options: SandboxOptions, interpreter: SandboxMount? = nil) -> [String] {
+                                 options: SandboxOptions, interpreter: SandboxMount? = nil,
+                                 handshake: Handshake? = nil) -> [String] {
         var arguments = [
             "--die-with-parent", "--new-session",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -42,6 +55,9 @@ public enum BubblewrapCommand {
         if let interpreter { arguments += interpreter.bubblewrapArguments }
         arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
         arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
+        if let handshake {
+            arguments += ["--info-fd", String(handshake.infoFD), "--block-fd", String(handshake.blockFD)]
+        }
         // bubblewrap's root is a writable tmpfs: make it read-only so /tmp is the only place to write.
         arguments += ["--remount-ro", "/", "--chdir", taskRoot, "--"]
         // bubblewrap always sets PWD; Lambda's environment has none, so drop it unless asked for.

@@ -51,18 +51,38 @@ public struct BubblewrapLauncher: InstanceLauncher {
         let interpreter = spec.arguments.first.flatMap { executable in
             BubblewrapCommand.interpreterMount(executable: executable, resolved: Self.realPath(executable))
         }
-        let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(spec: spec, system: system, identity: identity,
-                                                                        options: options, interpreter: interpreter)
+        let handshake = options.network == .none ? try BubblewrapHandshake() : nil
+        let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(
+            spec: spec, system: system, identity: identity, options: options, interpreter: interpreter,
+            handshake: handshake.map { _ in BubblewrapCommand.Handshake() })
         let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [],
                                               openFilesMax: options.openFilesMax, command: sandboxed)
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(arguments: arguments, environment: spec.environment,
-                                             outputPath: spec.outputPath, mapStatus: BubblewrapCommand.termination)
+                                             outputPath: spec.outputPath, mapStatus: BubblewrapCommand.termination,
+                                             descriptors: handshake?.childDescriptors ?? [:])
         } catch {
+            handshake?.closeChildEnds()
+            handshake?.closeParentEnds()
             cgroup?.destroy()
             throw error
         }
+        var started: NetworkRelay?
+        if let handshake {
+            handshake.closeChildEnds()
+            do {
+                let pid = try handshake.sandboxPID()
+                started = try NetworkRelay.start(pid: pid, ports: NetworkRelay.ports(environment: spec.environment))
+                handshake.release()
+            } catch {
+                handshake.closeParentEnds()
+                process.signalGroup(SIGKILL)
+                cgroup?.destroy()
+                throw error
+            }
+        }
+        let relay = started
         return LaunchedInstance(
             process: process,
             peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
@@ -71,6 +91,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
             destroy: {
                 process.signalGroup(SIGKILL)
                 cgroup?.destroy()
+                relay?.stop()
                 try? FileManager.default.removeItem(atPath: identity.passwd)
                 try? FileManager.default.removeItem(atPath: identity.group)
             }

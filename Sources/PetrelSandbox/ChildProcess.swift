@@ -56,12 +56,14 @@ public final class ChildProcess: Sendable {
 
     /// Starts `arguments[0]` (an absolute path) with exactly `environment`. Standard input is
     /// /dev/null; standard output and error append to `outputPath` (or /dev/null).
+    /// `descriptors` maps child fds (3 and up) to parent fds the child inherits.
     public static func spawn(
         arguments: [String],
         environment: [String: String],
         workingDirectory: String? = nil,
         outputPath: String? = nil,
-        mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil
+        mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil,
+        descriptors: [Int32: Int32] = [:]
     ) throws -> ChildProcess {
         precondition(!arguments.isEmpty, "spawn needs an executable")
         var actions = posix_spawn_file_actions_t()
@@ -70,6 +72,19 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Extra descriptors the child inherits: child fd ← parent fd (e.g. bubblewrap's info
+        // and block pipes). dup2 clears close-on-exec on the child's copy.
+        // Copy each to a free high number first, so that a parent fd that happens to equal
+        // another mapping's child number is not overwritten before it is used.
+        let mappings = descriptors.sorted(by: { $0.key < $1.key })
+        let spare = (mappings.flatMap { [$0.key, $0.value] }.max() ?? 2) + 1
+        for (index, mapping) in mappings.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, mapping.value, spare + Int32(index))
+        }
+        for (index, mapping) in mappings.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, spare + Int32(index), mapping.key)
+            posix_spawn_file_actions_addclose(&actions, spare + Int32(index))
+        }
         if let workingDirectory {
             cpetrel_spawn_addchdir(&actions, workingDirectory)
         }

@@ -317,3 +317,49 @@ def test_canary_kept_answering(canary):
     time.sleep(0.5)
     assert canary["count"][0] > 10
     assert canary["failures"] == []
+
+
+NETWORK_PROBE = r"""
+const net = require('net');
+const http = require('http');
+const tryConnect = (host, port) => new Promise((resolve) => {
+  const socket = net.connect({ host, port, timeout: 2000 }, () => { socket.destroy(); resolve('connected'); });
+  socket.on('error', (e) => resolve(e.code));
+  socket.on('timeout', () => { socket.destroy(); resolve('timeout'); });
+});
+exports.handler = async (event) => {
+  const endpoint = await new Promise((resolve) => {
+    http.get(process.env.AWS_ENDPOINT_URL + '/', (res) => { res.resume(); resolve(res.statusCode); })
+      .on('error', (e) => resolve(e.code));
+  });
+  return {
+    endpoint,
+    hostPort: await tryConnect('127.0.0.1', event.hostPort),
+    outside: await tryConnect('1.1.1.1', 53),
+    interfaces: require('fs').readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)
+      .filter((l) => l.trim()).map((l) => l.split(':')[0].trim()),
+  };
+};
+"""
+
+
+def test_function_network_none(fresh_petrel, isolation):
+    needs(isolation, "bubblewrap")
+    import socket
+    server = fresh_petrel("--function-network", "none")
+    log = open(server.log_path).read()
+    assert "network none" in log
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    try:
+        lam = server.client("lambda")
+        create(lam, "offline", NETWORK_PROBE, timeout=10)
+        response, payload, _ = invoke(lam, "offline", {"hostPort": listener.getsockname()[1]})
+        assert not response.get("FunctionError"), payload
+        assert payload["interfaces"] == ["lo"]
+        assert payload["endpoint"] in (200, 404, 400, 403), "Petrel's endpoint stays reachable"
+        assert payload["hostPort"] == "ECONNREFUSED", "other host ports are not"
+        assert payload["outside"] in ("ENETUNREACH", "EHOSTUNREACH", "timeout")
+    finally:
+        listener.close()
