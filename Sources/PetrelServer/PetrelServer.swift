@@ -41,7 +41,7 @@ public struct PetrelServer: Sendable {
         let functions = FunctionRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
-        let launcher = PlainLauncher()
+        let launcher = Launchers.best(options: config.sandbox)
         logger.info("\(launcher.isolationSummary)")
         var invokerConfig = InvokerConfiguration(
             account: config.account, runtimeDirectory: runtimeDirectory,
