@@ -33,6 +33,7 @@ public struct PetrelServer: Sendable {
         let dataDirectory = config.dataDirectory.standardizedFileURL
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
+            LayerRegistry.registerMigrations,
             LogStore.registerMigrations,
             AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
@@ -41,6 +42,7 @@ public struct PetrelServer: Sendable {
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
+        let layers = LayerRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
         let metrics = MetricsStore(store: store)
@@ -52,6 +54,9 @@ public struct PetrelServer: Sendable {
             codeRoot: codeStore.root.path, publicEndpoint: config.publicEndpoint,
             keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
         invokerConfig.initTimeout = .seconds(10)
+        invokerConfig.optDirectory = { [account = config.account] function in
+            try layers.optDirectory(for: function.settings.layers, account: account)
+        }
         let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger,
                                          observer: MetricsObserver(metrics: metrics))
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
@@ -60,7 +65,7 @@ public struct PetrelServer: Sendable {
                                            account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
-        let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
+        let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
