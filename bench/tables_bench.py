@@ -82,6 +82,8 @@ def requests_for(workload, host, worker, count):
             body = {"TableName": TABLE, "Key": {"pk": {"S": k}, "sk": {"N": "0"}},
                     "UpdateExpression": "SET v = v + :one", "ConditionExpression": "attribute_exists(pk) AND v >= :zero",
                     "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}}}
+        elif workload == "DescribeLimits":  # no storage at all: the HTTP and dispatch floor
+            body = {}
         else:  # Query
             body = {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
                     "ExpressionAttributeValues": {":p": {"S": f"q{i % 50}"}, ":a": {"N": "0"}, ":b": {"N": "9"}}, "Limit": 10}
@@ -206,11 +208,15 @@ def prepare(endpoint):
             {"PutRequest": {"Item": {"pk": {"S": f"q{q}"}, "sk": {"N": str(j)}, "v": {"N": str(j)}}}} for j in range(20)]}})
 
 
-def bench(name, endpoint, seconds, connections, processes):
+WORKLOADS = ("PutItem", "GetItem", "UpdateItem", "Query")
+
+
+def bench(name, endpoint, seconds, connections, processes, workloads=WORKLOADS, fresh=True):
     host, port = endpoint.split("//")[1].split(":")
-    prepare(endpoint)
+    if fresh:
+        prepare(endpoint)
     out = {}
-    for workload in ("PutItem", "GetItem", "UpdateItem", "Query"):
+    for workload in workloads:
         r = run_workload(host, int(port), workload, seconds, connections, processes)
         out[workload] = r
         print(f"  {name:7s} {workload:10s} {r['ops']:9.0f} ops/s   p50 {r['p50']:7.3f} ms   p99 {r['p99']:7.3f} ms   errors {r['errors']}", flush=True)
@@ -225,6 +231,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--processes", type=int, default=4)
+    ap.add_argument("--reuse-table", action="store_true", help="skip creating and loading the table (it exists already)")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS),
+                    help="comma-separated; DescribeLimits measures the HTTP floor without storage")
     args = ap.parse_args()
     started, temp = [], tempfile.mkdtemp(prefix="tables-bench-")
     try:
@@ -237,7 +246,8 @@ def main():
             endpoint = f"http://127.0.0.1:{port}"
             wait_up(endpoint + "/", p)
         print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
-        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
+        workloads = tuple(args.workloads.split(","))
+        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes, workloads, not args.reuse_table)
         moto = None
         if not args.no_moto and shutil.which("moto_server"):
             port = free_port()
@@ -246,7 +256,7 @@ def main():
             started.append(m)
             wait_up(f"http://127.0.0.1:{port}/moto-api/", m)
             print(f"moto_server at http://127.0.0.1:{port}")
-            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes)
+            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes, workloads)
         if moto:
             print("\nworkload     petrel ops/s  moto ops/s  ratio   petrel p50/p99 ms   moto p50/p99 ms")
             for w in petrel:
