@@ -136,9 +136,32 @@ def drive(args):
         for key, _ in sel.select(timeout=0.5):
             s = key.fileobj
             st = state[s]
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionError:
+                chunk = b""
             if not chunk:
+                # The server closed the connection (moto's HTTP/1.0-style server does after each
+                # response): count a complete response, then reconnect and carry on.
                 sel.unregister(s)
+                s.close()
+                complete = b"\r\n\r\n" in st["buf"]
+                t = time.perf_counter()
+                if complete:
+                    latencies.append(t - st["t"])
+                    if int(st["buf"][9:12]) != 200:
+                        errors += 1
+                    st["i"] = (st["i"] + 1) % len(st["reqs"])
+                else:
+                    errors += 1
+                del state[s]
+                if t < end:
+                    n = socket.create_connection((host, port))
+                    n.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    st["buf"], st["t"] = b"", t
+                    state[n] = st
+                    n.sendall(st["reqs"][st["i"]])
+                    sel.register(n, selectors.EVENT_READ)
                 continue
             st["buf"] += chunk
             try:
@@ -146,15 +169,16 @@ def drive(args):
                 if b"\r\n\r\n" not in st["buf"]:
                     continue
                 head, _, rest = st["buf"].partition(b"\r\n\r\n")
-                length = 0
+                length = None
                 for line in head.split(b"\r\n")[1:]:
                     name, _, value = line.partition(b":")
                     if name.strip().lower() == b"content-length":
                         length = int(value)
-                if len(rest) < length:
-                    continue
+                if length is None or len(rest) < length:
+                    continue  # no length: the response ends when the server closes
                 status = int(head[9:12])
                 st["buf"] = rest[length:]
+                closing = b"connection: close" in head.lower()
             except ValueError:
                 errors += 1
                 continue
@@ -164,9 +188,19 @@ def drive(args):
                 errors += 1
             st["i"] = (st["i"] + 1) % len(st["reqs"])
             st["t"] = t
+            if closing:
+                # The server will not take another request on this connection: open a new one.
+                sel.unregister(s)
+                s.close()
+                del state[s]
+                s = socket.create_connection((host, port))
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                st["buf"] = b""
+                state[s] = st
+                sel.register(s, selectors.EVENT_READ)
             if t < end:
                 s.sendall(st["reqs"][st["i"]])
-    for s in state:
+    for s in list(state):
         s.close()
     queue.put((latencies, errors))
 
@@ -228,6 +262,7 @@ def main():
     ap.add_argument("--petrel-bin", default=os.path.join(ROOT, ".build", "release", "petrel"))
     ap.add_argument("--petrel-endpoint", help="use a running Petrel instead of starting one")
     ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--no-petrel", action="store_true", help="benchmark moto_server only")
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--processes", type=int, default=4)
@@ -238,16 +273,20 @@ def main():
     started, temp = [], tempfile.mkdtemp(prefix="tables-bench-")
     try:
         endpoint = args.petrel_endpoint
-        if not endpoint:
+        petrel = None
+        if args.no_petrel:
+            pass
+        elif not endpoint:
             port = free_port()
             p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             started.append(p)
             endpoint = f"http://127.0.0.1:{port}"
             wait_up(endpoint + "/", p)
-        print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
         workloads = tuple(args.workloads.split(","))
-        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes, workloads, not args.reuse_table)
+        if not args.no_petrel:
+            print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
+            petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes, workloads, not args.reuse_table)
         moto = None
         if not args.no_moto and shutil.which("moto_server"):
             port = free_port()
@@ -257,7 +296,7 @@ def main():
             wait_up(f"http://127.0.0.1:{port}/moto-api/", m)
             print(f"moto_server at http://127.0.0.1:{port}")
             moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes, workloads)
-        if moto:
+        if moto and petrel:
             print("\nworkload     petrel ops/s  moto ops/s  ratio   petrel p50/p99 ms   moto p50/p99 ms")
             for w in petrel:
                 a, b = petrel[w], moto[w]
