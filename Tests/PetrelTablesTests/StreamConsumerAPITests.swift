@@ -62,6 +62,16 @@ import PetrelStore
         await service.waitForStreamChange(streamArn: arn, after: nil)
     }
 
+    @Test func disablingTheStreamWakesWaiters() async throws {
+        let service = try Self.service()
+        let arn = try await Self.createStreamTable(service)
+        async let woke: Void = service.waitForStreamChange(streamArn: arn, after: nil)
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await Self.call(service, "UpdateTable", #"{"TableName":"birds","StreamSpecification":{"StreamEnabled":false}}"#)
+        await woke
+        #expect(try service.streamInfo(streamArn: arn)?.enabled == false)
+    }
+
     @Test func waitingIsCancellable() async throws {
         let service = try Self.service()
         let arn = try await Self.createStreamTable(service)
