@@ -20,17 +20,29 @@ public struct BubblewrapLauncher: InstanceLauncher {
     public init(bubblewrapPath: String, options: SandboxOptions = SandboxOptions(), cgroups: CgroupDriver? = nil,
                 report: IsolationReport? = nil) {
         self.bubblewrapPath = bubblewrapPath
-        self.options = options
+        self.options = Self.effective(options)
         self.cgroups = cgroups
         self.isolationReport = report
         self.isolationSummary = report?.summary
             ?? "isolation: bubblewrap\(cgroups.map { " + cgroup \($0.version.rawValue)" } ?? "")"
         self.system = HostScan.systemMounts()
+        // The network-none handshake writes to a pipe bubblewrap may already have closed:
+        // that must fail with EPIPE, not kill the server. (Children get SIGPIPE back: spawn
+        // resets it to the default.)
+        if options.network == .none { signal(SIGPIPE, SIG_IGN) }
         self.hostCores = ProcessInfo.processInfo.activeProcessorCount
     }
 
     public func layout(codeDirectory: String, runtimeDirectory: String, workDirectory: String) -> InstanceLayout {
         BubblewrapCommand.layout
+    }
+
+    /// The options this host can honour: switching user needs root and setpriv (without root,
+    /// bubblewrap already runs the function as the caller's own user).
+    static func effective(_ options: SandboxOptions) -> SandboxOptions {
+        var options = options
+        if geteuid() != 0 || access(BubblewrapCommand.setpriv, X_OK) != 0 { options.runAsUser = nil }
+        return options
     }
 
     static func realPath(_ path: String) -> String {
@@ -46,6 +58,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
         try BubblewrapCommand.passwd.write(toFile: identity.passwd, atomically: false, encoding: .utf8)
         try BubblewrapCommand.group.write(toFile: identity.group, atomically: false, encoding: .utf8)
 
+        if options.runAsUser != nil { CodeAccess.makeReadable(spec.codeDirectory) }
         let limits = CgroupLimits.forFunction(memoryMB: spec.memoryMB, pidsMax: options.pidsMax, hostCores: hostCores)
         let cgroup = try cgroups?.makeInstance(instanceID: spec.instanceID, limits: limits)
         let interpreter = spec.arguments.first.flatMap { executable in

@@ -15,7 +15,7 @@ public enum IsolationProbe {
         let cgroups = options.useCgroups ? probeCgroups(options: options)
                                          : IsolationReport.Cgroups(problem: "turned off")
         return IsolationReport(runningAsRoot: root, userNamespaces: userNamespacesAllowed(),
-                               bubblewrap: bubblewrap, cgroups: cgroups, options: options)
+                               bubblewrap: bubblewrap, cgroups: cgroups, options: BubblewrapLauncher.effective(options))
     }
 
     static func userNamespacesAllowed() -> Bool {
@@ -39,7 +39,7 @@ public enum IsolationProbe {
                                 workDirectory: "/", arguments: ["/bin/sh", "-c", "test -w /tmp && ! test -w /var/task"],
                                 environment: [:], outputPath: "/dev/null", memoryMB: 128, ephemeralStorageMB: 1)
         let arguments = [path] + BubblewrapCommand.arguments(spec: spec, system: HostScan.systemMounts(), identity: nil,
-                                                             options: options)
+                                                             options: BubblewrapLauncher.effective(options))
         do {
             let trial = try runQuietly(arguments)
             if trial.status == 0 {
@@ -123,7 +123,7 @@ public enum IsolationProbe {
                 }
             }
             try CgroupFiles.makeDirectory(group)
-            sweepStaleServers(in: group)
+            sweepStaleServers(version: .v2, groups: ["": group])
             try CgroupFiles.write(enable, to: group + "/cgroup.subtree_control")
             try CgroupFiles.makeDirectory(server)
             try CgroupFiles.write(enable, to: server + "/cgroup.subtree_control")
@@ -151,7 +151,6 @@ public enum IsolationProbe {
             let server = group + "/" + serverGroupName()
             do {
                 try CgroupFiles.makeDirectory(group)
-                sweepStaleServers(in: group)
                 try CgroupFiles.makeDirectory(server)
                 directories[controller] = server
             } catch {
@@ -161,6 +160,7 @@ public enum IsolationProbe {
         guard !directories.isEmpty else {
             return IsolationReport.Cgroups(problem: "cgroup v1 not writable: " + problems.joined(separator: "; "))
         }
+        sweepStaleServers(version: .v1, groups: directories.mapValues { ($0 as NSString).deletingLastPathComponent })
         // Prove the limits can be written, with a throw-away instance.
         let driver = CgroupDriver(version: .v1, groupDirectories: directories, controllers: Set(directories.keys))
         do {
@@ -173,19 +173,33 @@ public enum IsolationProbe {
                                        problem: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
-    /// Removes the groups left by servers that are no longer running (numeric names whose pid
-    /// is gone). Only empty cgroups can be removed, so live instances are never touched.
-    static func sweepStaleServers(in group: String) {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: group)) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let server = group + "/" + entry
-            let instances = (try? FileManager.default.contentsOfDirectory(atPath: server)) ?? []
-            var isDirectory: ObjCBool = false
-            for instance in instances where FileManager.default.fileExists(atPath: server + "/" + instance, isDirectory: &isDirectory) && isDirectory.boolValue {
-                rmdir(server + "/" + instance)
+    /// Ends what servers that are gone left behind: their instances (which may be frozen, and
+    /// so would never die on their own) are killed and their cgroups removed. A server group is
+    /// stale when its name is the pid of no running process.
+    static func sweepStaleServers(version: CgroupDriver.Version, groups: [String: String]) {
+        var stale = Set<String>()
+        for group in Set(groups.values) {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: group)) ?? [] {
+                guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                stale.insert(entry)
             }
-            rmdir(server)
+        }
+        for server in stale {
+            let serverDirectories = groups.mapValues { $0 + "/" + server }
+            var instances = Set<String>()
+            for directory in Set(serverDirectories.values) {
+                for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                where FileManager.default.fileExists(atPath: directory + "/" + entry + "/cgroup.procs") {
+                    instances.insert(entry)
+                }
+            }
+            for instance in instances {
+                let directories = serverDirectories.mapValues { $0 + "/" + instance }
+                    .filter { FileManager.default.fileExists(atPath: $0.value) }
+                let controllers = version == .v2 ? Set(["freezer"]) : Set(directories.keys)
+                InstanceCgroup(version: version, directories: directories, controllers: controllers).destroy()
+            }
+            for directory in Set(serverDirectories.values) { rmdir(directory) }
         }
     }
 }

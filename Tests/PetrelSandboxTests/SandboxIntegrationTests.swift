@@ -154,6 +154,22 @@ import Testing
         running.instance.destroy()
     }
 
+    @Test func functionIsNotRoot() async throws {
+        guard SandboxHarness.hasBubblewrap else { _ = SandboxHarness.skip("function user", because: "no bubblewrap"); return }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let running = try harness.shell("""
+            id -u; id -g; grep CapEff /proc/self/status | tr -d '\t'
+            v=$(cat /proc/sys/vm/overcommit_ratio); (echo $v > /proc/sys/vm/overcommit_ratio) 2>/dev/null && echo "wrote a sysctl"
+            touch /tmp/mine && stat -c %u /tmp/mine
+            """)
+        #expect(await running.exit() == .exited(0))
+        let uid = geteuid() == 0 ? "993" : String(geteuid())
+        let gid = geteuid() == 0 ? "990" : String(getegid())
+        #expect(running.output == "\(uid)\n\(gid)\nCapEff:0000000000000000\n\(uid)\n")
+        running.instance.destroy()
+    }
+
     @Test func networkNoneHasOnlyLoopback() async throws {
         guard SandboxHarness.hasBubblewrap else { _ = SandboxHarness.skip("network none", because: "no bubblewrap"); return }
         let harness = try SandboxHarness(options: SandboxOptions(network: .none))
@@ -276,6 +292,31 @@ import Testing
         }
         #expect(sleepers.isEmpty, "survivors: \(sleepers)")
         for pid in tree { #expect(!isAlive(pid)) }
+    }
+
+    @Test func startSweepsWhatAGoneServerLeft() async throws {
+        guard let driver = SandboxHarness.report.cgroups.driver else { _ = SandboxHarness.skip("sweep", because: "no cgroups"); return }
+        // A server group named after a pid that no process has.
+        let parents = driver.groupDirectories.mapValues { ($0 as NSString).deletingLastPathComponent }
+        let gone = CgroupDriver(version: driver.version, groupDirectories: parents.mapValues { $0 + "/4194001" },
+                                controllers: driver.controllers)
+        for directory in Set(gone.groupDirectories.values) { try CgroupFiles.makeDirectory(directory) }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let launcher = ProcessLauncher(cgroups: gone)
+        let work = harness.root + "/orphan"
+        let spec = InstanceSpec(instanceID: "orphan", codeDirectory: harness.root + "/code", runtimeDirectory: harness.root + "/runtime",
+                                workDirectory: work, arguments: ["/bin/sh", "-c", "sleep 300 & exec sleep 301"], environment: [:],
+                                outputPath: harness.root + "/orphan.out", memoryMB: 128, ephemeralStorageMB: 512)
+        let orphan = try launcher.launch(spec)
+        try await Task.sleep(for: .milliseconds(200))
+        orphan.freeze()
+        let pids = gone.instanceDirectories(name: "orphan").values.flatMap { CgroupFiles.pids(in: $0 + "/cgroup.procs") }
+        #expect(Set(pids).count >= 2)
+        IsolationProbe.sweepStaleServers(version: driver.version, groups: parents)
+        #expect(await orphan.process.waitForExit() == .signaled(SIGKILL))
+        for pid in Set(pids) { #expect(!isAlive(pid)) }
+        for directory in Set(gone.groupDirectories.values) { #expect(!FileManager.default.fileExists(atPath: directory)) }
     }
 
     @Test func destroyRemovesTheCgroup() async throws {

@@ -60,6 +60,11 @@ const abuses = {
     try { process.kill(e.serverPid, 'SIGKILL'); return { sent: true }; }
     catch (err) { return { error: err.code }; }
   },
+  async writeSysctl() {
+    const path = '/proc/sys/vm/overcommit_ratio';
+    try { fs.writeFileSync(path, fs.readFileSync(path)); return { wrote: true, uid: process.getuid() }; }
+    catch (err) { return { error: err.code, uid: process.getuid() }; }
+  },
   async writeOutsideTmp() {
     const written = [];
     for (const p of ['/var/task/x', '/var/runtime/x', '/x', '/etc/x', '/usr/x', '/var/x']) {
@@ -248,6 +253,13 @@ def test_cannot_write_outside_tmp(lam, abuser, isolation):
     needs(isolation, "bubblewrap")
     _, payload, _ = invoke(lam, abuser, {"abuse": "writeOutsideTmp"})
     assert payload == {"written": []}
+
+
+def test_cannot_write_kernel_settings(lam, abuser, isolation):
+    needs(isolation, "bubblewrap")
+    _, payload, _ = invoke(lam, abuser, {"abuse": "writeSysctl"})
+    assert payload.get("error") in ("EACCES", "EROFS", "EPERM"), payload
+    assert payload["uid"] != 0, "functions do not run as root"
 
 
 def test_tmp_is_capped_at_ephemeral_storage(lam, canary, isolation):
