@@ -10,6 +10,10 @@ short cpetrel_spawn_setsid_flag(void) {
     return POSIX_SPAWN_SETSID;
 }
 
+int cpetrel_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
 #include <fcntl.h>
 #include <unistd.h>
 

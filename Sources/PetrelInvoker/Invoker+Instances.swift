@@ -78,7 +78,7 @@ extension Invoker {
         if await !attach(order.instanceID, launched) { launched.destroy() }
         let backend = InstanceBackend(invoker: self, instanceID: order.instanceID)
         let initTimeout = configuration.initTimeout
-        let status = await withTaskGroup(of: TerminationStatus?.self) { group in
+        await withTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask {
                 await server.serve(backend)
                 return nil
@@ -95,17 +95,15 @@ extension Invoker {
                 if !Task.isCancelled { await self.initTimedOut(order.instanceID) }
                 return nil
             }
-            var status = TerminationStatus.signaled(SIGKILL)
             for await result in group {
-                if let result {
-                    status = result
-                    group.cancelAll()
-                }
+                guard let status = result else { continue }
+                // Report the exit first: it releases a runtime parked in GET /next, so the
+                // Runtime API server can close.
+                launched.destroy()
+                await exited(order.instanceID, status: status)
+                group.cancelAll()
             }
-            return status
         }
-        launched.destroy()
-        await exited(order.instanceID, status: status)
         try? FileManager.default.removeItem(atPath: order.workDirectory)
     }
 

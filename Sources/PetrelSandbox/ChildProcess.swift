@@ -85,6 +85,8 @@ public final class ChildProcess: Sendable {
             posix_spawn_file_actions_adddup2(&actions, spare + Int32(index), mapping.key)
             posix_spawn_file_actions_addclose(&actions, spare + Int32(index))
         }
+        // Nothing else of the server (listening sockets, the database) leaks into an instance.
+        cpetrel_spawn_addclosefrom(&actions, (mappings.map(\.key).max() ?? 2) + 1)
         if let workingDirectory {
             cpetrel_spawn_addchdir(&actions, workingDirectory)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import NIOCore
 import Logging
 import PetrelCore
 import PetrelTables
@@ -58,7 +59,7 @@ struct Gateway: HTTPResponder {
             return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))
         } catch let error as AWSError {
             return Response.wire(wire.render(error))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             return Response.wire(wire.render(AWSError.requestTooLarge("Request body is larger than \(Gateway.maxJSONBody) bytes.")))
         } catch {
             logger.error("Internal error in \(target): \(String(reflecting: error))")

@@ -19,6 +19,7 @@ class FakeRuntimeApi {
     this.queue = [];
     this.waiting = []; // pending GET /next responses
     this.pending = new Map(); // request id -> resolve
+    this.rejecters = new Map(); // request id -> reject
     this.posts = []; // every POST, in order
     this.nextCount = 0;
     this.firstNextAt = null;
@@ -104,11 +105,23 @@ class FakeRuntimeApi {
       if (k !== 'id' && k !== 'timeoutMs') headers[k] = v;
     }
     const body = JSON.stringify(event);
-    const p = new Promise((resolve) => this.pending.set(id, resolve));
+    const p = new Promise((resolve, reject) => {
+      this.pending.set(id, resolve);
+      this.rejecters.set(id, reject);
+    });
     p.id = id;
     this.queue.push({ headers, body });
     this.pump();
     return p;
+  }
+
+  // The runtime process ended: invocations still waiting will never be answered.
+  runtimeExited(exit) {
+    for (const [id, reject] of this.rejecters) {
+      if (this.pending.has(id)) reject(new Error(`runtime exited (${JSON.stringify(exit)}) before answering ${id}`));
+    }
+    this.rejecters.clear();
+    this.pending.clear();
   }
 
   waitInitError() {
@@ -125,6 +138,12 @@ class FakeRuntimeApi {
     });
   }
 }
+
+// Runtimes still running when the test process ends are killed.
+const live = new Set();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 function makeTaskRoot(files) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-task-'));
@@ -167,7 +186,11 @@ function spawnRuntime({ api, taskRoot, handler, env = {}, runtimeApi }) {
     cwd: taskRoot, env: fullEnv, stdio: ['ignore', fd, fd],
   });
   fs.closeSync(fd);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  live.add(child);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    live.delete(child);
+    resolve({ code, signal });
+  }));
   return { child, exited, out: () => fs.readFileSync(logFile, 'utf8') };
 }
 
@@ -180,6 +203,7 @@ async function withRuntime(files, handler, fn, opts = {}) {
   const api = await new FakeRuntimeApi().listen();
   const taskRoot = makeTaskRoot(files);
   const rt = spawnRuntime({ api, taskRoot, handler, ...opts });
+  rt.exited.then((exit) => api.runtimeExited(exit));
   try {
     return await fn({ api, rt, taskRoot });
   } finally {

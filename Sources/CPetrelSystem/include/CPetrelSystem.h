@@ -5,6 +5,9 @@
 
 int cpetrel_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 short cpetrel_spawn_setsid_flag(void);
+/// Closes every descriptor from `lowest` up in the child, so no server socket or database
+/// file leaks into an instance.
+int cpetrel_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
 
 /// pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not expose.
 int cpetrel_pipe_cloexec(int fds[2]);

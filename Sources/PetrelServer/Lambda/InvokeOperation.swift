@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Hummingbird
 import PetrelCore
 import PetrelFunctions
@@ -62,7 +63,7 @@ extension LambdaRoutes {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw AWSError.requestTooLarge("Request must be smaller than \(limit) bytes for the \(operation) operation")
         }
         let data = Data(buffer: buffer)

@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelEvents
 import PetrelFunctions
 import PetrelInvoker
 import PetrelWire
@@ -13,6 +15,7 @@ struct LambdaRoutes: Sendable {
     let functions: FunctionRegistry
     let invoker: Invoker
     let asyncQueue: AsyncInvocationQueue
+    let mappings: EventSourceMappings
     let logger: Logger
     /// Petrel's own endpoint, for Code.Location URLs.
     let endpoint: String
@@ -31,8 +34,9 @@ struct LambdaRoutes: Sendable {
             return try await route(request, account: account)
         } catch let error as AWSError {
             return Response.wire(WireProtocol.restJSON.render(error))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Response.wire(WireProtocol.restJSON.render(.requestTooLarge("Request must be smaller than \(Self.maxInvokePayload) bytes for the InvokeFunction operation")))
+        } catch is NIOTooManyBytesError {
+            return Response.wire(WireProtocol.restJSON.render(AWSError("RequestEntityTooLargeException", status: 413,
+                "Request must be smaller than \(Self.maxControlBody) bytes for this operation")))
         } catch {
             logger.error("Internal error in \(request.method) \(request.uri.path): \(String(reflecting: error))")
             return Response.wire(WireProtocol.restJSON.render(.service()))
@@ -47,6 +51,10 @@ struct LambdaRoutes: Sendable {
         switch (segments.first, segments.count) {
         case ("_petrel", 3) where segments[1] == "code" && method == .get:
             return try codeDownload(segments[2])
+        case ("2015-03-31", 2) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: nil, account: account)
+        case ("2015-03-31", 3) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: segments[2], account: account)
         case ("2015-03-31", 2) where segments[1] == "functions":
             switch method {
             case .post: return try await createFunction(request, account: account)

@@ -39,12 +39,48 @@ function logLine(level, args) {
   writeAll(1, line.replace(/\n/g, '\r') + '\n');
 }
 
+// AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per call instead, as AWS writes
+// it: {timestamp, level, requestId, message[, errorType, errorMessage, stackTrace]}.
+function errorFields(e) {
+  return {
+    errorType: (e && e.constructor && e.constructor.name) || 'UnknownError',
+    errorMessage: e.message,
+    stackTrace: typeof e.stack === 'string' ? e.stack.split('\n') : e.stack,
+  };
+}
+
+function jsonErrorReplacer(_k, v) {
+  return v instanceof Error ? Object.assign(errorFields(v), v) : v;
+}
+
+function jsonLogLine(level, args) {
+  const rec = { timestamp: new Date().toISOString(), level, requestId: global[REQUEST_ID] };
+  let text;
+  if (args.length === 1) {
+    rec.message = args[0];
+    try {
+      text = JSON.stringify(rec, jsonErrorReplacer);
+    } catch (_) {
+      rec.message = util.format(args[0]);
+      text = JSON.stringify(rec);
+    }
+  } else {
+    rec.message = util.format.apply(null, args);
+    const e = args.find((a) => a instanceof Error);
+    if (e) Object.assign(rec, errorFields(e));
+    text = JSON.stringify(rec);
+  }
+  writeAll(1, text.replace(/\n/g, '\r') + '\n');
+}
+
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const JSON_LOGS = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
 
 function patchConsole() {
   const min = LEVELS[String(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
+  const write = JSON_LOGS ? jsonLogLine : logLine;
   const make = (level) =>
-    LEVELS[level] >= min ? (...args) => logLine(level, args) : () => {};
+    LEVELS[level] >= min ? (...args) => write(level, args) : () => {};
   console.trace = make('TRACE');
   console.debug = make('DEBUG');
   console.info = make('INFO');
@@ -123,7 +159,9 @@ function formatted(err) {
 }
 
 function logError(prefix, err) {
-  console.error(prefix, formatted(err instanceof Error ? err : new Error(err)));
+  const e = err instanceof Error ? err : new Error(err);
+  if (JSON_LOGS) console.error(e);
+  else console.error(prefix, formatted(e));
 }
 
 // ---------------------------------------------------------------------------
@@ -174,13 +212,27 @@ function apiRequest(method, urlPath, headers, body, done, retried) {
   req.end(body);
 }
 
+// POSTs not yet answered, so that an exit never cuts one off.
+let postsInFlight = 0;
+let postsDrained = [];
+
 function post(urlPath, bodyString, extraHeaders, done) {
   const headers = {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(bodyString),
   };
   if (extraHeaders) Object.assign(headers, extraHeaders);
-  apiRequest('POST', urlPath, headers, bodyString, () => done && done());
+  postsInFlight++;
+  apiRequest('POST', urlPath, headers, bodyString, () => {
+    postsInFlight--;
+    if (postsInFlight === 0) for (const w of postsDrained.splice(0)) w();
+    if (done) done();
+  });
+}
+
+function exitAfterPosts(code) {
+  if (postsInFlight === 0) process.exit(code);
+  else postsDrained.push(() => process.exit(code));
 }
 
 function postError(urlPath, err, done) {
@@ -228,13 +280,29 @@ function isFile(p) {
   }
 }
 
-function importFile(p) {
-  return import(require('url').pathToFileURL(p).href);
+// NODE_PATH does not apply to `import`. Only when an ES module fails on a
+// bare package name is a resolution hook (esm-hooks.mjs) registered and the
+// import retried: the hook runs in its own thread, too dear for every start.
+// A failed link happens before any module code runs, so retrying is safe.
+async function importFile(p) {
+  const { pathToFileURL } = require('url');
+  const url = pathToFileURL(p).href;
+  try {
+    return await import(url);
+  } catch (e) {
+    const mod = require('module');
+    if (!e || e.code !== 'ERR_MODULE_NOT_FOUND' || !/Cannot find package '/.test(e.message) ||
+        typeof mod.register !== 'function') {
+      throw e;
+    }
+    mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')));
+    return import(url); // the hook gives every module a fresh URL
+  }
 }
 
 async function loadModule(appRoot, moduleRoot, moduleName) {
   const base = path.resolve(appRoot, moduleRoot, moduleName);
-  if (isFile(base)) return require(base);
+  if (fs.existsSync(base)) return require(base); // an extensionless file, or a folder with index.js
   const esm = hasTypeModule(path.dirname(base));
   if (!esm && isFile(base + '.js')) return require(base + '.js');
   if (esm && isFile(base + '.js')) return importFile(base + '.js');
@@ -288,7 +356,7 @@ function nextInvocation() {
 }
 
 function parseJsonHeader(value, name) {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
   try {
     return JSON.parse(value);
   } catch (e) {
@@ -421,7 +489,7 @@ function fatal(err, exitCode) {
   } else if (!inv) {
     postInitError(err, exitCode);
   } else {
-    process.exit(exitCode);
+    exitAfterPosts(exitCode); // the answer may still be on its way
   }
 }
 
