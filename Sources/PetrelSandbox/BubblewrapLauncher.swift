@@ -15,6 +15,8 @@ public struct BubblewrapLauncher: InstanceLauncher {
     public let isolationSummary: String
     public let isolationReport: IsolationReport?
     let system: [SandboxMount]
+    /// Interpreters outside /usr found on the server's PATH, shown in every sandbox.
+    let interpreters: [SandboxMount]
     let hostCores: Int
 
     public init(bubblewrapPath: String, options: SandboxOptions = SandboxOptions(), cgroups: CgroupDriver? = nil,
@@ -26,6 +28,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
         self.isolationSummary = report?.summary
             ?? "isolation: bubblewrap\(cgroups.map { " + cgroup \($0.version.rawValue)" } ?? "")"
         self.system = HostScan.systemMounts()
+        self.interpreters = HostScan.interpreterMounts()
         // The network-none handshake writes to a pipe bubblewrap may already have closed:
         // that must fail with EPIPE, not kill the server. (Children get SIGPIPE back: spawn
         // resets it to the default.)
@@ -65,8 +68,13 @@ public struct BubblewrapLauncher: InstanceLauncher {
             BubblewrapCommand.interpreterMount(executable: executable, resolved: Self.realPath(executable))
         }
         let handshake = options.network == .none ? try BubblewrapHandshake() : nil
+        var shown = options
+        shown.extraReadOnlyPaths += interpreters.compactMap { mount -> String? in
+            guard case .readOnly(let host, _) = mount, mount != interpreter else { return nil }
+            return host
+        }
         let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(
-            spec: spec, system: system, identity: identity, options: options, interpreter: interpreter,
+            spec: spec, system: system, identity: identity, options: shown, interpreter: interpreter,
             handshake: handshake.map { _ in BubblewrapCommand.Handshake() })
         let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [],
                                               openFilesMax: options.openFilesMax, command: sandboxed)

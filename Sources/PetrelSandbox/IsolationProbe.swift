@@ -60,7 +60,8 @@ public enum IsolationProbe {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION"].contains($0.key) }
+            .merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
