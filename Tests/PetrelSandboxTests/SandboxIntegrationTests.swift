@@ -138,7 +138,7 @@ import Testing
         let harness = try SandboxHarness()
         defer { harness.cleanUp() }
         let running = try harness.shell("""
-            for p in /root /home /work \(harness.root) \(harness.root)/other-code.js /sys/fs/cgroup /var/lib /etc/shadow; do
+            for p in /root/.profile /root/.bashrc /root/.pyenv/shims /root/.ssh /root/.pyenv/libexec /home /work \(harness.root) \(harness.root)/other-code.js /sys/fs/cgroup /var/lib /etc/shadow; do
               test -e $p && echo "visible $p"; done
             ls /proc | grep -c '^[0-9]'; grep -c . /etc/passwd; hostname
             kill -0 \(getpid()) 2>/dev/null && echo "can signal the server"; echo done

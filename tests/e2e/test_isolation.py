@@ -226,7 +226,7 @@ def test_cannot_read_another_functions_code(server, lam, abuser, isolation):
     for directory in other_code_dir(server):
         _, payload, _ = invoke(lam, abuser, {"abuse": "readOtherCode", "otherCode": directory, "dataDir": server.data_dir})
         assert payload["found"] == []
-    assert "code" not in payload["root"] and "work" not in payload["root"] and "root" not in payload["root"]
+    assert "code" not in payload["root"] and "work" not in payload["root"] and "home" not in payload["root"]
 
 
 def test_cannot_read_petrels_database(server, lam, abuser, isolation):
