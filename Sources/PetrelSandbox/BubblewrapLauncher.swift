@@ -111,7 +111,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
             thaw: { cgroup?.thaw() },
             destroy: {
                 process.signalGroup(SIGKILL)
-                cgroup?.destroy()
+                cgroup?.destroyInBackground()
                 relay?.stop()
                 try? FileManager.default.removeItem(atPath: identity.passwd)
                 try? FileManager.default.removeItem(atPath: identity.group)

@@ -90,6 +90,19 @@ public final class InstanceCgroup: Sendable {
     /// Kills every process of the instance, then removes its cgroup. Idempotent.
     public func destroy() {
         killAll()
+        remove()
+    }
+
+    /// Kills every process now and removes the cgroup on a background thread, once the kernel
+    /// has let the processes go: the caller (the invoker's actor) is held only for the kill.
+    public func destroyInBackground() {
+        killAll()
+        let thread = Thread { self.remove() }
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    private func remove() {
         waitUntil { self.pids().isEmpty }
         if let peak = peakMemoryBytes() { finalPeak.withLock { $0 = max($0 ?? 0, peak) } }
         for directory in uniqueDirectories.reversed() {
@@ -114,12 +127,15 @@ public final class InstanceCgroup: Sendable {
         }
     }
 
-    /// Polls `condition` every millisecond, for at most `limit`.
+    /// Polls `condition` (every 0.1 ms, then every millisecond) for at most `limit`.
     private func waitUntil(limit: Duration = .seconds(1), _ condition: () -> Bool) {
         let deadline = ContinuousClock.now + limit
+        var polls = 0
         while !condition() {
             if ContinuousClock.now >= deadline { return }
-            usleep(1000)
+            // The freezer usually settles within microseconds: poll fast first.
+            usleep(polls < 20 ? 100 : 1000)
+            polls += 1
         }
     }
 }

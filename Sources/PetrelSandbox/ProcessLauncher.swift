@@ -48,7 +48,7 @@ public struct ProcessLauncher: InstanceLauncher {
             thaw: { cgroup?.thaw() },
             destroy: {
                 process.signalGroup(SIGKILL)
-                cgroup?.destroy()
+                cgroup?.destroyInBackground()
                 try? FileManager.default.removeItem(atPath: tmp)
             }
         )

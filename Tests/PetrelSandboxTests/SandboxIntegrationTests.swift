@@ -328,6 +328,10 @@ import Testing
         let directories = driver.instanceDirectories(name: CgroupDriver.cgroupName(for: running.spec.instanceID))
         for directory in directories.values { #expect(FileManager.default.fileExists(atPath: directory)) }
         running.instance.destroy()
+        // The kill is immediate; the cgroup goes once the kernel has released the processes.
+        for _ in 0..<100 where directories.values.contains(where: { FileManager.default.fileExists(atPath: $0) }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         for directory in directories.values { #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) left") }
     }
 }
