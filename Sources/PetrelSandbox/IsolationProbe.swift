@@ -101,7 +101,15 @@ public enum IsolationProbe {
         return IsolationReport.Cgroups(mounts: mounts, problem: problems.joined(separator: "; "))
     }
 
-    static func serverGroupName() -> String { String(getpid()) }
+    /// `<pid namespace inode>-<pid>`: a server's pid means something only in its own pid
+    /// namespace, so a server sweeps only the groups of its namespace (two containers sharing
+    /// a cgroup tree never sweep each other's live instances).
+    static func serverGroupName() -> String { ServerGroupName.make(namespace: pidNamespace(), pid: getpid()) }
+
+    static func pidNamespace() -> String {
+        let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? ""
+        return String(link.filter(\.isNumber))
+    }
 
     /// v2: the server's own cgroup must delegate memory (and ideally cpu, pids) to it; the
     /// instance cgroups live in `<own>/<name>/<pid>/<instance>`.
@@ -181,7 +189,8 @@ public enum IsolationProbe {
         var stale = Set<String>()
         for group in Set(groups.values) {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: group)) ?? [] {
-                guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                guard let pid = ServerGroupName.pid(of: entry, namespace: pidNamespace()), pid != getpid(),
+                      kill(pid, 0) != 0, errno == ESRCH else { continue }
                 stale.insert(entry)
             }
         }
@@ -202,5 +211,21 @@ public enum IsolationProbe {
             }
             for directory in Set(serverDirectories.values) { rmdir(directory) }
         }
+    }
+}
+
+/// Names of server groups (pure).
+enum ServerGroupName {
+    static func make(namespace: String, pid: pid_t) -> String {
+        namespace.isEmpty ? String(pid) : "\(namespace)-\(pid)"
+    }
+
+    /// The pid a group name stands for, if it belongs to `namespace` (or has no namespace:
+    /// groups made before names carried one).
+    static func pid(of name: String, namespace: String) -> pid_t? {
+        let parts = name.split(separator: "-")
+        if parts.count == 1 { return pid_t(parts[0]) }
+        guard parts.count == 2, parts[0] == namespace else { return nil }
+        return pid_t(parts[1])
     }
 }

@@ -298,7 +298,7 @@ import Testing
         guard let driver = SandboxHarness.report.cgroups.driver else { _ = SandboxHarness.skip("sweep", because: "no cgroups"); return }
         // A server group named after a pid that no process has.
         let parents = driver.groupDirectories.mapValues { ($0 as NSString).deletingLastPathComponent }
-        let gone = CgroupDriver(version: driver.version, groupDirectories: parents.mapValues { $0 + "/4194001" },
+        let gone = CgroupDriver(version: driver.version, groupDirectories: parents.mapValues { $0 + "/" + ServerGroupName.make(namespace: IsolationProbe.pidNamespace(), pid: 4_194_001) },
                                 controllers: driver.controllers)
         for directory in Set(gone.groupDirectories.values) { try CgroupFiles.makeDirectory(directory) }
         let harness = try SandboxHarness()
