@@ -76,14 +76,18 @@ public struct BubblewrapLauncher: InstanceLauncher {
         let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(
             spec: spec, system: system, identity: identity, options: shown, interpreter: interpreter,
             handshake: handshake.map { _ in BubblewrapCommand.Handshake() })
-        let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [],
-                                              openFilesMax: options.openFilesMax, command: sandboxed)
+        let lifeline = try Lifeline()
+        let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [], openFilesMax: options.openFilesMax,
+                                              command: sandboxed, lifeline: true, freezerState: cgroup?.thawFile)
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(arguments: arguments, environment: spec.environment,
                                              outputPath: spec.outputPath, mapStatus: BubblewrapCommand.termination,
-                                             descriptors: handshake?.childDescriptors ?? [:])
+                                             descriptors: (handshake?.childDescriptors ?? [:]).merging(lifeline.childDescriptors) { $1 })
+            lifeline.closeChildEnd()
         } catch {
+            lifeline.closeChildEnd()
+            lifeline.release()
             handshake?.closeChildEnds()
             handshake?.closeParentEnds()
             cgroup?.destroy()
@@ -100,6 +104,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
                 handshake.closeParentEnds()
                 process.signalGroup(SIGKILL)
                 cgroup?.destroy()
+                lifeline.release()
                 throw error
             }
         }
@@ -113,6 +118,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
                 process.signalGroup(SIGKILL)
                 cgroup?.destroyInBackground()
                 relay?.stop()
+                lifeline.release()
                 try? FileManager.default.removeItem(atPath: identity.passwd)
                 try? FileManager.default.removeItem(atPath: identity.group)
             }

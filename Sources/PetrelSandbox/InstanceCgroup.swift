@@ -55,6 +55,16 @@ public final class InstanceCgroup: Sendable {
 
     public var canFreeze: Bool { controllers.contains("freezer") }
 
+    /// The file that thaws the cgroup (v1 `freezer.state`, v2 `cgroup.freeze`), for the
+    /// lifeline watcher.
+    public var thawFile: String? {
+        guard canFreeze else { return nil }
+        switch version {
+        case .v1: return directories["freezer"].map { $0 + "/freezer.state" }
+        case .v2: return directories[""].map { $0 + "/cgroup.freeze" }
+        }
+    }
+
     /// Stops every process of the instance; returns once the kernel says they are stopped
     /// (or after a second, if a process is stuck in the kernel).
     public func freeze() { setFrozen(true) }

@@ -165,7 +165,10 @@ import Testing
                                               command: ["/usr/bin/bwrap", "--", "x"])
         #expect(arguments[0] == "/bin/sh")
         #expect(arguments[1] == "-c")
-        #expect(Array(arguments[3...]) == ["petrel-enter", "1024", "/m/i/cgroup.procs", "/p/i/cgroup.procs", "--",
+        #expect(Array(arguments[3...]) == ["petrel-enter", "1024", "-", "-", "/m/i/cgroup.procs", "/p/i/cgroup.procs", "--",
                                            "/usr/bin/bwrap", "--", "x"])
+        let watched = CgroupEntry.arguments(procsFiles: ["/f/i/cgroup.procs"], openFilesMax: 64, command: ["/x"],
+                                            lifeline: true, freezerState: "/f/i/freezer.state")
+        #expect(Array(watched[3...]) == ["petrel-enter", "64", "5", "/f/i/freezer.state", "/f/i/cgroup.procs", "--", "/x"])
     }
 }

@@ -319,6 +319,32 @@ import Testing
         for directory in Set(gone.groupDirectories.values) { #expect(!FileManager.default.fileExists(atPath: directory)) }
     }
 
+    @Test func instanceDiesWithTheServerEvenFrozen() async throws {
+        guard let driver = SandboxHarness.report.cgroups.driver else { _ = SandboxHarness.skip("lifeline", because: "no cgroups"); return }
+        // Play the server: hold the lifeline's write end, then drop it without a word.
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let cgroup = try driver.makeInstance(instanceID: "lifeline-test", limits: .forFunction(memoryMB: 128, pidsMax: 64, hostCores: 2))
+        let arguments = CgroupEntry.arguments(procsFiles: cgroup.procsFiles, openFilesMax: 64,
+                                              command: ["/bin/sh", "-c", "sleep 300 & exec sleep 301"],
+                                              lifeline: true, freezerState: cgroup.thawFile)
+        let process = try ChildProcess.spawn(arguments: arguments, environment: [:], descriptors: [5: fds[0]])
+        close(fds[0])
+        try await Task.sleep(for: .milliseconds(200))
+        let pids = cgroup.pids()
+        #expect(pids.count == 2, "\(pids)")
+        cgroup.freeze()
+        close(fds[1])  // the server is gone
+        #expect(await process.waitForExit() == .signaled(SIGKILL))
+        for _ in 0..<100 where !cgroup.pids().isEmpty || FileManager.default.fileExists(atPath: cgroup.procsFiles[0]) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for pid in pids { #expect(!isAlive(pid)) }
+        #expect(!FileManager.default.fileExists(atPath: cgroup.procsFiles[0]), "the watcher removes the cgroup")
+        cgroup.destroy()
+    }
+
     @Test func destroyRemovesTheCgroup() async throws {
         guard SandboxHarness.hasCgroups else { _ = SandboxHarness.skip("cgroup removal", because: "no cgroups"); return }
         let harness = try SandboxHarness()

@@ -375,3 +375,36 @@ def test_function_network_none(fresh_petrel, isolation):
         assert payload["outside"] in ("ENETUNREACH", "EHOSTUNREACH", "timeout")
     finally:
         listener.close()
+
+
+def instance_processes(data_dir):
+    """Pids of processes whose command line names the server's data directory (its instances)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if data_dir.encode() in f.read():
+                    with open(f"/proc/{pid}/stat") as s:
+                        if s.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def test_instances_die_with_the_server(fresh_petrel, isolation):
+    needs(isolation, "bubblewrap")
+    server = fresh_petrel()
+    lam = server.client("lambda")
+    create(lam, "survivor", CANARY)
+    create(lam, "busy", ABUSER, timeout=30)
+    assert invoke(lam, "survivor", {"n": 1, "a": 1, "b": 1})[1] == {"echo": 1, "sum": 2}  # now idle, frozen
+    spinner = threading.Thread(target=lambda: invoke(server.client("lambda"), "busy", {"abuse": "spin"}), daemon=True)
+    spinner.start()
+    time.sleep(1)
+    assert len(instance_processes(server.data_dir)) >= 2
+    server.kill9()
+    deadline = time.time() + 5
+    while instance_processes(server.data_dir) and time.time() < deadline:
+        time.sleep(0.1)
+    assert instance_processes(server.data_dir) == [], "instances outlived a SIGKILLed server"
