@@ -176,8 +176,18 @@ class FakeRuntimeApi(object):
         return self.wait_answer(request_id)
 
 
+_MINOR = {}
+
+
+def python_minor(python):
+    if python not in _MINOR:
+        _MINOR[python] = subprocess.check_output(
+            [python, "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).decode().strip()
+    return _MINOR[python]
+
+
 def base_env(api_address, task_root, handler, python=PYTHON):
-    minor = subprocess.check_output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).decode().strip()
+    minor = python_minor(python)
     return {
         "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
         "AWS_LAMBDA_RUNTIME_API": api_address,
