@@ -690,7 +690,12 @@ def _marshal_response(response):
     try:
         return json_dumps(response).encode("utf-8"), "application/json"
     except Exception as e:
-        raise FaultException(FaultException.MARSHAL_ERROR, "Unable to marshal response: %s" % e, None)
+        message = str(e)
+        if message.startswith("keys must be ") and ", not " in message:
+            # The C encoder names C types with their module (decimal.Decimal); simplejson does not.
+            head, _, type_name = message.rpartition(", not ")
+            message = head + ", not " + type_name.rpartition(".")[2]
+        raise FaultException(FaultException.MARSHAL_ERROR, "Unable to marshal response: %s" % message, None)
 
 
 def handle_invocation(api, request_handler, headers, body):
