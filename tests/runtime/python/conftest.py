@@ -60,6 +60,7 @@ class FakeRuntimeApi(object):
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # as the real server (headers and body are two writes)
 
             def log_message(self, *args):
                 pass
@@ -118,6 +119,9 @@ class FakeRuntimeApi(object):
 
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a runtime killed by a test resets its connection
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.address = "127.0.0.1:%d" % self.server.server_address[1]
