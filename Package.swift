@@ -63,10 +63,16 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
+        .target(name: "PetrelEvents", dependencies: [
+            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
-            "PetrelSandbox", "PetrelInvoker", "PetrelLogs",
+            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -82,6 +88,7 @@ let package = Package(
             "PetrelFunctions", "PetrelStore", "PetrelCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: [

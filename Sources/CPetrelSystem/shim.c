@@ -13,3 +13,10 @@ short cpetrel_spawn_setsid_flag(void) {
 int cpetrel_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
 }
+
+#include <fcntl.h>
+#include <unistd.h>
+
+int cpetrel_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

@@ -54,6 +54,13 @@ public protocol InstanceLauncher: Sendable {
     func launch(_ spec: InstanceSpec) throws -> LaunchedInstance
     /// One line for the log at start: what isolation is in force and what is missing.
     var isolationSummary: String { get }
+    /// What the host allowed at start, for the admin endpoint; nil for launchers made without
+    /// a probe.
+    var isolationReport: IsolationReport? { get }
+}
+
+extension InstanceLauncher {
+    public var isolationReport: IsolationReport? { nil }
 }
 
 /// A started instance: its process plus the handles its isolation gives (cgroup, freezer).

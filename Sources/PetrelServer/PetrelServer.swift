@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelEvents
 import PetrelFunctions
 import PetrelInvoker
 import PetrelLogs
@@ -34,12 +35,13 @@ public struct PetrelServer: Sendable {
             LogStore.registerMigrations,
             AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
+            EventSourceMappings.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
-        let launcher = PlainLauncher()
+        let launcher = Launchers.best(options: config.sandbox)
         logger.info("\(launcher.isolationSummary)")
         var invokerConfig = InvokerConfiguration(
             account: config.account, runtimeDirectory: runtimeDirectory,
@@ -50,7 +52,9 @@ public struct PetrelServer: Sendable {
         let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger)
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
-        let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, logger: logger,
+        let mappings = EventSourceMappings(store: store, tables: tables, functions: functions, invoker: invoker, logs: logs,
+                                           account: config.account, logger: logger)
+        let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs), logger: logger)
         let app = Application(
@@ -61,6 +65,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "invoker") { await invoker.run() },
                 ClosureService(name: "async-invocations") { await asyncQueue.run() },
                 ClosureService(name: "tables") { try await tables.run() },
+                ClosureService(name: "event-source-mappings") { await mappings.run() },
             ],
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")

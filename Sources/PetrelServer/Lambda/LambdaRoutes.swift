@@ -4,6 +4,7 @@ import NIOCore
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelEvents
 import PetrelFunctions
 import PetrelInvoker
 import PetrelWire
@@ -14,6 +15,7 @@ struct LambdaRoutes: Sendable {
     let functions: FunctionRegistry
     let invoker: Invoker
     let asyncQueue: AsyncInvocationQueue
+    let mappings: EventSourceMappings
     let logger: Logger
     /// Petrel's own endpoint, for Code.Location URLs.
     let endpoint: String
@@ -49,6 +51,10 @@ struct LambdaRoutes: Sendable {
         switch (segments.first, segments.count) {
         case ("_petrel", 3) where segments[1] == "code" && method == .get:
             return try codeDownload(segments[2])
+        case ("2015-03-31", 2) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: nil, account: account)
+        case ("2015-03-31", 3) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: segments[2], account: account)
         case ("2015-03-31", 2) where segments[1] == "functions":
             switch method {
             case .post: return try await createFunction(request, account: account)

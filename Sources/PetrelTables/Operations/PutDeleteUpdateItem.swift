@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import PetrelCore
+
+extension TableService {
+    /// Runs one mutation in its own transaction and wakes stream consumers after the commit.
+    func commit(_ mutation: ItemMutation, _ context: OperationContext) async throws -> ItemMutation.Outcome {
+        let (outcome, appended) = try await writer.write { db -> (ItemMutation.Outcome, [String: Int64]) in
+            let table = try self.catalog.require(db, region: context.region, name: mutation.tableName)
+            var streams = StreamRecordWriter(region: context.region)
+            let outcome = try mutation.apply(db, table: table, streams: &streams)
+            return (outcome, streams.appended)
+        }
+        notifier.published(appended)
+        return outcome
+    }
+
+    func putItem(_ request: Request, _ context: OperationContext) async throws -> Data {
+        var mutation = try ItemMutation.parse(request, kind: "Put")
+        mutation.returnValues = try request.choice("ReturnValues", ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"], default: "NONE")
+        if !["NONE", "ALL_OLD"].contains(mutation.returnValues) {
+            throw AWSError.validation("ReturnValues can only be ALL_OLD or NONE")
+        }
+        let outcome = try await commit(mutation, context)
+        var out: [String: JSON] = [:]
+        if mutation.returnValues == "ALL_OLD", let old = outcome.old { out["Attributes"] = old.wire }
+        if let c = try request.consumedCapacity(mutation.tableName) { out["ConsumedCapacity"] = c }
+        return out.isEmpty ? Response.empty : Response.encode(out)
+    }
+
+    func deleteItem(_ request: Request, _ context: OperationContext) async throws -> Data {
+        var mutation = try ItemMutation.parse(request, kind: "Delete")
+        mutation.returnValues = try request.choice("ReturnValues", ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"], default: "NONE")
+        if !["NONE", "ALL_OLD"].contains(mutation.returnValues) {
+            throw AWSError.validation("ReturnValues can only be ALL_OLD or NONE")
+        }
+        let outcome = try await commit(mutation, context)
+        var out: [String: JSON] = [:]
+        if mutation.returnValues == "ALL_OLD", let old = outcome.old { out["Attributes"] = old.wire }
+        if let c = try request.consumedCapacity(mutation.tableName) { out["ConsumedCapacity"] = c }
+        return out.isEmpty ? Response.empty : Response.encode(out)
+    }
+
+    func updateItem(_ request: Request, _ context: OperationContext) async throws -> Data {
+        var mutation = try ItemMutation.parse(request, kind: "Update")
+        mutation.returnValues = try request.choice("ReturnValues", ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"], default: "NONE")
+        let outcome = try await commit(mutation, context)
+        var out: [String: JSON] = [:]
+        let attributes: Item?
+        switch mutation.returnValues {
+        case "ALL_OLD": attributes = outcome.old
+        case "ALL_NEW": attributes = outcome.new
+        case "UPDATED_OLD": attributes = outcome.old.map { Projection.apply(mutation.updatedPaths, to: $0) }
+        case "UPDATED_NEW": attributes = outcome.new.map { Projection.apply(mutation.updatedPaths, to: $0) }
+        default: attributes = nil
+        }
+        if let attributes, !attributes.isEmpty { out["Attributes"] = attributes.wire }
+        if let c = try request.consumedCapacity(mutation.tableName) { out["ConsumedCapacity"] = c }
+        return out.isEmpty ? Response.empty : Response.encode(out)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import PetrelCore
+
+/// A parsed request body with typed accessors that fail with DynamoDB's validation messages.
+struct Request {
+    let members: [String: JSON]
+
+    init(_ body: Data) throws(AWSError) {
+        if body.isEmpty { members = [:]; return }
+        guard case .object(let m) = try JSONParser.parse(body) else {
+            throw AWSError.serialization("Start of list found where not expected: the request body must be a JSON object")
+        }
+        members = m
+    }
+
+    init(members: [String: JSON]) { self.members = members }
+
+    subscript(key: String) -> JSON? {
+        if let v = members[key], v != .null { return v }
+        return nil
+    }
+
+    static func lowerFirst(_ s: String) -> String { s.prefix(1).lowercased() + s.dropFirst() }
+
+    func required(_ key: String) throws(AWSError) -> JSON {
+        guard let v = self[key] else {
+            throw AWSError.validation("1 validation error detected: Value null at '\(Request.lowerFirst(key))' failed to satisfy constraint: Member must not be null")
+        }
+        return v
+    }
+
+    func string(_ key: String) throws(AWSError) -> String? {
+        guard let v = self[key] else { return nil }
+        guard case .string(let s) = v else { throw AWSError.serialization("Expected a string for \(key)") }
+        return s
+    }
+
+    func requiredString(_ key: String) throws(AWSError) -> String {
+        guard let s = try string(key) else { _ = try required(key); return "" }
+        return s
+    }
+
+    func int(_ key: String) throws(AWSError) -> Int? {
+        guard let v = self[key] else { return nil }
+        guard let i = v.int else { throw AWSError.serialization("Expected an integer for \(key)") }
+        return i
+    }
+
+    func bool(_ key: String) throws(AWSError) -> Bool? {
+        guard let v = self[key] else { return nil }
+        guard case .bool(let b) = v else { throw AWSError.serialization("Expected a boolean for \(key)") }
+        return b
+    }
+
+    func object(_ key: String) throws(AWSError) -> [String: JSON]? {
+        guard let v = self[key] else { return nil }
+        guard case .object(let o) = v else { throw AWSError.serialization("Expected an object for \(key)") }
+        return o
+    }
+
+    func array(_ key: String) throws(AWSError) -> [JSON]? {
+        guard let v = self[key] else { return nil }
+        guard case .array(let a) = v else { throw AWSError.serialization("Expected a list for \(key)") }
+        return a
+    }
+
+    func item(_ key: String) throws(AWSError) -> Item? {
+        guard let v = self[key] else { return nil }
+        return try Item(wireItem: v, parameter: key)
+    }
+
+    func tableName(_ key: String = "TableName") throws(AWSError) -> String {
+        let name = try requiredString(key)
+        try Request.validateTableName(name, field: Request.lowerFirst(key))
+        return name
+    }
+
+    static func validateTableName(_ name: String, field: String = "tableName") throws(AWSError) {
+        if name.count < 3 {
+            throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to 3")
+        }
+        if name.count > 255 {
+            throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to 255")
+        }
+        let ok = name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
+        }
+        if !ok {
+            throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+        }
+    }
+
+    /// Checks an enum-valued member against its allowed values.
+    func choice(_ key: String, _ allowed: [String], default value: String) throws(AWSError) -> String {
+        guard let s = try string(key) else { return value }
+        guard allowed.contains(s) else {
+            throw AWSError.validation("1 validation error detected: Value '\(s)' at '\(Request.lowerFirst(key))' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]")
+        }
+        return s
+    }
+
+    /// ExpressionAttributeNames and ExpressionAttributeValues as an expression context.
+    func expressionContext() throws(AWSError) -> ExpressionContext {
+        var names: [String: String] = [:]
+        if let n = try object("ExpressionAttributeNames") {
+            for (k, v) in n {
+                guard case .string(let s) = v else { throw AWSError.serialization("ExpressionAttributeNames values must be strings") }
+                names[k] = s
+            }
+        }
+        var values: [String: AttributeValue] = [:]
+        if let v = try object("ExpressionAttributeValues") {
+            for (k, raw) in v {
+                do {
+                    values[k] = try AttributeValue(wire: raw)
+                } catch where error.code == "ValidationException" {
+                    throw AWSError.validation("ExpressionAttributeValues contains invalid value: \(error.message) for key \(k)")
+                }
+            }
+        }
+        return ExpressionContext(names: names, values: values)
+    }
+}
+
+/// Response building helpers.
+enum Response {
+    static func encode(_ members: [String: JSON]) -> Data {
+        JSONWriter.encode(.object(members))
+    }
+
+    static let empty = Data("{}".utf8)
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Crypto
+import GRDB
+import PetrelCore
+
+extension TableService {
+    static let tokenLifetime: Double = 600
+
+    func transactWriteItems(_ request: Request, _ context: OperationContext) async throws -> Data {
+        guard let entries = try request.array("TransactItems"), !entries.isEmpty else {
+            throw AWSError.validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+        }
+        if entries.count > 100 {
+            throw AWSError.validation("1 validation error detected: Value '[…]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100")
+        }
+        var parsedMutations: [ItemMutation] = []
+        for entry in entries {
+            guard case .object(let members) = entry, members.count == 1, let (kind, body) = members.first,
+                  let bodyObject = body.object else {
+                throw AWSError.validation("TransactItems can only contain one of Check, Put, Update or Delete")
+            }
+            let name: String
+            switch kind {
+            case "Put": name = "Put"
+            case "Update": name = "Update"
+            case "Delete": name = "Delete"
+            case "ConditionCheck": name = "Check"
+            default: throw AWSError.validation("TransactItems can only contain one of Check, Put, Update or Delete")
+            }
+            parsedMutations.append(try ItemMutation.parse(Request(members: bodyObject), kind: name, allowLegacy: false))
+        }
+        let mutations = parsedMutations
+        let token = try request.string("ClientRequestToken")
+        let requestHash = Data(SHA256.hash(data: JSONWriter.encode(.array(entries))))
+        let appended = try await writer.write { db -> [String: Int64] in
+            let now = Date().timeIntervalSince1970
+            if let token {
+                try db.execute(sql: "DELETE FROM ddb_transaction_tokens WHERE created < ?", arguments: [now - TableService.tokenLifetime])
+                if let previous = try Data.fetchOne(db, sql: "SELECT request_hash FROM ddb_transaction_tokens WHERE token = ?", arguments: [token]) {
+                    if previous != requestHash {
+                        throw AWSError("IdempotentParameterMismatchException", status: 400, "The request with the same client token was previously processed with different parameters. Use a new ClientRequestToken for a different request.")
+                    }
+                    return [:] // Already applied: succeed without writing again.
+                }
+            }
+            var planned: [(ItemMutation, TableDefinition, PrimaryKey, Item?)] = []
+            var seen: Set<String> = []
+            for mutation in mutations {
+                let table = try self.catalog.require(db, region: context.region, name: mutation.tableName)
+                let key = try mutation.primaryKey(table)
+                if !seen.insert("\(table.id)/\(key.hk)/\(key.rk)").inserted {
+                    throw AWSError.validation("Transaction request cannot include multiple operations on one item")
+                }
+                planned.append((mutation, table, key, try ItemStore.fetch(db, tableId: table.id, key: key)))
+            }
+            var reasons: [JSONValue] = []
+            var outcomes: [ItemMutation.Outcome] = []
+            var failed = false
+            for (mutation, table, _, old) in planned {
+                do {
+                    outcomes.append(try mutation.evaluate(old: old, table: table))
+                    reasons.append(.object(["Code": .string("None")]))
+                } catch let error as AWSError where error.code == "ConditionalCheckFailedException" {
+                    failed = true
+                    var reason: [String: JSONValue] = ["Code": .string("ConditionalCheckFailed"), "Message": .string("The conditional request failed")]
+                    if let item = error.extra["Item"] { reason["Item"] = item }
+                    reasons.append(.object(reason))
+                    outcomes.append(ItemMutation.Outcome(old: old, new: old))
+                }
+            }
+            if failed {
+                let codes = reasons.map { $0["Code"]?.stringValue ?? "None" }.joined(separator: ", ")
+                throw AWSError("TransactionCanceledException", status: 400,
+                               "Transaction cancelled, please refer cancellation reasons for specific reasons [\(codes)]",
+                               extra: ["CancellationReasons": .array(reasons)])
+            }
+            var streams = StreamRecordWriter(region: context.region)
+            for ((mutation, table, key, old), outcome) in zip(planned, outcomes) {
+                if case .check = mutation.kind { continue }
+                try ItemWriter.write(db, table: table, key: key, old: old, new: outcome.new, streams: &streams)
+            }
+            if let token {
+                try db.execute(sql: "INSERT INTO ddb_transaction_tokens (token, request_hash, created) VALUES (?, ?, ?)", arguments: [token, requestHash, now])
+            }
+            return streams.appended
+        }
+        notifier.published(appended)
+        return Response.empty
+    }
+
+    func transactGetItems(_ request: Request, _ context: OperationContext) async throws -> Data {
+        guard let entries = try request.array("TransactItems"), !entries.isEmpty else {
+            throw AWSError.validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+        }
+        if entries.count > 100 {
+            throw AWSError.validation("1 validation error detected: Value '[…]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100")
+        }
+        var gets: [(String, Item, [DocumentPath]?)] = []
+        for entry in entries {
+            guard let get = entry["Get"]?.object else {
+                throw AWSError.validation("1 validation error detected: Value null at 'transactItems.member.get' failed to satisfy constraint: Member must not be null")
+            }
+            let spec = Request(members: get)
+            var expressions = try spec.expressionContext()
+            let projection = try TableService.projection(spec, context: &expressions)
+            try expressions.checkAllUsed()
+            gets.append((try spec.tableName(), try ItemMutation.requiredKey(spec), projection))
+        }
+        let plannedGets = gets
+        let responses = try await store.pool.read { db -> [JSON] in
+            var out: [JSON] = []
+            for (name, keyParameter, projection) in plannedGets {
+                let table = try self.catalog.require(db, region: context.region, name: name)
+                let key = try table.key.key(ofKeyParameter: keyParameter)
+                guard let item = try ItemStore.fetch(db, tableId: table.id, key: key) else { out.append(.object([:])); continue }
+                out.append(.object(["Item": (projection.map { Projection.apply($0, to: item) } ?? item).wire]))
+            }
+            return out
+        }
+        return Response.encode(["Responses": .array(responses)])
+    }
+}

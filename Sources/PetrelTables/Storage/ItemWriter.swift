@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+import PetrelCore
+
+/// The one place an item changes: stores the new version (or removes it), keeps indexes in
+/// step and appends the stream record, all in the caller's transaction.
+enum ItemWriter {
+    static let maxItemSize = 400 * 1024
+
+    static func checkSize(_ item: Item, update: Bool = false) throws(AWSError) {
+        if item.itemSize > maxItemSize {
+            throw AWSError.validation(update ? "Item size to update has exceeded the maximum allowed size" : "Item size has exceeded the maximum allowed size")
+        }
+    }
+
+    /// Returns whether anything changed. Writing an identical item changes nothing and
+    /// produces no stream record.
+    @discardableResult
+    static func write(_ db: Database, table: TableDefinition, key: PrimaryKey, old: Item?, new: Item?,
+                      streams: inout StreamRecordWriter, byService: Bool = false) throws -> Bool {
+        switch (old, new) {
+        case (nil, nil):
+            return false
+        case (let o?, let n?) where o == n:
+            return false
+        case (_, let n?):
+            let bytes = n.wireBytes
+            try ItemStore.upsert(db, tableId: table.id, key: key, bytes: bytes, size: n.itemSize)
+        case (_, nil):
+            try ItemStore.delete(db, tableId: table.id, key: key)
+        }
+        if !table.indexes.isEmpty {
+            try ItemStore.maintainIndexes(db, table: table, base: key, old: old, new: new)
+        }
+        try streams.append(db, table: table, old: old, new: new, byService: byService)
+        return true
+    }
+}

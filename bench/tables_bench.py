@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Table-service benchmark: PutItem, GetItem, conditional UpdateItem and Query over HTTP with
+16 concurrent keep-alive connections, against Petrel and moto_server in the same run.
+
+    python3 bench/tables_bench.py                       # starts .build/release/petrel and moto_server
+    python3 bench/tables_bench.py --petrel-bin .build/debug/petrel --seconds 3
+    python3 bench/tables_bench.py --petrel-endpoint http://127.0.0.1:4566 --no-moto
+
+Requests are pre-serialised JSON 1.0 bodies with a fixed SigV4-shaped Authorization header
+(neither server verifies signatures), so the load generator spends little CPU per request. It
+runs in several processes, each driving several connections with one request in flight per
+connection. Only 127.0.0.1 is ever contacted; every phase is bounded in time.
+"""
+import argparse
+import json
+import multiprocessing as mp
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+AUTH = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64)
+TABLE = "bench"
+KEYS = 2000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url, proc, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early ({proc.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError as e:
+            if getattr(e, "code", None):  # any HTTP answer means it is up
+                return
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def call(endpoint, op, body):
+    req = urllib.request.Request(endpoint + "/", data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": "DynamoDB_20120810." + op, "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": AUTH, "X-Amz-Date": "20240101T000000Z"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def raw_request(host, op, body):
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    head = (f"POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {AUTH}\r\n"
+            f"X-Amz-Date: 20240101T000000Z\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
+    return head + payload
+
+
+def requests_for(workload, host, worker, count):
+    """Pre-built request bytes for one connection."""
+    out = []
+    for i in range(count):
+        k = f"k{(worker * 7919 + i) % KEYS}"
+        if workload == "PutItem":
+            body = {"TableName": TABLE, "Item": {"pk": {"S": f"w{worker}-{i}"}, "sk": {"N": str(i)}, "v": {"N": str(i)}, "s": {"S": "payload-" * 8}}}
+        elif workload == "GetItem":
+            body = {"TableName": TABLE, "Key": {"pk": {"S": k}, "sk": {"N": "0"}}}
+        elif workload == "UpdateItem":
+            body = {"TableName": TABLE, "Key": {"pk": {"S": k}, "sk": {"N": "0"}},
+                    "UpdateExpression": "SET v = v + :one", "ConditionExpression": "attribute_exists(pk) AND v >= :zero",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}}}
+        else:  # Query
+            body = {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+                    "ExpressionAttributeValues": {":p": {"S": f"q{i % 50}"}, ":a": {"N": "0"}, ":b": {"N": "9"}}, "Limit": 10}
+        out.append(raw_request(host, workload, body))
+    return out
+
+
+def read_response(sock, buf):
+    """Reads one HTTP/1.1 response with Content-Length; returns (status, leftover)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        rest += chunk
+    return status, rest[length:]
+
+
+def drive(args):
+    """One process: `conns` connections, one request in flight on each, for `seconds`."""
+    host, port, workload, first_worker, conns, seconds, queue = args
+    sel = selectors.DefaultSelector()
+    state = {}
+    for c in range(conns):
+        s = socket.create_connection((host, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reqs = requests_for(workload, f"{host}:{port}", first_worker + c, 20000)
+        state[s] = {"reqs": reqs, "i": 0, "buf": b"", "t": 0.0}
+    latencies, errors = [], 0
+    end = time.perf_counter() + seconds
+    for s, st in state.items():
+        st["t"] = time.perf_counter()
+        s.sendall(st["reqs"][0])
+        sel.register(s, selectors.EVENT_READ)
+    while True:
+        now = time.perf_counter()
+        if now >= end:
+            break
+        for key, _ in sel.select(timeout=0.5):
+            s = key.fileobj
+            st = state[s]
+            chunk = s.recv(65536)
+            if not chunk:
+                sel.unregister(s)
+                continue
+            st["buf"] += chunk
+            try:
+                # Parse as many complete responses as arrived (one in flight, so at most one).
+                if b"\r\n\r\n" not in st["buf"]:
+                    continue
+                head, _, rest = st["buf"].partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if len(rest) < length:
+                    continue
+                status = int(head[9:12])
+                st["buf"] = rest[length:]
+            except ValueError:
+                errors += 1
+                continue
+            t = time.perf_counter()
+            latencies.append(t - st["t"])
+            if status != 200:
+                errors += 1
+            st["i"] = (st["i"] + 1) % len(st["reqs"])
+            st["t"] = t
+            if t < end:
+                s.sendall(st["reqs"][st["i"]])
+    for s in state:
+        s.close()
+    queue.put((latencies, errors))
+
+
+def run_workload(host, port, workload, seconds, connections=16, processes=4):
+    queue = mp.Queue()
+    per = connections // processes
+    procs = [mp.Process(target=drive, args=((host, port, workload, p * per, per, seconds, queue),)) for p in range(processes)]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=seconds + 60) for _ in procs]
+    for p in procs:
+        p.join(timeout=10)
+    elapsed = time.perf_counter() - start
+    lat = sorted(x for r in results for x in r[0])
+    errors = sum(r[1] for r in results)
+    if not lat:
+        return {"ops": 0, "p50": float("nan"), "p99": float("nan"), "errors": errors}
+    return {"ops": len(lat) / seconds, "p50": lat[len(lat) // 2] * 1000, "p99": lat[int(len(lat) * 0.99)] * 1000,
+            "errors": errors, "elapsed": elapsed}
+
+
+def prepare(endpoint):
+    try:
+        call(endpoint, "DeleteTable", {"TableName": TABLE})
+    except Exception:
+        pass
+    call(endpoint, "CreateTable", {
+        "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}]})
+    for start in range(0, KEYS, 25):
+        call(endpoint, "BatchWriteItem", {"RequestItems": {TABLE: [
+            {"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "sk": {"N": "0"}, "v": {"N": "0"}, "s": {"S": "payload-" * 8}}}}
+            for i in range(start, min(start + 25, KEYS))]}})
+    for q in range(50):
+        call(endpoint, "BatchWriteItem", {"RequestItems": {TABLE: [
+            {"PutRequest": {"Item": {"pk": {"S": f"q{q}"}, "sk": {"N": str(j)}, "v": {"N": str(j)}}}} for j in range(20)]}})
+
+
+def bench(name, endpoint, seconds, connections, processes):
+    host, port = endpoint.split("//")[1].split(":")
+    prepare(endpoint)
+    out = {}
+    for workload in ("PutItem", "GetItem", "UpdateItem", "Query"):
+        r = run_workload(host, int(port), workload, seconds, connections, processes)
+        out[workload] = r
+        print(f"  {name:7s} {workload:10s} {r['ops']:9.0f} ops/s   p50 {r['p50']:7.3f} ms   p99 {r['p99']:7.3f} ms   errors {r['errors']}", flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--petrel-bin", default=os.path.join(ROOT, ".build", "release", "petrel"))
+    ap.add_argument("--petrel-endpoint", help="use a running Petrel instead of starting one")
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--processes", type=int, default=4)
+    args = ap.parse_args()
+    started, temp = [], tempfile.mkdtemp(prefix="tables-bench-")
+    try:
+        endpoint = args.petrel_endpoint
+        if not endpoint:
+            port = free_port()
+            p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            started.append(p)
+            endpoint = f"http://127.0.0.1:{port}"
+            wait_up(endpoint + "/", p)
+        print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
+        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
+        moto = None
+        if not args.no_moto and shutil.which("moto_server"):
+            port = free_port()
+            m = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+            started.append(m)
+            wait_up(f"http://127.0.0.1:{port}/moto-api/", m)
+            print(f"moto_server at http://127.0.0.1:{port}")
+            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes)
+        if moto:
+            print("\nworkload     petrel ops/s  moto ops/s  ratio   petrel p50/p99 ms   moto p50/p99 ms")
+            for w in petrel:
+                a, b = petrel[w], moto[w]
+                ratio = a["ops"] / b["ops"] if b["ops"] else float("inf")
+                print(f"{w:10s} {a['ops']:12.0f} {b['ops']:11.0f} {ratio:6.1f}x   {a['p50']:6.3f}/{a['p99']:7.3f}    {b['p50']:6.3f}/{b['p99']:7.3f}")
+    finally:
+        for p in started:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=10)
+            except Exception:
+                p.kill()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
