@@ -3,10 +3,22 @@
 The server starts it as `<python3> -u <runtime dir>/python/bootstrap.py` with cwd = LAMBDA_TASK_ROOT.
 This file stays tiny on purpose: a script run as __main__ is compiled on every start, an imported
 module is loaded from its cached byte code. The runtime itself is `petrel_runtime.py` beside it.
+
+`bootstrap.py --compile` writes that byte code (checked-hash .pyc, valid whatever the file times)
+and exits: worth running once where the runtime folder is writable, before instances see it
+read-only (the sandbox binds it read-only; compiling the runtime costs more than loading it).
 """
 import sys
 
-sys.path[0:0] = [__file__.rpartition("/")[0] or "."]
+_here = __file__.rpartition("/")[0] or "."
+if sys.argv[1:] == ["--compile"]:
+    import py_compile
+
+    py_compile.compile(_here + "/petrel_runtime.py", doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    sys.exit(0)
+
+sys.path[0:0] = [_here]
 import petrel_runtime  # noqa: E402
 
 petrel_runtime.main()
