@@ -195,3 +195,24 @@ def test_starts_on_a_python_without_the_u_flag_and_still_flushes(runtime):
         assert "err line\n" in api.log_at_post[rid]
     finally:
         rt.close()
+
+
+def test_compile_writes_a_checked_hash_pyc_and_prints_the_interpreter(tmp_path):
+    import importlib.util
+    import shutil
+    import struct
+
+    from conftest import RUNTIME_DIR
+
+    copy = tmp_path / "python"
+    shutil.copytree(RUNTIME_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    out = subprocess.check_output([PYTHON, str(copy / "bootstrap.py"), "--compile"]).decode().strip()
+    assert os.path.realpath(out) == os.path.realpath(PYTHON)
+    pyc = (copy / "__pycache__" / ("petrel_runtime.%s.pyc" % sys_implementation_tag())).read_bytes()
+    flags = struct.unpack("<I", pyc[4:8])[0]
+    assert flags == 0b11  # hash-based, checked: survives copies that change file times
+    assert pyc[8:16] == importlib.util.source_hash((copy / "petrel_runtime.py").read_bytes())
+
+
+def sys_implementation_tag():
+    return subprocess.check_output([PYTHON, "-c", "import sys; print(sys.implementation.cache_tag)"]).decode().strip()
