@@ -8,6 +8,7 @@ first answer), so they include fork/exec, the interpreter's own start (site, .pt
 runtime's imports.
 """
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,37 +37,42 @@ SOCKET_JSON_GET = (
 
 
 def spawn_to_exit(argv):
+    """(wall ms, CPU ms) from spawn to exit."""
     env = base_env("127.0.0.1:1", "/tmp", "app.handler")
-    samples = []
-    for _ in range(RUNS):
-        t0 = time.time()
-        subprocess.run(argv, env=env, cwd="/tmp", stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL, check=True)
-        samples.append((time.time() - t0) * 1000)
-    return samples
+    t0 = time.time()
+    proc = subprocess.Popen(argv, env=env, cwd="/tmp", stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = (time.time() - t0) * 1000
+    proc.returncode = 0
+    assert status == 0, argv
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def spawn_to_first_next(argv, files=None, until="next"):
-    samples = []
-    for _ in range(RUNS):
-        api = FakeRuntimeApi()
-        task_root = "/tmp/petrel-bench-task"
-        os.makedirs(task_root, exist_ok=True)
-        write_files(task_root, files or {"app.py": "def handler(e, c):\n    return e\n"})
-        env = base_env(api.address, task_root, "app.handler")
-        rid = api.enqueue({"hello": "world"}) if until == "answer" else None
-        t0 = time.time()
-        proc = subprocess.Popen(argv, env=env, cwd=task_root, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
-        if until == "answer":
-            post = api.wait_answer(rid, timeout=60)
-            samples.append((post.received_at - t0) * 1000)
-        else:
-            api.wait_next(1, timeout=60)
-            samples.append((api.next_times[0] - t0) * 1000)
-        proc.kill()
-        proc.wait()
-        api.invocations.put(None)
-        api.close()
-    return samples
+    """(wall ms, CPU ms) from spawn to the first GET /next (or the first answer). The child blocks
+    in the long poll afterwards, so its CPU time when killed is the CPU time it took to get there."""
+    api = FakeRuntimeApi()
+    task_root = "/tmp/petrel-bench-task"
+    shutil.rmtree(task_root, ignore_errors=True)
+    os.makedirs(task_root)
+    write_files(task_root, files or {"app.py": "def handler(e, c):\n    return e\n"})
+    env = base_env(api.address, task_root, "app.handler")
+    rid = api.enqueue({"hello": "world"}) if until == "answer" else None
+    t0 = time.time()
+    proc = subprocess.Popen(argv, env=env, cwd=task_root, stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+    if until == "answer":
+        wall = (api.wait_answer(rid, timeout=60).received_at - t0) * 1000
+        api.wait_next(1, timeout=60)
+    else:
+        api.wait_next(1, timeout=60)
+        wall = (api.next_times[0] - t0) * 1000
+    time.sleep(0.01)  # let it reach the blocking read
+    proc.kill()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = -9
+    api.invocations.put(None)
+    api.close()
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def warm_round_trips():
@@ -78,39 +84,50 @@ def warm_round_trips():
             t0 = time.time()
             rt.api.invoke({"n": 1})
             samples.append((time.time() - t0) * 1000)
-        return samples
+        return sorted(samples)
     finally:
         rt.close()
 
 
 def row(label, samples):
-    samples = sorted(samples)
-    p50 = statistics.median(samples)
-    print("| %-62s | %7.1f | %7.1f | %7.1f |" % (label, samples[0], p50, samples[int(len(samples) * 0.9) - 1]))
+    walls = sorted(w for w, _ in samples)
+    cpus = sorted(c for _, c in samples)
+    print("| %-60s | %6.1f | %6.1f | %6.1f | %6.1f |" % (
+        label, walls[0], statistics.median(walls), cpus[0], statistics.median(cpus)))
 
 
 def main():
-    print("python: %s (%s), %d runs each, ms" % (PYTHON, sys.version.split()[0], RUNS))
-    print("| %-62s | %7s | %7s | %7s |" % ("measurement", "min", "p50", "p90"))
-    print("|%s|%s|%s|%s|" % ("-" * 64, "-" * 9, "-" * 9, "-" * 9))
-    row("`python3 -c 0`, spawn to exit", spawn_to_exit([PYTHON, "-c", "0"]))
-    row("`python3 -S -c 0` (no site, for reference), spawn to exit", spawn_to_exit([PYTHON, "-S", "-c", "0"]))
-    row("bare `_socket` GET /next, spawn to first GET", spawn_to_first_next([PYTHON, "-u", "-c", BARE_SOCKET_GET]))
-    row("bare `socket`+`json` GET /next, spawn to first GET", spawn_to_first_next([PYTHON, "-u", "-c", SOCKET_JSON_GET]))
-    row("bare `http.client` GET /next, spawn to first GET", spawn_to_first_next([PYTHON, "-u", "-c", HTTP_CLIENT_GET]))
-    row("bootstrap.py, trivial handler, spawn to first GET /next", spawn_to_first_next([PYTHON, "-u", BOOTSTRAP]))
-    row("bootstrap.py, trivial handler, spawn to first answer", spawn_to_first_next([PYTHON, "-u", BOOTSTRAP], until="answer"))
-    row("bootstrap.py, handler using logging, spawn to first answer", spawn_to_first_next(
-        [PYTHON, "-u", BOOTSTRAP], {"app.py": "import logging\ndef handler(e, c):\n    logging.warning('x')\n"}, until="answer"))
+    variants = [
+        ("`python3 -c 0`, spawn to exit", lambda: spawn_to_exit([PYTHON, "-c", "0"])),
+        ("`python3 -S -c 0` (no site, reference), spawn to exit", lambda: spawn_to_exit([PYTHON, "-S", "-c", "0"])),
+        ("bare `_socket` GET /next, spawn to first GET", lambda: spawn_to_first_next([PYTHON, "-u", "-c", BARE_SOCKET_GET])),
+        ("bare `socket`+`json` GET /next, spawn to first GET", lambda: spawn_to_first_next([PYTHON, "-u", "-c", SOCKET_JSON_GET])),
+        ("bare `http.client` GET /next, spawn to first GET", lambda: spawn_to_first_next([PYTHON, "-u", "-c", HTTP_CLIENT_GET])),
+        ("bootstrap.py, trivial handler, spawn to first GET /next", lambda: spawn_to_first_next([PYTHON, "-u", BOOTSTRAP])),
+        ("bootstrap.py, trivial handler, spawn to first answer", lambda: spawn_to_first_next([PYTHON, "-u", BOOTSTRAP], until="answer")),
+        ("bootstrap.py, handler using logging, to first answer", lambda: spawn_to_first_next(
+            [PYTHON, "-u", BOOTSTRAP], {"app.py": "import logging\ndef handler(e, c):\n    logging.warning('x')\n"}, until="answer")),
+    ]
     try:
         import boto3  # noqa: F401
 
-        row("bootstrap.py, handler importing boto3 + client, to first answer", spawn_to_first_next(
+        variants.append(("bootstrap.py, handler importing boto3 + client, to answer", lambda: spawn_to_first_next(
             [PYTHON, "-u", BOOTSTRAP], {"app.py": "import boto3\nc = boto3.client('lambda')\ndef handler(e, c):\n    return 1\n"},
-            until="answer"))
+            until="answer")))
     except ImportError:
         pass
-    row("warm invocation round trip (fake API in Python, loopback)", warm_round_trips())
+    samples = {label: [] for label, _ in variants}
+    for _ in range(RUNS):  # interleaved, so the machine's load weighs on every variant alike
+        for label, measure in variants:
+            samples[label].append(measure())
+    print("python: %s (%s), %d runs each, interleaved; ms; load average %s" % (
+        PYTHON, sys.version.split()[0], RUNS, open("/proc/loadavg").read().split()[0]))
+    print("| %-60s | %6s | %6s | %6s | %6s |" % ("measurement", "wall min", "wall p50", "CPU min", "CPU p50"))
+    print("|%s|%s|%s|%s|%s|" % ("-" * 62, "-" * 8, "-" * 8, "-" * 8, "-" * 8))
+    for label, _ in variants:
+        row(label, samples[label])
+    warm = warm_round_trips()
+    print("| %-60s |        | %6.2f |        |        |" % ("warm invocation round trip (fake API in Python, loopback)", statistics.median(warm)))
 
 
 if __name__ == "__main__":
