@@ -35,9 +35,20 @@ NOT_SERIALISABLE = [
 ]
 
 
+@pytest.fixture(params=["_json", "json-package"])
+def encoder(request, monkeypatch):
+    """The runtime's encoder on the C accelerator, and its fallback on the json package."""
+    if request.param == "json-package":
+        monkeypatch.setattr(petrel_runtime, "_encode", petrel_runtime._py_encode)
+        monkeypatch.setattr(petrel_runtime, "_scan_once", None)
+    else:
+        assert petrel_runtime._encode is petrel_runtime._c_encode  # the fast path is in use here
+    return request.param
+
+
 @pytest.mark.parametrize("ensure_ascii", [True, False])
 @pytest.mark.parametrize("value", VALUES, ids=[repr(v)[:40] for v in VALUES])
-def test_json_encoding_is_awslambdarics(value, ensure_ascii):
+def test_json_encoding_is_awslambdarics(value, ensure_ascii, encoder):
     ours = petrel_runtime.json_dumps(value, ensure_ascii=ensure_ascii)
     if aws_marshaller is None:
         pytest.skip("awslambdaric not installed")
@@ -60,7 +71,7 @@ def test_json_encoding_without_the_oracle():
 
 
 @pytest.mark.parametrize("value,message", NOT_SERIALISABLE, ids=[m for _, m in NOT_SERIALISABLE])
-def test_not_serialisable_values_fail_as_on_aws(value, message):
+def test_not_serialisable_values_fail_as_on_aws(value, message, encoder):
     with pytest.raises(petrel_runtime.FaultException) as info:
         petrel_runtime._marshal_response(value)
     assert info.value.exception_type == "Runtime.MarshalError"
@@ -71,7 +82,7 @@ def test_not_serialisable_values_fail_as_on_aws(value, message):
         assert theirs.value.msg == info.value.msg
 
 
-def test_json_decoding_matches_json_loads():
+def test_json_decoding_matches_json_loads(encoder):
     for text in ['{"a": [1, 2.5, "x", null, true, false, {"b": {}}]}', "  [1]  ", '"s"', "1e400", "NaN", '{"a": 1, "a": 2}']:
         assert repr(petrel_runtime.json_loads(text)) == repr(json.loads(text))
     for bad in ["", "{", "[1] x", "{'a': 1}"]:

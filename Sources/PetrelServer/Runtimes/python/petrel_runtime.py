@@ -13,8 +13,12 @@ import os
 import sys
 import time
 
-import _json
 import _socket
+
+try:
+    import _json
+except ImportError:  # pragma: no cover - every CPython has it
+    _json = None
 
 _env = os.environ
 RUNTIME_DIR = __file__.rpartition("/")[0] or "."
@@ -87,22 +91,50 @@ class _ScannerContext(object):
     memo = None
 
 
-_scan_once = _json.make_scanner(_ScannerContext())
 _WS = " \t\n\r"
+
+
+def _c_loads(text):
+    start = len(text) - len(text.lstrip(_WS))
+    obj, end = _scan_once(text, start)
+    if end != len(text) and text[end:].strip(_WS):
+        raise ValueError("Extra data")
+    return obj
+
+
+def _c_encode(obj, default, ensure_ascii):
+    encode = _json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring
+    return "".join(_json.make_encoder({}, default, encode, None, ": ", ", ", False, False, True)(obj, 0))
+
+
+def _py_encode(obj, default, ensure_ascii):
+    import json
+
+    return json.JSONEncoder(ensure_ascii=ensure_ascii, allow_nan=True, default=default).encode(obj)
+
+
+try:
+    _scan_once = _json.make_scanner(_ScannerContext())
+    _encode = _c_encode
+    # Should a later python change the C halves' signatures, fall back to the json package.
+    if _c_loads(' [1.5, "\\u00e9", {"a": null}] ') != [1.5, "\u00e9", {"a": None}] or \
+            _c_encode([1.5, "\u00e9", {"a": None}], None, True) != '[1.5, "\\u00e9", {"a": null}]':
+        raise ValueError("unexpected _json behaviour")
+except Exception:  # pragma: no cover - depends on the interpreter
+    _scan_once = None
+    _encode = _py_encode
 
 
 def json_loads(text):
     """json.loads for str; errors (rare) are re-raised by the real json module, with its message."""
-    try:
-        start = len(text) - len(text.lstrip(_WS))
-        obj, end = _scan_once(text, start)
-        if end != len(text) and text[end:].strip(_WS):
-            raise ValueError("Extra data")
-        return obj
-    except Exception:
-        import json
+    if _scan_once is not None:
+        try:
+            return _c_loads(text)
+        except Exception:
+            pass
+    import json
 
-        return json.loads(text)
+    return json.loads(text)
 
 
 def json_dumps(obj, ensure_ascii=_ENSURE_ASCII):
@@ -119,11 +151,9 @@ def json_dumps(obj, ensure_ascii=_ENSURE_ASCII):
             return o.decode("utf-8")
         raise TypeError("Object of type %s is not JSON serializable" % o.__class__.__name__)
 
-    encode = _json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring
-    chunks = _json.make_encoder({}, default, encode, None, ": ", ", ", False, False, True)(obj, 0)
-    out = "".join(chunks)
+    out = _encode(obj, default, ensure_ascii)
     if raws:
-        parts = out.split(encode(token))
+        parts = out.split(_encode(token, None, True))
         if len(parts) == len(raws) + 1:
             out = parts[0] + "".join(r + p for r, p in zip(raws, parts[1:]))
     return out
