@@ -222,3 +222,19 @@ def test_boto3_inside_a_function_writes_and_reads_a_petrel_table(petrel):
     assert payload == {"pk": "from-python", "n": 12.5, "by": rid}
     item = ddb.get_item(TableName=table, Key={"pk": {"S": "from-python"}}, ConsistentRead=True)["Item"]
     assert item == {"pk": {"S": "from-python"}, "n": {"N": "12.5"}, "by": {"S": rid}}
+
+
+def test_client_context_reaches_the_context_object(petrel):
+    import base64
+
+    src = ("def handler(e, c):\n"
+           "    cc = c.client_context\n"
+           "    return {'custom': cc.custom, 'env': cc.env, 'app': cc.client.app_title if cc.client else None,\n"
+           "            'identity': c.identity.cognito_identity_id}\n")
+    name = create_function(petrel, {"app.py": src}, runtime="python3.12", handler="app.handler")
+    client_context = {"custom": {"k": "v"}, "env": {"locale": "en"}, "client": {"app_title": "T"}}
+    response = petrel.client("lambda").invoke(
+        FunctionName=name, Payload=b"{}", ClientContext=base64.b64encode(json.dumps(client_context).encode()).decode())
+    payload = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, payload
+    assert payload == {"custom": {"k": "v"}, "env": {"locale": "en"}, "app": "T", "identity": None}
