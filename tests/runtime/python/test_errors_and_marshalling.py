@@ -251,3 +251,13 @@ def test_exception_raised_by_module_code(runtime):
 
 
 ECHO_SRC = "def handler(e, c):\n    return e\n"
+
+
+def test_multi_line_error_message_is_logged_as_one_line(runtime):
+    rt = runtime({"app.py": "def handler(e, c):\n    raise RuntimeError('line one\\nline two')\n"})
+    rid = rt.api.enqueue({})
+    post = rt.api.wait_answer(rid)
+    assert post.body["errorMessage"] == "line one\nline two"  # the answer keeps the message as is
+    logged = rt.api.log_at_post[rid]
+    assert logged.count("\n") == 1
+    assert logged.startswith("[ERROR] RuntimeError: line one\rline two\rTraceback (most recent call last):\r")

@@ -220,7 +220,7 @@ def log_error(error_result):
             else:
                 for line in element.splitlines():
                     lines.append(_replace_line_indentation(line, " ", _ERROR_LOG_IDENT))
-    sys.stdout.write("\r".join(lines) + "\n")
+    write_log("\r".join(lines))  # a newline inside the message becomes '\r' too: one event
     flush_output()
 
 
