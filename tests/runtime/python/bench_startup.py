@@ -104,6 +104,10 @@ def main():
         ("bare `socket`+`json` GET /next, spawn to first GET", lambda: spawn_to_first_next([PYTHON, "-u", "-c", SOCKET_JSON_GET])),
         ("bare `http.client` GET /next, spawn to first GET", lambda: spawn_to_first_next([PYTHON, "-u", "-c", HTTP_CLIENT_GET])),
         ("bootstrap.py, trivial handler, spawn to first GET /next", lambda: spawn_to_first_next([PYTHON, "-u", BOOTSTRAP])),
+        ("  same with -S (no site: the runtime's own cost on a bare python)", lambda: spawn_to_first_next([PYTHON, "-S", "-u", BOOTSTRAP])),
+        ("  bare `_socket` GET /next with -S", lambda: spawn_to_first_next([PYTHON, "-S", "-u", "-c", BARE_SOCKET_GET])),
+        ("  bare `socket`+`json` GET /next with -S", lambda: spawn_to_first_next([PYTHON, "-S", "-u", "-c", SOCKET_JSON_GET])),
+        ("  bare `http.client` GET /next with -S", lambda: spawn_to_first_next([PYTHON, "-S", "-u", "-c", HTTP_CLIENT_GET])),
         ("bootstrap.py, trivial handler, spawn to first answer", lambda: spawn_to_first_next([PYTHON, "-u", BOOTSTRAP], until="answer")),
         ("bootstrap.py, handler using logging, to first answer", lambda: spawn_to_first_next(
             [PYTHON, "-u", BOOTSTRAP], {"app.py": "import logging\ndef handler(e, c):\n    logging.warning('x')\n"}, until="answer")),
