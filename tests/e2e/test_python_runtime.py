@@ -238,3 +238,41 @@ def test_client_context_reaches_the_context_object(petrel):
     payload = json.loads(response["Payload"].read())
     assert "FunctionError" not in response, payload
     assert payload == {"custom": {"k": "v"}, "env": {"locale": "en"}, "app": "T", "identity": None}
+
+
+def test_python_function_as_a_table_stream_trigger(petrel):
+    ddb = petrel.client("dynamodb")
+    table = unique("pystream")
+    try:
+        stream = ddb.create_table(
+            TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )["TableDescription"]["LatestStreamArn"]
+    except Exception as e:
+        pytest.skip("the server has no table streams: %s" % e)
+    src = (
+        "import json, logging\n"
+        "logging.getLogger().setLevel(logging.INFO)\n"
+        "def handler(event, context):\n"
+        "    for r in event['Records']:\n"
+        "        logging.info('GOT %s', json.dumps({'id': r['dynamodb']['Keys']['id']['S'], 'name': r['eventName'],\n"
+        "                                          'source': r['eventSource']}))\n"
+        "    return {}\n"
+    )
+    fn = create_function(petrel, {"app.py": src}, runtime="python3.12", handler="app.handler")
+    petrel.client("lambda").create_event_source_mapping(EventSourceArn=stream, FunctionName=fn,
+                                                        StartingPosition="TRIM_HORIZON", BatchSize=10)
+    ddb.put_item(TableName=table, Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={"id": {"S": "a"}, "v": {"N": "2"}})
+
+    def received():
+        out = []
+        for m in log_messages(petrel, fn):
+            match = re.match(r"\[INFO\]\t" + ISO + r"\t[0-9a-f-]{36}\tGOT (.*)$", m)
+            if match:
+                out.append(json.loads(match.group(1)))
+        return out
+
+    got = wait_for(lambda: len(received()) >= 2 and received(), timeout=20)
+    assert [(r["id"], r["name"], r["source"]) for r in got] == [("a", "INSERT", "aws:dynamodb"), ("a", "MODIFY", "aws:dynamodb")]
