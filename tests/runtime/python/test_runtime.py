@@ -216,3 +216,61 @@ def test_compile_writes_a_checked_hash_pyc_and_prints_the_interpreter(tmp_path):
 
 def sys_implementation_tag():
     return subprocess.check_output([PYTHON, "-c", "import sys; print(sys.implementation.cache_tag)"]).decode().strip()
+
+
+def test_large_event_and_result(runtime):
+    rt = runtime({"app.py": "def handler(e, c):\n    return {'n': len(e['blob']), 'back': e['blob'][::-1]}\n"})
+    blob = "x" * (5 * 1024 * 1024) + "é"
+    post = rt.api.invoke({"blob": blob})
+    assert post.body["n"] == len(blob)
+    assert post.body["back"] == blob[::-1]
+
+
+def test_logging_hook_leaves_sys_meta_path_once_logging_is_configured(runtime):
+    src = ("import sys\nBEFORE = [type(f).__name__ for f in sys.meta_path]\nimport logging\n"
+           "def handler(e, c):\n    return [BEFORE, [type(f).__name__ for f in sys.meta_path]]\n")
+    rt = runtime({"app.py": src})
+    before, after = rt.api.invoke({}).body
+    assert "LoggingImportHook" in before
+    assert "LoggingImportHook" not in after
+
+
+def _api_with_canned_answer(raw):
+    """A RuntimeApi whose connection is one end of a socket pair, the other end sending raw."""
+    import socket
+    import sys as _sys
+
+    from conftest import RUNTIME_DIR
+    if RUNTIME_DIR not in _sys.path:
+        _sys.path.insert(0, RUNTIME_DIR)
+    import petrel_runtime
+
+    ours, theirs = socket.socketpair()
+    api = petrel_runtime.RuntimeApi("127.0.0.1:9")
+    api.sock = ours
+    theirs.sendall(raw)
+    return api, theirs
+
+
+def test_http_client_reads_chunked_and_close_delimited_answers():
+    api, other = _api_with_canned_answer(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nLambda-Runtime-Aws-Request-Id: r1\r\n\r\n"
+        b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n"
+        b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
+    status, headers, body = api._read_response()
+    assert (status, headers["lambda-runtime-aws-request-id"], body) == (200, "r1", b"hello, world")
+    assert api._read_response() == (202, {"content-length": "2"}, b"ok")  # pipelined, same buffer
+    other.shutdown(2)
+    status, headers, body = api._read_response()
+    assert (status, body) == (200, b"until the end")
+    assert api.sock is None  # closed after a close-delimited answer
+    other.close()
+
+
+def test_http_client_raises_no_response_when_the_connection_closes_before_an_answer():
+    api, other = _api_with_canned_answer(b"")
+    other.close()
+    with pytest.raises(ConnectionError) as info:
+        api._read_response()
+    assert type(info.value).__name__ == "NoResponse"  # what makes a keep-alive request retry once

@@ -244,6 +244,7 @@ def configure_logging(logging):
     if _logging_configured:
         return
     _logging_configured = True
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, LoggingImportHook)]
     logging.Formatter.converter = time.gmtime
 
     class LambdaLoggerHandler(logging.Handler):
