@@ -276,3 +276,33 @@ def test_python_function_as_a_table_stream_trigger(petrel):
 
     got = wait_for(lambda: len(received()) >= 2 and received(), timeout=20)
     assert [(r["id"], r["name"], r["source"]) for r in got] == [("a", "INSERT", "aws:dynamodb"), ("a", "MODIFY", "aws:dynamodb")]
+
+
+def test_python_and_node_functions_share_a_layer(petrel):
+    from conftest import make_zip
+
+    lam = petrel.client("lambda")
+    layer_files = {
+        "python/greet.py": "def greet(n):\n    return 'hello ' + n + ' from /opt/python'\n",
+        "python/lib/python3.12/site-packages/shout/__init__.py": "def shout(s):\n    return s.upper() + '!'\n",
+        "nodejs/node_modules/greet/index.js": "module.exports = (n) => 'hello ' + n + ' from node_modules';",
+    }
+    try:
+        arn = lam.publish_layer_version(LayerName=unique("pylayer"), Content={"ZipFile": make_zip(layer_files)},
+                                        CompatibleRuntimes=["python3.12", "nodejs20.x"])["LayerVersionArn"]
+    except Exception as e:
+        pytest.skip("the server has no layers: %s" % e)
+    py = create_function(petrel, {"app.py": "import greet, shout, sys\ndef handler(e, c):\n"
+                                             "    return {'g': shout.shout(greet.greet(e['n'])), 'from': greet.__file__}\n"},
+                         runtime="python3.12", handler="app.handler", Layers=[arn])
+    node = create_function(petrel, {"index.js": "const greet = require('greet'); exports.handler = async (e) => greet(e.n);"},
+                           Layers=[arn])
+    response, payload = invoke(petrel, py, {"n": "ada"})
+    assert "FunctionError" not in response, payload
+    assert payload == {"g": "HELLO ADA FROM /OPT/PYTHON!", "from": "/opt/python/greet.py"}
+    assert invoke(petrel, node, {"n": "bob"})[1] == "hello bob from node_modules"
+    # The function's own module of the same name wins over the layer's (task root first).
+    own = create_function(petrel, {"app.py": "import greet\ndef handler(e, c):\n    return greet.greet('x')\n",
+                                   "greet.py": "def greet(n):\n    return 'own ' + n\n"},
+                          runtime="python3.12", handler="app.handler", Layers=[arn])
+    assert invoke(petrel, own)[1] == "own x"

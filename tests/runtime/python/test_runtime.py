@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ARN, BOOTSTRAP, PYTHON, FakeRuntimeApi, Runtime
+from conftest import ARN, BOOTSTRAP, PYTHON, FakeRuntimeApi, Runtime, python_minor
 
 ECHO = "def handler(event, context):\n    return {'event': event}\n"
 
@@ -41,12 +41,16 @@ def test_task_root_is_first_on_sys_path_and_wins_over_installed_packages(runtime
     rt = runtime({
         "app.py": "import sys, boto3\ndef handler(e, c):\n    return {'path': sys.path, 'boto3': boto3.WHO, 'cwd': __import__('os').getcwd()}\n",
         "boto3/__init__.py": "WHO = 'bundled'\n",
-    })
+    }, env={"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"})
     body = rt.api.invoke({}).body
     assert body["path"][0] == rt.task_root
     assert body["boto3"] == "bundled"  # a bundled copy shadows the machine's, as on AWS
     assert body["cwd"] == rt.task_root
-    assert "/opt/python" in body["path"]
+    # Layers next, as AWS orders them: the function's runtime's site-packages, the interpreter's, /opt/python.
+    layer_dirs = ["/opt/python/lib/python3.12/site-packages"]
+    if python_minor(PYTHON) != "3.12":
+        layer_dirs.append("/opt/python/lib/python%s/site-packages" % python_minor(PYTHON))
+    assert body["path"][1:len(layer_dirs) + 2] == layer_dirs + ["/opt/python"]
     assert body["path"][-1].endswith("/Runtimes/python")  # the runtime's folder last
 
 

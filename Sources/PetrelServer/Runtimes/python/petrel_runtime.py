@@ -679,9 +679,17 @@ def error_from_exception(exc_info, invoke_id=None):
 
 
 def setup_sys_path(task_root):
-    """The task root first, then the layers (as AWS orders them), the runtime's own folder last."""
-    version = "python%d.%d" % sys.version_info[:2]
-    front = [task_root, "/opt/python/lib/%s/site-packages" % version, "/opt/python"]
+    """The task root first, then the layers (as AWS orders them), the runtime's own folder last.
+
+    A layer's packages sit in python/lib/python3.N/site-packages for the function's runtime name
+    (python3.12 even when the machine's interpreter is another 3.x), then the interpreter's own."""
+    versions = []
+    execution_env = _env.get("AWS_EXECUTION_ENV") or ""
+    if execution_env.startswith("AWS_Lambda_python"):
+        versions.append(execution_env[len("AWS_Lambda_"):])
+    if "python%d.%d" % sys.version_info[:2] not in versions:
+        versions.append("python%d.%d" % sys.version_info[:2])
+    front = [task_root] + ["/opt/python/lib/%s/site-packages" % v for v in versions] + ["/opt/python"]
     rest = [p for p in sys.path if p not in front and p != RUNTIME_DIR and p not in ("", ".")]
     sys.path[:] = front + rest + [RUNTIME_DIR]
 
