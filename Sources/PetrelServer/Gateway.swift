@@ -16,6 +16,7 @@ struct Gateway: HTTPResponder {
     let tables: TableService
     let lambda: LambdaRoutes
     let logs: LogsRoutes
+    let console: ConsoleRoutes
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
@@ -30,6 +31,9 @@ struct Gateway: HTTPResponder {
         let path = request.uri.path
         if path == "/" || path == "/health" || path == "/_petrel/health" {
             return Response.json(status: .ok, ["status": "running", "services": ["lambda", "dynamodb", "dynamodbstreams", "logs"]])
+        }
+        if ConsoleRoutes.matches(path) {
+            return await console.respond(to: request)
         }
         if lambda.matches(path) {
             return await lambda.respond(to: request, account: account)

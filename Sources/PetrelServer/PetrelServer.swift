@@ -36,6 +36,7 @@ public struct PetrelServer: Sendable {
             AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
             EventSourceMappings.registerMigrations,
+            ConsoleTestEvents.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -56,7 +57,8 @@ public struct PetrelServer: Sendable {
                                            account: config.account, logger: logger)
         let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
-        let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs), logger: logger)
+        let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
+                              console: ConsoleRoutes(store: store), logger: logger)
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
