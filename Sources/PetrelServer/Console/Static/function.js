@@ -116,8 +116,13 @@ async function codeTab(el, ctx) {
       h('div', fileLabel, editorBox)),
     out, upload);
   const editor = await createEditor(editorBox, { value: current.text, fileName: current.name, label: `Code of ${current.name}`, rows: 22 });
-  const markDirty = () => { if (editor.getValue() !== current.text) { current.text = editor.getValue(); current.dirty = true; renderList(); } };
-  if (editor.cm) editor.cm.on('change', () => { current.text = editor.getValue(); if (!current.dirty) { current.dirty = true; renderList(); } });
+  let switching = false;
+  const markDirty = () => {
+    if (switching || editor.getValue() === current.text) return;
+    current.text = editor.getValue();
+    if (!current.dirty) { current.dirty = true; renderList(); }
+  };
+  if (editor.cm) editor.cm.on('change', markDirty);
   else editor.textarea.addEventListener('input', markDirty);
 
   function renderList() {
@@ -126,9 +131,11 @@ async function codeTab(el, ctx) {
     fileLabel.textContent = current.name;
   }
   function open(f) {
-    current.text = editor.getValue();
+    markDirty();
     current = f;
+    switching = true;
     editor.setValue(f.text, f.name);
+    switching = false;
     renderList();
     editor.focus();
   }
