@@ -4,7 +4,7 @@ Needs Debian's chromium + chromium-driver and Selenium from PyPI (scripts/instal
 them); the browser tests are skipped, with the reason, only if Chromium cannot start. Screenshots
 of each page go to test-artifacts/console/*.png.
 """
-import base64
+import http.client
 import io
 import json
 import os
@@ -22,7 +22,7 @@ ARTIFACTS = os.path.join(ROOT, "test-artifacts", "console")
 STATIC = os.path.join(ROOT, "Sources", "PetrelServer", "Console", "Static")
 
 
-def http(method, url, body=None, headers=None):
+def fetch(method, url, body=None, headers=None):
     req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -34,22 +34,25 @@ def http(method, url, body=None, headers=None):
 # --- Without a browser: files, headers, the test-events API ------------------------------------
 
 def test_console_files_are_served_with_types_and_revalidation(petrel):
-    status, headers, body = http("GET", petrel.endpoint + "/console/")
+    status, headers, body = fetch("GET", petrel.endpoint + "/console/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert b'<script type="module" src="/console/app.js">' in body
     assert headers["Cache-Control"] == "no-cache" and headers["ETag"]
-    status, headers, _ = http("GET", petrel.endpoint + "/console/", headers={"If-None-Match": headers["ETag"]})
+    status, headers, _ = fetch("GET", petrel.endpoint + "/console/", headers={"If-None-Match": headers["ETag"]})
     assert status == 304
     for name, kind in [("app.js", "text/javascript"), ("console.css", "text/css"), ("zip.js", "text/javascript")]:
-        status, headers, _ = http("GET", f"{petrel.endpoint}/console/{name}")
+        status, headers, _ = fetch("GET", f"{petrel.endpoint}/console/{name}")
         assert status == 200 and headers["Content-Type"].startswith(kind), name
-    status, headers, _ = http("GET", petrel.endpoint + "/console")
-    assert status == 301 and headers["Location"] == "/console/"
+    conn = http.client.HTTPConnection("127.0.0.1", petrel.port, timeout=10)
+    conn.request("GET", "/console")
+    redirect = conn.getresponse()
+    assert redirect.status == 301 and redirect.getheader("Location") == "/console/"
+    conn.close()
     for bad in ["/console/../Package.swift", "/console/%2e%2e/Package.swift", "/console/.hidden", "/console/nope.js"]:
-        status, _, body = http("GET", petrel.endpoint + bad)
+        status, _, body = fetch("GET", petrel.endpoint + bad)
         assert status == 404, bad
     if os.path.exists("/usr/share/javascript/codemirror/lib/codemirror.js"):
-        status, headers, _ = http("GET", petrel.endpoint + "/console/vendor/codemirror/lib/codemirror.js")
+        status, headers, _ = fetch("GET", petrel.endpoint + "/console/vendor/codemirror/lib/codemirror.js")
         assert status == 200 and headers["Content-Type"].startswith("text/javascript")
         assert "max-age" in headers["Cache-Control"]
 
@@ -58,21 +61,21 @@ def test_test_events_api_keeps_ten_per_function_across_restarts(fresh_petrel):
     server = fresh_petrel()
     base = server.endpoint + "/_petrel/console-api/functions/f1/test-events"
     for i in range(10):
-        status, _, body = http("PUT", f"{base}/e{i}", json.dumps({"Event": json.dumps({"n": i})}).encode())
+        status, _, body = fetch("PUT", f"{base}/e{i}", json.dumps({"Event": json.dumps({"n": i})}).encode())
         assert status == 200, body
-    status, _, body = http("PUT", f"{base}/e10", json.dumps({"Event": "{}"}).encode())
+    status, _, body = fetch("PUT", f"{base}/e10", json.dumps({"Event": "{}"}).encode())
     assert status == 400 and json.loads(body)["message"].startswith("A function keeps at most 10 test events")
-    status, _, body = http("PUT", f"{base}/e3", json.dumps({"Event": '{"n": 33}'}).encode())  # replacing is fine
+    status, _, body = fetch("PUT", f"{base}/e3", json.dumps({"Event": '{"n": 33}'}).encode())  # replacing is fine
     assert status == 200
-    status, _, body = http("PUT", f"{base}/bad", json.dumps({"Event": "{not json"}).encode())
+    status, _, body = fetch("PUT", f"{base}/bad", json.dumps({"Event": "{not json"}).encode())
     assert status == 400 and "not valid JSON" in json.loads(body)["message"]
     server.restart()
     base = server.endpoint + "/_petrel/console-api/functions/f1/test-events"
-    events = json.loads(http("GET", base)[2])["TestEvents"]
+    events = json.loads(fetch("GET", base)[2])["TestEvents"]
     assert len(events) == 10 and {e["Name"]: e["Event"] for e in events}["e3"] == '{"n": 33}'
-    assert http("DELETE", f"{base}/e3")[0] == 204
-    assert http("DELETE", f"{base}/e3")[0] == 404
-    assert json.loads(http("GET", server.endpoint + "/_petrel/console-api/functions/other/test-events")[2]) == {"TestEvents": []}
+    assert fetch("DELETE", f"{base}/e3")[0] == 204
+    assert fetch("DELETE", f"{base}/e3")[0] == 404
+    assert json.loads(fetch("GET", server.endpoint + "/_petrel/console-api/functions/other/test-events")[2]) == {"TestEvents": []}
 
 
 def test_voucher_blueprint_is_the_example_function():
@@ -124,8 +127,11 @@ class Page:
         return self.d.find_elements(By.CSS_SELECTOR, selector)
 
     def wait(self, predicate, timeout=30, what="condition"):
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(lambda d: predicate(), message=f"waiting for {what}")
+        return WebDriverWait(self.d, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)) \
+            .until(lambda d: predicate(), message=f"waiting for {what}")
 
     def wait_css(self, selector, timeout=30):
         return self.wait(lambda: (self.all(selector) or [None])[0], timeout, selector)
@@ -231,7 +237,7 @@ def test_create_edit_test_trigger_and_see_it_run(petrel, browser):
     page.set_editor("[data-panel=test]", '{"key1": "hello from the console"}')
     page.click("Save event")
     page.wait_text("[data-panel=test] .notice.ok", "Saved test event from-console")
-    saved = json.loads(http("GET", f"{petrel.endpoint}/_petrel/console-api/functions/{name}/test-events")[2])["TestEvents"]
+    saved = json.loads(fetch("GET", f"{petrel.endpoint}/_petrel/console-api/functions/{name}/test-events")[2])["TestEvents"]
     assert sorted(e["Name"] for e in saved) == ["example", "from-console"]
     page.click("Test", "[data-panel=test]")
     page.wait_text(".test-result h3", "Execution result: succeeded")
