@@ -108,9 +108,10 @@ async function codeTab(el, ctx) {
   const fileLabel = h('div.muted.small.mono');
   const newName = h('input', { placeholder: 'new-file.js', 'aria-label': 'New file name', size: 16 });
   const addButton = h('button', { type: 'button' }, 'Add file');
-  const saveButton = h('button.primary', { type: 'button' }, 'Save');
+  const saveButton = h('button.primary', { type: 'button', title: 'Ctrl+S' }, 'Save');
+  const fileCount = h('span.grow.muted.small');
   clear(el,
-    h('div.bar', h('span.grow.muted.small', `${files.length} file(s); Save builds a new .zip and calls UpdateFunctionCode.`), saveButton),
+    h('div.bar', fileCount, saveButton),
     h('div.editor-layout',
       h('div', list, h('div.bar', { style: 'margin-top:8px' }, newName, addButton)),
       h('div', fileLabel, editorBox)),
@@ -129,6 +130,7 @@ async function codeTab(el, ctx) {
     clear(list, files.map((f) => h('li', h('button', { type: 'button', 'aria-current': f === current ? 'true' : 'false', class: f.dirty ? 'dirty' : '',
       on: { click: () => open(f) } }, f.name))));
     fileLabel.textContent = current.name;
+    fileCount.textContent = `${files.length} file(s)${files.some((f) => f.dirty) ? ', unsaved changes' : ''}; Save builds a new .zip and calls UpdateFunctionCode.`;
   }
   function open(f) {
     markDirty();

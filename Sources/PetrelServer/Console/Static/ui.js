@@ -200,6 +200,8 @@ export async function createEditor(container, { value = '', fileName = '', label
   });
   cm.getInputField().setAttribute('aria-label', label);
   cm.setSize(null, `${rows * 1.35}em`);
+  // Created while detached or in a hidden tab, CodeMirror measures nothing: measure again once shown.
+  if (window.ResizeObserver) new ResizeObserver(() => cm.refresh()).observe(cm.getWrapperElement());
   return {
     kind: 'codemirror', cm,
     getValue: () => cm.getValue(),
