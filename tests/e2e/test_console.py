@@ -362,3 +362,51 @@ def test_lists_page_search_and_show_errors_as_next_steps(petrel, browser):
     page.wait_css("h1")
     page.wait(lambda: page.all("table.list, .notice"), what="the tables list")
     page.shot("12-tables-list")
+
+
+def test_upload_a_zip_and_packages_that_cannot_be_edited_inline_say_so(petrel, browser, tmp_path):
+    page = Page(browser, petrel.endpoint)
+    name = unique("upload")
+    package = tmp_path / "package.zip"
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("index.js", "exports.handler = async (e) => ({ uploaded: true });\n")
+        zf.writestr("data.bin", bytes(range(256)) * 4)
+    page.go("/functions/new")
+    page.wait_css("input[name=name]")
+    page.css("input[name=source][value=upload]").click()
+    page.css("input[type=file][name=zip]").send_keys(str(package))
+    page.wait_text(".hint", "index.js")
+    page.fill("input[name=name]", name)
+    page.click("Create function")
+    page.wait_text("[data-panel=code] .notice.warn", "binary files (data.bin)")
+    assert not page.all("[data-panel=code] .CodeMirror, [data-panel=code] textarea.code")
+    page.shot("13-binary-package")
+    _, out = invoke_payload(petrel, name)
+    assert out == {"uploaded": True}
+
+    big = unique("big")
+    create_function(petrel, {"index.js": "exports.handler = async () => 1;", "blob.txt": os.urandom(3_300_000).hex()[:3_300_000]}, name=big)
+    page.go(f"/functions/{big}/code")
+    page.wait_text("[data-panel=code] .notice.warn", "too large to edit inline")
+
+
+def invoke_payload(server, name):
+    response = server.client("lambda").invoke(FunctionName=name, Payload=b"{}")
+    return response, json.loads(response["Payload"].read())
+
+
+def test_plain_editor_when_codemirror_is_not_installed(fresh_petrel, browser, monkeypatch):
+    monkeypatch.setenv("PETREL_CODEMIRROR_DIR", "/nonexistent/codemirror")
+    server = fresh_petrel()
+    name = create_function(server, {"index.js": "exports.handler = async () => 'before';\n"})
+    page = Page(browser, server.endpoint)
+    page.go(f"/functions/{name}/code")
+    area = page.wait_css("[data-panel=code] textarea.code")
+    assert not page.all(".CodeMirror")
+    area.clear()
+    area.send_keys("exports.handler = async () => 'after';\n")
+    page.wait_css(".files .dirty")
+    page.click("Save", "[data-panel=code]")
+    page.wait_text("[data-panel=code] .notice.ok", "Saved")
+    _, out = invoke_payload(server, name)
+    assert out == "after"
