@@ -410,3 +410,72 @@ def test_plain_editor_when_codemirror_is_not_installed(fresh_petrel, browser, mo
     page.wait_text("[data-panel=code] .notice.ok", "Saved")
     _, out = invoke_payload(server, name)
     assert out == "after"
+
+
+METRICS_STUB = """
+(() => {
+  const real = window.fetch;
+  window.fetch = (url, init) => {
+    const m = /\\/_petrel\\/metrics\\/functions\\/([^?]+)\\?minutes=(\\d+)/.exec(String(url));
+    if (!m) return real(url, init);
+    const now = Math.floor(Date.now() / 60000) * 60;
+    const points = Array.from({ length: Number(m[2]) }, (_, i) => ({
+      Timestamp: now - (Number(m[2]) - 1 - i) * 60, Invocations: (i * 7) % 13, Errors: i % 11 === 0 ? 2 : 0,
+      Throttles: i % 17 === 0 ? 1 : 0, DurationP50: 20 + (i % 5), DurationP99: 80 + (i % 9) * 3, ConcurrentExecutions: (i % 4) + 1 }));
+    const body = JSON.stringify({ FunctionName: decodeURIComponent(m[1]), Period: 60, Points: points });
+    return Promise.resolve(new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } }));
+  };
+})();
+"""
+
+
+def test_graphs_follow_the_metrics_endpoint_shape(petrel, browser):
+    """The metrics endpoint is the lead's; a stub in the page answers in its documented shape."""
+    page = Page(browser, petrel.endpoint)
+    name = create_function(petrel, {"index.js": "exports.handler = async () => 1;"}, name=unique("aaa-metrics"))
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": METRICS_STUB})
+    try:
+        page.go("/functions")
+        page.fill("input[type=search]", name)
+        page.wait(lambda: len(page.all("table.list tbody tr")) == 1, what="the function alone")
+        page.wait_css("table.list svg.sparkline path.series")
+        page.go(f"/functions/{name}/monitoring")
+        page.wait(lambda: len(page.all("[data-panel=monitoring] figure.chart-box svg path.series")) == 6, what="six series in five charts")
+        captions = [e.text for e in page.all("[data-panel=monitoring] figcaption")]
+        assert [c.split()[0] for c in captions] == ["Invocations", "Errors", "Duration", "Throttles", "Concurrent"]
+        page.shot("14-monitoring-graphs")
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+
+
+def test_items_page_and_query_by_key(petrel, browser):
+    ddb = petrel.client("dynamodb")
+    table = unique("items")
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}])
+    for group in range(3):
+        for chunk in range(0, 20, 20):
+            ddb.batch_write_item(RequestItems={table: [
+                {"PutRequest": {"Item": {"pk": {"S": f"g{group}"}, "sk": {"N": str(i)}, "v": {"S": f"value-{group}-{i}"}}}}
+                for i in range(chunk, chunk + 20)]})
+    page = Page(browser, petrel.endpoint)
+    page.go(f"/tables/{table}")
+    page.wait(lambda: len(page.all("[aria-label=Items] table.list tbody tr")) == 25, what="the first 25 items")
+    page.click("Next →", "[aria-label=Items]")
+    page.wait_text("[aria-label=Items] .pager", "Page 2")
+    page.wait(lambda: len(page.all("[aria-label=Items] table.list tbody tr")) == 25, what="the second page")
+    page.click("Next →", "[aria-label=Items]")
+    page.wait(lambda: len(page.all("[aria-label=Items] table.list tbody tr")) == 10, what="the last 10 items")
+    page.css("select[aria-label='Browse or query'] option[value=query]").click()
+    page.fill("input[aria-label='pk value']", "g1")
+    page.css("select[aria-label='Sort key condition'] option[value='>=']").click()
+    page.fill("input[aria-label='sk value']", "15")
+    page.click("Run", "[aria-label=Items]")
+    page.wait(lambda: [r.text.split()[:2] for r in page.all("[aria-label=Items] table.list tbody tr")] ==
+              [["g1", str(i)] for i in range(15, 20)], what="the query's five items")
+    page.shot("15-query")
+    # A bad item shows DynamoDB's message and a next step.
+    page.set_editor("[aria-label='Item editor']", '{"pk": {"S": "g9"}}')
+    page.click("Put item")
+    page.wait_text("[aria-label='Item editor'] .notice.error", "Correct the value")
