@@ -70,10 +70,20 @@ export function select(options, value, attrs = {}) {
   }));
 }
 
+/** A tab bar: Tab reaches the selected tab, arrow keys / Home / End move between tabs (WAI-ARIA). */
 export function tabs(names, current, onSelect) {
-  return h('div.tabs', { role: 'tablist' }, names.map(([key, label]) =>
+  const keys = names.map(([key]) => key);
+  const bar = h('div.tabs', { role: 'tablist' }, names.map(([key, label]) =>
     h('button.tab', { type: 'button', role: 'tab', 'aria-selected': key === current ? 'true' : 'false', 'data-tab': key,
-      on: { click: () => onSelect(key) } }, label)));
+      tabindex: key === current ? '0' : '-1', on: { click: () => onSelect(key) } }, label)));
+  bar.addEventListener('keydown', (e) => {
+    const at = keys.indexOf(current);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: keys.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    onSelect(keys[(to + keys.length) % keys.length]);
+  });
+  return bar;
 }
 
 export function formatTime(value) {
