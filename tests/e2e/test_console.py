@@ -38,6 +38,7 @@ def test_console_files_are_served_with_types_and_revalidation(petrel):
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert b'<script type="module" src="/console/app.js">' in body
     assert headers["Cache-Control"] == "no-cache" and headers["ETag"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     status, headers, _ = fetch("GET", petrel.endpoint + "/console/", headers={"If-None-Match": headers["ETag"]})
     assert status == 304
     for name, kind in [("app.js", "text/javascript"), ("console.css", "text/css"), ("zip.js", "text/javascript")]:
@@ -211,6 +212,8 @@ def test_create_edit_test_trigger_and_see_it_run(petrel, browser):
     assert config["Runtime"] == "nodejs20.x" and config["Handler"] == "index.handler" and config["MemorySize"] == 256
     assert config["Role"] == "arn:aws:iam::000000000000:role/lambda-dynamodb-stream-execution"
     assert "context.succeed(event.key1)" in page.editor_text("[data-panel=code]")
+    if os.path.exists("/usr/share/javascript/codemirror/lib/codemirror.js"):
+        assert page.all("[data-panel=code] .CodeMirror"), "CodeMirror is installed but the editor is a textarea"
 
     # Edit in the editor, add a file, save (UpdateFunctionCode).
     page.set_editor("[data-panel=code]", EDITED)
@@ -353,6 +356,11 @@ def test_lists_page_search_and_show_errors_as_next_steps(petrel, browser):
     assert f"{prefix}-050" not in [f["FunctionName"] for f in petrel.client("lambda").list_functions(MaxItems=1000)["Functions"]]
 
     # An API error says what to do next.
+    page.go("/functions/new")
+    page.wait_css("input[name=name]")
+    page.fill("input[name=name]", f"{prefix}-000")
+    page.click("Create function")
+    page.wait_text("form .notice.error", "Choose another name")
     page.go("/functions/no-such-function-here")
     page.wait_text(".notice.error", "Function not found")
     assert "go back to the list" in page.css(".notice.error").text

@@ -94,6 +94,12 @@ struct ConsoleRoutes: Sendable {
             .eTag: etag,
             HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ]
+        if url.pathExtension == "html" {
+            // Only our own files run here: no inline scripts, no framing (the console can delete things).
+            headers[HTTPField.Name("Content-Security-Policy")!] =
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+            headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        }
         if request.headers[.ifNoneMatch] == etag {
             return Response(status: .notModified, headers: headers)
         }

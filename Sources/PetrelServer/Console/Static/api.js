@@ -11,6 +11,7 @@ export class ApiError extends Error {
     const t = this.type;
     if (this.status === 0) return 'Check that petrel serve is running, then try again.';
     if (/ResourceNotFound/.test(t)) return 'It may have been deleted or renamed: go back to the list and reload.';
+    if (/already exist/i.test(this.message)) return 'Choose another name, or open the existing one from the list.';
     if (/ResourceInUse|ResourceConflict|PreconditionFailed/.test(t)) return 'Someone changed it meanwhile: reload the page, then try again.';
     if (/TooManyRequests|Throttl|LimitExceeded/.test(t)) return /LimitExceeded/.test(t) ? 'Remove something first, or stay under the limit.' : 'Wait a moment, then try again.';
     if (/ConditionalCheckFailed/.test(t)) return 'The item no longer matches what you expected: reload it and try again.';
