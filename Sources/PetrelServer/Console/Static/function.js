@@ -1,7 +1,7 @@
 // A function's page: code editor, test events, configuration, triggers, live logs, monitoring.
 import { ddb, functionMetrics, lambda, logs, parseReport, testEvents } from './api.js';
 import { deleteButton, envEditor, RUNTIMES } from './functions.js';
-import { act, clear, createEditor, errorBox, field, formatBytes, formatTime, h, lineChart, notice, select, tabs } from './ui.js';
+import { act, clear, createEditor, errorBox, field, formatBytes, formatTime, h, lineChart, notice, perMinute, select, tabs } from './ui.js';
 import { asText, readZip, toBase64, writeZip } from './zip.js';
 
 const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
@@ -426,13 +426,15 @@ async function monitoringTab(el, ctx) {
       clear(charts, notice(m ? 'No data in this range yet: invoke the function.' : 'No data: this server has no metrics endpoint yet (GET /_petrel/metrics/functions/NAME answered 404). Logs and REPORT lines are under Logs.'));
       return;
     }
-    const p = m.Points;
+    const p = perMinute(m.Points, Number(range.value));
+    const hasAge = m.Points.some((x) => x.IteratorAge !== undefined);
     clear(charts, h('div.charts',
       lineChart('Invocations', p, [['Invocations', 'count']]),
       lineChart('Errors', p, [['Errors', 'count']]),
       lineChart('Duration', p, [['DurationP50', 'p50'], ['DurationP99', 'p99']], ' ms'),
       lineChart('Throttles', p, [['Throttles', 'count']]),
-      lineChart('Concurrent executions', p, [['ConcurrentExecutions', 'max']])));
+      lineChart('Concurrent executions', p, [['ConcurrentExecutions', 'max']]),
+      hasAge ? lineChart('Iterator age (stream triggers)', p, [['IteratorAge', 'max']], ' ms') : null));
   }
   range.addEventListener('change', load);
   refresh.addEventListener('click', load);

@@ -1,7 +1,7 @@
 // The functions list (paged, searchable by name prefix) and the create form.
 import { functionMetrics, lambda, testEvents } from './api.js';
 import { blueprints } from './blueprints.js';
-import { act, clear, errorBox, field, formatBytes, formatTime, h, notice, select, sparkline } from './ui.js';
+import { act, clear, errorBox, field, formatBytes, formatTime, h, notice, perMinute, select, sparkline } from './ui.js';
 import { readZip, toBase64, writeZip } from './zip.js';
 
 export const RUNTIMES = ['nodejs24.x', 'nodejs22.x', 'nodejs20.x', 'nodejs18.x', 'python3.14', 'python3.13', 'python3.12',
@@ -89,7 +89,7 @@ export async function functionListPage(view) {
       try {
         const m = await functionMetrics(r.name, 60);
         if (!m) metricsMissing = true;
-        clear(r.graph, m && m.Points && m.Points.length ? sparkline(m.Points) : h('span.muted.small', 'no data'));
+        clear(r.graph, m && m.Points && m.Points.length ? sparkline(perMinute(m.Points, 60)) : h('span.muted.small', 'no data'));
       } catch {
         clear(r.graph, h('span.muted.small', 'no data'));
       }

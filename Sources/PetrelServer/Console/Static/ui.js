@@ -109,6 +109,22 @@ function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * One point per minute over the last `minutes` (the endpoint may send only minutes with data):
+ * counts missing from a minute are 0; other figures (durations, ages) stay missing, drawn as gaps.
+ */
+export function perMinute(points, minutes, counts = ['Invocations', 'Errors', 'Throttles', 'ConcurrentExecutions']) {
+  const byMinute = new Map(points.map((p) => [Math.floor(p.Timestamp / 60) * 60, p]));
+  const last = Math.floor(Date.now() / 60000) * 60;
+  const out = [];
+  for (let t = last - (minutes - 1) * 60; t <= last; t += 60) {
+    const p = { ...(byMinute.get(t) || {}), Timestamp: t };
+    for (const k of counts) if (p[k] === undefined) p[k] = 0;
+    out.push(p);
+  }
+  return out;
+}
+
 /** A small two-series sparkline (invocations and errors). */
 export function sparkline(points, keys = ['Invocations', 'Errors'], width = 120, height = 28) {
   const max = Math.max(1, ...points.flatMap((p) => keys.map((k) => p[k] || 0)));
@@ -146,8 +162,16 @@ export function lineChart(title, points, series, unit = '') {
     svg.append(s('text', { x: width - right, y: height - 6, 'text-anchor': 'end', class: 'axis' }, label(t1)));
   }
   series.forEach(([k], i) => {
-    const d = points.map((p, j) => `${j ? 'L' : 'M'}${x(p.Timestamp).toFixed(1)},${y(p[k] ?? 0).toFixed(1)}`).join(' ');
-    if (d) svg.append(s('path', { d, class: `series s${i}`, fill: 'none' }));
+    let pen = 'M';
+    const parts = [];
+    for (const p of points) {
+      if (p[k] === undefined || p[k] === null) { pen = 'M'; continue; } // a gap: no figure that minute
+      parts.push(`${pen}${x(p.Timestamp).toFixed(1)},${y(p[k]).toFixed(1)}`);
+      pen = 'L';
+    }
+    const lone = points.filter((p, j) => p[k] != null && points[j - 1]?.[k] == null && points[j + 1]?.[k] == null);
+    for (const p of lone) svg.append(s('circle', { cx: x(p.Timestamp).toFixed(1), cy: y(p[k]).toFixed(1), r: 2, class: `dot s${i}` }));
+    if (parts.length) svg.append(s('path', { d: parts.join(' '), class: `series s${i}`, fill: 'none' }));
   });
   return h('figure.chart-box', h('figcaption', title, ' ', series.map(([, label], i) => h(`span.legend.s${i}`, label))), svg);
 }
