@@ -57,16 +57,26 @@ extension Invoker {
             await launchFailed(order.instanceID, reason: "Could not open the Runtime API: \(error)")
             return
         }
+        let optDirectory: String?
+        do {
+            optDirectory = try configuration.optDirectory(order.function)
+        } catch {
+            try? await server.channel.channel.close()
+            await launchFailed(order.instanceID, reason: "its layers could not be prepared: \(error)")
+            return
+        }
         let layout = launcher.layout(codeDirectory: order.codeDirectory, runtimeDirectory: configuration.runtimeDirectory,
                                      workDirectory: order.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: order.function, layout: layout, runtimeAPI: "127.0.0.1:\(server.port)",
                                                logStreamName: order.logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters)
+                                               endpoint: configuration.publicEndpoint, interpreters: interpreters,
+                                               bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
+                                                   && !FileManager.default.isExecutableFile(atPath: order.codeDirectory + "/bootstrap"))
         let spec = InstanceSpec(instanceID: order.instanceID, codeDirectory: order.codeDirectory,
                                 runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                                 arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),
                                 outputPath: "\(order.workDirectory)/output.log", memoryMB: order.function.settings.memorySize,
-                                ephemeralStorageMB: order.function.settings.ephemeralStorageMB)
+                                ephemeralStorageMB: order.function.settings.ephemeralStorageMB, optDirectory: optDirectory)
         let launched: LaunchedInstance
         do {
             launched = try launcher.launch(spec)

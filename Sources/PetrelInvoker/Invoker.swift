@@ -20,11 +20,14 @@ public actor Invoker {
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     let interpreters: RuntimeEnvironment.Interpreters
+    let observer: (any InvocationObserver)?
 
     var instances: [String: Instance] = [:]
     var pools: [PoolKey: Pool] = [:]
     /// Invocations accepted and not yet finished, across the account.
     var executions = 0
+    /// Instances running an invocation, per function.
+    var running: [String: Int] = [:]
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
 
@@ -81,24 +84,27 @@ public actor Invoker {
     }
 
     init(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore, logger: Logger,
-         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeEnvironment.Interpreters) {
+         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeEnvironment.Interpreters,
+         observer: (any InvocationObserver)?) {
         self.configuration = configuration
         self.launcher = launcher
         self.logs = logs
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         self.interpreters = interpreters
+        self.observer = observer
         (launchOrders, launchContinuation) = AsyncStream.makeStream(of: LaunchOrder.self)
     }
 
     /// Builds an invoker, resolving the interpreters' paths once.
     public static func make(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore,
-                            logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
+                            logger: Logger, observer: (any InvocationObserver)? = nil,
+                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
         let interpreters = await RuntimeEnvironment.Interpreters.resolve()
         try? FileManager.default.removeItem(atPath: configuration.workDirectory)
         try? FileManager.default.createDirectory(atPath: configuration.workDirectory, withIntermediateDirectories: true)
         return Invoker(configuration: configuration, launcher: launcher, logs: logs, logger: logger,
-                       eventLoopGroup: eventLoopGroup, interpreters: interpreters)
+                       eventLoopGroup: eventLoopGroup, interpreters: interpreters, observer: observer)
     }
 
     // MARK: Invoking
@@ -130,6 +136,7 @@ public actor Invoker {
                                                concurrentExecutions: executions, limit: configuration.concurrencyLimit)
         switch placement {
         case .throttle:
+            observer?.invocationThrottled(function: key.name)
             throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
         case .dispatch(let instanceID):
             pool.idle.removeAll { $0 == instanceID }
@@ -162,6 +169,8 @@ public actor Invoker {
         instances[instanceID]?.launched?.thaw()
         invocation.markDispatched(at: now)
         let request = invocation.request
+        running[request.function.name, default: 0] += 1
+        observer?.concurrencyChanged(function: request.function.name, running: running[request.function.name]!)
         let deadline = Int64((wall.timeIntervalSince1970 + Double(request.function.settings.timeout)) * 1000)
         return RuntimeInvocation(requestID: request.requestID, payload: request.payload, deadlineMs: deadline,
                                  functionArn: request.invokedFunctionArn, traceID: Self.traceID(wall),
@@ -209,6 +218,12 @@ public actor Invoker {
         instances[instanceID]?.current = nil
         instances[instanceID]?.reportedInit = true
         executions -= 1
+        let name = instance.function.name
+        running[name] = max(0, (running[name] ?? 1) - 1)
+        observer?.invocationFinished(function: name, duration: duration, failed: {
+            if case .success = outcome { return false }
+            return true
+        }())
         let tail = invocation.request.wantsLogTail ? events.map(\.message).joined(separator: "\n") + "\n" : ""
         invocation.complete(InvocationResult(requestID: requestID, outcome: outcome, executedVersion: instance.function.version,
                                              logTail: tail, duration: duration, billedMilliseconds: billed, maxMemoryUsedMB: memoryMB))
@@ -226,6 +241,7 @@ public actor Invoker {
         pools[key] = pool
         for invocation in failed {
             executions -= 1
+            observer?.invocationFinished(function: key.name, duration: .zero, failed: true)
             let tail = invocation.request.wantsLogTail ? logLines.joined(separator: "\n") + "\n" : ""
             invocation.complete(InvocationResult(requestID: invocation.id, outcome: outcome, executedVersion: key.version,
                                                  logTail: tail, duration: .zero, billedMilliseconds: 0, maxMemoryUsedMB: 0))

@@ -55,6 +55,7 @@ public enum BubblewrapCommand {
         if let interpreter { arguments += interpreter.bubblewrapArguments }
         arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
         arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
+        if let opt = spec.optDirectory { arguments += ["--ro-bind", opt, "/opt"] }
         if let handshake {
             arguments += ["--info-fd", String(handshake.infoFD), "--block-fd", String(handshake.blockFD)]
         }
