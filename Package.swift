@@ -82,7 +82,8 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Runtimes")]),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         .executableTarget(name: "petrel", dependencies: [
             "PetrelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -19,6 +19,7 @@ struct Gateway: HTTPResponder {
     let cloudWatch: CloudWatchRoutes
     let metrics: MetricsRoutes
     let requests: RequestCounters
+    let console: ConsoleRoutes
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
@@ -37,6 +38,9 @@ struct Gateway: HTTPResponder {
         let path = request.uri.path
         if path == "/" || path == "/health" || path == "/_petrel/health" {
             return Response.json(status: .ok, ["status": "running", "services": ["lambda", "dynamodb", "dynamodbstreams", "logs"]])
+        }
+        if ConsoleRoutes.matches(path) {
+            return await console.respond(to: request)
         }
         if lambda.matches(path) {
             return await lambda.respond(to: request, account: account)

@@ -39,6 +39,7 @@ public struct PetrelServer: Sendable {
             TableService.registerMigrations,
             EventSourceMappings.registerMigrations,
             MetricsStore.registerMigrations,
+            ConsoleTestEvents.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -72,7 +73,7 @@ public struct PetrelServer: Sendable {
                               cloudWatch: CloudWatchRoutes(metrics: metrics),
                               metrics: MetricsRoutes(metrics: metrics, invoker: invoker, requests: requests,
                                                      asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 }),
-                              requests: requests, logger: logger)
+                              requests: requests, console: ConsoleRoutes(store: store), logger: logger)
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
