@@ -171,7 +171,8 @@ extension Invoker {
             for _ in 0..<max(0, pool.queue.count - pool.arriving) {
                 startInstance(for: instance.function)
             }
-            if pool.queue.isEmpty, pool.idle.isEmpty, pool.arriving == 0,
+            replenish(instance.key, function: instance.function)
+            if pool.queue.isEmpty, pool.idle.isEmpty, pool.arriving == 0, provisioned[instance.key] == nil,
                !instances.values.contains(where: { $0.key == instance.key }) {
                 pools.removeValue(forKey: instance.key)
             }
@@ -213,6 +214,9 @@ extension Invoker {
         }
         instances[instanceID]?.phase = .idle
         instances[instanceID]?.idleSince = .now
+        // Initialised ahead of need (provisioned, or its invocation went elsewhere): no
+        // invocation waited for its init, so none reports an Init Duration.
+        instances[instanceID]?.reportedInit = true
         pools[instance.key, default: Pool()].idle.append(instanceID)
         instance.launched?.freeze()
         return await withCheckedContinuation { continuation in

@@ -28,6 +28,8 @@ public actor Invoker {
     var executions = 0
     /// Instances running an invocation, per function.
     var running: [String: Int] = [:]
+    /// Provisioned concurrency: how many initialised instances to keep for a version.
+    var provisioned: [PoolKey: Int] = [:]
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
 
@@ -262,10 +264,15 @@ public actor Invoker {
 
     /// Stops every instance of a function: idle ones now, busy ones when they finish. Called
     /// when its code or configuration changes or it is deleted.
-    public func retire(functionName: String) {
-        for (id, instance) in instances where instance.key.name == functionName {
+    /// `version` nil retires every version (the function was deleted) and forgets its
+    /// provisioned concurrency.
+    public func retire(functionName: String, version: String? = nil) {
+        for (id, instance) in instances where instance.key.name == functionName && (version == nil || instance.key.version == version) {
             instances[id]?.retiring = true
             if instance.phase == .idle { terminate(id) }
+        }
+        if version == nil {
+            for key in provisioned.keys where key.name == functionName { provisioned.removeValue(forKey: key) }
         }
     }
 
@@ -283,11 +290,45 @@ public actor Invoker {
     }
 
     func reapIdle() {
+        var kept: [PoolKey: Int] = [:]
         let idle = instances.values.filter { $0.phase == .idle }.map { (id: $0.id, since: $0.idleSince) }
         for id in SchedulingPolicy.expired(idleSince: idle, now: ContinuousClock.now, keepAlive: configuration.keepAlive) {
+            guard let key = instances[id]?.key else { continue }
+            // Provisioned instances stay, however long they idle.
+            if let target = provisioned[key], kept[key, default: 0] < target {
+                kept[key, default: 0] += 1
+                continue
+            }
             logger.debug("Reaping idle instance \(id)")
             terminate(id)
         }
+    }
+
+    // MARK: Provisioned concurrency
+
+    /// Keeps `count` initialised instances of this function version (0 stops keeping them).
+    /// Instances of older revisions of the same version are no longer kept.
+    public func provision(_ function: FunctionRecord, count: Int) {
+        let key = PoolKey(function)
+        for old in provisioned.keys where old.name == key.name && old.version == key.version && old != key {
+            provisioned.removeValue(forKey: old)
+        }
+        if count > 0 { provisioned[key] = count } else { provisioned.removeValue(forKey: key) }
+        replenish(key, function: function)
+    }
+
+    /// How many provisioned instances of the version are initialised (idle or busy).
+    public func provisionedAvailable(_ function: FunctionRecord) -> Int {
+        let key = PoolKey(function)
+        let ready = instances.values.filter { $0.key == key && ($0.phase == .idle || $0.phase == .busy) }.count
+        return min(ready, provisioned[key] ?? 0)
+    }
+
+    /// Starts instances until the version has its provisioned number (starting ones count).
+    func replenish(_ key: PoolKey, function: FunctionRecord) {
+        guard let target = provisioned[key] else { return }
+        let present = instances.values.filter { $0.key == key && $0.phase != .dead && !$0.retiring }.count
+        for _ in 0..<max(0, target - present) { startInstance(for: function) }
     }
 
     /// Counts of instances by phase, for status pages and metrics.

@@ -34,6 +34,7 @@ public struct PetrelServer: Sendable {
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
             LayerRegistry.registerMigrations,
+            ProvisionedConcurrencyStore.registerMigrations,
             LogStore.registerMigrations,
             AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
@@ -66,7 +67,8 @@ public struct PetrelServer: Sendable {
                                            account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
-        let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
+        let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
+                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
@@ -79,7 +81,12 @@ public struct PetrelServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
             services: [
                 ClosureService(name: "logs") { try await logs.run() },
-                ClosureService(name: "invoker") { await invoker.run() },
+                ClosureService(name: "invoker") {
+                    await withDiscardingTaskGroup { group in
+                        group.addTask { await invoker.run() }
+                        group.addTask { await lambda.restoreProvisionedConcurrency(account: config.account) }
+                    }
+                },
                 ClosureService(name: "async-invocations") { await asyncQueue.run() },
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },

@@ -90,7 +90,7 @@ extension LambdaRoutes {
         }
         let record = try functions.updateCode(name: ref.name, zip: zip, publish: input.Publish ?? false,
                                               expectedRevision: input.RevisionId, account: account)
-        await invoker.retire(functionName: ref.name)
+        await invoker.retire(functionName: ref.name, version: "$LATEST")
         return try json(FunctionConfiguration(record, account: account))
     }
 
@@ -108,7 +108,7 @@ extension LambdaRoutes {
             if let v = input.Layers { s.layers = v }
             if let v = input.EphemeralStorage { s.ephemeralStorageMB = v.Size }
         }
-        await invoker.retire(functionName: ref.name)
+        await invoker.retire(functionName: ref.name, version: "$LATEST")
         return try json(FunctionConfiguration(record, account: account), account: account)
     }
 
@@ -121,7 +121,8 @@ extension LambdaRoutes {
 
     func deleteFunction(_ ref: FunctionReference, account: Account) async throws -> Response {
         try functions.delete(ref, account: account)
-        await invoker.retire(functionName: ref.name)
+        if ref.qualifier == nil { try provisioning.delete(name: ref.name) }
+        await invoker.retire(functionName: ref.name, version: ref.qualifier)
         logger.info("Deleted function \(ref.name)\(ref.qualifier.map { ":" + $0 } ?? "")")
         return Response(status: .noContent)
     }
