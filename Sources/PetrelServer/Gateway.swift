@@ -24,6 +24,7 @@ struct Gateway: HTTPResponder {
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
+    static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
@@ -73,8 +74,11 @@ struct Gateway: HTTPResponder {
         let started = ContinuousClock.now
         var failed = true
         defer {
-            let (seconds, attoseconds) = started.duration(to: .now).components
-            requests.record(target, seconds: Double(seconds) + Double(attoseconds) / 1e18, failed: failed)
+            // Only known services are counted, so a client cannot grow the label set at will.
+            if Gateway.countedPrefixes.contains(prefix) {
+                let (seconds, attoseconds) = started.duration(to: .now).components
+                requests.record(target, seconds: Double(seconds) + Double(attoseconds) / 1e18, failed: failed)
+            }
         }
         do {
             let body = Data(buffer: try await request.body.collect(upTo: Gateway.maxJSONBody))
