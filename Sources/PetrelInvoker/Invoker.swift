@@ -107,7 +107,7 @@ public actor Invoker {
     public static func make(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore,
                             logger: Logger, observer: (any InvocationObserver)? = nil,
                             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
-        let interpreters = await RuntimeEnvironment.Interpreters.resolve()
+        let interpreters = await RuntimeEnvironment.Interpreters.resolve(runtimeDirectory: configuration.runtimeDirectory)
         try? FileManager.default.removeItem(atPath: configuration.workDirectory)
         try? FileManager.default.createDirectory(atPath: configuration.workDirectory, withIntermediateDirectories: true)
         return Invoker(configuration: configuration, launcher: launcher, logs: logs, logger: logger,

@@ -22,8 +22,8 @@ enum RuntimeEnvironment {
         var node: String
         var python: String
 
-        static func resolve() async -> Interpreters {
-            let python = await pythonExecutable()
+        static func resolve(runtimeDirectory: String) async -> Interpreters {
+            let python = await pythonExecutable(runtimeDirectory: runtimeDirectory)
             return Interpreters(node: which("node") ?? "/usr/bin/node", python: python ?? which("python3") ?? "/usr/bin/python3")
         }
 
@@ -37,11 +37,16 @@ enum RuntimeEnvironment {
         }
 
         /// The real interpreter behind shims such as pyenv's, so no shell script runs per start.
-        static func pythonExecutable() async -> String? {
+        /// The Python runtime's `--compile` also writes its byte code while the runtime folder is
+        /// still writable (instances see it read-only), and prints that path.
+        static func pythonExecutable(runtimeDirectory: String) async -> String? {
             guard let python = which("python3") else { return nil }
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-python-\(getpid())")
             defer { try? FileManager.default.removeItem(at: output) }
-            guard let process = try? ChildProcess.spawn(arguments: [python, "-c", "import sys; print(sys.executable)"],
+            let bootstrap = runtimeDirectory + "/python/bootstrap.py"
+            let probe = FileManager.default.fileExists(atPath: bootstrap)
+                ? [python, bootstrap, "--compile"] : [python, "-c", "import sys; print(sys.executable)"]
+            guard let process = try? ChildProcess.spawn(arguments: probe,
                                                         environment: ProcessInfo.processInfo.environment,
                                                         outputPath: output.path) else { return nil }
             _ = await process.waitForExit()
