@@ -157,6 +157,14 @@ def main():
     finally:
         server.stop()
 
+    print("\nStream triggers (one shard, BatchSize 100)")
+    server = Server()
+    try:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "stream_bench.py"), "--endpoint",
+                        f"http://127.0.0.1:{server.port}"], check=False)
+    finally:
+        server.stop()
+
     tables = os.path.join(ROOT, "bench", "tables_bench.py")
     if os.path.exists(tables) and "--no-tables" not in sys.argv:
         print("\nTables")
