@@ -20,6 +20,7 @@ struct Gateway: HTTPResponder {
     let metrics: MetricsRoutes
     let requests: RequestCounters
     let console: ConsoleRoutes
+    let status: StatusRoute
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
@@ -48,6 +49,9 @@ struct Gateway: HTTPResponder {
         }
         if cloudWatch.matches(path) {
             return await cloudWatch.respond(to: request)
+        }
+        if path == "/_petrel/status", request.method == .get {
+            return await status.respond()
         }
         if path == "/metrics", request.method == .get {
             return await metrics.prometheus()

@@ -75,7 +75,11 @@ public struct PetrelServer: Sendable {
                               cloudWatch: CloudWatchRoutes(metrics: metrics),
                               metrics: MetricsRoutes(metrics: metrics, invoker: invoker, requests: requests,
                                                      asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 }),
-                              requests: requests, console: ConsoleRoutes(store: store), logger: logger)
+                              requests: requests, console: ConsoleRoutes(store: store),
+                              status: StatusRoute(isolation: launcher.isolationReport, isolationSummary: launcher.isolationSummary,
+                                                  invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
+                                                  started: Date(), dataDirectory: dataDirectory.path),
+                              logger: logger)
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),

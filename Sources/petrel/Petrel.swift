@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PetrelServer
 
 @main
@@ -7,7 +10,7 @@ struct Petrel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petrel",
         abstract: "A self-hosted, AWS-compatible event-driven function platform.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Status.self]
     )
 }
 
@@ -50,5 +53,30 @@ struct Serve: AsyncParsableCommand {
         default: throw ValidationError("--function-network must be shared or none, not \(functionNetwork)")
         }
         try await PetrelServer(configuration: config).run()
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a running server's isolation, instances and queues.")
+
+    @Option(help: "The server's endpoint.") var endpoint = ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
+
+    func run() async throws {
+        guard let url = URL(string: endpoint + "/_petrel/status") else { throw ValidationError("Not a URL: \(endpoint)") }
+        let data: Data
+        do {
+            (data, _) = try await URLSession.shared.data(from: url)
+        } catch {
+            throw ValidationError("No Petrel server answers at \(endpoint): start one with `petrel serve`.")
+        }
+        guard let status = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("\(endpoint) did not answer like a Petrel server.")
+        }
+        print("Petrel at \(endpoint): \(status["status"] ?? "unknown"), up \(status["uptimeSeconds"] ?? 0) s, data in \(status["dataDirectory"] ?? "?")")
+        print(status["isolationSummary"] as? String ?? "isolation: unknown")
+        let instances = (status["instances"] as? [String: Int]) ?? [:]
+        let counts = instances.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("instances: \(counts.isEmpty ? "none" : counts)")
+        print("async invocations queued: \(status["asyncQueueDepth"] ?? 0)")
     }
 }
