@@ -382,6 +382,7 @@ def test_upload_a_zip_and_packages_that_cannot_be_edited_inline_say_so(petrel, b
     page.go("/functions/new")
     page.wait_css("input[name=name]")
     page.css("input[name=source][value=upload]").click()
+    assert page.css("input[name=description]").get_attribute("value") == ""
     page.css("input[type=file][name=zip]").send_keys(str(package))
     page.wait_text(".hint", "index.js")
     page.fill("input[name=name]", name)
