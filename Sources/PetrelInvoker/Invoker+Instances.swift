@@ -165,12 +165,13 @@ extension Invoker {
         instances.removeValue(forKey: instanceID)
         pools[instance.key]?.idle.removeAll { $0 == instanceID }
         pools[instance.key]?.starting.remove(instanceID)
+        pools[instance.key]?.returning.remove(instanceID)
         if let pool = pools[instance.key] {
             // Invocations still queued need instances of their own.
-            for _ in 0..<max(0, pool.queue.count - pool.starting.count) {
+            for _ in 0..<max(0, pool.queue.count - pool.arriving) {
                 startInstance(for: instance.function)
             }
-            if pool.queue.isEmpty, pool.idle.isEmpty, pool.starting.isEmpty,
+            if pool.queue.isEmpty, pool.idle.isEmpty, pool.arriving == 0,
                !instances.values.contains(where: { $0.key == instance.key }) {
                 pools.removeValue(forKey: instance.key)
             }
@@ -192,6 +193,7 @@ extension Invoker {
                 type: "Runtime.InvalidResponse", message: "RequestId: \(stale.id) The runtime asked for the next invocation before answering this one.")))
             instance = instances[instanceID]!
         }
+        pools[instance.key]?.returning.remove(instanceID)
         if instance.phase == .starting {
             instances[instanceID]?.initDuration = instance.spawnedAt.duration(to: .now)
             pools[instance.key]?.starting.remove(instanceID)

@@ -48,6 +48,11 @@ public actor Invoker {
         /// Idle instances, least recently used first.
         var idle: [String] = []
         var starting: Set<String> = []
+        /// Instances that answered and are on their way back to `GET /next`: they take
+        /// queued work within microseconds, so they count as arriving capacity.
+        var returning: Set<String> = []
+
+        var arriving: Int { starting.count + returning.count }
     }
 
     enum Phase: String, Sendable {
@@ -132,7 +137,7 @@ public actor Invoker {
     func enqueue(_ invocation: Invocation) throws {
         let key = PoolKey(invocation.request.function)
         var pool = pools[key, default: Pool()]
-        let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.starting.count,
+        let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.arriving,
                                                concurrentExecutions: executions, limit: configuration.concurrencyLimit)
         switch placement {
         case .throttle:
@@ -225,9 +230,13 @@ public actor Invoker {
             return true
         }())
         let tail = invocation.request.wantsLogTail ? events.map(\.message).joined(separator: "\n") + "\n" : ""
+        if kill {
+            terminate(instanceID)
+        } else {
+            pools[instance.key]?.returning.insert(instanceID)
+        }
         invocation.complete(InvocationResult(requestID: requestID, outcome: outcome, executedVersion: instance.function.version,
                                              logTail: tail, duration: duration, billedMilliseconds: billed, maxMemoryUsedMB: memoryMB))
-        if kill { terminate(instanceID) }
     }
 
     /// Fails invocations that waited for an instance that will never come: as many from the
@@ -235,7 +244,8 @@ public actor Invoker {
     func failUncovered(_ key: PoolKey, excluding instanceID: String, outcome: InvocationOutcome, logLines: [String]) {
         guard var pool = pools[key] else { return }
         pool.starting.remove(instanceID)
-        let uncovered = max(0, pool.queue.count - pool.starting.count)
+        pool.returning.remove(instanceID)
+        let uncovered = max(0, pool.queue.count - pool.arriving)
         let failed = pool.queue.prefix(uncovered)
         pool.queue.removeFirst(uncovered)
         pools[key] = pool
@@ -267,6 +277,7 @@ public actor Invoker {
         instance.waiter = nil
         instances[instanceID] = instance
         pools[instance.key]?.idle.removeAll { $0 == instanceID }
+        pools[instance.key]?.returning.remove(instanceID)
         instance.launched?.destroy()
         waiter?.resume(returning: nil)
     }

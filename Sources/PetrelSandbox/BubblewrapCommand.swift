@@ -17,6 +17,9 @@ public enum BubblewrapCommand {
         }
     }
 
+    /// util-linux's setpriv, which drops the sandbox's root to the function's user.
+    public static let setpriv = "/usr/bin/setpriv"
+
     /// The command that removes PWD from the environment before the instance's argv runs.
     public static let unsetPWD = ["/usr/bin/env", "-u", "PWD"]
 
@@ -42,28 +45,61 @@ public enum BubblewrapCommand {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         ]
         if options.network == .none { arguments.append("--unshare-net") }
-        // As root bubblewrap keeps every capability unless told otherwise.
-        arguments += ["--cap-drop", "ALL", "--hostname", hostname]
+        // As root bubblewrap keeps every capability unless told otherwise. To become the
+        // function's user, setpriv needs setuid/setgid, which it then drops with root.
+        arguments += ["--cap-drop", "ALL"]
+        if options.runAsUser != nil { arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] }
+        arguments += ["--hostname", hostname]
+
+        var mounts = system
+        if let identity {
+            mounts += [.readOnly(host: identity.passwd, inside: "/etc/passwd"), .readOnly(host: identity.group, inside: "/etc/group")]
+        }
+        mounts += options.extraReadOnlyPaths.map { SandboxMount.readOnly(host: $0, inside: $0) }
+        if let interpreter { mounts.append(interpreter) }
+        mounts += [.readOnly(host: spec.runtimeDirectory, inside: runtimeRoot),
+                   .readOnly(host: spec.codeDirectory, inside: taskRoot)]
+        if let opt = spec.optDirectory { mounts.append(.readOnly(host: opt, inside: "/opt")) }
+        // bubblewrap makes missing parents of mount points mode 0700, which the function's
+        // user could not cross: make them 0755 first.
+        for directory in parentDirectories(of: mounts.map(\.inside) + ["/proc", "/dev", tmp]) {
+            arguments += ["--perms", "0755", "--dir", directory]
+        }
         for mount in system { arguments += mount.bubblewrapArguments }
         arguments += ["--proc", "/proc", "--dev", "/dev"]
+        arguments += ["--perms", "1777"]
         arguments += SandboxMount.tmpfs(path: tmp, sizeBytes: max(spec.ephemeralStorageMB, 1) * 1024 * 1024)
             .bubblewrapArguments
-        if let identity {
-            arguments += ["--ro-bind", identity.passwd, "/etc/passwd", "--ro-bind", identity.group, "/etc/group"]
-        }
-        for path in options.extraReadOnlyPaths { arguments += ["--ro-bind", path, path] }
-        if let interpreter { arguments += interpreter.bubblewrapArguments }
-        arguments += ["--ro-bind", spec.runtimeDirectory, runtimeRoot]
-        arguments += ["--ro-bind", spec.codeDirectory, taskRoot]
-        if let opt = spec.optDirectory { arguments += ["--ro-bind", opt, "/opt"] }
+        for mount in mounts.dropFirst(system.count) { arguments += mount.bubblewrapArguments }
         if let handshake {
             arguments += ["--info-fd", String(handshake.infoFD), "--block-fd", String(handshake.blockFD)]
         }
         // bubblewrap's root is a writable tmpfs: make it read-only so /tmp is the only place to write.
         arguments += ["--remount-ro", "/", "--chdir", taskRoot, "--"]
+        if let uid = options.runAsUser {
+            arguments += [setpriv, "--reuid=\(uid)", "--regid=\(options.runAsGroup)", "--clear-groups",
+                          "--inh-caps=-all", "--no-new-privs", "--"]
+        }
         // bubblewrap always sets PWD; Lambda's environment has none, so drop it unless asked for.
         if spec.environment["PWD"] == nil { arguments += unsetPWD }
         return arguments + spec.arguments
+    }
+
+    /// The directories above the mount points that are not mount points themselves, parents
+    /// first (pure).
+    static func parentDirectories(of mountPoints: [String]) -> [String] {
+        let points = Set(mountPoints)
+        var parents: [String] = []
+        var seen = Set<String>()
+        for point in mountPoints {
+            let components = point.split(separator: "/").dropLast()
+            var path = ""
+            for component in components {
+                path += "/" + component
+                if !points.contains(path) && seen.insert(path).inserted { parents.append(path) }
+            }
+        }
+        return parents.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count || ($0.split(separator: "/").count == $1.split(separator: "/").count && $0 < $1) }
     }
 
     /// An interpreter installed outside the system directories (pyenv's python under

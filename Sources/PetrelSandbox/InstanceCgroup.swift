@@ -55,30 +55,43 @@ public final class InstanceCgroup: Sendable {
 
     public var canFreeze: Bool { controllers.contains("freezer") }
 
-    /// Stops every process of the instance; returns once the kernel says they are stopped
-    /// (or after a second, if a process is stuck in the kernel).
-    public func freeze() { setFrozen(true) }
+    /// The file that thaws the cgroup (v1 `freezer.state`, v2 `cgroup.freeze`), for the
+    /// lifeline watcher.
+    public var thawFile: String? {
+        guard canFreeze else { return nil }
+        switch version {
+        case .v1: return directories["freezer"].map { $0 + "/freezer.state" }
+        case .v2: return directories[""].map { $0 + "/cgroup.freeze" }
+        }
+    }
+
+    /// Stops every process of the instance between invocations. Does not wait for the kernel
+    /// to finish freezing: the runtime is parked in `GET /next`, and the invoke path must not
+    /// block on it (a thaw that follows at once simply cancels the freeze).
+    public func freeze() { setFrozen(true, wait: false) }
 
     public func thaw() {
         endInitBurst()
-        setFrozen(false)
+        setFrozen(false, wait: false)
     }
 
-    private func setFrozen(_ frozen: Bool) {
+    /// With `wait`, returns once the kernel reports the state (or after a second, if a
+    /// process is stuck in the kernel).
+    private func setFrozen(_ frozen: Bool, wait: Bool = true) {
         guard canFreeze else { return }
         switch version {
         case .v1:
             guard let directory = directories["freezer"] else { return }
             let wanted = frozen ? "FROZEN" : "THAWED"
             try? CgroupFiles.write(wanted, to: directory + "/freezer.state")
-            waitUntil { CgroupFiles.read(directory + "/freezer.state")?.hasPrefix(wanted) ?? true }
+            if wait { waitUntil { CgroupFiles.read(directory + "/freezer.state")?.hasPrefix(wanted) ?? true } }
         case .v2:
             guard let directory = directories[""] else { return }
             try? CgroupFiles.write(frozen ? "1" : "0", to: directory + "/cgroup.freeze")
             let wanted = frozen ? 1 : 0
-            waitUntil {
+            if wait { waitUntil {
                 CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } ?? wanted == wanted
-            }
+            } }
         }
     }
 
@@ -90,6 +103,19 @@ public final class InstanceCgroup: Sendable {
     /// Kills every process of the instance, then removes its cgroup. Idempotent.
     public func destroy() {
         killAll()
+        remove()
+    }
+
+    /// Kills every process now and removes the cgroup on a background thread, once the kernel
+    /// has let the processes go: the caller (the invoker's actor) is held only for the kill.
+    public func destroyInBackground() {
+        killAll()
+        let thread = Thread { self.remove() }
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    private func remove() {
         waitUntil { self.pids().isEmpty }
         if let peak = peakMemoryBytes() { finalPeak.withLock { $0 = max($0 ?? 0, peak) } }
         for directory in uniqueDirectories.reversed() {
@@ -114,12 +140,15 @@ public final class InstanceCgroup: Sendable {
         }
     }
 
-    /// Polls `condition` every millisecond, for at most `limit`.
+    /// Polls `condition` (every 0.1 ms, then every millisecond) for at most `limit`.
     private func waitUntil(limit: Duration = .seconds(1), _ condition: () -> Bool) {
         let deadline = ContinuousClock.now + limit
+        var polls = 0
         while !condition() {
             if ContinuousClock.now >= deadline { return }
-            usleep(1000)
+            // The freezer usually settles within microseconds: poll fast first.
+            usleep(polls < 20 ? 100 : 1000)
+            polls += 1
         }
     }
 }

@@ -15,7 +15,7 @@ public enum IsolationProbe {
         let cgroups = options.useCgroups ? probeCgroups(options: options)
                                          : IsolationReport.Cgroups(problem: "turned off")
         return IsolationReport(runningAsRoot: root, userNamespaces: userNamespacesAllowed(),
-                               bubblewrap: bubblewrap, cgroups: cgroups, options: options)
+                               bubblewrap: bubblewrap, cgroups: cgroups, options: BubblewrapLauncher.effective(options))
     }
 
     static func userNamespacesAllowed() -> Bool {
@@ -39,7 +39,7 @@ public enum IsolationProbe {
                                 workDirectory: "/", arguments: ["/bin/sh", "-c", "test -w /tmp && ! test -w /var/task"],
                                 environment: [:], outputPath: "/dev/null", memoryMB: 128, ephemeralStorageMB: 1)
         let arguments = [path] + BubblewrapCommand.arguments(spec: spec, system: HostScan.systemMounts(), identity: nil,
-                                                             options: options)
+                                                             options: BubblewrapLauncher.effective(options))
         do {
             let trial = try runQuietly(arguments)
             if trial.status == 0 {
@@ -60,7 +60,8 @@ public enum IsolationProbe {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION"].contains($0.key) }
+            .merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -100,7 +101,15 @@ public enum IsolationProbe {
         return IsolationReport.Cgroups(mounts: mounts, problem: problems.joined(separator: "; "))
     }
 
-    static func serverGroupName() -> String { String(getpid()) }
+    /// `<pid namespace inode>-<pid>`: a server's pid means something only in its own pid
+    /// namespace, so a server sweeps only the groups of its namespace (two containers sharing
+    /// a cgroup tree never sweep each other's live instances).
+    static func serverGroupName() -> String { ServerGroupName.make(namespace: pidNamespace(), pid: getpid()) }
+
+    static func pidNamespace() -> String {
+        let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? ""
+        return String(link.filter(\.isNumber))
+    }
 
     /// v2: the server's own cgroup must delegate memory (and ideally cpu, pids) to it; the
     /// instance cgroups live in `<own>/<name>/<pid>/<instance>`.
@@ -123,7 +132,7 @@ public enum IsolationProbe {
                 }
             }
             try CgroupFiles.makeDirectory(group)
-            sweepStaleServers(in: group)
+            sweepStaleServers(version: .v2, groups: ["": group])
             try CgroupFiles.write(enable, to: group + "/cgroup.subtree_control")
             try CgroupFiles.makeDirectory(server)
             try CgroupFiles.write(enable, to: server + "/cgroup.subtree_control")
@@ -151,7 +160,6 @@ public enum IsolationProbe {
             let server = group + "/" + serverGroupName()
             do {
                 try CgroupFiles.makeDirectory(group)
-                sweepStaleServers(in: group)
                 try CgroupFiles.makeDirectory(server)
                 directories[controller] = server
             } catch {
@@ -161,6 +169,7 @@ public enum IsolationProbe {
         guard !directories.isEmpty else {
             return IsolationReport.Cgroups(problem: "cgroup v1 not writable: " + problems.joined(separator: "; "))
         }
+        sweepStaleServers(version: .v1, groups: directories.mapValues { ($0 as NSString).deletingLastPathComponent })
         // Prove the limits can be written, with a throw-away instance.
         let driver = CgroupDriver(version: .v1, groupDirectories: directories, controllers: Set(directories.keys))
         do {
@@ -173,19 +182,50 @@ public enum IsolationProbe {
                                        problem: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
-    /// Removes the groups left by servers that are no longer running (numeric names whose pid
-    /// is gone). Only empty cgroups can be removed, so live instances are never touched.
-    static func sweepStaleServers(in group: String) {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: group)) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let server = group + "/" + entry
-            let instances = (try? FileManager.default.contentsOfDirectory(atPath: server)) ?? []
-            var isDirectory: ObjCBool = false
-            for instance in instances where FileManager.default.fileExists(atPath: server + "/" + instance, isDirectory: &isDirectory) && isDirectory.boolValue {
-                rmdir(server + "/" + instance)
+    /// Ends what servers that are gone left behind: their instances (which may be frozen, and
+    /// so would never die on their own) are killed and their cgroups removed. A server group is
+    /// stale when its name is the pid of no running process.
+    static func sweepStaleServers(version: CgroupDriver.Version, groups: [String: String]) {
+        var stale = Set<String>()
+        for group in Set(groups.values) {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: group)) ?? [] {
+                guard let pid = ServerGroupName.pid(of: entry, namespace: pidNamespace()), pid != getpid(),
+                      kill(pid, 0) != 0, errno == ESRCH else { continue }
+                stale.insert(entry)
             }
-            rmdir(server)
         }
+        for server in stale {
+            let serverDirectories = groups.mapValues { $0 + "/" + server }
+            var instances = Set<String>()
+            for directory in Set(serverDirectories.values) {
+                for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                where FileManager.default.fileExists(atPath: directory + "/" + entry + "/cgroup.procs") {
+                    instances.insert(entry)
+                }
+            }
+            for instance in instances {
+                let directories = serverDirectories.mapValues { $0 + "/" + instance }
+                    .filter { FileManager.default.fileExists(atPath: $0.value) }
+                let controllers = version == .v2 ? Set(["freezer"]) : Set(directories.keys)
+                InstanceCgroup(version: version, directories: directories, controllers: controllers).destroy()
+            }
+            for directory in Set(serverDirectories.values) { rmdir(directory) }
+        }
+    }
+}
+
+/// Names of server groups (pure).
+enum ServerGroupName {
+    static func make(namespace: String, pid: pid_t) -> String {
+        namespace.isEmpty ? String(pid) : "\(namespace)-\(pid)"
+    }
+
+    /// The pid a group name stands for, if it belongs to `namespace` (or has no namespace:
+    /// groups made before names carried one).
+    static func pid(of name: String, namespace: String) -> pid_t? {
+        let parts = name.split(separator: "-")
+        if parts.count == 1 { return pid_t(parts[0]) }
+        guard parts.count == 2, parts[0] == namespace else { return nil }
+        return pid_t(parts[1])
     }
 }

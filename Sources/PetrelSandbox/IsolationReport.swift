@@ -80,7 +80,9 @@ public struct IsolationReport: Sendable, Codable, Equatable {
         var inForce: [String] = []
         var missing: [String] = []
         if useBubblewrap {
-            inForce.append("bubblewrap\(bubblewrap.version.map { " " + $0 } ?? "") (mount/pid/ipc/uts namespaces, read-only code, private /tmp capped, network \(options.network.rawValue))")
+            let user = runningAsRoot ? (options.runAsUser.map { "as uid \($0)" } ?? "as root without capabilities")
+                                     : "as the server's user"
+            inForce.append("bubblewrap\(bubblewrap.version.map { " " + $0 } ?? "") (mount/pid/ipc/uts namespaces, \(user), read-only code, private /tmp capped, network \(options.network.rawValue))")
         } else if !options.useBubblewrap {
             missing.append("namespaces (bubblewrap turned off)")
         } else {

@@ -31,13 +31,18 @@ public struct ProcessLauncher: InstanceLauncher {
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let limits = CgroupLimits.forFunction(memoryMB: spec.memoryMB, pidsMax: options.pidsMax, hostCores: hostCores)
         let cgroup = try cgroups?.makeInstance(instanceID: spec.instanceID, limits: limits)
-        let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [],
-                                              openFilesMax: options.openFilesMax, command: spec.arguments)
+        let lifeline = try Lifeline()
+        let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [], openFilesMax: options.openFilesMax,
+                                              command: spec.arguments, lifeline: true, freezerState: cgroup?.thawFile)
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(arguments: arguments, environment: spec.environment,
-                                             workingDirectory: spec.codeDirectory, outputPath: spec.outputPath)
+                                             workingDirectory: spec.codeDirectory, outputPath: spec.outputPath,
+                                             descriptors: lifeline.childDescriptors)
+            lifeline.closeChildEnd()
         } catch {
+            lifeline.closeChildEnd()
+            lifeline.release()
             cgroup?.destroy()
             throw error
         }
@@ -48,7 +53,8 @@ public struct ProcessLauncher: InstanceLauncher {
             thaw: { cgroup?.thaw() },
             destroy: {
                 process.signalGroup(SIGKILL)
-                cgroup?.destroy()
+                cgroup?.destroyInBackground()
+                lifeline.release()
                 try? FileManager.default.removeItem(atPath: tmp)
             }
         )

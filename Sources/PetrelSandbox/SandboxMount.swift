@@ -7,6 +7,15 @@ public enum SandboxMount: Sendable, Equatable {
     /// A private, writable tmpfs of at most `sizeBytes`.
     case tmpfs(path: String, sizeBytes: Int)
 
+    /// Where it appears inside the sandbox.
+    public var inside: String {
+        switch self {
+        case .readOnly(_, let inside): return inside
+        case .symlink(_, let at): return at
+        case .tmpfs(let path, _): return path
+        }
+    }
+
     var bubblewrapArguments: [String] {
         switch self {
         case .readOnly(let host, let inside): return ["--ro-bind", host, inside]

@@ -25,10 +25,17 @@ public struct SandboxOptions: Sendable, Codable, Equatable {
     public var pidsMax: Int
     /// RLIMIT_NOFILE (soft and hard) of each instance.
     public var openFilesMax: Int
+    /// The uid and gid the function runs as inside the sandbox when Petrel runs as root
+    /// (Lambda's sbx_user1051): never root, so it cannot write root-owned files such as
+    /// /proc/sys nor pass as root to host services over abstract unix sockets. nil keeps root
+    /// (without capabilities).
+    public var runAsUser: Int?
+    public var runAsGroup: Int
 
     public init(network: Network = .shared, useBubblewrap: Bool = true, useCgroups: Bool = true,
                 bubblewrapPath: String? = nil, cgroupGroupName: String = "petrel",
-                extraReadOnlyPaths: [String] = [], pidsMax: Int = 1024, openFilesMax: Int = 1024) {
+                extraReadOnlyPaths: [String] = [], pidsMax: Int = 1024, openFilesMax: Int = 1024,
+                runAsUser: Int? = 993, runAsGroup: Int = 990) {
         self.network = network
         self.useBubblewrap = useBubblewrap
         self.useCgroups = useCgroups
@@ -37,5 +44,7 @@ public struct SandboxOptions: Sendable, Codable, Equatable {
         self.extraReadOnlyPaths = extraReadOnlyPaths
         self.pidsMax = pidsMax
         self.openFilesMax = openFilesMax
+        self.runAsUser = runAsUser
+        self.runAsGroup = runAsGroup
     }
 }

@@ -24,6 +24,18 @@ import Testing
         }
         #expect(!arguments.contains("--unshare-net"))
         #expect(values("--cap-drop", in: arguments) == [["ALL"]])
+        #expect(values("--cap-add", in: arguments) == [["CAP_SETUID"], ["CAP_SETGID"]], "only to drop to the function's user")
+    }
+
+    @Test func functionRunsAsItsOwnUser() {
+        let arguments = arguments()
+        let separator = arguments.firstIndex(of: "--")!
+        #expect(Array(arguments[(separator + 1)...]) == [
+            "/usr/bin/setpriv", "--reuid=993", "--regid=990", "--clear-groups", "--inh-caps=-all", "--no-new-privs", "--",
+            "/usr/bin/env", "-u", "PWD",
+        ] + spec.arguments)
+        let asRoot = self.arguments(SandboxOptions(runAsUser: nil))
+        #expect(!asRoot.contains("--cap-add") && !asRoot.contains("/usr/bin/setpriv"))
     }
 
     @Test func networkNoneUnsharesTheNetwork() {
@@ -48,20 +60,20 @@ import Testing
     @Test func tmpIsASizedTmpfs() {
         let arguments = arguments()
         let index = arguments.firstIndex(of: "--tmpfs")!
-        #expect(Array(arguments[(index - 2)...(index + 1)]) == ["--size", "536870912", "--tmpfs", "/tmp"])
+        #expect(Array(arguments[(index - 4)...(index + 1)]) == ["--perms", "1777", "--size", "536870912", "--tmpfs", "/tmp"])
     }
 
     @Test func rootIsReadOnlyAndArgvComesLast() {
         let arguments = arguments()
         let separator = arguments.firstIndex(of: "--")!
         #expect(Array(arguments[(separator - 4)..<separator]) == ["--remount-ro", "/", "--chdir", "/var/task"])
-        #expect(Array(arguments[(separator + 1)...]) == ["/usr/bin/env", "-u", "PWD"] + spec.arguments)
+        #expect(Array(arguments.suffix(spec.arguments.count + 3)) == ["/usr/bin/env", "-u", "PWD"] + spec.arguments)
     }
 
     @Test func pwdIsKeptWhenTheSpecSetsIt() {
         var withPWD = spec
         withPWD.environment["PWD"] = "/var/task"
-        let arguments = BubblewrapCommand.arguments(spec: withPWD, system: [], identity: nil, options: SandboxOptions())
+        let arguments = BubblewrapCommand.arguments(spec: withPWD, system: [], identity: nil, options: SandboxOptions(runAsUser: nil))
         #expect(Array(arguments[(arguments.firstIndex(of: "--")! + 1)...]) == withPWD.arguments)
     }
 
@@ -97,6 +109,19 @@ import Testing
         let arguments = BubblewrapCommand.arguments(spec: spec, system: [], identity: nil, options: SandboxOptions(),
                                                     interpreter: mount)
         #expect(values("--ro-bind", count: 2, in: arguments).contains(["/root/.pyenv/versions/3.11.7", "/root/.pyenv/versions/3.11.7"]))
+    }
+
+    @Test func parentsOfMountPointsAreCrossable() {
+        #expect(BubblewrapCommand.parentDirectories(of: ["/usr", "/etc/ssl", "/etc/hosts", "/var/task", "/var/runtime",
+                                                         "/root/.pyenv/versions/3.11", "/tmp"])
+                == ["/etc", "/root", "/var", "/root/.pyenv", "/root/.pyenv/versions"])
+        let arguments = arguments()
+        let firstMount = arguments.firstIndex(of: "--ro-bind")!
+        let dirs = values("--dir", in: arguments).map { $0[0] }
+        #expect(dirs == ["/var"])
+        #expect(arguments.firstIndex(of: "--dir")! < firstMount)
+        #expect(arguments[arguments.firstIndex(of: "--dir")! - 2] == "--perms")
+        #expect(arguments[arguments.firstIndex(of: "--dir")! - 1] == "0755")
     }
 
     @Test func layoutIsLambdas() {
@@ -140,7 +165,10 @@ import Testing
                                               command: ["/usr/bin/bwrap", "--", "x"])
         #expect(arguments[0] == "/bin/sh")
         #expect(arguments[1] == "-c")
-        #expect(Array(arguments[3...]) == ["petrel-enter", "1024", "/m/i/cgroup.procs", "/p/i/cgroup.procs", "--",
+        #expect(Array(arguments[3...]) == ["petrel-enter", "1024", "-", "-", "/m/i/cgroup.procs", "/p/i/cgroup.procs", "--",
                                            "/usr/bin/bwrap", "--", "x"])
+        let watched = CgroupEntry.arguments(procsFiles: ["/f/i/cgroup.procs"], openFilesMax: 64, command: ["/x"],
+                                            lifeline: true, freezerState: "/f/i/freezer.state")
+        #expect(Array(watched[3...]) == ["petrel-enter", "64", "5", "/f/i/freezer.state", "/f/i/cgroup.procs", "--", "/x"])
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import PetrelSandbox
 import Testing
 
@@ -89,6 +92,17 @@ import Testing
         let cgroup = InstanceCgroup(version: .v1, directories: ["cpu": "/c/i", "cpuacct": "/c/i", "memory": "/m/i"],
                                     controllers: ["cpu", "cpuacct", "memory"])
         #expect(cgroup.procsFiles == ["/c/i/cgroup.procs", "/m/i/cgroup.procs"])
+    }
+
+    @Test(arguments: [
+        (mode_t(0o600), false, mode_t(0o644)),
+        (0o700, false, 0o755),
+        (0o700, true, 0o755),
+        (0o644, false, 0o644),
+        (0o4750, false, 0o4755),
+    ] as [(mode_t, Bool, mode_t)])
+    func codeBecomesReadable(mode: mode_t, isDirectory: Bool, wanted: mode_t) {
+        #expect(CodeAccess.permissions(mode: mode, isDirectory: isDirectory) == wanted)
     }
 
     @Test func keyedValues() {

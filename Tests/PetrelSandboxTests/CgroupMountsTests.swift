@@ -60,6 +60,14 @@ import Testing
         #expect(CgroupMounts.unescape("/mnt/my\\040cgroups") == "/mnt/my cgroups")
     }
 
+    @Test func serverGroupNames() {
+        #expect(ServerGroupName.make(namespace: "4026531836", pid: 42) == "4026531836-42")
+        #expect(ServerGroupName.pid(of: "4026531836-42", namespace: "4026531836") == 42)
+        #expect(ServerGroupName.pid(of: "4026532999-42", namespace: "4026531836") == nil, "another pid namespace's")
+        #expect(ServerGroupName.pid(of: "42", namespace: "4026531836") == 42)
+        #expect(ServerGroupName.pid(of: "probe", namespace: "4026531836") == nil)
+    }
+
     @Test func noCgroups() {
         let mounts = CgroupMounts.parse(mountinfo: "22 1 0:21 / /proc rw - proc proc rw", selfCgroup: "")
         #expect(mounts == CgroupMounts())

@@ -12,7 +12,7 @@ import Testing
                                      options: SandboxOptions())
         #expect(report.mode == .bubblewrapAndCgroups)
         #expect(report.missing.isEmpty)
-        #expect(report.summary.hasPrefix("isolation: bubblewrap+cgroups: bubblewrap 0.8.0"))
+        #expect(report.summary.hasPrefix("isolation: bubblewrap+cgroups: bubblewrap 0.8.0 (mount/pid/ipc/uts namespaces, as uid 993,"))
         #expect(report.summary.contains("cgroup v1 (memory limit, CPU quota, pids limit, freezer)"))
         #expect(report.summary.hasSuffix("; nothing missing"))
     }

@@ -25,6 +25,26 @@ struct LaunchCostBenchmark {
         return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
     }
 
+    /// How long destroy() holds its caller (the invoker actor) for a running, frozen instance.
+    @Test func destroyCost() async throws {
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        var times: [Double] = []
+        for _ in 0..<Self.rounds {
+            let running = try harness.shell("sleep 100 & exec sleep 101")
+            try await Task.sleep(for: .milliseconds(50))
+            running.instance.freeze()
+            let start = ContinuousClock.now
+            running.instance.destroy()
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+            _ = await running.instance.process.waitForExit()
+        }
+        let sorted = times.sorted()
+        print(String(format: "destroy p50 %.2f ms (p90 %.2f, n=%d) [%@]", sorted[sorted.count / 2], sorted[sorted.count * 9 / 10],
+                     sorted.count, SandboxHarness.report.mode.rawValue))
+    }
+
     @Test func launchCost() async throws {
         let report = SandboxHarness.report
         let driver = report.cgroups.driver

@@ -138,7 +138,7 @@ import Testing
         let harness = try SandboxHarness()
         defer { harness.cleanUp() }
         let running = try harness.shell("""
-            for p in /root /home /work \(harness.root) \(harness.root)/other-code.js /sys/fs/cgroup /var/lib /etc/shadow; do
+            for p in /root/.profile /root/.bashrc /root/.pyenv/shims /root/.ssh /root/.pyenv/libexec /home /work \(harness.root) \(harness.root)/other-code.js /sys/fs/cgroup /var/lib /etc/shadow; do
               test -e $p && echo "visible $p"; done
             ls /proc | grep -c '^[0-9]'; grep -c . /etc/passwd; hostname
             kill -0 \(getpid()) 2>/dev/null && echo "can signal the server"; echo done
@@ -151,6 +151,22 @@ import Testing
         #expect(Int(lines.first ?? "") ?? 99 <= 4, "\(running.output)")
         #expect(lines.dropFirst().first == "3")
         #expect(lines.last == "done")
+        running.instance.destroy()
+    }
+
+    @Test func functionIsNotRoot() async throws {
+        guard SandboxHarness.hasBubblewrap else { _ = SandboxHarness.skip("function user", because: "no bubblewrap"); return }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let running = try harness.shell("""
+            id -u; id -g; grep CapEff /proc/self/status | tr -d '\t'
+            v=$(cat /proc/sys/vm/overcommit_ratio); (echo $v > /proc/sys/vm/overcommit_ratio) 2>/dev/null && echo "wrote a sysctl"
+            touch /tmp/mine && stat -c %u /tmp/mine
+            """)
+        #expect(await running.exit() == .exited(0))
+        let uid = geteuid() == 0 ? "993" : String(geteuid())
+        let gid = geteuid() == 0 ? "990" : String(getegid())
+        #expect(running.output == "\(uid)\n\(gid)\nCapEff:0000000000000000\n\(uid)\n")
         running.instance.destroy()
     }
 
@@ -278,6 +294,57 @@ import Testing
         for pid in tree { #expect(!isAlive(pid)) }
     }
 
+    @Test func startSweepsWhatAGoneServerLeft() async throws {
+        guard let driver = SandboxHarness.report.cgroups.driver else { _ = SandboxHarness.skip("sweep", because: "no cgroups"); return }
+        // A server group named after a pid that no process has.
+        let parents = driver.groupDirectories.mapValues { ($0 as NSString).deletingLastPathComponent }
+        let gone = CgroupDriver(version: driver.version, groupDirectories: parents.mapValues { $0 + "/" + ServerGroupName.make(namespace: IsolationProbe.pidNamespace(), pid: 4_194_001) },
+                                controllers: driver.controllers)
+        for directory in Set(gone.groupDirectories.values) { try CgroupFiles.makeDirectory(directory) }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let launcher = ProcessLauncher(cgroups: gone)
+        let work = harness.root + "/orphan"
+        let spec = InstanceSpec(instanceID: "orphan", codeDirectory: harness.root + "/code", runtimeDirectory: harness.root + "/runtime",
+                                workDirectory: work, arguments: ["/bin/sh", "-c", "sleep 300 & exec sleep 301"], environment: [:],
+                                outputPath: harness.root + "/orphan.out", memoryMB: 128, ephemeralStorageMB: 512)
+        let orphan = try launcher.launch(spec)
+        try await Task.sleep(for: .milliseconds(200))
+        orphan.freeze()
+        let pids = gone.instanceDirectories(name: "orphan").values.flatMap { CgroupFiles.pids(in: $0 + "/cgroup.procs") }
+        #expect(Set(pids).count >= 2)
+        IsolationProbe.sweepStaleServers(version: driver.version, groups: parents)
+        #expect(await orphan.process.waitForExit() == .signaled(SIGKILL))
+        for pid in Set(pids) { #expect(!isAlive(pid)) }
+        for directory in Set(gone.groupDirectories.values) { #expect(!FileManager.default.fileExists(atPath: directory)) }
+    }
+
+    @Test func instanceDiesWithTheServerEvenFrozen() async throws {
+        guard let driver = SandboxHarness.report.cgroups.driver else { _ = SandboxHarness.skip("lifeline", because: "no cgroups"); return }
+        // Play the server: hold the lifeline's write end, then drop it without a word.
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let cgroup = try driver.makeInstance(instanceID: "lifeline-test", limits: .forFunction(memoryMB: 128, pidsMax: 64, hostCores: 2))
+        let arguments = CgroupEntry.arguments(procsFiles: cgroup.procsFiles, openFilesMax: 64,
+                                              command: ["/bin/sh", "-c", "sleep 300 & exec sleep 301"],
+                                              lifeline: true, freezerState: cgroup.thawFile)
+        let process = try ChildProcess.spawn(arguments: arguments, environment: [:], descriptors: [5: fds[0]])
+        close(fds[0])
+        try await Task.sleep(for: .milliseconds(200))
+        let pids = cgroup.pids()
+        #expect(pids.count == 2, "\(pids)")
+        cgroup.freeze()
+        close(fds[1])  // the server is gone
+        #expect(await process.waitForExit() == .signaled(SIGKILL))
+        for _ in 0..<100 where !cgroup.pids().isEmpty || FileManager.default.fileExists(atPath: cgroup.procsFiles[0]) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for pid in pids { #expect(!isAlive(pid)) }
+        #expect(!FileManager.default.fileExists(atPath: cgroup.procsFiles[0]), "the watcher removes the cgroup")
+        cgroup.destroy()
+    }
+
     @Test func destroyRemovesTheCgroup() async throws {
         guard SandboxHarness.hasCgroups else { _ = SandboxHarness.skip("cgroup removal", because: "no cgroups"); return }
         let harness = try SandboxHarness()
@@ -287,6 +354,10 @@ import Testing
         let directories = driver.instanceDirectories(name: CgroupDriver.cgroupName(for: running.spec.instanceID))
         for directory in directories.values { #expect(FileManager.default.fileExists(atPath: directory)) }
         running.instance.destroy()
+        // The kill is immediate; the cgroup goes once the kernel has released the processes.
+        for _ in 0..<100 where directories.values.contains(where: { FileManager.default.fileExists(atPath: $0) }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         for directory in directories.values { #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) left") }
     }
 }

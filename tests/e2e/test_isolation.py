@@ -60,6 +60,11 @@ const abuses = {
     try { process.kill(e.serverPid, 'SIGKILL'); return { sent: true }; }
     catch (err) { return { error: err.code }; }
   },
+  async writeSysctl() {
+    const path = '/proc/sys/vm/overcommit_ratio';
+    try { fs.writeFileSync(path, fs.readFileSync(path)); return { wrote: true, uid: process.getuid() }; }
+    catch (err) { return { error: err.code, uid: process.getuid() }; }
+  },
   async writeOutsideTmp() {
     const written = [];
     for (const p of ['/var/task/x', '/var/runtime/x', '/x', '/etc/x', '/usr/x', '/var/x']) {
@@ -221,7 +226,7 @@ def test_cannot_read_another_functions_code(server, lam, abuser, isolation):
     for directory in other_code_dir(server):
         _, payload, _ = invoke(lam, abuser, {"abuse": "readOtherCode", "otherCode": directory, "dataDir": server.data_dir})
         assert payload["found"] == []
-    assert "code" not in payload["root"] and "work" not in payload["root"] and "root" not in payload["root"]
+    assert "code" not in payload["root"] and "work" not in payload["root"] and "home" not in payload["root"]
 
 
 def test_cannot_read_petrels_database(server, lam, abuser, isolation):
@@ -248,6 +253,13 @@ def test_cannot_write_outside_tmp(lam, abuser, isolation):
     needs(isolation, "bubblewrap")
     _, payload, _ = invoke(lam, abuser, {"abuse": "writeOutsideTmp"})
     assert payload == {"written": []}
+
+
+def test_cannot_write_kernel_settings(lam, abuser, isolation):
+    needs(isolation, "bubblewrap")
+    _, payload, _ = invoke(lam, abuser, {"abuse": "writeSysctl"})
+    assert payload.get("error") in ("EACCES", "EROFS", "EPERM"), payload
+    assert payload["uid"] != 0, "functions do not run as root"
 
 
 def test_tmp_is_capped_at_ephemeral_storage(lam, canary, isolation):
@@ -363,3 +375,36 @@ def test_function_network_none(fresh_petrel, isolation):
         assert payload["outside"] in ("ENETUNREACH", "EHOSTUNREACH", "timeout")
     finally:
         listener.close()
+
+
+def instance_processes(data_dir):
+    """Pids of processes whose command line names the server's data directory (its instances)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if data_dir.encode() in f.read():
+                    with open(f"/proc/{pid}/stat") as s:
+                        if s.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def test_instances_die_with_the_server(fresh_petrel, isolation):
+    needs(isolation, "bubblewrap")
+    server = fresh_petrel()
+    lam = server.client("lambda")
+    create(lam, "survivor", CANARY)
+    create(lam, "busy", ABUSER, timeout=30)
+    assert invoke(lam, "survivor", {"n": 1, "a": 1, "b": 1})[1] == {"echo": 1, "sum": 2}  # now idle, frozen
+    spinner = threading.Thread(target=lambda: invoke(server.client("lambda"), "busy", {"abuse": "spin"}), daemon=True)
+    spinner.start()
+    time.sleep(1)
+    assert len(instance_processes(server.data_dir)) >= 2
+    server.kill9()
+    deadline = time.time() + 5
+    while instance_processes(server.data_dir) and time.time() < deadline:
+        time.sleep(0.1)
+    assert instance_processes(server.data_dir) == [], "instances outlived a SIGKILLed server"

@@ -11,6 +11,10 @@ int cpetrel_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
 
 /// pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not expose.
 int cpetrel_pipe_cloexec(int fds[2]);
+/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): a pipe whose writer can use
+/// `cpetrel_send_nosignal`, so a vanished reader is EPIPE, never SIGPIPE.
+int cpetrel_socketpair_cloexec(int fds[2]);
+long cpetrel_send_nosignal(int fd, const void *bytes, unsigned long count);
 /// A TCP socket listening on 127.0.0.1:port inside the network namespace `namespace_fd`
 /// (an open /proc/<pid>/ns/net). Returns the fd, or -errno.
 int cpetrel_listen_in_netns(int namespace_fd, int port);
