@@ -148,7 +148,14 @@ class Page:
         raise AssertionError(f"no button {label!r}")
 
     def click(self, label, within="body"):
-        self.button(label, within).click()
+        from selenium.common.exceptions import StaleElementReferenceException
+        for attempt in range(5):  # a list that refreshes itself may replace the button under us
+            try:
+                return self.button(label, within).click()
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
 
     def set_editor(self, container, text):
         """Types into the editor inside `container` (CodeMirror when installed, else the textarea)."""
