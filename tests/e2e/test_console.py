@@ -148,7 +148,14 @@ class Page:
         raise AssertionError(f"no button {label!r}")
 
     def click(self, label, within="body"):
-        self.button(label, within).click()
+        from selenium.common.exceptions import StaleElementReferenceException
+        for attempt in range(5):  # a list that refreshes itself may replace the button under us
+            try:
+                return self.button(label, within).click()
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
 
     def set_editor(self, container, text):
         """Types into the editor inside `container` (CodeMirror when installed, else the textarea)."""
@@ -382,6 +389,7 @@ def test_upload_a_zip_and_packages_that_cannot_be_edited_inline_say_so(petrel, b
     page.go("/functions/new")
     page.wait_css("input[name=name]")
     page.css("input[name=source][value=upload]").click()
+    assert page.css("input[name=description]").get_attribute("value") == ""
     page.css("input[type=file][name=zip]").send_keys(str(package))
     page.wait_text(".hint", "index.js")
     page.fill("input[name=name]", name)

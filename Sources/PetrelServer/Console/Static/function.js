@@ -318,25 +318,34 @@ async function triggersTab(el, ctx) {
   }
   moreTables.addEventListener('click', () => act(moreTables, out, () => loadTables(true)));
 
+  let shown = null;
   async function render() {
     const r = await lambda.mappings(ctx.name);
     const mappings = r.EventSourceMappings || [];
+    // Re-render only on a change, and keep the keyboard focus on the same button.
+    const key = JSON.stringify(mappings.map((m) => [m.UUID, m.State, m.BatchSize, m.StartingPosition, m.LastProcessingResult]));
+    const again = () => { if (mappings.some((m) => /ing$/.test(m.State))) setTimeout(() => { if (el.isConnected) render().catch(() => null); }, 1500); };
+    if (key === shown) { again(); return; }
+    shown = key;
+    const focused = document.activeElement && listBox.contains(document.activeElement)
+      ? [document.activeElement.closest('tr')?.dataset.uuid, document.activeElement.dataset.action] : null;
     if (!mappings.length) { clear(listBox, notice('No triggers. Add one below to run this function on a table\'s changes.')); return; }
     clear(listBox, h('table.list', h('thead', h('tr', ['Source', 'State', 'Batch size', 'Starting position', 'Last result', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', mappings.map((m) => {
         const enabled = m.State === 'Enabled' || m.State === 'Enabling' || m.State === 'Creating';
-        const toggle = h('button', { type: 'button' }, enabled ? 'Disable' : 'Enable');
+        const toggle = h('button', { type: 'button', 'data-action': 'toggle' }, enabled ? 'Disable' : 'Enable');
         toggle.addEventListener('click', () => act(toggle, out, async () => {
           await lambda.updateMapping(m.UUID, { Enabled: !enabled }); await render();
         }, 'Could not change the trigger'));
-        const remove = h('button.danger', { type: 'button' }, 'Remove');
+        const remove = h('button.danger', { type: 'button', 'data-action': 'remove' }, 'Remove');
         remove.addEventListener('click', () => act(remove, out, async () => { await lambda.deleteMapping(m.UUID); await render(); }, 'Could not remove the trigger'));
         return h('tr', { 'data-uuid': m.UUID },
           h('td', h('a', { href: `#/tables/${encodeURIComponent(tableOfArn(m.EventSourceArn))}` }, tableOfArn(m.EventSourceArn)), h('div.muted.small.mono', m.EventSourceArn)),
           h('td', h(`span.pill.${enabled ? 'on' : 'off'}`, m.State)), h('td', m.BatchSize), h('td', m.StartingPosition || ''),
           h('td', m.LastProcessingResult || ''), h('td', toggle, ' ', remove));
       }))));
-    if (mappings.some((m) => /ing$/.test(m.State))) setTimeout(() => { if (el.isConnected) render().catch(() => null); }, 1500);
+    if (focused && focused[0]) listBox.querySelector(`tr[data-uuid="${focused[0]}"] [data-action="${focused[1]}"]`)?.focus();
+    again();
   }
   add.addEventListener('click', () => act(add, out, async () => {
     clear(out);

@@ -182,7 +182,12 @@ export async function createFunctionPage(view) {
     const id = form.querySelector('input[name=source]:checked').value;
     uploadBox.hidden = id !== 'upload';
     const b = blueprints.find((x) => x.id === id);
-    if (!b) return;
+    if (!b) {
+      // Your own zip: drop what a blueprint filled in, keep what you typed.
+      if (blueprints.some((x) => x.description === description.value)) description.value = '';
+      if (blueprints.some((x) => JSON.stringify(x.environment) === JSON.stringify(env.value()))) env.set({});
+      return;
+    }
     runtime.value = b.runtime;
     handler.value = b.handler;
     description.value = b.description;

@@ -170,7 +170,7 @@ export function lineChart(title, points, series, unit = '') {
       pen = 'L';
     }
     const lone = points.filter((p, j) => p[k] != null && points[j - 1]?.[k] == null && points[j + 1]?.[k] == null);
-    for (const p of lone) svg.append(s('circle', { cx: x(p.Timestamp).toFixed(1), cy: y(p[k]).toFixed(1), r: 2, class: `dot s${i}` }));
+    for (const p of lone) svg.append(s('circle', { cx: x(p.Timestamp).toFixed(1), cy: y(p[k]).toFixed(1), r: 3, class: `dot s${i}` }));
     if (parts.length) svg.append(s('path', { d: parts.join(' '), class: `series s${i}`, fill: 'none' }));
   });
   return h('figure.chart-box', h('figcaption', title, ' ', series.map(([, label], i) => h(`span.legend.s${i}`, label))), svg);
