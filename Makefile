@@ -3,10 +3,13 @@
 SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 
-.PHONY: deps build release serve test unit runtime e2e bench
+.PHONY: deps test-deps build release serve test unit runtime e2e bench
 
 deps:
 	./scripts/install-deps.sh
+
+test-deps:
+	./scripts/install-deps.sh --test
 
 build: deps
 	$(SWIFT) build
@@ -17,14 +20,14 @@ release: deps
 serve: release
 	.build/release/petrel serve
 
-unit: build
+unit: build test-deps
 	$(SWIFT) test
 
-runtime:
+runtime: test-deps
 	node --test tests/runtime/
 	if ls tests/runtime/python/test_*.py >/dev/null 2>&1; then $(PYTEST) -q tests/runtime/python; fi
 
-e2e: build
+e2e: build test-deps
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e
 
 test: unit runtime e2e

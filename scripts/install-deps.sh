@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Petrel needs on a fresh Debian machine (idempotent; quiet when all is there).
+#   scripts/install-deps.sh          what `petrel serve` needs
+#   scripts/install-deps.sh --test   that, plus what the test suites need
 set -euo pipefail
+want_tests=false
+[ "${1:-}" = "--test" ] && want_tests=true
+
 need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 [ -d /usr/share/nodejs/async ] || need_apt+=(node-async)
@@ -8,23 +13,31 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v curl >/dev/null || need_apt+=(curl)
-# The console's browser tests (headless Chromium) and its code editor.
-command -v chromium >/dev/null || need_apt+=(chromium)
-command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v zip >/dev/null || need_apt+=(zip)
+# The console's code editor (the console falls back to a plain editor without it).
 [ -d /usr/share/javascript/codemirror ] || need_apt+=(libjs-codemirror)
+if $want_tests; then
+  # The console's browser tests run in headless Chromium.
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
 need_pip=()
 python3 -c "import boto3" 2>/dev/null || need_pip+=(boto3)
 command -v aws >/dev/null || need_pip+=(awscli)
-python3 -c "import pytest" 2>/dev/null || need_pip+=(pytest)
-python3 -c "import awslambdaric" 2>/dev/null || need_pip+=(awslambdaric)
-python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
-python3 -c "import selenium" 2>/dev/null || need_pip+=(selenium)
+if $want_tests; then
+  python3 -c "import pytest" 2>/dev/null || need_pip+=(pytest)
+  python3 -c "import awslambdaric" 2>/dev/null || need_pip+=(awslambdaric)
+  python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
+  python3 -c "import selenium" 2>/dev/null || need_pip+=(selenium)
+  command -v moto_server >/dev/null || need_pip+=("moto[server]")
+fi
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "Installing Python packages: ${need_pip[*]}"
   python3 -m pip install -q "${need_pip[@]}"

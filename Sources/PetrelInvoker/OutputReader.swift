@@ -37,8 +37,8 @@ final class OutputReader: @unchecked Sendable {
         var data = partialLine
         data.append((try? handle.read(upToCount: Int(end - start))) ?? Data())
         offset = end
-        if end > Self.truncateAbove, let fd = Optional(handle.fileDescriptor) {
-            ftruncate(fd, 0)
+        if end > Self.truncateAbove {
+            ftruncate(handle.fileDescriptor, 0)
             offset = 0
         }
         var events: [LogEvent] = []
