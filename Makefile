@@ -32,5 +32,5 @@ e2e: build test-deps
 
 test: unit runtime e2e
 
-bench: release
+bench: release test-deps
 	python3 bench/run.py
