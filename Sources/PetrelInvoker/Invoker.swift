@@ -143,7 +143,7 @@ public actor Invoker {
                                                concurrentExecutions: executions, limit: configuration.concurrencyLimit)
         switch placement {
         case .throttle:
-            observer?.invocationThrottled(function: key.name)
+            observer?.invocationThrottled(function: key.name, version: key.version)
             throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
         case .dispatch(let instanceID):
             pool.idle.removeAll { $0 == instanceID }
@@ -227,7 +227,7 @@ public actor Invoker {
         executions -= 1
         let name = instance.function.name
         running[name] = max(0, (running[name] ?? 1) - 1)
-        observer?.invocationFinished(function: name, duration: duration, failed: {
+        observer?.invocationFinished(function: name, version: instance.function.version, duration: duration, failed: {
             if case .success = outcome { return false }
             return true
         }())
@@ -253,7 +253,7 @@ public actor Invoker {
         pools[key] = pool
         for invocation in failed {
             executions -= 1
-            observer?.invocationFinished(function: key.name, duration: .zero, failed: true)
+            observer?.invocationFinished(function: key.name, version: key.version, duration: .zero, failed: true)
             let tail = invocation.request.wantsLogTail ? logLines.joined(separator: "\n") + "\n" : ""
             invocation.complete(InvocationResult(requestID: invocation.id, outcome: outcome, executedVersion: key.version,
                                                  logTail: tail, duration: .zero, billedMilliseconds: 0, maxMemoryUsedMB: 0))

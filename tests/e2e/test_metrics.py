@@ -107,3 +107,23 @@ def test_console_series_endpoint(petrel, measured):
     assert data["FunctionName"] == measured and data["Period"] == 60
     assert sum(p.get("Invocations", 0) for p in data["Points"]) == 5
     assert sum(p.get("Errors", 0) for p in data["Points"]) == 1
+
+
+def test_published_versions_have_a_resource_series(petrel):
+    name = create_function(petrel, CODE, Publish=True)
+    invoke(petrel, name, Qualifier="1")
+    invoke(petrel, name)
+    cw = petrel.client("cloudwatch")
+    start, end = window()
+
+    def total(dimensions):
+        out = cw.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Invocations", StartTime=start, EndTime=end,
+                                       Period=600, Statistics=["Sum"], Dimensions=dimensions)
+        return sum(p["Sum"] for p in out["Datapoints"])
+
+    assert total([{"Name": "FunctionName", "Value": name}]) == 2
+    assert total([{"Name": "FunctionName", "Value": name}, {"Name": "Resource", "Value": f"{name}:1"}]) == 1
+    metrics = cw.list_metrics(Namespace="AWS/Lambda", MetricName="Invocations",
+                              Dimensions=[{"Name": "FunctionName", "Value": name}])["Metrics"]
+    resources = sorted(d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Resource")
+    assert resources == [f"{name}:1"]

@@ -74,16 +74,21 @@ struct CloudWatchRoutes: Sendable {
 
     static func invalid(_ message: String) -> AWSError { AWSError("InvalidParameterValue", status: 400, message) }
 
-    /// The function a query names (its FunctionName dimension), or nil for all functions.
-    /// Other namespaces and dimensions hold no data here.
+    /// The series a query names: its FunctionName dimension, or its Resource dimension
+    /// (`name:version`) when given; nil for all functions. Other namespaces and dimensions
+    /// hold no data here.
     private func scope(namespace: String?, dimensions: [CBOR]?) -> (known: Bool, function: String?) {
         guard namespace == "AWS/Lambda" else { return (false, nil) }
         var function: String?
+        var resource: String?
         for dimension in dimensions ?? [] {
-            guard dimension["Name"]?.string == "FunctionName" else { return (false, nil) }
-            function = dimension["Value"]?.string
+            switch dimension["Name"]?.string {
+            case "FunctionName": function = dimension["Value"]?.string
+            case "Resource": resource = dimension["Value"]?.string
+            default: return (false, nil)
+            }
         }
-        return (true, function)
+        return (true, resource ?? function)
     }
 
     private func window(_ input: CBOR, period: Int?) throws -> (Date, Date, Int) {
@@ -169,14 +174,20 @@ struct CloudWatchRoutes: Sendable {
     func listMetrics(_ input: CBOR) throws -> CBOR {
         let namespace = input["Namespace"]?.string
         let name = input["MetricName"]?.string
+        // A FunctionName value also matches that function's versions (their Resource series).
         let wanted = input["Dimensions"]?.array?.compactMap { $0["Value"]?.string }
         guard namespace == nil || namespace == "AWS/Lambda" else { return .object([("Metrics", .array([]))]) }
         let found = try metrics.knownMetrics().filter { entry in
-            (name.map { $0 == entry.metric } ?? true) && (wanted.map { $0.isEmpty || $0.contains(entry.function) } ?? true)
+            (name.map { $0 == entry.metric } ?? true)
+                && (wanted.map { values in
+                    values.isEmpty || values.contains(entry.function) || values.contains(String(entry.function.prefix { $0 != ":" }))
+                } ?? true)
         }
         return .object([("Metrics", .array(found.map { entry in
-            .object([("Namespace", .text("AWS/Lambda")), ("MetricName", .text(entry.metric)),
-                     ("Dimensions", .array([.object([("Name", .text("FunctionName")), ("Value", .text(entry.function))])]))])
+            let name = String(entry.function.prefix { $0 != ":" })
+            var dimensions: [CBOR] = [.object([("Name", .text("FunctionName")), ("Value", .text(name))])]
+            if entry.function != name { dimensions.append(.object([("Name", .text("Resource")), ("Value", .text(entry.function))])) }
+            return .object([("Namespace", .text("AWS/Lambda")), ("MetricName", .text(entry.metric)), ("Dimensions", .array(dimensions))])
         }))])
     }
 }
