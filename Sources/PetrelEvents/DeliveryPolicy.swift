@@ -62,6 +62,21 @@ public enum DeliveryPolicy {
         return lowest.map { .failedFrom(index: $0) } ?? .success
     }
 
+    /// The start of the tumbling window a record created at `date` belongs to: windows are
+    /// `seconds` long and aligned to the epoch.
+    public static func windowStart(of date: Date, seconds: Int) -> Double {
+        let t = date.timeIntervalSince1970
+        return (t / Double(seconds)).rounded(.down) * Double(seconds)
+    }
+
+    /// The `state` a tumbling-window invocation returned (`{"state": {...}, …}`), or nil when
+    /// the response has none (AWS then treats the invocation as failed).
+    public static func windowState(_ payload: Data) -> Data? {
+        guard let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+              let state = object["state"], state is [String: Any] else { return nil }
+        return try? JSONSerialization.data(withJSONObject: state, options: [.sortedKeys])
+    }
+
     /// Which of `partitions` handles a record, by its item key: records of one item always go
     /// to the same partition, so their order is kept while partitions run in parallel.
     public static func partition(ofKeys keys: Data, partitions: Int) -> Int {

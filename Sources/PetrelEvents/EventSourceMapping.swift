@@ -51,9 +51,6 @@ public struct EventSourceMapping: Sendable, Codable, Equatable {
         guard (0...900).contains(tumblingWindowInSeconds) else {
             throw bad("TumblingWindowInSeconds must be between 0 and 900.")
         }
-        guard tumblingWindowInSeconds == 0 else {
-            throw bad("TumblingWindowInSeconds is not supported by Petrel yet: aggregate across batches in a table instead.")
-        }
         for type in functionResponseTypes where type != "ReportBatchItemFailures" {
             throw bad("1 validation error detected: Value '[\(type)]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy enum value set: [ReportBatchItemFailures]")
         }

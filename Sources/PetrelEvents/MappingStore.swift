@@ -26,6 +26,33 @@ struct MappingStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("event-source-mappings-v2-windows") { db in
+            // A tumbling window's start and its state, saved with the checkpoint they belong to.
+            try db.execute(sql: """
+                ALTER TABLE lambda_esm_checkpoints ADD COLUMN window_start REAL;
+                ALTER TABLE lambda_esm_checkpoints ADD COLUMN window_state TEXT;
+                """)
+        }
+    }
+
+    /// The open tumbling window of a partition: its start and the state the function returned.
+    func window(_ uuid: String, partition: Int) throws -> (start: Double, state: Data)? {
+        try store.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT window_start, window_state FROM lambda_esm_checkpoints WHERE uuid = ? AND partition = ?",
+                                             arguments: [uuid, partition]),
+                  let start = row["window_start"] as Double?, let state = row["window_state"] as String? else { return nil }
+            return (start, Data(state.utf8))
+        }
+    }
+
+    /// Saves a partition's checkpoint together with its open window (nil: no window open).
+    func saveCheckpoint(_ uuid: String, partition: Int, sequence: String?, window: (start: Double, state: Data)?) throws {
+        try store.pool.write { db in
+            try db.execute(sql: """
+                UPDATE lambda_esm_checkpoints SET sequence = COALESCE(?, sequence), window_start = ?, window_state = ?
+                WHERE uuid = ? AND partition = ?
+                """, arguments: [sequence, window?.start, window.map { String(decoding: $0.state, as: UTF8.self) }, uuid, partition])
+        }
     }
 
     func insert(_ mapping: EventSourceMapping, initialPosition: String?) throws {

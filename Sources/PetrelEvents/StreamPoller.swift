@@ -26,6 +26,10 @@ struct StreamPoller: Sendable {
     static let maxPayloadBytes = 6 * 1024 * 1024 - 1024
 
     func run() async {
+        if mapping.tumblingWindowInSeconds > 0 {
+            await runWindowed()
+            return
+        }
         let filters = mapping.filterPatterns.compactMap { try? EventFilter(pattern: $0) }
         var scanned: String?
         do {

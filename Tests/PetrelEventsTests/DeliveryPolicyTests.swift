@@ -102,3 +102,30 @@ import Testing
         #expect(records[1]["eventName"] as? String == "INSERT")
     }
 }
+
+@Suite struct TumblingWindowTests {
+    @Test func windowsAreEpochAligned() {
+        #expect(DeliveryPolicy.windowStart(of: Date(timeIntervalSince1970: 125.9), seconds: 60) == 120)
+        #expect(DeliveryPolicy.windowStart(of: Date(timeIntervalSince1970: 120), seconds: 60) == 120)
+        #expect(DeliveryPolicy.windowStart(of: Date(timeIntervalSince1970: 119.99), seconds: 60) == 60)
+    }
+
+    @Test func stateIsReadFromTheResponse() throws {
+        let state = try #require(DeliveryPolicy.windowState(Data(#"{"state":{"b":"2","a":1},"batchItemFailures":[]}"#.utf8)))
+        #expect(String(decoding: state, as: UTF8.self) == #"{"a":1,"b":"2"}"#)
+        #expect(DeliveryPolicy.windowState(Data(#"{"batchItemFailures":[]}"#.utf8)) == nil)
+        #expect(DeliveryPolicy.windowState(Data(#"{"state":"x"}"#.utf8)) == nil)
+        #expect(DeliveryPolicy.windowState(Data("null".utf8)) == nil)
+    }
+
+    @Test func theWindowEventCarriesItsProperties() throws {
+        let event = StreamPoller.windowEvent([Data(#"{"eventID":"1"}"#.utf8)], sourceArn: "arn:s", shardId: "shard-1",
+                                             windowStart: 120, seconds: 60, state: Data(#"{"n":1}"#.utf8), final: true)
+        let object = try #require(JSONSerialization.jsonObject(with: event) as? [String: Any])
+        #expect((object["window"] as? [String: String]) == ["start": "1970-01-01T00:02:00Z", "end": "1970-01-01T00:03:00Z"])
+        #expect((object["state"] as? [String: Int]) == ["n": 1])
+        #expect(object["shardId"] as? String == "shard-1" && object["eventSourceARN"] as? String == "arn:s")
+        #expect(object["isFinalInvokeForWindow"] as? Bool == true && object["isWindowTerminatedEarly"] as? Bool == false)
+        #expect((object["Records"] as? [[String: Any]])?.first?["eventSourceARN"] as? String == "arn:s")
+    }
+}

@@ -234,3 +234,38 @@ def test_checkpoints_survive_kill_9(fresh_petrel):
     assert set(ids) == {f"c{i}" for i in range(10)}
     # Nothing skipped; at most the batch in flight at the kill is delivered twice.
     assert len(ids) - 10 <= 2
+
+
+def test_tumbling_windows_carry_state_and_end_with_a_final_invocation(petrel):
+    table, stream = make_table(petrel)
+    code = """
+    exports.handler = async (event) => {
+        const state = event.state || {};
+        let sum = Number(state.sum || 0);
+        for (const r of event.Records) sum += Number(r.dynamodb.NewImage.v.N);
+        console.log('WINDOW ' + JSON.stringify({ final: event.isFinalInvokeForWindow, n: event.Records.length, sum,
+            had: state.sum === undefined ? null : Number(state.sum), start: event.window.start, end: event.window.end,
+            shard: event.shardId, src: event.eventSourceARN, early: event.isWindowTerminatedEarly }));
+        return { state: { sum: String(sum) } };
+    };
+    """
+    fn = create_function(petrel, {"index.js": code})
+    petrel.client("lambda").create_event_source_mapping(EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON",
+                                                        BatchSize=2, TumblingWindowInSeconds=2)
+    for i in range(1, 6):
+        put(petrel, table, f"w{i}", i)
+
+    def windows():
+        return [json.loads(m.split("WINDOW ", 1)[1]) for m in log_messages(petrel, fn) if "WINDOW " in m]
+
+    finals = wait_for(lambda: [w for w in windows() if w["final"]] if sum(w["sum"] for w in windows() if w["final"]) == 15 else None,
+                      timeout=20)
+    assert finals, windows()
+    assert all(w["n"] == 0 for w in finals)  # the final invocation hands over the state alone
+    seen = windows()
+    assert all(w["src"] == stream and w["shard"] and not w["early"] for w in seen)
+    assert all(w["end"] > w["start"] for w in seen)
+    # Within a window, each batch saw the state the previous one returned.
+    batches = [w for w in seen if not w["final"]]
+    assert sum(w["n"] for w in batches) == 5
+    assert any(w["had"] is not None for w in batches + finals)
