@@ -78,5 +78,8 @@ import PetrelCore
         generic.write(.object(item.mapValues(\.wire)))
         #expect(item.wireBytes == generic.bytes)
         #expect(try ItemStore.decode(Data(item.wireBytes)) == item)
+        #expect(try ItemStore.decode(Data(" { \"a\" : { \"N\" : \"1\" } , \"b\":{\"L\":[ ]} } ".utf8)) == ["a": .n(Number(1)), "b": .l([])])
+        #expect(throws: AWSError.self) { try ItemStore.decode(Data("{\"a\":{\"X\":1}}".utf8)) }
+        #expect(throws: AWSError.self) { try ItemStore.decode(Data("{\"a\":{\"S\":\"x\"}".utf8)) }
     }
 }
