@@ -3,7 +3,7 @@
 SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 
-.PHONY: deps build release serve test unit e2e bench
+.PHONY: deps build release serve test unit runtime e2e bench
 
 deps:
 	./scripts/install-deps.sh
@@ -20,10 +20,14 @@ serve: release
 unit: build
 	$(SWIFT) test
 
+runtime:
+	node --test tests/runtime/
+	if ls tests/runtime/python/test_*.py >/dev/null 2>&1; then $(PYTEST) -q tests/runtime/python; fi
+
 e2e: build
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e
 
-test: unit e2e
+test: unit runtime e2e
 
 bench: release
 	python3 bench/run.py

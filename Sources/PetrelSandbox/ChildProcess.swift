@@ -40,23 +40,30 @@ public enum TerminationStatus: Sendable, Equatable, CustomStringConvertible {
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     private let state = Mutex<State>(State())
+    /// Turns the raw wait status into what the instance's exit means (a sandbox wrapper such
+    /// as bubblewrap reports its child's death by signal n as exit 128+n).
+    private let mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)?
 
     private struct State {
         var status: TerminationStatus?
         var waiters: [CheckedContinuation<TerminationStatus, Never>] = []
     }
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil) {
         self.pid = pid
+        self.mapStatus = mapStatus
     }
 
     /// Starts `arguments[0]` (an absolute path) with exactly `environment`. Standard input is
     /// /dev/null; standard output and error append to `outputPath` (or /dev/null).
+    /// `descriptors` maps child fds (3 and up) to parent fds the child inherits.
     public static func spawn(
         arguments: [String],
         environment: [String: String],
         workingDirectory: String? = nil,
-        outputPath: String? = nil
+        outputPath: String? = nil,
+        mapStatus: (@Sendable (TerminationStatus) -> TerminationStatus)? = nil,
+        descriptors: [Int32: Int32] = [:]
     ) throws -> ChildProcess {
         precondition(!arguments.isEmpty, "spawn needs an executable")
         var actions = posix_spawn_file_actions_t()
@@ -65,6 +72,21 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Extra descriptors the child inherits: child fd ← parent fd (e.g. bubblewrap's info
+        // and block pipes). dup2 clears close-on-exec on the child's copy.
+        // Copy each to a free high number first, so that a parent fd that happens to equal
+        // another mapping's child number is not overwritten before it is used.
+        let mappings = descriptors.sorted(by: { $0.key < $1.key })
+        let spare = (mappings.flatMap { [$0.key, $0.value] }.max() ?? 2) + 1
+        for (index, mapping) in mappings.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, mapping.value, spare + Int32(index))
+        }
+        for (index, mapping) in mappings.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, spare + Int32(index), mapping.key)
+            posix_spawn_file_actions_addclose(&actions, spare + Int32(index))
+        }
+        // Nothing else of the server (listening sockets, the database) leaks into an instance.
+        cpetrel_spawn_addclosefrom(&actions, (mappings.map(\.key).max() ?? 2) + 1)
         if let workingDirectory {
             cpetrel_spawn_addchdir(&actions, workingDirectory)
         }
@@ -91,7 +113,7 @@ public final class ChildProcess: Sendable {
         guard result == 0 else {
             throw SpawnError(executable: arguments[0], errno: result)
         }
-        let process = ChildProcess(pid: pid)
+        let process = ChildProcess(pid: pid, mapStatus: mapStatus)
         let waiter = Thread { process.reap() }
         waiter.name = "petrel-wait-\(pid)"
         waiter.stackSize = 64 * 1024
@@ -102,9 +124,10 @@ public final class ChildProcess: Sendable {
     private func reap() {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let termination: TerminationStatus = (status & 0x7f) == 0
+        let raw: TerminationStatus = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff)
             : .signaled(status & 0x7f)
+        let termination = mapStatus?(raw) ?? raw
         let waiters = state.withLock { state in
             state.status = termination
             defer { state.waiters = [] }

@@ -17,10 +17,12 @@ public struct InstanceSpec: Sendable {
     public var outputPath: String
     public var memoryMB: Int
     public var ephemeralStorageMB: Int
+    /// Host folder of the function's layers, merged; shown read-only at /opt. Nil: no layers.
+    public var optDirectory: String?
 
     public init(instanceID: String, codeDirectory: String, runtimeDirectory: String, workDirectory: String,
                 arguments: [String], environment: [String: String], outputPath: String,
-                memoryMB: Int, ephemeralStorageMB: Int) {
+                memoryMB: Int, ephemeralStorageMB: Int, optDirectory: String? = nil) {
         self.instanceID = instanceID
         self.codeDirectory = codeDirectory
         self.runtimeDirectory = runtimeDirectory
@@ -30,6 +32,7 @@ public struct InstanceSpec: Sendable {
         self.outputPath = outputPath
         self.memoryMB = memoryMB
         self.ephemeralStorageMB = ephemeralStorageMB
+        self.optDirectory = optDirectory
     }
 }
 
@@ -54,6 +57,13 @@ public protocol InstanceLauncher: Sendable {
     func launch(_ spec: InstanceSpec) throws -> LaunchedInstance
     /// One line for the log at start: what isolation is in force and what is missing.
     var isolationSummary: String { get }
+    /// What the host allowed at start, for the admin endpoint; nil for launchers made without
+    /// a probe.
+    var isolationReport: IsolationReport? { get }
+}
+
+extension InstanceLauncher {
+    public var isolationReport: IsolationReport? { nil }
 }
 
 /// A started instance: its process plus the handles its isolation gives (cgroup, freezer).

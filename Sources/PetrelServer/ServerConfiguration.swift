@@ -1,5 +1,6 @@
 import Foundation
 import PetrelCore
+import PetrelSandbox
 
 /// Everything `petrel serve` can be told. Only the CLI builds this; every module receives
 /// the part it needs as a value.
@@ -16,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var asyncRetryDelay: Duration = .seconds(60)
     /// Where the language runtimes (Node bootstrap, Python bootstrap) live.
     public var runtimeDirectory: URL?
+    /// What isolation functions get (bubblewrap, cgroups, network); the probe at start grants
+    /// what the host allows.
+    public var sandbox: SandboxOptions = SandboxOptions()
 
     public init() {}
 

@@ -21,6 +21,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
     @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
+    @Option(help: "Function isolation: auto (bubblewrap and cgroups where the host allows) or none (plain processes).")
+    var isolation = "auto"
+    @Option(name: .customLong("function-network"),
+            help: "Functions' network: shared (the host's, as on AWS) or none (only the Runtime API and Petrel's endpoint).")
+    var functionNetwork = "shared"
 
     func run() async throws {
         var config = ServerConfiguration()
@@ -31,6 +36,19 @@ struct Serve: AsyncParsableCommand {
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
         config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
+        switch isolation {
+        case "auto": break
+        case "none":
+            config.sandbox.useBubblewrap = false
+            config.sandbox.useCgroups = false
+        default:
+            throw ValidationError("--isolation must be auto or none, not \(isolation)")
+        }
+        switch functionNetwork {
+        case "shared": config.sandbox.network = .shared
+        case "none": config.sandbox.network = .none
+        default: throw ValidationError("--function-network must be shared or none, not \(functionNetwork)")
+        }
         try await PetrelServer(configuration: config).run()
     }
 }

@@ -121,3 +121,74 @@ def fresh_petrel(tmp_path):
     yield make
     for server in servers:
         server.stop(signal.SIGKILL)
+
+
+# --- Lambda helpers -------------------------------------------------------------------------
+
+import base64
+import io
+import uuid
+import zipfile
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def make_zip(files):
+    """A deployment package from {path: text-or-bytes}; bootstraps and bin/ files are executable."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, content in files.items():
+            info = zipfile.ZipInfo(path)
+            executable = path.endswith("bootstrap") or path.startswith("bin/")
+            info.external_attr = (0o755 if executable else 0o644) << 16
+            info.create_system = 3
+            zf.writestr(info, content)
+    return buf.getvalue()
+
+
+def unique(prefix="fn"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def create_function(server, code, name=None, runtime="nodejs20.x", handler="index.handler", **kwargs):
+    """Creates a function from {path: source} (or raw zip bytes) with boto3; returns its name."""
+    name = name or unique()
+    zip_bytes = code if isinstance(code, bytes) else make_zip(code)
+    server.client("lambda").create_function(
+        FunctionName=name, Runtime=runtime, Handler=handler, Role=ROLE, Code={"ZipFile": zip_bytes}, **kwargs
+    )
+    return name
+
+
+def invoke(server, name, payload=None, **kwargs):
+    """Invokes synchronously; returns (response, decoded payload)."""
+    body = json.dumps(payload if payload is not None else {})
+    response = server.client("lambda").invoke(FunctionName=name, Payload=body, **kwargs)
+    raw = response["Payload"].read()
+    try:
+        return response, json.loads(raw) if raw else None
+    except ValueError:
+        return response, raw
+
+
+def log_tail(response):
+    return base64.b64decode(response["LogResult"]).decode()
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def log_messages(server, name):
+    logs = server.client("logs")
+    try:
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []  # nothing logged yet
+    return [e["message"] for e in events]

@@ -1,16 +1,131 @@
 import Foundation
+import HTTPTypes
+import NIOCore
 import Hummingbird
+import Logging
 import PetrelCore
+import PetrelEvents
+import PetrelFunctions
+import PetrelInvoker
 import PetrelWire
 
 /// Lambda's REST-JSON API: parses a request into an operation, calls the control plane or
-/// the invoker, renders the result.
+/// the invoker, renders the result. No business logic lives here.
 struct LambdaRoutes: Sendable {
+    let functions: FunctionRegistry
+    let layerRegistry: LayerRegistry
+    let provisioning: ProvisionedConcurrencyStore
+    let concurrencyLimit: Int
+    let invoker: Invoker
+    let asyncQueue: AsyncInvocationQueue
+    let mappings: EventSourceMappings
+    let logger: Logger
+    /// Petrel's own endpoint, for Code.Location URLs.
+    let endpoint: String
+
+    /// Lambda's limit on a synchronous request (and on CreateFunction's JSON with a base64 zip).
+    static let maxInvokePayload = 6 * 1024 * 1024
+    static let maxAsyncPayload = 256 * 1024
+    static let maxControlBody = 70 * 1024 * 1024
+
     func matches(_ path: String) -> Bool {
-        path.hasPrefix("/2015-03-31/") || path.hasPrefix("/2014-11-13/")
+        path.hasPrefix("/2015-03-31/") || path.hasPrefix("/2014-11-13/") || path.hasPrefix("/2018-10-31/layers") || path.hasPrefix("/2019-09-30/functions/") || path.hasPrefix("/_petrel/code/")
     }
 
     func respond(to request: Request, account: Account) async -> Response {
-        Response.wire(WireProtocol.restJSON.render(.unknownOperation("Not implemented yet")))
+        do {
+            return try await route(request, account: account)
+        } catch let error as AWSError {
+            return Response.wire(WireProtocol.restJSON.render(error))
+        } catch is NIOTooManyBytesError {
+            return Response.wire(WireProtocol.restJSON.render(AWSError("RequestEntityTooLargeException", status: 413,
+                "Request must be smaller than \(Self.maxControlBody) bytes for this operation")))
+        } catch {
+            logger.error("Internal error in \(request.method) \(request.uri.path): \(String(reflecting: error))")
+            return Response.wire(WireProtocol.restJSON.render(.service()))
+        }
+    }
+
+    private func route(_ request: Request, account: Account) async throws -> Response {
+        let segments = request.uri.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        let method = request.method
+        let query = request.uri.queryParameters
+        let qualifier = query["Qualifier"].map(String.init)
+        switch (segments.first, segments.count) {
+        case ("_petrel", 3) where segments[1] == "code" && method == .get:
+            return try codeDownload(segments[2])
+        case ("2019-09-30", 4) where segments[1] == "functions" && segments[3] == "provisioned-concurrency":
+            let ref = try FunctionReference.parse(segments[2])
+            return try await provisionedConcurrency(request, name: ref.name, account: account)
+        case ("2018-10-31", _) where segments.count >= 2 && segments[1] == "layers":
+            return try await layers(request, segments: segments, account: account)
+        case ("2015-03-31", 2) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: nil, account: account)
+        case ("2015-03-31", 3) where segments[1] == "event-source-mappings":
+            return try await eventSourceMappings(request, uuid: segments[2], account: account)
+        case ("2015-03-31", 2) where segments[1] == "functions":
+            switch method {
+            case .post: return try await createFunction(request, account: account)
+            case .get: return try listFunctions(query: query, account: account)
+            default: break
+            }
+        case ("2015-03-31", 3) where segments[1] == "functions":
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier)
+            switch method {
+            case .get: return try getFunction(ref, account: account)
+            case .delete: return try await deleteFunction(ref, account: account)
+            default: break
+            }
+        case ("2015-03-31", 4) where segments[1] == "functions":
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier)
+            switch (method, segments[3]) {
+            case (.get, "configuration"): return try getConfiguration(ref, account: account)
+            case (.put, "configuration"): return try await updateConfiguration(ref, request: request, account: account)
+            case (.put, "code"): return try await updateCode(ref, request: request, account: account)
+            case (.post, "invocations"): return try await invoke(ref, request: request, account: account)
+            case (.post, "versions"): return try await publishVersion(ref, request: request, account: account)
+            case (.get, "versions"): return try listVersions(ref, account: account)
+            default: break
+            }
+        case ("2014-11-13", 4) where segments[1] == "functions" && segments[3] == "invoke-async" && method == .post:
+            let ref = try FunctionReference.parse(segments[2])
+            return try await invokeAsync(ref, request: request, account: account)
+        default:
+            break
+        }
+        throw AWSError("UnknownOperationException", status: 404, "No Lambda operation at \(method) \(request.uri.path).")
+    }
+
+    // MARK: Helpers shared by the operations
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: Self.maxControlBody)
+        let data = Data(buffer: buffer)
+        do {
+            return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch {
+            throw AWSError("InvalidRequestContentException", status: 400, "Could not parse request body into json: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(let type, let context):
+            return "Unexpected type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))' (expected \(type))"
+        case DecodingError.dataCorrupted(let context):
+            return context.debugDescription
+        default:
+            return "malformed JSON"
+        }
+    }
+
+    func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func json(_ configuration: FunctionConfiguration, account: Account, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder().encode(withLayerSizes(configuration, account: account))
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

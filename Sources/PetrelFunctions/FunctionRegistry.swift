@@ -1,0 +1,251 @@
+import Foundation
+import GRDB
+import PetrelCore
+import PetrelStore
+import Synchronization
+
+/// Functions and their published versions, in SQLite. Code lives in the `CodeStore`; a row
+/// refers to it by digest, and the zip is written before the row commits.
+public struct FunctionRegistry: Sendable {
+    let store: Store
+    public let code: CodeStore
+    let now: @Sendable () -> Double
+    /// Versions read recently, so the invoke path does not query SQLite each time. Every
+    /// write through this registry drops the function's entries.
+    private let cache = RecordCache()
+
+    public init(store: Store, code: CodeStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.store = store
+        self.code = code
+        self.now = now
+    }
+
+    final class RecordCache: Sendable {
+        private let records = Mutex<[String: FunctionRecord]>([:])
+
+        func get(_ name: String, _ version: String) -> FunctionRecord? {
+            records.withLock { $0[name + "\u{0}" + version] }
+        }
+
+        func put(_ record: FunctionRecord) {
+            records.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[record.name + "\u{0}" + record.version] = record
+            }
+        }
+
+        func forget(_ name: String) {
+            records.withLock { cache in cache = cache.filter { !$0.key.hasPrefix(name + "\u{0}") } }
+        }
+    }
+
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("functions-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE lambda_functions (
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    code_sha256 TEXT NOT NULL,
+                    code_digest TEXT NOT NULL,
+                    code_size INTEGER NOT NULL,
+                    last_modified REAL NOT NULL,
+                    revision_id TEXT NOT NULL,
+                    PRIMARY KEY (name, version)
+                );
+                CREATE TABLE lambda_function_tags (
+                    name TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (name, key)
+                );
+                """)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The version a reference names. Aliases are not supported yet and are reported as missing.
+    public func get(_ ref: FunctionReference, account: Account) throws -> FunctionRecord {
+        let version = ref.qualifier ?? "$LATEST"
+        if let cached = cache.get(ref.name, version) { return cached }
+        let record = try store.pool.read { db in try Self.fetch(db, name: ref.name, version: version) }
+        guard let record else {
+            throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
+        }
+        cache.put(record)
+        return record
+    }
+
+    public func tags(of name: String) throws -> [String: String] {
+        try store.pool.read { db in
+            var tags: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM lambda_function_tags WHERE name = ?", arguments: [name]) {
+                tags[row["key"]] = row["value"]
+            }
+            return tags
+        }
+    }
+
+    /// `$LATEST` of every function, by name, after `marker` (the last name of the previous page).
+    public func list(after marker: String?, limit: Int) throws -> (records: [FunctionRecord], nextMarker: String?) {
+        try store.pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM lambda_functions WHERE version = '$LATEST' AND name > ? ORDER BY name LIMIT ?
+                """, arguments: [marker ?? "", limit + 1])
+            let records = try rows.prefix(limit).map(Self.record)
+            return (records, rows.count > limit ? records.last?.name : nil)
+        }
+    }
+
+    public func versions(of name: String, account: Account) throws -> [FunctionRecord] {
+        let records = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM lambda_functions WHERE name = ?", arguments: [name]).map(Self.record)
+        }
+        guard !records.isEmpty else {
+            throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+        }
+        return records.sorted { ($0.version == "$LATEST" ? -1 : Int($0.version) ?? 0) < ($1.version == "$LATEST" ? -1 : Int($1.version) ?? 0) }
+    }
+
+    // MARK: Writing
+
+    /// Creates `$LATEST` (and version 1 when `publish`). Returns what the response shows.
+    public func create(name: String, settings: FunctionSettings, zip: Data, publish: Bool,
+                       tags: [String: String], account: Account) throws -> FunctionRecord {
+        try settings.validate()
+        let stored = try code.store(zip: zip)
+        let record = FunctionRecord(name: name, version: "$LATEST", settings: settings, codeSha256: stored.sha256Base64,
+                                    codeDigest: stored.digest, codeSize: stored.size, lastModified: now(),
+                                    revisionId: UUID().uuidString.lowercased())
+        defer { cache.forget(name) }
+        return try store.pool.write { db in
+            if try Self.fetch(db, name: name, version: "$LATEST") != nil {
+                throw AWSError.resourceConflict("Function already exist: \(name)")
+            }
+            try Self.insert(db, record)
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT INTO lambda_function_tags (name, key, value) VALUES (?, ?, ?)", arguments: [name, key, value])
+            }
+            return publish ? try Self.publish(db, latest: record, now: now()) : record
+        }
+    }
+
+    public func updateCode(name: String, zip: Data, publish: Bool, expectedRevision: String?,
+                           account: Account) throws -> FunctionRecord {
+        let stored = try code.store(zip: zip)
+        return try modifyLatest(name: name, expectedRevision: expectedRevision, publish: publish, account: account) { record in
+            record.codeSha256 = stored.sha256Base64
+            record.codeDigest = stored.digest
+            record.codeSize = stored.size
+        }
+    }
+
+    public func updateConfiguration(name: String, expectedRevision: String?, account: Account,
+                                    change: (inout FunctionSettings) -> Void) throws -> FunctionRecord {
+        try modifyLatest(name: name, expectedRevision: expectedRevision, publish: false, account: account) { record in
+            change(&record.settings)
+            try record.settings.validate()
+        }
+    }
+
+    public func publishVersion(name: String, expectedCodeSha256: String?, expectedRevision: String?,
+                               account: Account) throws -> FunctionRecord {
+        defer { cache.forget(name) }
+        return try store.pool.write { db in
+            let latest = try Self.latest(db, name: name, account: account)
+            if let expectedRevision, expectedRevision != latest.revisionId { throw Self.revisionMismatch }
+            if let expectedCodeSha256, expectedCodeSha256 != latest.codeSha256 {
+                throw AWSError.invalidParameter("CodeSHA256 (\(expectedCodeSha256)) is different from current CodeSHA256 in $LATEST (\(latest.codeSha256)). Please try again with the CodeSHA256 in $LATEST.")
+            }
+            return try Self.publish(db, latest: latest, now: now())
+        }
+    }
+
+    /// Deletes the function (all versions) or one published version.
+    public func delete(_ ref: FunctionReference, account: Account) throws {
+        defer { cache.forget(ref.name) }
+        try store.pool.write { db in
+            if let qualifier = ref.qualifier, qualifier != "$LATEST" {
+                try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ? AND version = ?", arguments: [ref.name, qualifier])
+                if db.changesCount == 0 {
+                    throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: qualifier))")
+                }
+                return
+            }
+            if ref.qualifier == "$LATEST" {
+                throw AWSError.invalidParameter("$LATEST version cannot be deleted without deleting the function.")
+            }
+            try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ?", arguments: [ref.name])
+            if db.changesCount == 0 {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name))")
+            }
+            try db.execute(sql: "DELETE FROM lambda_function_tags WHERE name = ?", arguments: [ref.name])
+        }
+    }
+
+    // MARK: Helpers
+
+    private func modifyLatest(name: String, expectedRevision: String?, publish: Bool, account: Account,
+                              change: (inout FunctionRecord) throws -> Void) throws -> FunctionRecord {
+        defer { cache.forget(name) }
+        return try store.pool.write { db in
+            var record = try Self.latest(db, name: name, account: account)
+            if let expectedRevision, expectedRevision != record.revisionId { throw Self.revisionMismatch }
+            try change(&record)
+            record.lastModified = now()
+            record.revisionId = UUID().uuidString.lowercased()
+            try Self.insert(db, record, replace: true)
+            return publish ? try Self.publish(db, latest: record, now: now()) : record
+        }
+    }
+
+    static let revisionMismatch = AWSError("PreconditionFailedException", status: 412,
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+
+    private static func latest(_ db: Database, name: String, account: Account) throws -> FunctionRecord {
+        guard let record = try fetch(db, name: name, version: "$LATEST") else {
+            throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+        }
+        return record
+    }
+
+    /// Publishes `latest` as the next version, unless the newest version already has its code
+    /// and settings (AWS returns that version instead).
+    private static func publish(_ db: Database, latest: FunctionRecord, now: Double) throws -> FunctionRecord {
+        let versions = try Row.fetchAll(db, sql: "SELECT * FROM lambda_functions WHERE name = ? AND version != '$LATEST'",
+                                        arguments: [latest.name]).map(record)
+        let newest = versions.max { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
+        if let newest, newest.codeSha256 == latest.codeSha256, newest.settings == latest.settings {
+            return newest
+        }
+        var version = latest
+        version.version = String((newest.flatMap { Int($0.version) } ?? 0) + 1)
+        version.lastModified = now
+        version.revisionId = UUID().uuidString.lowercased()
+        try insert(db, version)
+        return version
+    }
+
+    private static func fetch(_ db: Database, name: String, version: String) throws -> FunctionRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM lambda_functions WHERE name = ? AND version = ?",
+                         arguments: [name, version]).map(record)
+    }
+
+    private static func insert(_ db: Database, _ r: FunctionRecord, replace: Bool = false) throws {
+        let settings = String(decoding: try JSONEncoder().encode(r.settings), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT \(replace ? "OR REPLACE" : "") INTO lambda_functions
+                (name, version, settings, code_sha256, code_digest, code_size, last_modified, revision_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [r.name, r.version, settings, r.codeSha256, r.codeDigest, r.codeSize, r.lastModified, r.revisionId])
+    }
+
+    private static func record(_ row: Row) throws -> FunctionRecord {
+        let settingsJSON: String = row["settings"]
+        let settings = try JSONDecoder().decode(FunctionSettings.self, from: Data(settingsJSON.utf8))
+        return FunctionRecord(name: row["name"], version: row["version"], settings: settings,
+                              codeSha256: row["code_sha256"], codeDigest: row["code_digest"], codeSize: row["code_size"],
+                              lastModified: row["last_modified"], revisionId: row["revision_id"])
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import PetrelCore
+import PetrelFunctions
+
+/// What the invoker needs to know about its surroundings.
+public struct InvokerConfiguration: Sendable {
+    public var account: Account
+    /// Where Node/Python bootstraps live (the `Runtimes` resource folder).
+    public var runtimeDirectory: String
+    /// Per-instance work folders (output file, private /tmp).
+    public var workDirectory: String
+    /// The code store's root: a function's code is extracted at `<codeRoot>/<digest>`.
+    public var codeRoot: String
+    /// Petrel's own endpoint, given to functions as AWS_ENDPOINT_URL.
+    public var publicEndpoint: String
+    public var keepAlive: Duration
+    public var concurrencyLimit: Int
+    /// The host folder to show at /opt for a function (its layers, merged), or nil.
+    public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
+    /// How long a runtime may take to initialise before it is treated as failed.
+    public var initTimeout: Duration = .seconds(10)
+
+    public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
+                keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {
+        self.account = account
+        self.runtimeDirectory = runtimeDirectory
+        self.workDirectory = workDirectory
+        self.codeRoot = codeRoot
+        self.publicEndpoint = publicEndpoint
+        self.keepAlive = keepAlive
+        self.concurrencyLimit = concurrencyLimit
+    }
+}

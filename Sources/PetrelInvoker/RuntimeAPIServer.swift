@@ -1,0 +1,171 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An invocation as the Runtime API hands it to a runtime.
+struct RuntimeInvocation: Sendable {
+    var requestID: String
+    var payload: Data
+    var deadlineMs: Int64
+    var functionArn: String
+    var traceID: String
+    var clientContext: String?
+    var cognitoIdentity: String?
+}
+
+/// What the Runtime API server answers a runtime's POST with.
+struct RuntimeAPIReply: Sendable, Equatable {
+    var status: Int
+    var body: String
+
+    static let accepted = RuntimeAPIReply(status: 202, body: #"{"status":"OK"}"#)
+    static func invalidRequestID(_ id: String) -> RuntimeAPIReply {
+        RuntimeAPIReply(status: 400, body: #"{"errorMessage":"Invalid request ID: \#(id)","errorType":"InvalidRequestID"}"#)
+    }
+}
+
+/// The invoker's side of one instance's Runtime API.
+protocol RuntimeAPIBackend: Sendable {
+    /// The next invocation; nil when the instance is being retired (the connection closes).
+    func next() async -> RuntimeInvocation?
+    func respond(requestID: String, body: Data) async -> RuntimeAPIReply
+    func error(requestID: String, body: Data, errorType: String?) async -> RuntimeAPIReply
+    func initError(body: Data, errorType: String?) async -> RuntimeAPIReply
+    func responseTooLarge(requestID: String) async -> RuntimeAPIReply
+}
+
+/// The routes of the Lambda Runtime API (2018-06-01).
+enum RuntimeAPIRoute: Equatable {
+    case next
+    case response(requestID: String)
+    case error(requestID: String)
+    case initError
+    case unknown
+
+    static func parse(method: HTTPMethod, uri: String) -> RuntimeAPIRoute {
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 3, parts[0] == "2018-06-01", parts[1] == "runtime" else { return .unknown }
+        let rest = Array(parts.dropFirst(2))
+        if method == .GET, rest == ["invocation", "next"] { return .next }
+        if method == .POST, rest == ["init", "error"] { return .initError }
+        if method == .POST, rest.count == 3, rest[0] == "invocation" {
+            if rest[2] == "response" { return .response(requestID: rest[1]) }
+            if rest[2] == "error" { return .error(requestID: rest[1]) }
+        }
+        return .unknown
+    }
+}
+
+/// One instance's Runtime API: a listener on a loopback port of its own, so an instance can
+/// only ever answer for the invocations handed to it.
+struct RuntimeAPIServer: Sendable {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    let channel: NIOAsyncChannel<Connection, Never>
+    /// Lambda's limit on a synchronous response.
+    static let maxResponseBytes = 6 * 1024 * 1024 + 100
+
+    var port: Int { channel.channel.localAddress?.port ?? 0 }
+
+    static func bind(group: any EventLoopGroup) async throws -> RuntimeAPIServer {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try Connection(wrappingChannelSynchronously: child)
+                }
+            }
+        return RuntimeAPIServer(channel: channel)
+    }
+
+    /// Serves connections until cancelled.
+    func serve(_ backend: some RuntimeAPIBackend) async {
+        try? await channel.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask { await Self.handle(connection, backend: backend) }
+                }
+            }
+        }
+    }
+
+    private static func handle(_ connection: Connection, backend: some RuntimeAPIBackend) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body = ByteBuffer()
+            var oversized = false
+            for try await part in inbound {
+                switch part {
+                case .head(let h):
+                    head = h
+                    body.clear()
+                    oversized = false
+                case .body(var chunk):
+                    if body.readableBytes + chunk.readableBytes > maxResponseBytes {
+                        oversized = true
+                    } else {
+                        body.writeBuffer(&chunk)
+                    }
+                case .end:
+                    guard let request = head else { continue }
+                    let route = RuntimeAPIRoute.parse(method: request.method, uri: request.uri)
+                    let keepAlive = request.isKeepAlive
+                    if case .next = route {
+                        guard let invocation = await backend.next() else { return }
+                        try await write(outbound, status: .ok, headers: headers(for: invocation), body: invocation.payload, keepAlive: keepAlive)
+                    } else {
+                        let reply = await dispatch(route, request: request, body: body, oversized: oversized, backend: backend)
+                        try await write(outbound, status: HTTPResponseStatus(statusCode: reply.status), headers: [("Content-Type", "application/json")],
+                                        body: Data(reply.body.utf8), keepAlive: keepAlive)
+                    }
+                    if !keepAlive { return }
+                }
+            }
+        }
+    }
+
+    private static func dispatch(_ route: RuntimeAPIRoute, request: HTTPRequestHead, body: ByteBuffer, oversized: Bool,
+                                 backend: some RuntimeAPIBackend) async -> RuntimeAPIReply {
+        let data = Data(body.readableBytesView)
+        let errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type")
+        switch route {
+        case .response(let id):
+            if oversized { return await backend.responseTooLarge(requestID: id) }
+            return await backend.respond(requestID: id, body: data)
+        case .error(let id):
+            return await backend.error(requestID: id, body: data, errorType: errorType)
+        case .initError:
+            return await backend.initError(body: data, errorType: errorType)
+        case .next, .unknown:
+            return RuntimeAPIReply(status: 404, body: #"{"errorMessage":"Unknown Runtime API route \#(request.method) \#(request.uri)","errorType":"InvalidRequest"}"#)
+        }
+    }
+
+    private static func headers(for invocation: RuntimeInvocation) -> [(String, String)] {
+        var headers = [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
+            ("Lambda-Runtime-Deadline-Ms", String(invocation.deadlineMs)),
+            ("Lambda-Runtime-Invoked-Function-Arn", invocation.functionArn),
+            ("Lambda-Runtime-Trace-Id", invocation.traceID),
+        ]
+        if let context = invocation.clientContext { headers.append(("Lambda-Runtime-Client-Context", context)) }
+        if let identity = invocation.cognitoIdentity { headers.append(("Lambda-Runtime-Cognito-Identity", identity)) }
+        return headers
+    }
+
+    private static func write(_ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, status: HTTPResponseStatus,
+                              headers: [(String, String)], body: Data, keepAlive: Bool) async throws {
+        var fields = HTTPHeaders(headers)
+        fields.add(name: "Content-Length", value: String(body.count))
+        if !keepAlive { fields.add(name: "Connection", value: "close") }
+        try await outbound.write(contentsOf: [
+            .head(HTTPResponseHead(version: .http1_1, status: status, headers: fields)),
+            .body(.byteBuffer(ByteBuffer(bytes: body))),
+            .end(nil),
+        ])
+    }
+}

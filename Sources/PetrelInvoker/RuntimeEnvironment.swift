@@ -1,0 +1,120 @@
+import Foundation
+import PetrelCore
+import PetrelFunctions
+import PetrelSandbox
+
+/// The argv and environment of an instance, as AWS sets them up. Pure: tested directly.
+enum RuntimeEnvironment {
+    struct Inputs {
+        var function: FunctionRecord
+        var layout: InstanceLayout
+        var runtimeAPI: String
+        var logStreamName: String
+        var account: Account
+        var endpoint: String
+        var interpreters: Interpreters
+        /// A custom runtime's `bootstrap` comes from a layer (/opt/bootstrap) when the code has none.
+        var bootstrapInLayers = false
+    }
+
+    /// Host paths of the language interpreters, resolved once at start.
+    struct Interpreters: Sendable {
+        var node: String
+        var python: String
+
+        static func resolve() async -> Interpreters {
+            let python = await pythonExecutable()
+            return Interpreters(node: which("node") ?? "/usr/bin/node", python: python ?? which("python3") ?? "/usr/bin/python3")
+        }
+
+        static func which(_ name: String) -> String? {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            for dir in path.split(separator: ":") {
+                let candidate = "\(dir)/\(name)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+            return nil
+        }
+
+        /// The real interpreter behind shims such as pyenv's, so no shell script runs per start.
+        static func pythonExecutable() async -> String? {
+            guard let python = which("python3") else { return nil }
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-python-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: output) }
+            guard let process = try? ChildProcess.spawn(arguments: [python, "-c", "import sys; print(sys.executable)"],
+                                                        environment: ProcessInfo.processInfo.environment,
+                                                        outputPath: output.path) else { return nil }
+            _ = await process.waitForExit()
+            let text = (try? String(contentsOf: output, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+        }
+    }
+
+    static func arguments(_ inputs: Inputs) -> [String] {
+        let settings = inputs.function.settings
+        switch settings.family {
+        case .node:
+            // As AWS's bootstrap: leave room beside the V8 heap for buffers and the runtime.
+            let heap = max(64, settings.memorySize * 85 / 100)
+            return [inputs.interpreters.node, "--max-old-space-size=\(heap)", "--max-semi-space-size=\(max(1, settings.memorySize / 256))",
+                    "\(inputs.layout.runtimeRoot)/nodejs/bootstrap.js"]
+        case .python:
+            return [inputs.interpreters.python, "-u", "\(inputs.layout.runtimeRoot)/python/bootstrap.py"]
+        case .provided:
+            return [inputs.bootstrapInLayers ? "/opt/bootstrap" : "\(inputs.layout.taskRoot)/bootstrap"]
+        }
+    }
+
+    static func variables(_ inputs: Inputs) -> [String: String] {
+        let f = inputs.function
+        let s = f.settings
+        var env = s.environment
+        let region = inputs.account.region
+        let fixed: [String: String] = [
+            "AWS_LAMBDA_FUNCTION_NAME": f.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": f.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(s.memorySize),
+            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(f.name)",
+            "AWS_LAMBDA_LOG_STREAM_NAME": inputs.logStreamName,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "_HANDLER": s.handler,
+            "LAMBDA_TASK_ROOT": inputs.layout.taskRoot,
+            "LAMBDA_RUNTIME_DIR": inputs.layout.runtimeRoot,
+            "AWS_LAMBDA_RUNTIME_API": inputs.runtimeAPI,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_\(s.runtime)",
+            "AWS_ACCESS_KEY_ID": "ASIAPETREL\(String(f.name.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 }, radix: 16, uppercase: true))",
+            "AWS_SECRET_ACCESS_KEY": "petrel-function-secret",
+            "AWS_SESSION_TOKEN": "petrel:function/\(f.name)",
+            "AWS_ENDPOINT_URL": inputs.endpoint,
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+            "NODE_PATH": "/opt/nodejs/\(nodeMajor(s.runtime))/node_modules:/opt/nodejs/node_modules:\(inputs.layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
+            "PYTHONPATH": "\(inputs.layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(s.runtime))/site-packages",
+            "HOME": inputs.layout.tmp,
+            "TMPDIR": inputs.layout.tmp,
+        ]
+        env.merge(fixed) { _, platform in platform }
+        return env
+    }
+
+    /// `nodejs20.x` → `node20`, the folder AWS's layers use for version-specific modules.
+    static func nodeMajor(_ runtime: String) -> String {
+        "node" + runtime.dropFirst("nodejs".count).prefix { $0.isNumber }
+    }
+
+    /// `python3.12` → `python3.12`; other runtimes name no Python version.
+    static func pythonVersion(_ runtime: String) -> String {
+        runtime.hasPrefix("python") ? runtime : "python3"
+    }
+
+    /// `2015/08/30/[$LATEST]0123456789abcdef0123456789abcdef`
+    static func logStreamName(version: String, instanceID: String, date: Date) -> String {
+        let day = ReportLines.isoTimestamp(date).prefix(10).replacingOccurrences(of: "-", with: "/")
+        return "\(day)/[\(version)]\(instanceID)"
+    }
+}

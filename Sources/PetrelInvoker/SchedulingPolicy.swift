@@ -1,0 +1,46 @@
+/// The invoker's decisions, as pure functions of its state: where an invocation goes, when
+/// to start or evict an instance, which idle instances to reap. The `Invoker` actor carries
+/// the decisions out.
+enum SchedulingPolicy {
+    enum Placement: Equatable {
+        /// Hand it to this idle instance now.
+        case dispatch(instanceID: String)
+        /// Queue it and start a new instance for it.
+        case queueAndStart
+        /// Queue it: an instance already starting will take it.
+        case queue
+        /// Refuse it: the account's concurrency is used up.
+        case throttle
+    }
+
+    /// - Parameters:
+    ///   - idle: this revision's idle instances, most recently used last.
+    ///   - queued: invocations of this revision already waiting for an instance.
+    ///   - starting: instances of this revision starting up or returning to `GET /next` after
+    ///     an answer (each will take one queued invocation).
+    ///   - concurrentExecutions: invocations running or waiting, across the account.
+    static func place(idle: [String], queued: Int, starting: Int, concurrentExecutions: Int, limit: Int) -> Placement {
+        if let instance = idle.last { return .dispatch(instanceID: instance) }
+        if concurrentExecutions >= limit { return .throttle }
+        return queued + 1 > starting ? .queueAndStart : .queue
+    }
+
+    /// Whether starting one more instance needs an idle instance of another function evicted
+    /// first, to stay within the account's cap on instances.
+    static func mustEvict(totalInstances: Int, limit: Int) -> Bool {
+        totalInstances >= limit
+    }
+
+    /// Idle instances whose keep-alive has run out.
+    static func expired<Instant: InstantProtocol>(idleSince: [(id: String, since: Instant)], now: Instant,
+                                                  keepAlive: Instant.Duration) -> [String] {
+        idleSince.filter { $0.since.duration(to: now) >= keepAlive }.map(\.id)
+    }
+
+    /// Billed duration: AWS rounds up to the next whole millisecond, at least 1 ms.
+    static func billedMilliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return max(1, Int((nanos + 999_999) / 1_000_000))
+    }
+}

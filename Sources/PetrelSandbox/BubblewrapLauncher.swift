@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Starts every instance inside bubblewrap: its own mount, PID, IPC and UTS namespaces, the
+/// code read-only at /var/task, the runtime read-only at /var/runtime, a private /tmp of
+/// EphemeralStorage size, the host's system directories read-only and nothing else of the host.
+/// With a `CgroupDriver` the instance also gets its cgroup (memory, CPU, pids, freezer), joined
+/// before bubblewrap starts.
+public struct BubblewrapLauncher: InstanceLauncher {
+    public let bubblewrapPath: String
+    public let options: SandboxOptions
+    public let cgroups: CgroupDriver?
+    public let isolationSummary: String
+    public let isolationReport: IsolationReport?
+    let system: [SandboxMount]
+    /// Interpreters outside /usr found on the server's PATH, shown in every sandbox.
+    let interpreters: [SandboxMount]
+    let hostCores: Int
+
+    public init(bubblewrapPath: String, options: SandboxOptions = SandboxOptions(), cgroups: CgroupDriver? = nil,
+                report: IsolationReport? = nil) {
+        self.bubblewrapPath = bubblewrapPath
+        self.options = Self.effective(options)
+        self.cgroups = cgroups
+        self.isolationReport = report
+        self.isolationSummary = report?.summary
+            ?? "isolation: bubblewrap\(cgroups.map { " + cgroup \($0.version.rawValue)" } ?? "")"
+        self.system = HostScan.systemMounts()
+        self.interpreters = HostScan.interpreterMounts()
+        // The network-none handshake writes to a pipe bubblewrap may already have closed:
+        // that must fail with EPIPE, not kill the server. (Children get SIGPIPE back: spawn
+        // resets it to the default.)
+        if options.network == .none { signal(SIGPIPE, SIG_IGN) }
+        self.hostCores = ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    public func layout(codeDirectory: String, runtimeDirectory: String, workDirectory: String) -> InstanceLayout {
+        BubblewrapCommand.layout
+    }
+
+    /// The options this host can honour: switching user needs root and setpriv (without root,
+    /// bubblewrap already runs the function as the caller's own user).
+    static func effective(_ options: SandboxOptions) -> SandboxOptions {
+        var options = options
+        if geteuid() != 0 || access(BubblewrapCommand.setpriv, X_OK) != 0 { options.runAsUser = nil }
+        return options
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public func launch(_ spec: InstanceSpec) throws -> LaunchedInstance {
+        try FileManager.default.createDirectory(atPath: spec.workDirectory, withIntermediateDirectories: true)
+        let identity = BubblewrapCommand.IdentityFiles(passwd: spec.workDirectory + "/passwd",
+                                                       group: spec.workDirectory + "/group")
+        try BubblewrapCommand.passwd.write(toFile: identity.passwd, atomically: false, encoding: .utf8)
+        try BubblewrapCommand.group.write(toFile: identity.group, atomically: false, encoding: .utf8)
+
+        if options.runAsUser != nil { CodeAccess.makeReadable(spec.codeDirectory) }
+        let limits = CgroupLimits.forFunction(memoryMB: spec.memoryMB, pidsMax: options.pidsMax, hostCores: hostCores)
+        let cgroup = try cgroups?.makeInstance(instanceID: spec.instanceID, limits: limits)
+        let interpreter = spec.arguments.first.flatMap { executable in
+            BubblewrapCommand.interpreterMount(executable: executable, resolved: Self.realPath(executable))
+        }
+        let handshake = options.network == .none ? try BubblewrapHandshake() : nil
+        var shown = options
+        shown.extraReadOnlyPaths += interpreters.compactMap { mount -> String? in
+            guard case .readOnly(let host, _) = mount, mount != interpreter else { return nil }
+            return host
+        }
+        let sandboxed = [bubblewrapPath] + BubblewrapCommand.arguments(
+            spec: spec, system: system, identity: identity, options: shown, interpreter: interpreter,
+            handshake: handshake.map { _ in BubblewrapCommand.Handshake() })
+        let lifeline = try Lifeline()
+        let arguments = CgroupEntry.arguments(procsFiles: cgroup?.procsFiles ?? [], openFilesMax: options.openFilesMax,
+                                              command: sandboxed, lifeline: true, freezerState: cgroup?.thawFile)
+        let process: ChildProcess
+        do {
+            process = try ChildProcess.spawn(arguments: arguments, environment: spec.environment,
+                                             outputPath: spec.outputPath, mapStatus: BubblewrapCommand.termination,
+                                             descriptors: (handshake?.childDescriptors ?? [:]).merging(lifeline.childDescriptors) { $1 })
+            lifeline.closeChildEnd()
+        } catch {
+            lifeline.closeChildEnd()
+            lifeline.release()
+            handshake?.closeChildEnds()
+            handshake?.closeParentEnds()
+            cgroup?.destroy()
+            throw error
+        }
+        var started: NetworkRelay?
+        if let handshake {
+            handshake.closeChildEnds()
+            do {
+                let pid = try handshake.sandboxPID()
+                started = try NetworkRelay.start(pid: pid, ports: NetworkRelay.ports(environment: spec.environment))
+                handshake.release()
+            } catch {
+                handshake.closeParentEnds()
+                process.signalGroup(SIGKILL)
+                cgroup?.destroy()
+                lifeline.release()
+                throw error
+            }
+        }
+        let relay = started
+        return LaunchedInstance(
+            process: process,
+            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
+            freeze: { cgroup?.freeze() },
+            thaw: { cgroup?.thaw() },
+            destroy: {
+                process.signalGroup(SIGKILL)
+                cgroup?.destroyInBackground()
+                relay?.stop()
+                lifeline.release()
+                try? FileManager.default.removeItem(atPath: identity.passwd)
+                try? FileManager.default.removeItem(atPath: identity.group)
+            }
+        )
+    }
+}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Reading and writing cgroup control files with plain syscalls: each write is one write(2),
+/// as the kernel expects, and errors keep their errno.
+enum CgroupFiles {
+    static func write(_ value: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SandboxError.cgroupWrite(path, value, errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw SandboxError.cgroupWrite(path, value, errno: errno) }
+    }
+
+    static func read(_ path: String) -> String? {
+        try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    static func readInt(_ path: String) -> Int? {
+        read(path).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// The value of `key` in a flat-keyed file such as memory.events or memory.oom_control.
+    static func keyedValue(_ key: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == key { return Int(parts[1]) }
+        }
+        return nil
+    }
+
+    static func pids(in procsFile: String) -> [pid_t] {
+        (read(procsFile) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SandboxError("Could not create cgroup \(path): \(String(cString: strerror(errno))). "
+                + "Run petrel as root or in a cgroup delegated to it, or start it with cgroups off.")
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import PetrelCore
+import PetrelEvents
+
+/// Create/Get/List/Update/DeleteEventSourceMapping.
+extension LambdaRoutes {
+    func eventSourceMappings(_ request: Request, uuid: String?, account: Account) async throws -> Response {
+        switch (request.method, uuid) {
+        case (.post, nil):
+            let input = try await decode(CreateEventSourceMappingRequest.self, from: request)
+            return try json(mappings.create(input, account: account), status: .accepted)
+        case (.get, nil):
+            let query = request.uri.queryParameters
+            return try json(mappings.list(functionName: query["FunctionName"].map(String.init),
+                                          eventSourceArn: query["EventSourceArn"].map(String.init),
+                                          marker: query["Marker"].map(String.init),
+                                          maxItems: try maxItems(query["MaxItems"].map(String.init), default: 100)))
+        case (.get, let uuid?):
+            return try json(mappings.get(uuid))
+        case (.put, let uuid?):
+            let input = try await decode(UpdateEventSourceMappingRequest.self, from: request)
+            return try json(mappings.update(uuid, input, account: account), status: .accepted)
+        case (.delete, let uuid?):
+            return try json(mappings.delete(uuid), status: .accepted)
+        default:
+            throw AWSError("UnknownOperationException", status: 404, "No Lambda operation at \(request.method) \(request.uri.path).")
+        }
+    }
+}

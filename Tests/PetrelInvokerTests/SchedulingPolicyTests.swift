@@ -1,0 +1,97 @@
+import Foundation
+import NIOHTTP1
+@testable import PetrelInvoker
+import Testing
+
+@Suite struct SchedulingPolicyTests {
+    typealias P = SchedulingPolicy.Placement
+
+    @Test(arguments: [
+        // idle, queued, starting, executions, limit -> placement
+        (["a", "b"], 0, 0, 5, 10, P.dispatch(instanceID: "b")),     // most recently idle first
+        ([], 0, 0, 0, 10, P.queueAndStart),                          // cold start
+        ([], 1, 2, 3, 10, P.queue),                                  // a starting instance will take it
+        ([], 2, 2, 4, 10, P.queueAndStart),                          // every starting instance is spoken for
+        ([], 0, 0, 10, 10, P.throttle),                              // the account is at its limit
+        (["a"], 0, 0, 10, 10, P.dispatch(instanceID: "a")),          // a warm instance never throttles
+    ])
+    func placement(idle: [String], queued: Int, starting: Int, executions: Int, limit: Int, expected: P) {
+        #expect(SchedulingPolicy.place(idle: idle, queued: queued, starting: starting,
+                                       concurrentExecutions: executions, limit: limit) == expected)
+    }
+
+    @Test func evictionOnlyAtTheInstanceCap() {
+        #expect(SchedulingPolicy.mustEvict(totalInstances: 10, limit: 10))
+        #expect(!SchedulingPolicy.mustEvict(totalInstances: 9, limit: 10))
+    }
+
+    @Test func expiredIdleInstances() {
+        let now = ContinuousClock.now
+        let idle = [(id: "old", since: now - .seconds(301)), (id: "fresh", since: now - .seconds(10))]
+        #expect(SchedulingPolicy.expired(idleSince: idle, now: now, keepAlive: .seconds(300)) == ["old"])
+    }
+
+    @Test(arguments: [
+        (Duration.microseconds(1), 1), (.microseconds(999), 1), (.milliseconds(1), 1),
+        (.microseconds(1001), 2), (.milliseconds(1500), 1500), (.seconds(3) + .nanoseconds(1), 3001),
+    ])
+    func billedDurationRoundsUpToTheMillisecond(duration: Duration, expected: Int) {
+        #expect(SchedulingPolicy.billedMilliseconds(duration) == expected)
+    }
+}
+
+@Suite struct RuntimeAPIRouteTests {
+    @Test(arguments: [
+        (HTTPMethod.GET, "/2018-06-01/runtime/invocation/next", RuntimeAPIRoute.next),
+        (.POST, "/2018-06-01/runtime/invocation/abc-123/response", .response(requestID: "abc-123")),
+        (.POST, "/2018-06-01/runtime/invocation/abc-123/error", .error(requestID: "abc-123")),
+        (.POST, "/2018-06-01/runtime/init/error", .initError),
+        (.POST, "/2018-06-01/runtime/invocation/next", .unknown),
+        (.GET, "/2018-06-01/runtime/invocation/abc/response", .unknown),
+        (.GET, "/2020-01-01/extension/register", .unknown),
+    ])
+    func routes(method: HTTPMethod, uri: String, expected: RuntimeAPIRoute) {
+        #expect(RuntimeAPIRoute.parse(method: method, uri: uri) == expected)
+    }
+}
+
+@Suite struct ReportLinesTests {
+    @Test func reportLineIsWordedAsAWS() {
+        let line = ReportLines.report(requestID: "r1", duration: .microseconds(12_345), billedMilliseconds: 13,
+                                      memorySizeMB: 128, maxMemoryUsedMB: 42, initDuration: .milliseconds(150))
+        #expect(line == "REPORT RequestId: r1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 42 MB\tInit Duration: 150.00 ms\t")
+        #expect(ReportLines.start(requestID: "r1", version: "$LATEST") == "START RequestId: r1 Version: $LATEST")
+        #expect(ReportLines.end(requestID: "r1") == "END RequestId: r1")
+    }
+
+    @Test func timeoutLine() {
+        let line = ReportLines.timedOut(requestID: "r1", seconds: 3, at: Date(timeIntervalSince1970: 1_440_937_696.789))
+        #expect(line == "2015-08-30T12:28:16.789Z r1 Task timed out after 3.00 seconds")
+    }
+}
+
+@Suite struct OutputReaderTests {
+    @Test func splitsLinesAndKeepsThePartialRest() {
+        let (lines, rest) = OutputReader.split(Data("a\nbb\nccc".utf8))
+        #expect(lines.map { String(decoding: $0, as: UTF8.self) } == ["a", "bb"])
+        #expect(String(decoding: rest, as: UTF8.self) == "ccc")
+    }
+
+    @Test func takesTheRuntimesTimestamp() {
+        #expect(OutputReader.leadingTimestamp("2015-08-30T12:28:16.789Z\tid\tINFO\thello") == 1_440_937_696_789)
+        #expect(OutputReader.leadingTimestamp("plain output") == nil)
+        #expect(OutputReader.leadingTimestamp("2015-08-30 12:28:16.789Z x") == nil)
+    }
+
+    @Test func readsOnlyWhatIsNewAndFlushesPartialLines() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)").path
+        let reader = OutputReader(path: path)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.write(Data("one\ntwo".utf8))
+        #expect(reader.read(flush: false).map(\.message) == ["one"])
+        handle.write(Data(" halves\nthree\n".utf8))
+        #expect(reader.read().map(\.message) == ["two halves", "three"])
+        #expect(reader.read().isEmpty)
+        try handle.close()
+    }
+}
