@@ -109,6 +109,10 @@ struct ItemMutation: Sendable {
         case .put(let item):
             return Outcome(old: old, new: item)
         case .update(let actions):
+            if old == nil, !actions.isEmpty, actions.set.isEmpty, actions.add.isEmpty {
+                // Only removals on a missing item: DynamoDB does not create it.
+                return Outcome(old: nil, new: nil)
+            }
             let base = old ?? key
             let new = try UpdateEvaluator.apply(actions, to: base)
             try ItemWriter.checkSize(new, update: true)
