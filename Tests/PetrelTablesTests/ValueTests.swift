@@ -67,3 +67,19 @@ import PetrelCore
         #expect((["n": AttributeValue.n(Number(12345))] as Item).itemSize == 1 + 4)
     }
 }
+
+@Suite struct WireWriterTests {
+    @Test func directWriterMatchesTheGenericJSONWriter() throws {
+        let item: Item = [
+            "s": .s("q\"u\\o\nte"), "n": .n(Number.parseUnchecked("-1.25E3")!), "b": .b([0, 1, 254]), "t": .bool(true), "f": .bool(false),
+            "z": .null, "m": .m(["x": .l([.ss(["a", "b"]), .ns([Number(1), Number(2)]), .bs([[1], [2, 3]])])]), "e": .l([]), "em": .m([:]),
+        ]
+        var generic = JSONWriter()
+        generic.write(.object(item.mapValues(\.wire)))
+        #expect(item.wireBytes == generic.bytes)
+        #expect(try ItemStore.decode(Data(item.wireBytes)) == item)
+        #expect(try ItemStore.decode(Data(" { \"a\" : { \"N\" : \"1\" } , \"b\":{\"L\":[ ]} } ".utf8)) == ["a": .n(Number(1)), "b": .l([])])
+        #expect(throws: AWSError.self) { try ItemStore.decode(Data("{\"a\":{\"X\":1}}".utf8)) }
+        #expect(throws: AWSError.self) { try ItemStore.decode(Data("{\"a\":{\"S\":\"x\"}".utf8)) }
+    }
+}

@@ -96,3 +96,12 @@ def test_transaction_item_that_cannot_be_evaluated_cancels_with_validation_error
     assert code == "TransactionCanceledException"
     assert [r["Code"] for r in resp["CancellationReasons"]] == ["None", "ValidationError"]
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "other"}})
+
+
+def test_consumed_capacity_when_asked(ddb, table):
+    r = ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "cc1"}}}}]}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 1.0}]
+    r = ddb.scan(TableName=table, Limit=1, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"]["TableName"] == table
+    r = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "cc2"}}}}], ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 2.0

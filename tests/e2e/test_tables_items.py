@@ -162,3 +162,11 @@ def test_legacy_parameters(ddb, table):
     code, msg, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "legacy"}}, Expected={"pk": {"Exists": False}},
                             ConditionExpression="attribute_not_exists(pk)")
     assert msg.startswith("Can not use both expression and non-expression parameters")
+
+
+def test_update_that_only_removes_does_not_create_a_missing_item(ddb, table):
+    ddb.update_item(TableName=table, Key={"pk": {"S": "ghost"}}, UpdateExpression="REMOVE a")
+    ddb.update_item(TableName=table, Key={"pk": {"S": "ghost"}}, AttributeUpdates={"a": {"Action": "DELETE"}})
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "ghost"}})
+    ddb.update_item(TableName=table, Key={"pk": {"S": "ghost2"}})  # an empty update creates the item
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "ghost2"}})["Item"] == {"pk": {"S": "ghost2"}}

@@ -49,7 +49,9 @@ extension TableService {
             }
             return responses
         }
-        return Response.encode(["Responses": .object(responses), "UnprocessedKeys": .object([:])])
+        var out: [String: JSON] = ["Responses": .object(responses), "UnprocessedKeys": .object([:])]
+        if let c = try request.consumedCapacityList(reads.flatMap { r in r.keys.map { _ in r.name } }) { out["ConsumedCapacity"] = c }
+        return Response.encode(out)
     }
 
     func batchWriteItem(_ request: Request, _ context: OperationContext) async throws -> Data {
@@ -99,6 +101,8 @@ extension TableService {
             return streams.appended
         }
         notifier.published(appended)
-        return Response.encode(["UnprocessedItems": .object([:])])
+        var out: [String: JSON] = ["UnprocessedItems": .object([:])]
+        if let c = try request.consumedCapacityList(mutations.map(\.tableName)) { out["ConsumedCapacity"] = c }
+        return Response.encode(out)
     }
 }

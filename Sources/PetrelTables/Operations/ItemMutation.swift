@@ -109,6 +109,10 @@ struct ItemMutation: Sendable {
         case .put(let item):
             return Outcome(old: old, new: item)
         case .update(let actions):
+            if old == nil, !actions.isEmpty, actions.set.isEmpty, actions.add.isEmpty {
+                // Only removals on a missing item: DynamoDB does not create it.
+                return Outcome(old: nil, new: nil)
+            }
             let base = old ?? key
             let new = try UpdateEvaluator.apply(actions, to: base)
             try ItemWriter.checkSize(new, update: true)
@@ -138,6 +142,16 @@ struct ItemMutation: Sendable {
 }
 
 extension Request {
+    /// `ConsumedCapacity` per table, for the batch and transaction operations.
+    func consumedCapacityList(_ tableNames: [String]) throws(AWSError) -> JSON? {
+        let mode = try choice("ReturnConsumedCapacity", ["INDEXES", "TOTAL", "NONE"], default: "NONE")
+        guard mode != "NONE" else { return nil }
+        return .array(Set(tableNames).sorted().map { name in
+            let units = Double(tableNames.filter { $0 == name }.count)
+            return .object(["TableName": .string(name), "CapacityUnits": .number(String(units))])
+        })
+    }
+
     /// `ConsumedCapacity` when the caller asked for it.
     func consumedCapacity(_ tableName: String, units: Double = 1) throws(AWSError) -> JSON? {
         let mode = try choice("ReturnConsumedCapacity", ["INDEXES", "TOTAL", "NONE"], default: "NONE")

@@ -167,7 +167,15 @@ extension TableService {
             sql += plan.index != nil ? " ORDER BY rk \(direction), pk \(direction)" : " ORDER BY rk \(direction)"
             return try plan.run(db, sql: sql, arguments: args)
         }
-        return Response.encode(result)
+        return Response.encode(try TableService.withCapacity(result, request))
+    }
+
+    /// Adds a nominal ConsumedCapacity (half a unit per 4 KB read) when the caller asked.
+    static func withCapacity(_ result: [String: JSON], _ request: Request) throws(AWSError) -> [String: JSON] {
+        var out = result
+        let scanned = Double(result["ScannedCount"]?.int ?? 1)
+        if let c = try request.consumedCapacity(try request.tableName(), units: max(0.5, scanned / 2)) { out["ConsumedCapacity"] = c }
+        return out
     }
 
     /// The smallest byte string greater than every string starting with `prefix`.
@@ -225,6 +233,6 @@ extension TableService {
             sql += plan.index != nil ? " ORDER BY hh, hk, rk, pk" : " ORDER BY hh, hk, rk"
             return try plan.run(db, sql: sql, arguments: args)
         }
-        return Response.encode(result)
+        return Response.encode(try TableService.withCapacity(result, request))
     }
 }

@@ -91,6 +91,9 @@ extension TableService {
             return streams.appended
         }
         notifier.published(appended)
+        if let c = try request.consumedCapacityList(mutations.map(\.tableName) + mutations.map(\.tableName)) {
+            return Response.encode(["ConsumedCapacity": c])
+        }
         return Response.empty
     }
 
@@ -123,6 +126,8 @@ extension TableService {
             }
             return out
         }
-        return Response.encode(["Responses": .array(responses)])
+        var out: [String: JSON] = ["Responses": .array(responses)]
+        if let c = try request.consumedCapacityList(gets.map(\.0) + gets.map(\.0)) { out["ConsumedCapacity"] = c }
+        return Response.encode(out)
     }
 }

@@ -16,7 +16,7 @@ enum ItemStore {
     }
 
     static func decode(_ raw: Data) throws(AWSError) -> Item {
-        try Item(wireItem: JSONParser.parse(raw), parameter: "Item")
+        try JSONParser.parseStoredItem(raw)
     }
 
     static func upsert(_ db: Database, table: TableDefinition, key: PrimaryKey, item: Item) throws {

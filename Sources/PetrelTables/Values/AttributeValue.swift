@@ -229,11 +229,74 @@ extension Dictionary where Key == String, Value == AttributeValue {
         self = item
     }
 
-    var wire: JSON { .object(mapValues(\.wire)) }
+    /// The item as wire JSON, already serialised.
+    var wire: JSON { .raw(Data(wireBytes)) }
 
+    /// The item's wire JSON written straight from the values (members in sorted order), the
+    /// form items are stored in.
     var wireBytes: [UInt8] {
         var w = JSONWriter(capacity: 128)
-        w.write(wire)
+        w.write(item: self)
         return w.bytes
+    }
+}
+
+extension JSONWriter {
+    mutating func write(item: [String: AttributeValue]) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for key in item.keys.sorted() {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key)
+            bytes.append(UInt8(ascii: ":"))
+            write(attribute: item[key]!)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func write(attribute value: AttributeValue) {
+        switch value {
+        case .s(let v):
+            append("{\"S\":"); writeString(v); append("}")
+        case .n(let v):
+            append("{\"N\":\""); bytes.append(contentsOf: v.description.utf8); append("\"}")
+        case .b(let v):
+            append("{\"B\":\""); bytes.append(contentsOf: Data(v).base64EncodedString().utf8); append("\"}")
+        case .bool(let v):
+            if v { append("{\"BOOL\":true}") } else { append("{\"BOOL\":false}") }
+        case .null:
+            append("{\"NULL\":true}")
+        case .m(let m):
+            append("{\"M\":"); write(item: m); append("}")
+        case .l(let l):
+            append("{\"L\":[")
+            for (i, e) in l.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(attribute: e)
+            }
+            append("]}")
+        case .ss(let v):
+            append("{\"SS\":[")
+            for (i, e) in v.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeString(e)
+            }
+            append("]}")
+        case .ns(let v):
+            append("{\"NS\":[")
+            for (i, e) in v.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: "\"")); bytes.append(contentsOf: e.description.utf8); bytes.append(UInt8(ascii: "\""))
+            }
+            append("]}")
+        case .bs(let v):
+            append("{\"BS\":[")
+            for (i, e) in v.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: "\"")); bytes.append(contentsOf: Data(e).base64EncodedString().utf8); bytes.append(UInt8(ascii: "\""))
+            }
+            append("]}")
+        }
     }
 }
