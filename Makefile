@@ -22,6 +22,7 @@ unit: build
 
 runtime:
 	node --test tests/runtime/
+	if ls tests/runtime/python/test_*.py >/dev/null 2>&1; then $(PYTEST) -q tests/runtime/python; fi
 
 e2e: build
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e

@@ -63,6 +63,11 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Per-function metrics at one-minute resolution, and their statistics.
+        .target(name: "PetrelMetrics", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
             "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
@@ -72,12 +77,13 @@ let package = Package(
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
-            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents",
+            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Runtimes")]),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         .executableTarget(name: "petrel", dependencies: [
             "PetrelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -89,6 +95,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: [

@@ -82,6 +82,8 @@ def requests_for(workload, host, worker, count):
             body = {"TableName": TABLE, "Key": {"pk": {"S": k}, "sk": {"N": "0"}},
                     "UpdateExpression": "SET v = v + :one", "ConditionExpression": "attribute_exists(pk) AND v >= :zero",
                     "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}}}
+        elif workload == "DescribeLimits":  # no storage at all: the HTTP and dispatch floor
+            body = {}
         else:  # Query
             body = {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
                     "ExpressionAttributeValues": {":p": {"S": f"q{i % 50}"}, ":a": {"N": "0"}, ":b": {"N": "9"}}, "Limit": 10}
@@ -134,9 +136,32 @@ def drive(args):
         for key, _ in sel.select(timeout=0.5):
             s = key.fileobj
             st = state[s]
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionError:
+                chunk = b""
             if not chunk:
+                # The server closed the connection (moto's HTTP/1.0-style server does after each
+                # response): count a complete response, then reconnect and carry on.
                 sel.unregister(s)
+                s.close()
+                complete = b"\r\n\r\n" in st["buf"]
+                t = time.perf_counter()
+                if complete:
+                    latencies.append(t - st["t"])
+                    if int(st["buf"][9:12]) != 200:
+                        errors += 1
+                    st["i"] = (st["i"] + 1) % len(st["reqs"])
+                else:
+                    errors += 1
+                del state[s]
+                if t < end:
+                    n = socket.create_connection((host, port))
+                    n.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    st["buf"], st["t"] = b"", t
+                    state[n] = st
+                    n.sendall(st["reqs"][st["i"]])
+                    sel.register(n, selectors.EVENT_READ)
                 continue
             st["buf"] += chunk
             try:
@@ -144,15 +169,16 @@ def drive(args):
                 if b"\r\n\r\n" not in st["buf"]:
                     continue
                 head, _, rest = st["buf"].partition(b"\r\n\r\n")
-                length = 0
+                length = None
                 for line in head.split(b"\r\n")[1:]:
                     name, _, value = line.partition(b":")
                     if name.strip().lower() == b"content-length":
                         length = int(value)
-                if len(rest) < length:
-                    continue
+                if length is None or len(rest) < length:
+                    continue  # no length: the response ends when the server closes
                 status = int(head[9:12])
                 st["buf"] = rest[length:]
+                closing = b"connection: close" in head.lower()
             except ValueError:
                 errors += 1
                 continue
@@ -162,9 +188,19 @@ def drive(args):
                 errors += 1
             st["i"] = (st["i"] + 1) % len(st["reqs"])
             st["t"] = t
+            if closing:
+                # The server will not take another request on this connection: open a new one.
+                sel.unregister(s)
+                s.close()
+                del state[s]
+                s = socket.create_connection((host, port))
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                st["buf"] = b""
+                state[s] = st
+                sel.register(s, selectors.EVENT_READ)
             if t < end:
                 s.sendall(st["reqs"][st["i"]])
-    for s in state:
+    for s in list(state):
         s.close()
     queue.put((latencies, errors))
 
@@ -206,11 +242,15 @@ def prepare(endpoint):
             {"PutRequest": {"Item": {"pk": {"S": f"q{q}"}, "sk": {"N": str(j)}, "v": {"N": str(j)}}}} for j in range(20)]}})
 
 
-def bench(name, endpoint, seconds, connections, processes):
+WORKLOADS = ("PutItem", "GetItem", "UpdateItem", "Query")
+
+
+def bench(name, endpoint, seconds, connections, processes, workloads=WORKLOADS, fresh=True):
     host, port = endpoint.split("//")[1].split(":")
-    prepare(endpoint)
+    if fresh:
+        prepare(endpoint)
     out = {}
-    for workload in ("PutItem", "GetItem", "UpdateItem", "Query"):
+    for workload in workloads:
         r = run_workload(host, int(port), workload, seconds, connections, processes)
         out[workload] = r
         print(f"  {name:7s} {workload:10s} {r['ops']:9.0f} ops/s   p50 {r['p50']:7.3f} ms   p99 {r['p99']:7.3f} ms   errors {r['errors']}", flush=True)
@@ -222,22 +262,31 @@ def main():
     ap.add_argument("--petrel-bin", default=os.path.join(ROOT, ".build", "release", "petrel"))
     ap.add_argument("--petrel-endpoint", help="use a running Petrel instead of starting one")
     ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--no-petrel", action="store_true", help="benchmark moto_server only")
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--processes", type=int, default=4)
+    ap.add_argument("--reuse-table", action="store_true", help="skip creating and loading the table (it exists already)")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS),
+                    help="comma-separated; DescribeLimits measures the HTTP floor without storage")
     args = ap.parse_args()
     started, temp = [], tempfile.mkdtemp(prefix="tables-bench-")
     try:
         endpoint = args.petrel_endpoint
-        if not endpoint:
+        petrel = None
+        if args.no_petrel:
+            pass
+        elif not endpoint:
             port = free_port()
             p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             started.append(p)
             endpoint = f"http://127.0.0.1:{port}"
             wait_up(endpoint + "/", p)
-        print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
-        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
+        workloads = tuple(args.workloads.split(","))
+        if not args.no_petrel:
+            print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
+            petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes, workloads, not args.reuse_table)
         moto = None
         if not args.no_moto and shutil.which("moto_server"):
             port = free_port()
@@ -246,8 +295,8 @@ def main():
             started.append(m)
             wait_up(f"http://127.0.0.1:{port}/moto-api/", m)
             print(f"moto_server at http://127.0.0.1:{port}")
-            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes)
-        if moto:
+            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes, workloads)
+        if moto and petrel:
             print("\nworkload     petrel ops/s  moto ops/s  ratio   petrel p50/p99 ms   moto p50/p99 ms")
             for w in petrel:
                 a, b = petrel[w], moto[w]

@@ -24,6 +24,8 @@ public final class EventSourceMappings: Sendable {
     private let commandStream: AsyncStream<Command>
     private let running = Mutex<[String: OneShot]>([:])
     private let status = Mutex<[String: (iteratorAgeMs: Int64?, lastResult: String)]>([:])
+    /// Told each delivered batch's IteratorAge (function name, milliseconds), for metrics.
+    let iteratorAgeObserver: @Sendable (String, Int64) -> Void
 
     enum Command: Sendable {
         case start(EventSourceMapping)
@@ -31,8 +33,9 @@ public final class EventSourceMappings: Sendable {
     }
 
     public init(store: Store, tables: TableService, functions: FunctionRegistry, invoker: Invoker, logs: LogStore,
-                account: Account, logger: Logger) {
+                account: Account, logger: Logger, iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
         self.store = MappingStore(store: store)
+        self.iteratorAgeObserver = iteratorAgeObserver
         self.tables = tables
         self.functions = functions
         self.invoker = invoker
@@ -186,6 +189,7 @@ public final class EventSourceMappings: Sendable {
             let poller = StreamPoller(mapping: mapping, partition: partition, store: store, tables: tables, functions: functions,
                                       invoker: invoker, logs: logs, account: account, logger: logger) { [self] age, result in
                 self.record(mapping.uuid, iteratorAgeMs: age, lastResult: result)
+                if let age { self.iteratorAgeObserver(mapping.functionName, age) }
             }
             group.addTask {
                 await withTaskGroup(of: Void.self) { inner in

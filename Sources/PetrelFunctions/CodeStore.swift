@@ -66,6 +66,47 @@ public struct CodeStore: Sendable {
         return code
     }
 
+    /// The extracted trees of `digests` merged in order into one folder (later ones win),
+    /// content-addressed by the list, built once in a staging folder and renamed into place.
+    public func mergedDirectory(of digests: [String]) throws -> URL {
+        let name = "merged-" + SHA256.hash(data: Data(digests.joined(separator: ",").utf8)).map { String(format: "%02x", $0) }.joined()
+        let target = root.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: target.path) { return target }
+        let staging = root.appendingPathComponent(".staging-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        for digest in digests {
+            try Self.overlay(directory(digest: digest), onto: staging)
+        }
+        do {
+            try FileManager.default.moveItem(at: staging, to: target)
+        } catch where FileManager.default.fileExists(atPath: target.path) {
+            // Built concurrently by another launch.
+        }
+        return target
+    }
+
+    /// Copies `source`'s tree into `destination`, replacing files that exist there.
+    static func overlay(_ source: URL, onto destination: URL) throws {
+        let fm = FileManager.default
+        for entry in try fm.contentsOfDirectory(atPath: source.path) {
+            let from = source.appendingPathComponent(entry)
+            let to = destination.appendingPathComponent(entry)
+            var isDirectory: ObjCBool = false
+            fm.fileExists(atPath: from.path, isDirectory: &isDirectory)
+            var targetIsDirectory: ObjCBool = false
+            let targetExists = fm.fileExists(atPath: to.path, isDirectory: &targetIsDirectory)
+            if isDirectory.boolValue {
+                if targetExists, !targetIsDirectory.boolValue { try fm.removeItem(at: to) }
+                if !targetExists || !targetIsDirectory.boolValue { try fm.createDirectory(at: to, withIntermediateDirectories: true) }
+                try overlay(from, onto: to)
+            } else {
+                if targetExists { try fm.removeItem(at: to) }
+                try fm.copyItem(at: from, to: to)
+            }
+        }
+    }
+
     static let unzipError = AWSError.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
 
     /// Rejects paths that would land outside the task root (zip-slip) and oversized trees.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PetrelCore
 import PetrelStore
+import Synchronization
 
 /// Functions and their published versions, in SQLite. Code lives in the `CodeStore`; a row
 /// refers to it by digest, and the zip is written before the row commits.
@@ -9,11 +10,33 @@ public struct FunctionRegistry: Sendable {
     let store: Store
     public let code: CodeStore
     let now: @Sendable () -> Double
+    /// Versions read recently, so the invoke path does not query SQLite each time. Every
+    /// write through this registry drops the function's entries.
+    private let cache = RecordCache()
 
     public init(store: Store, code: CodeStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.store = store
         self.code = code
         self.now = now
+    }
+
+    final class RecordCache: Sendable {
+        private let records = Mutex<[String: FunctionRecord]>([:])
+
+        func get(_ name: String, _ version: String) -> FunctionRecord? {
+            records.withLock { $0[name + "\u{0}" + version] }
+        }
+
+        func put(_ record: FunctionRecord) {
+            records.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[record.name + "\u{0}" + record.version] = record
+            }
+        }
+
+        func forget(_ name: String) {
+            records.withLock { cache in cache = cache.filter { !$0.key.hasPrefix(name + "\u{0}") } }
+        }
     }
 
     public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
@@ -45,10 +68,12 @@ public struct FunctionRegistry: Sendable {
     /// The version a reference names. Aliases are not supported yet and are reported as missing.
     public func get(_ ref: FunctionReference, account: Account) throws -> FunctionRecord {
         let version = ref.qualifier ?? "$LATEST"
+        if let cached = cache.get(ref.name, version) { return cached }
         let record = try store.pool.read { db in try Self.fetch(db, name: ref.name, version: version) }
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
+        cache.put(record)
         return record
     }
 
@@ -93,6 +118,7 @@ public struct FunctionRegistry: Sendable {
         let record = FunctionRecord(name: name, version: "$LATEST", settings: settings, codeSha256: stored.sha256Base64,
                                     codeDigest: stored.digest, codeSize: stored.size, lastModified: now(),
                                     revisionId: UUID().uuidString.lowercased())
+        defer { cache.forget(name) }
         return try store.pool.write { db in
             if try Self.fetch(db, name: name, version: "$LATEST") != nil {
                 throw AWSError.resourceConflict("Function already exist: \(name)")
@@ -125,7 +151,8 @@ public struct FunctionRegistry: Sendable {
 
     public func publishVersion(name: String, expectedCodeSha256: String?, expectedRevision: String?,
                                account: Account) throws -> FunctionRecord {
-        try store.pool.write { db in
+        defer { cache.forget(name) }
+        return try store.pool.write { db in
             let latest = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != latest.revisionId { throw Self.revisionMismatch }
             if let expectedCodeSha256, expectedCodeSha256 != latest.codeSha256 {
@@ -137,6 +164,7 @@ public struct FunctionRegistry: Sendable {
 
     /// Deletes the function (all versions) or one published version.
     public func delete(_ ref: FunctionReference, account: Account) throws {
+        defer { cache.forget(ref.name) }
         try store.pool.write { db in
             if let qualifier = ref.qualifier, qualifier != "$LATEST" {
                 try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ? AND version = ?", arguments: [ref.name, qualifier])
@@ -160,7 +188,8 @@ public struct FunctionRegistry: Sendable {
 
     private func modifyLatest(name: String, expectedRevision: String?, publish: Bool, account: Account,
                               change: (inout FunctionRecord) throws -> Void) throws -> FunctionRecord {
-        try store.pool.write { db in
+        defer { cache.forget(name) }
+        return try store.pool.write { db in
             var record = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != record.revisionId { throw Self.revisionMismatch }
             try change(&record)

@@ -57,16 +57,26 @@ extension Invoker {
             await launchFailed(order.instanceID, reason: "Could not open the Runtime API: \(error)")
             return
         }
+        let optDirectory: String?
+        do {
+            optDirectory = try configuration.optDirectory(order.function)
+        } catch {
+            try? await server.channel.channel.close()
+            await launchFailed(order.instanceID, reason: "its layers could not be prepared: \(error)")
+            return
+        }
         let layout = launcher.layout(codeDirectory: order.codeDirectory, runtimeDirectory: configuration.runtimeDirectory,
                                      workDirectory: order.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: order.function, layout: layout, runtimeAPI: "127.0.0.1:\(server.port)",
                                                logStreamName: order.logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters)
+                                               endpoint: configuration.publicEndpoint, interpreters: interpreters,
+                                               bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
+                                                   && !FileManager.default.isExecutableFile(atPath: order.codeDirectory + "/bootstrap"))
         let spec = InstanceSpec(instanceID: order.instanceID, codeDirectory: order.codeDirectory,
                                 runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                                 arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),
                                 outputPath: "\(order.workDirectory)/output.log", memoryMB: order.function.settings.memorySize,
-                                ephemeralStorageMB: order.function.settings.ephemeralStorageMB)
+                                ephemeralStorageMB: order.function.settings.ephemeralStorageMB, optDirectory: optDirectory)
         let launched: LaunchedInstance
         do {
             launched = try launcher.launch(spec)
@@ -155,12 +165,14 @@ extension Invoker {
         instances.removeValue(forKey: instanceID)
         pools[instance.key]?.idle.removeAll { $0 == instanceID }
         pools[instance.key]?.starting.remove(instanceID)
+        pools[instance.key]?.returning.remove(instanceID)
         if let pool = pools[instance.key] {
             // Invocations still queued need instances of their own.
-            for _ in 0..<max(0, pool.queue.count - pool.starting.count) {
+            for _ in 0..<max(0, pool.queue.count - pool.arriving) {
                 startInstance(for: instance.function)
             }
-            if pool.queue.isEmpty, pool.idle.isEmpty, pool.starting.isEmpty,
+            replenish(instance.key, function: instance.function)
+            if pool.queue.isEmpty, pool.idle.isEmpty, pool.arriving == 0, provisioned[instance.key] == nil,
                !instances.values.contains(where: { $0.key == instance.key }) {
                 pools.removeValue(forKey: instance.key)
             }
@@ -182,6 +194,7 @@ extension Invoker {
                 type: "Runtime.InvalidResponse", message: "RequestId: \(stale.id) The runtime asked for the next invocation before answering this one.")))
             instance = instances[instanceID]!
         }
+        pools[instance.key]?.returning.remove(instanceID)
         if instance.phase == .starting {
             instances[instanceID]?.initDuration = instance.spawnedAt.duration(to: .now)
             pools[instance.key]?.starting.remove(instanceID)
@@ -201,6 +214,9 @@ extension Invoker {
         }
         instances[instanceID]?.phase = .idle
         instances[instanceID]?.idleSince = .now
+        // Initialised ahead of need (provisioned, or its invocation went elsewhere): no
+        // invocation waited for its init, so none reports an Init Duration.
+        instances[instanceID]?.reportedInit = true
         pools[instance.key, default: Pool()].idle.append(instanceID)
         instance.launched?.freeze()
         return await withCheckedContinuation { continuation in

@@ -20,11 +20,16 @@ public actor Invoker {
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     let interpreters: RuntimeEnvironment.Interpreters
+    let observer: (any InvocationObserver)?
 
     var instances: [String: Instance] = [:]
     var pools: [PoolKey: Pool] = [:]
     /// Invocations accepted and not yet finished, across the account.
     var executions = 0
+    /// Instances running an invocation, per function.
+    var running: [String: Int] = [:]
+    /// Provisioned concurrency: how many initialised instances to keep for a version.
+    var provisioned: [PoolKey: Int] = [:]
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
 
@@ -45,6 +50,11 @@ public actor Invoker {
         /// Idle instances, least recently used first.
         var idle: [String] = []
         var starting: Set<String> = []
+        /// Instances that answered and are on their way back to `GET /next`: they take
+        /// queued work within microseconds, so they count as arriving capacity.
+        var returning: Set<String> = []
+
+        var arriving: Int { starting.count + returning.count }
     }
 
     enum Phase: String, Sendable {
@@ -81,24 +91,27 @@ public actor Invoker {
     }
 
     init(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore, logger: Logger,
-         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeEnvironment.Interpreters) {
+         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeEnvironment.Interpreters,
+         observer: (any InvocationObserver)?) {
         self.configuration = configuration
         self.launcher = launcher
         self.logs = logs
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         self.interpreters = interpreters
+        self.observer = observer
         (launchOrders, launchContinuation) = AsyncStream.makeStream(of: LaunchOrder.self)
     }
 
     /// Builds an invoker, resolving the interpreters' paths once.
     public static func make(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore,
-                            logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
-        let interpreters = await RuntimeEnvironment.Interpreters.resolve()
+                            logger: Logger, observer: (any InvocationObserver)? = nil,
+                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
+        let interpreters = await RuntimeEnvironment.Interpreters.resolve(runtimeDirectory: configuration.runtimeDirectory)
         try? FileManager.default.removeItem(atPath: configuration.workDirectory)
         try? FileManager.default.createDirectory(atPath: configuration.workDirectory, withIntermediateDirectories: true)
         return Invoker(configuration: configuration, launcher: launcher, logs: logs, logger: logger,
-                       eventLoopGroup: eventLoopGroup, interpreters: interpreters)
+                       eventLoopGroup: eventLoopGroup, interpreters: interpreters, observer: observer)
     }
 
     // MARK: Invoking
@@ -126,10 +139,11 @@ public actor Invoker {
     func enqueue(_ invocation: Invocation) throws {
         let key = PoolKey(invocation.request.function)
         var pool = pools[key, default: Pool()]
-        let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.starting.count,
+        let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.arriving,
                                                concurrentExecutions: executions, limit: configuration.concurrencyLimit)
         switch placement {
         case .throttle:
+            observer?.invocationThrottled(function: key.name)
             throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
         case .dispatch(let instanceID):
             pool.idle.removeAll { $0 == instanceID }
@@ -162,6 +176,8 @@ public actor Invoker {
         instances[instanceID]?.launched?.thaw()
         invocation.markDispatched(at: now)
         let request = invocation.request
+        running[request.function.name, default: 0] += 1
+        observer?.concurrencyChanged(function: request.function.name, running: running[request.function.name]!)
         let deadline = Int64((wall.timeIntervalSince1970 + Double(request.function.settings.timeout)) * 1000)
         return RuntimeInvocation(requestID: request.requestID, payload: request.payload, deadlineMs: deadline,
                                  functionArn: request.invokedFunctionArn, traceID: Self.traceID(wall),
@@ -209,10 +225,20 @@ public actor Invoker {
         instances[instanceID]?.current = nil
         instances[instanceID]?.reportedInit = true
         executions -= 1
+        let name = instance.function.name
+        running[name] = max(0, (running[name] ?? 1) - 1)
+        observer?.invocationFinished(function: name, duration: duration, failed: {
+            if case .success = outcome { return false }
+            return true
+        }())
         let tail = invocation.request.wantsLogTail ? events.map(\.message).joined(separator: "\n") + "\n" : ""
+        if kill {
+            terminate(instanceID)
+        } else {
+            pools[instance.key]?.returning.insert(instanceID)
+        }
         invocation.complete(InvocationResult(requestID: requestID, outcome: outcome, executedVersion: instance.function.version,
                                              logTail: tail, duration: duration, billedMilliseconds: billed, maxMemoryUsedMB: memoryMB))
-        if kill { terminate(instanceID) }
     }
 
     /// Fails invocations that waited for an instance that will never come: as many from the
@@ -220,12 +246,14 @@ public actor Invoker {
     func failUncovered(_ key: PoolKey, excluding instanceID: String, outcome: InvocationOutcome, logLines: [String]) {
         guard var pool = pools[key] else { return }
         pool.starting.remove(instanceID)
-        let uncovered = max(0, pool.queue.count - pool.starting.count)
+        pool.returning.remove(instanceID)
+        let uncovered = max(0, pool.queue.count - pool.arriving)
         let failed = pool.queue.prefix(uncovered)
         pool.queue.removeFirst(uncovered)
         pools[key] = pool
         for invocation in failed {
             executions -= 1
+            observer?.invocationFinished(function: key.name, duration: .zero, failed: true)
             let tail = invocation.request.wantsLogTail ? logLines.joined(separator: "\n") + "\n" : ""
             invocation.complete(InvocationResult(requestID: invocation.id, outcome: outcome, executedVersion: key.version,
                                                  logTail: tail, duration: .zero, billedMilliseconds: 0, maxMemoryUsedMB: 0))
@@ -236,10 +264,15 @@ public actor Invoker {
 
     /// Stops every instance of a function: idle ones now, busy ones when they finish. Called
     /// when its code or configuration changes or it is deleted.
-    public func retire(functionName: String) {
-        for (id, instance) in instances where instance.key.name == functionName {
+    /// `version` nil retires every version (the function was deleted) and forgets its
+    /// provisioned concurrency.
+    public func retire(functionName: String, version: String? = nil) {
+        for (id, instance) in instances where instance.key.name == functionName && (version == nil || instance.key.version == version) {
             instances[id]?.retiring = true
             if instance.phase == .idle { terminate(id) }
+        }
+        if version == nil {
+            for key in provisioned.keys where key.name == functionName { provisioned.removeValue(forKey: key) }
         }
     }
 
@@ -251,16 +284,51 @@ public actor Invoker {
         instance.waiter = nil
         instances[instanceID] = instance
         pools[instance.key]?.idle.removeAll { $0 == instanceID }
+        pools[instance.key]?.returning.remove(instanceID)
         instance.launched?.destroy()
         waiter?.resume(returning: nil)
     }
 
     func reapIdle() {
+        var kept: [PoolKey: Int] = [:]
         let idle = instances.values.filter { $0.phase == .idle }.map { (id: $0.id, since: $0.idleSince) }
         for id in SchedulingPolicy.expired(idleSince: idle, now: ContinuousClock.now, keepAlive: configuration.keepAlive) {
+            guard let key = instances[id]?.key else { continue }
+            // Provisioned instances stay, however long they idle.
+            if let target = provisioned[key], kept[key, default: 0] < target {
+                kept[key, default: 0] += 1
+                continue
+            }
             logger.debug("Reaping idle instance \(id)")
             terminate(id)
         }
+    }
+
+    // MARK: Provisioned concurrency
+
+    /// Keeps `count` initialised instances of this function version (0 stops keeping them).
+    /// Instances of older revisions of the same version are no longer kept.
+    public func provision(_ function: FunctionRecord, count: Int) {
+        let key = PoolKey(function)
+        for old in provisioned.keys where old.name == key.name && old.version == key.version && old != key {
+            provisioned.removeValue(forKey: old)
+        }
+        if count > 0 { provisioned[key] = count } else { provisioned.removeValue(forKey: key) }
+        replenish(key, function: function)
+    }
+
+    /// How many provisioned instances of the version are initialised (idle or busy).
+    public func provisionedAvailable(_ function: FunctionRecord) -> Int {
+        let key = PoolKey(function)
+        let ready = instances.values.filter { $0.key == key && ($0.phase == .idle || $0.phase == .busy) }.count
+        return min(ready, provisioned[key] ?? 0)
+    }
+
+    /// Starts instances until the version has its provisioned number (starting ones count).
+    func replenish(_ key: PoolKey, function: FunctionRecord) {
+        guard let target = provisioned[key] else { return }
+        let present = instances.values.filter { $0.key == key && $0.phase != .dead && !$0.retiring }.count
+        for _ in 0..<max(0, target - present) { startInstance(for: function) }
     }
 
     /// Counts of instances by phase, for status pages and metrics.

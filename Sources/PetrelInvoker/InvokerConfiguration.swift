@@ -1,5 +1,6 @@
 import Foundation
 import PetrelCore
+import PetrelFunctions
 
 /// What the invoker needs to know about its surroundings.
 public struct InvokerConfiguration: Sendable {
@@ -14,6 +15,8 @@ public struct InvokerConfiguration: Sendable {
     public var publicEndpoint: String
     public var keepAlive: Duration
     public var concurrencyLimit: Int
+    /// The host folder to show at /opt for a function (its layers, merged), or nil.
+    public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
     /// How long a runtime may take to initialise before it is treated as failed.
     public var initTimeout: Duration = .seconds(10)
 

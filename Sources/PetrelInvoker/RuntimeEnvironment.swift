@@ -13,6 +13,8 @@ enum RuntimeEnvironment {
         var account: Account
         var endpoint: String
         var interpreters: Interpreters
+        /// A custom runtime's `bootstrap` comes from a layer (/opt/bootstrap) when the code has none.
+        var bootstrapInLayers = false
     }
 
     /// Host paths of the language interpreters, resolved once at start.
@@ -20,8 +22,8 @@ enum RuntimeEnvironment {
         var node: String
         var python: String
 
-        static func resolve() async -> Interpreters {
-            let python = await pythonExecutable()
+        static func resolve(runtimeDirectory: String) async -> Interpreters {
+            let python = await pythonExecutable(runtimeDirectory: runtimeDirectory)
             return Interpreters(node: which("node") ?? "/usr/bin/node", python: python ?? which("python3") ?? "/usr/bin/python3")
         }
 
@@ -35,11 +37,16 @@ enum RuntimeEnvironment {
         }
 
         /// The real interpreter behind shims such as pyenv's, so no shell script runs per start.
-        static func pythonExecutable() async -> String? {
+        /// The Python runtime's `--compile` also writes its byte code while the runtime folder is
+        /// still writable (instances see it read-only), and prints that path.
+        static func pythonExecutable(runtimeDirectory: String) async -> String? {
             guard let python = which("python3") else { return nil }
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-python-\(getpid())")
             defer { try? FileManager.default.removeItem(at: output) }
-            guard let process = try? ChildProcess.spawn(arguments: [python, "-c", "import sys; print(sys.executable)"],
+            let bootstrap = runtimeDirectory + "/python/bootstrap.py"
+            let probe = FileManager.default.fileExists(atPath: bootstrap)
+                ? [python, bootstrap, "--compile"] : [python, "-c", "import sys; print(sys.executable)"]
+            guard let process = try? ChildProcess.spawn(arguments: probe,
                                                         environment: ProcessInfo.processInfo.environment,
                                                         outputPath: output.path) else { return nil }
             _ = await process.waitForExit()
@@ -59,7 +66,7 @@ enum RuntimeEnvironment {
         case .python:
             return [inputs.interpreters.python, "-u", "\(inputs.layout.runtimeRoot)/python/bootstrap.py"]
         case .provided:
-            return ["\(inputs.layout.taskRoot)/bootstrap"]
+            return [inputs.bootstrapInLayers ? "/opt/bootstrap" : "\(inputs.layout.taskRoot)/bootstrap"]
         }
     }
 
@@ -91,13 +98,23 @@ enum RuntimeEnvironment {
             "LANG": "en_US.UTF-8",
             "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
-            "NODE_PATH": "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:\(inputs.layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
-            "PYTHONPATH": "\(inputs.layout.runtimeRoot)/python:/opt/python",
+            "NODE_PATH": "/opt/nodejs/\(nodeMajor(s.runtime))/node_modules:/opt/nodejs/node_modules:\(inputs.layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
+            "PYTHONPATH": "\(inputs.layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(s.runtime))/site-packages",
             "HOME": inputs.layout.tmp,
             "TMPDIR": inputs.layout.tmp,
         ]
         env.merge(fixed) { _, platform in platform }
         return env
+    }
+
+    /// `nodejs20.x` → `node20`, the folder AWS's layers use for version-specific modules.
+    static func nodeMajor(_ runtime: String) -> String {
+        "node" + runtime.dropFirst("nodejs".count).prefix { $0.isNumber }
+    }
+
+    /// `python3.12` → `python3.12`; other runtimes name no Python version.
+    static func pythonVersion(_ runtime: String) -> String {
+        runtime.hasPrefix("python") ? runtime : "python3"
     }
 
     /// `2015/08/30/[$LATEST]0123456789abcdef0123456789abcdef`

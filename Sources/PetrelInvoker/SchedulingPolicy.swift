@@ -16,7 +16,8 @@ enum SchedulingPolicy {
     /// - Parameters:
     ///   - idle: this revision's idle instances, most recently used last.
     ///   - queued: invocations of this revision already waiting for an instance.
-    ///   - starting: instances of this revision starting up (each will take one queued invocation).
+    ///   - starting: instances of this revision starting up or returning to `GET /next` after
+    ///     an answer (each will take one queued invocation).
     ///   - concurrentExecutions: invocations running or waiting, across the account.
     static func place(idle: [String], queued: Int, starting: Int, concurrentExecutions: Int, limit: Int) -> Placement {
         if let instance = idle.last { return .dispatch(instanceID: instance) }

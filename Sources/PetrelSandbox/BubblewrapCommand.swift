@@ -59,6 +59,7 @@ public enum BubblewrapCommand {
         if let interpreter { mounts.append(interpreter) }
         mounts += [.readOnly(host: spec.runtimeDirectory, inside: runtimeRoot),
                    .readOnly(host: spec.codeDirectory, inside: taskRoot)]
+        if let opt = spec.optDirectory { mounts.append(.readOnly(host: opt, inside: "/opt")) }
         // bubblewrap makes missing parents of mount points mode 0700, which the function's
         // user could not cross: make them 0755 first.
         for directory in parentDirectories(of: mounts.map(\.inside) + ["/proc", "/dev", tmp]) {

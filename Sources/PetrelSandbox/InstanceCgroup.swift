@@ -65,30 +65,33 @@ public final class InstanceCgroup: Sendable {
         }
     }
 
-    /// Stops every process of the instance; returns once the kernel says they are stopped
-    /// (or after a second, if a process is stuck in the kernel).
-    public func freeze() { setFrozen(true) }
+    /// Stops every process of the instance between invocations. Does not wait for the kernel
+    /// to finish freezing: the runtime is parked in `GET /next`, and the invoke path must not
+    /// block on it (a thaw that follows at once simply cancels the freeze).
+    public func freeze() { setFrozen(true, wait: false) }
 
     public func thaw() {
         endInitBurst()
-        setFrozen(false)
+        setFrozen(false, wait: false)
     }
 
-    private func setFrozen(_ frozen: Bool) {
+    /// With `wait`, returns once the kernel reports the state (or after a second, if a
+    /// process is stuck in the kernel).
+    private func setFrozen(_ frozen: Bool, wait: Bool = true) {
         guard canFreeze else { return }
         switch version {
         case .v1:
             guard let directory = directories["freezer"] else { return }
             let wanted = frozen ? "FROZEN" : "THAWED"
             try? CgroupFiles.write(wanted, to: directory + "/freezer.state")
-            waitUntil { CgroupFiles.read(directory + "/freezer.state")?.hasPrefix(wanted) ?? true }
+            if wait { waitUntil { CgroupFiles.read(directory + "/freezer.state")?.hasPrefix(wanted) ?? true } }
         case .v2:
             guard let directory = directories[""] else { return }
             try? CgroupFiles.write(frozen ? "1" : "0", to: directory + "/cgroup.freeze")
             let wanted = frozen ? 1 : 0
-            waitUntil {
+            if wait { waitUntil {
                 CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } ?? wanted == wanted
-            }
+            } }
         }
     }
 

@@ -17,10 +17,12 @@ public struct InstanceSpec: Sendable {
     public var outputPath: String
     public var memoryMB: Int
     public var ephemeralStorageMB: Int
+    /// Host folder of the function's layers, merged; shown read-only at /opt. Nil: no layers.
+    public var optDirectory: String?
 
     public init(instanceID: String, codeDirectory: String, runtimeDirectory: String, workDirectory: String,
                 arguments: [String], environment: [String: String], outputPath: String,
-                memoryMB: Int, ephemeralStorageMB: Int) {
+                memoryMB: Int, ephemeralStorageMB: Int, optDirectory: String? = nil) {
         self.instanceID = instanceID
         self.codeDirectory = codeDirectory
         self.runtimeDirectory = runtimeDirectory
@@ -30,6 +32,7 @@ public struct InstanceSpec: Sendable {
         self.outputPath = outputPath
         self.memoryMB = memoryMB
         self.ephemeralStorageMB = ephemeralStorageMB
+        self.optDirectory = optDirectory
     }
 }
 

@@ -16,23 +16,51 @@ struct Gateway: HTTPResponder {
     let tables: TableService
     let lambda: LambdaRoutes
     let logs: LogsRoutes
+    let cloudWatch: CloudWatchRoutes
+    let metrics: MetricsRoutes
+    let requests: RequestCounters
+    let console: ConsoleRoutes
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
+    static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
         let account = self.account.inRegion(region)
         if let target = request.headers[.init("X-Amz-Target")!] {
+            if target.hasPrefix(CloudWatchRoutes.jsonTargetPrefix) {
+                return await cloudWatch.respond(to: request, operation: String(target.dropFirst(CloudWatchRoutes.jsonTargetPrefix.count)),
+                                                format: .json)
+            }
             return await json(request, target: target, account: account)
         }
         let path = request.uri.path
         if path == "/" || path == "/health" || path == "/_petrel/health" {
             return Response.json(status: .ok, ["status": "running", "services": ["lambda", "dynamodb", "dynamodbstreams", "logs"]])
         }
+        if ConsoleRoutes.matches(path) {
+            return await console.respond(to: request)
+        }
         if lambda.matches(path) {
             return await lambda.respond(to: request, account: account)
+        }
+        if cloudWatch.matches(path) {
+            return await cloudWatch.respond(to: request)
+        }
+        if path == "/metrics", request.method == .get {
+            return await metrics.prometheus()
+        }
+        if path.hasPrefix("/_petrel/metrics/functions/"), request.method == .get {
+            let name = String(path.dropFirst("/_petrel/metrics/functions/".count)).removingPercentEncoding ?? ""
+            let minutes = request.uri.queryParameters["minutes"].flatMap { Int(String($0)) } ?? 60
+            do {
+                return try metrics.functionSeries(name, minutes: minutes)
+            } catch {
+                logger.error("Metrics read failed: \(error)")
+                return Response.wire(WireProtocol.restJSON.render(.service()))
+            }
         }
         return Response.wire(WireProtocol.restJSON.render(
             AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams and CloudWatch Logs.")))
@@ -43,6 +71,15 @@ struct Gateway: HTTPResponder {
         let prefix = parts.first.map(String.init) ?? ""
         let operation = parts.count == 2 ? String(parts[1]) : ""
         let wire: WireProtocol = prefix.hasPrefix("Logs") ? .json11 : Gateway.dynamoDB
+        let started = ContinuousClock.now
+        var failed = true
+        defer {
+            // Only known services are counted, so a client cannot grow the label set at will.
+            if Gateway.countedPrefixes.contains(prefix) {
+                let (seconds, attoseconds) = started.duration(to: .now).components
+                requests.record(target, seconds: Double(seconds) + Double(attoseconds) / 1e18, failed: failed)
+            }
+        }
         do {
             let body = Data(buffer: try await request.body.collect(upTo: Gateway.maxJSONBody))
             let output: Data
@@ -56,6 +93,7 @@ struct Gateway: HTTPResponder {
             default:
                 throw AWSError.unknownOperation("Unknown target \(target). Petrel serves DynamoDB_20120810, DynamoDBStreams_20120810 and Logs_20140328.")
             }
+            failed = false
             return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))
         } catch let error as AWSError {
             return Response.wire(wire.render(error))

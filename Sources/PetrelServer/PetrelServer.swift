@@ -6,6 +6,7 @@ import PetrelEvents
 import PetrelFunctions
 import PetrelInvoker
 import PetrelLogs
+import PetrelMetrics
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
@@ -32,15 +33,21 @@ public struct PetrelServer: Sendable {
         let dataDirectory = config.dataDirectory.standardizedFileURL
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
+            LayerRegistry.registerMigrations,
+            ProvisionedConcurrencyStore.registerMigrations,
             LogStore.registerMigrations,
             AsyncInvocationQueue.registerMigrations,
             TableService.registerMigrations,
             EventSourceMappings.registerMigrations,
+            MetricsStore.registerMigrations,
+            ConsoleTestEvents.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
+        let layers = LayerRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
+        let metrics = MetricsStore(store: store)
         let launcher = Launchers.best(options: config.sandbox)
         logger.info("\(launcher.isolationSummary)")
         var invokerConfig = InvokerConfiguration(
@@ -49,23 +56,41 @@ public struct PetrelServer: Sendable {
             codeRoot: codeStore.root.path, publicEndpoint: config.publicEndpoint,
             keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
         invokerConfig.initTimeout = .seconds(10)
-        let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger)
+        invokerConfig.optDirectory = { [account = config.account] function in
+            try layers.optDirectory(for: function.settings.layers, account: account)
+        }
+        let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger,
+                                         observer: MetricsObserver(metrics: metrics))
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
         let mappings = EventSourceMappings(store: store, tables: tables, functions: functions, invoker: invoker, logs: logs,
-                                           account: config.account, logger: logger)
-        let lambda = LambdaRoutes(functions: functions, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
+                                           account: config.account, logger: logger) { function, ageMs in
+            metrics.record(.iteratorAge, function: function, value: Double(ageMs))
+        }
+        let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
+                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
-        let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs), logger: logger)
+        let requests = RequestCounters()
+        let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
+                              cloudWatch: CloudWatchRoutes(metrics: metrics),
+                              metrics: MetricsRoutes(metrics: metrics, invoker: invoker, requests: requests,
+                                                     asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 }),
+                              requests: requests, console: ConsoleRoutes(store: store), logger: logger)
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
             services: [
                 ClosureService(name: "logs") { try await logs.run() },
-                ClosureService(name: "invoker") { await invoker.run() },
+                ClosureService(name: "invoker") {
+                    await withDiscardingTaskGroup { group in
+                        group.addTask { await invoker.run() }
+                        group.addTask { await lambda.restoreProvisionedConcurrency(account: config.account) }
+                    }
+                },
                 ClosureService(name: "async-invocations") { await asyncQueue.run() },
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
+                ClosureService(name: "metrics") { await metrics.run() },
             ],
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")

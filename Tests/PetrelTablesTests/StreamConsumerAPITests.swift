@@ -62,6 +62,16 @@ import PetrelStore
         await service.waitForStreamChange(streamArn: arn, after: nil)
     }
 
+    @Test func disablingTheStreamWakesWaiters() async throws {
+        let service = try Self.service()
+        let arn = try await Self.createStreamTable(service)
+        async let woke: Void = service.waitForStreamChange(streamArn: arn, after: nil)
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await Self.call(service, "UpdateTable", #"{"TableName":"birds","StreamSpecification":{"StreamEnabled":false}}"#)
+        await woke
+        #expect(try service.streamInfo(streamArn: arn)?.enabled == false)
+    }
+
     @Test func waitingIsCancellable() async throws {
         let service = try Self.service()
         let arn = try await Self.createStreamTable(service)
@@ -97,5 +107,61 @@ import PetrelStore
         let last = try JSONParser.parse(records.last!.record)
         #expect(last["eventName"] == .string("REMOVE"))
         #expect(last["userIdentity"] == .object(["principalId": .string("dynamodb.amazonaws.com"), "type": .string("Service")]))
+    }
+}
+
+@Suite struct StreamRetentionTests {
+    static func streams(_ service: TableService, _ operation: String, _ body: [String: JSON]) async throws -> JSON {
+        try JSONParser.parse(try await service.handleStreams(operation: operation, body: JSONWriter.encode(.object(body)), region: "us-east-1"))
+    }
+
+    @Test func expiredIteratorsAreRejected() async throws {
+        let service = try StreamConsumerAPITests.service()
+        let arn = try await StreamConsumerAPITests.createStreamTable(service)
+        let info = try #require(try service.streamInfo(streamArn: arn))
+        let old = ShardIterator(streamArn: arn, shardId: info.shardId, after: 0, issued: Date().timeIntervalSince1970 - 3600)
+        await #expect(throws: AWSError.self) {
+            _ = try await Self.streams(service, "GetRecords", ["ShardIterator": .string(old.token)])
+        }
+        do {
+            _ = try await Self.streams(service, "GetRecords", ["ShardIterator": .string(old.token)])
+        } catch let error as AWSError {
+            #expect(error.code == "ExpiredIteratorException")
+        }
+    }
+
+    @Test func trimmedPositionsAreRejectedAfterRetention() async throws {
+        let service = try StreamConsumerAPITests.service()
+        let arn = try await StreamConsumerAPITests.createStreamTable(service)
+        _ = try await StreamConsumerAPITests.call(service, "PutItem", #"{"TableName":"birds","Item":{"pk":{"S":"a"}}}"#)
+        let info = try #require(try service.streamInfo(streamArn: arn))
+        let first = try #require(info.latestSequenceNumber)
+        let iterator = try await Self.streams(service, "GetShardIterator", [
+            "StreamArn": .string(arn), "ShardId": .string(info.shardId), "ShardIteratorType": .string("TRIM_HORIZON"),
+        ])
+        try await service.trimStreams(now: Date().addingTimeInterval(25 * 3600))
+        do {
+            _ = try await Self.streams(service, "GetShardIterator", [
+                "StreamArn": .string(arn), "ShardId": .string(info.shardId),
+                "ShardIteratorType": .string("AT_SEQUENCE_NUMBER"), "SequenceNumber": .string(first),
+            ])
+            Issue.record("expected TrimmedDataAccessException")
+        } catch let error as AWSError {
+            #expect(error.code == "TrimmedDataAccessException")
+        }
+        // An iterator issued before the trim now points at removed records.
+        do {
+            _ = try await Self.streams(service, "GetRecords", ["ShardIterator": iterator["ShardIterator"]!])
+            Issue.record("expected TrimmedDataAccessException")
+        } catch let error as AWSError {
+            #expect(error.code == "TrimmedDataAccessException")
+        }
+        #expect(throws: AWSError.self) { try service.streamRecords(streamArn: arn, shardId: info.shardId, after: "000000000000000000000", limit: 10) }
+        // TRIM_HORIZON after the trim is fine and empty.
+        let fresh = try await Self.streams(service, "GetShardIterator", [
+            "StreamArn": .string(arn), "ShardId": .string(info.shardId), "ShardIteratorType": .string("TRIM_HORIZON"),
+        ])
+        let page = try await Self.streams(service, "GetRecords", ["ShardIterator": fresh["ShardIterator"]!])
+        #expect(page["Records"] == .array([]))
     }
 }

@@ -34,6 +34,13 @@ import PetrelCore
         #expect(throws: AWSError.validation(message)) { try Self.parse(text) }
     }
 
+    @Test func rejectsDeepNesting() throws {
+        let deep = String(repeating: "{\"L\":[", count: 34) + String(repeating: "]}", count: 34)
+        #expect(throws: AWSError.validation("Nesting Levels have exceeded supported limits")) { try Self.parse(deep) }
+        let fine = String(repeating: "{\"L\":[", count: 32) + String(repeating: "]}", count: 32)
+        #expect(throws: Never.self) { try Self.parse(fine) }
+    }
+
     @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "{\"a\":1}x", "\"unterminated"])
     func rejectsMalformedJSON(text: String) {
         #expect(throws: AWSError.self) { try JSONParser.parse(Data(text.utf8)) }

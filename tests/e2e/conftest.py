@@ -134,12 +134,13 @@ ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 
 def make_zip(files):
-    """A deployment package from {path: text-or-bytes}; paths ending in 'bootstrap' are executable."""
+    """A deployment package from {path: text-or-bytes}; bootstraps and bin/ files are executable."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for path, content in files.items():
             info = zipfile.ZipInfo(path)
-            info.external_attr = (0o755 if path.endswith("bootstrap") else 0o644) << 16
+            executable = path.endswith("bootstrap") or path.startswith("bin/")
+            info.external_attr = (0o755 if executable else 0o644) << 16
             info.create_system = 3
             zf.writestr(info, content)
     return buf.getvalue()

@@ -1,6 +1,7 @@
 """A custom runtime (provided.al2023) whose bootstrap is AWS's own Python runtime interface
 client (awslambdaric from PyPI): proof that Petrel's Runtime API works with a client nobody
 here wrote."""
+import os
 import sys
 
 import pytest
@@ -20,9 +21,32 @@ def handler(event, context):
 """
 
 
+def vendored_packages():
+    """awslambdaric and its dependencies, bundled into the zip as a user would vendor them."""
+    files = {}
+    site = os.path.dirname(os.path.dirname(awslambdaric.__file__))
+    for entry in os.listdir(site):
+        if not entry.startswith(("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")):
+            continue
+        path = os.path.join(site, entry)
+        if os.path.isfile(path):
+            files[entry] = open(path, "rb").read()
+            continue
+        for folder, _, names in os.walk(path):
+            for name in names:
+                if name.endswith(".pyc"):
+                    continue
+                full = os.path.join(folder, name)
+                files[os.path.relpath(full, site)] = open(full, "rb").read()
+    return files
+
+
 def test_awslambdaric_as_a_custom_runtime(petrel):
-    bootstrap = f"#!/bin/sh\ncd \"$LAMBDA_TASK_ROOT\"\nexec {sys.executable} -m awslambdaric app.handler\n"
-    name = create_function(petrel, {"bootstrap": bootstrap, "app.py": APP}, runtime="provided.al2023", handler="app.handler")
+    # The system interpreter (visible inside the sandbox), with the vendored client on its path.
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    bootstrap = f"#!/bin/sh\ncd \"$LAMBDA_TASK_ROOT\"\nexport PYTHONPATH=\"$LAMBDA_TASK_ROOT\"\nexec {python} -m awslambdaric app.handler\n"
+    code = {"bootstrap": bootstrap, "app.py": APP, **vendored_packages()}
+    name = create_function(petrel, code, runtime="provided.al2023", handler="app.handler")
     response, payload = invoke(petrel, name, {"a": 1}, LogType="Tail")
     assert response["StatusCode"] == 200 and "FunctionError" not in response
     assert payload["echo"] == {"a": 1} and payload["fn"] == name and payload["remaining"] is True

@@ -141,15 +141,22 @@ def test_a_crashing_runtime_is_an_exit_error_and_is_replaced(petrel):
     assert invoke(petrel, name)[1] == "fine"
 
 
-def test_twenty_parallel_invocations_scale_out(petrel):
-    name = create_function(petrel, {"index.js": """
-        exports.handler = async (e) => { await new Promise(r => setTimeout(r, 300)); return e.i; };
-    """})
+def test_twenty_parallel_invocations_scale_out(fresh_petrel):
+    import re
+    import urllib.request
+    server = fresh_petrel()
+    name = create_function(server, {"index.js": """
+        exports.handler = async (e) => { await new Promise(r => setTimeout(r, 1000)); return e.i; };
+    """}, Timeout=30)
+    started = time.time()
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(lambda i: invoke(petrel, name, {"i": i})[1], range(20)))
+        results = list(pool.map(lambda i: invoke(server, name, {"i": i})[1], range(20)))
+    elapsed = time.time() - started
     assert sorted(results) == list(range(20))
-    streams = petrel.client("logs").describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]
-    assert len(streams) >= 10  # 20 overlapping 300 ms invocations need many instances
+    assert elapsed < 10  # one instance would need 20 s
+    text = urllib.request.urlopen(server.endpoint + "/metrics").read().decode()
+    instances = sum(int(n) for state, n in re.findall(r'petrel_instances\{state="(\w+)"\} (\d+)', text) if state != "queued")
+    assert instances >= 10  # each waiting invocation started an instance of its own
 
 
 def test_warm_instances_are_reused(petrel):

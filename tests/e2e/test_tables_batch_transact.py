@@ -85,3 +85,14 @@ def test_transaction_rejects_two_operations_on_one_item(ddb, table):
         {"Put": {"TableName": table, "Item": {"pk": {"S": "same"}}}},
         {"Delete": {"TableName": table, "Key": {"pk": {"S": "same"}}}}])
     assert msg == "Transaction request cannot include multiple operations on one item"
+
+
+def test_transaction_item_that_cannot_be_evaluated_cancels_with_validation_error(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "strv"}, "v": {"S": "text"}})
+    code, msg, resp = error_of(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "other"}}}},
+        {"Update": {"TableName": table, "Key": {"pk": {"S": "strv"}}, "UpdateExpression": "SET v = v + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    assert code == "TransactionCanceledException"
+    assert [r["Code"] for r in resp["CancellationReasons"]] == ["None", "ValidationError"]
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "other"}})

@@ -25,6 +25,11 @@ public struct LoggingConfigShape: Codable, Sendable, Equatable {
 public struct LayerShape: Codable, Sendable, Equatable {
     public var Arn: String
     public var CodeSize: Int
+
+    public init(Arn: String, CodeSize: Int) {
+        self.Arn = Arn
+        self.CodeSize = CodeSize
+    }
 }
 
 public struct SnapStartResponseShape: Codable, Sendable, Equatable {

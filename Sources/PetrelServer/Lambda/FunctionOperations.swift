@@ -24,10 +24,11 @@ extension LambdaRoutes {
             description: input.Description ?? "", memorySize: input.MemorySize ?? 128, timeout: input.Timeout ?? 3,
             environment: input.Environment?.Variables ?? [:], ephemeralStorageMB: input.EphemeralStorage?.Size ?? 512,
             architectures: input.Architectures ?? ["x86_64"], layers: input.Layers ?? [])
+        _ = try layerRegistry.resolve(settings.layers, account: account)
         let record = try functions.create(name: ref.name, settings: settings, zip: zip, publish: input.Publish ?? false,
                                           tags: input.Tags ?? [:], account: account)
         logger.info("Created function \(ref.name) (\(runtime), \(record.codeSize) bytes)")
-        return try json(FunctionConfiguration(record, account: account), status: .created)
+        return try json(FunctionConfiguration(record, account: account), account: account, status: .created)
     }
 
     func zipData(_ base64: String?, s3Bucket: String?) throws -> Data {
@@ -47,13 +48,13 @@ extension LambdaRoutes {
         let record = try functions.get(ref, account: account)
         let location = "\(endpoint)/_petrel/code/\(record.codeDigest).zip"
         let tags = try functions.tags(of: record.name)
-        return try json(GetFunctionResponse(Configuration: FunctionConfiguration(record, account: account),
+        return try json(GetFunctionResponse(Configuration: withLayerSizes(FunctionConfiguration(record, account: account), account: account),
                                             Code: FunctionCodeLocation(RepositoryType: "S3", Location: location),
                                             Tags: tags.isEmpty ? nil : tags))
     }
 
     func getConfiguration(_ ref: FunctionReference, account: Account) throws -> Response {
-        try json(FunctionConfiguration(functions.get(ref, account: account), account: account))
+        try json(FunctionConfiguration(functions.get(ref, account: account), account: account), account: account)
     }
 
     func listFunctions(query: Hummingbird.Parameters, account: Account) throws -> Response {
@@ -89,12 +90,13 @@ extension LambdaRoutes {
         }
         let record = try functions.updateCode(name: ref.name, zip: zip, publish: input.Publish ?? false,
                                               expectedRevision: input.RevisionId, account: account)
-        await invoker.retire(functionName: ref.name)
+        await invoker.retire(functionName: ref.name, version: "$LATEST")
         return try json(FunctionConfiguration(record, account: account))
     }
 
     func updateConfiguration(_ ref: FunctionReference, request: Request, account: Account) async throws -> Response {
         let input = try await decode(UpdateFunctionConfigurationRequest.self, from: request)
+        if let layers = input.Layers { _ = try layerRegistry.resolve(layers, account: account) }
         let record = try functions.updateConfiguration(name: ref.name, expectedRevision: input.RevisionId, account: account) { s in
             if let v = input.Role { s.role = v }
             if let v = input.Handler { s.handler = v }
@@ -106,8 +108,8 @@ extension LambdaRoutes {
             if let v = input.Layers { s.layers = v }
             if let v = input.EphemeralStorage { s.ephemeralStorageMB = v.Size }
         }
-        await invoker.retire(functionName: ref.name)
-        return try json(FunctionConfiguration(record, account: account))
+        await invoker.retire(functionName: ref.name, version: "$LATEST")
+        return try json(FunctionConfiguration(record, account: account), account: account)
     }
 
     func publishVersion(_ ref: FunctionReference, request: Request, account: Account) async throws -> Response {
@@ -119,7 +121,8 @@ extension LambdaRoutes {
 
     func deleteFunction(_ ref: FunctionReference, account: Account) async throws -> Response {
         try functions.delete(ref, account: account)
-        await invoker.retire(functionName: ref.name)
+        if ref.qualifier == nil { try provisioning.delete(name: ref.name) }
+        await invoker.retire(functionName: ref.name, version: ref.qualifier)
         logger.info("Deleted function \(ref.name)\(ref.qualifier.map { ":" + $0 } ?? "")")
         return Response(status: .noContent)
     }

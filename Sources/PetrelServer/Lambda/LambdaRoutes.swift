@@ -13,6 +13,9 @@ import PetrelWire
 /// the invoker, renders the result. No business logic lives here.
 struct LambdaRoutes: Sendable {
     let functions: FunctionRegistry
+    let layerRegistry: LayerRegistry
+    let provisioning: ProvisionedConcurrencyStore
+    let concurrencyLimit: Int
     let invoker: Invoker
     let asyncQueue: AsyncInvocationQueue
     let mappings: EventSourceMappings
@@ -26,7 +29,7 @@ struct LambdaRoutes: Sendable {
     static let maxControlBody = 70 * 1024 * 1024
 
     func matches(_ path: String) -> Bool {
-        path.hasPrefix("/2015-03-31/") || path.hasPrefix("/2014-11-13/") || path.hasPrefix("/_petrel/code/")
+        path.hasPrefix("/2015-03-31/") || path.hasPrefix("/2014-11-13/") || path.hasPrefix("/2018-10-31/layers") || path.hasPrefix("/2019-09-30/functions/") || path.hasPrefix("/_petrel/code/")
     }
 
     func respond(to request: Request, account: Account) async -> Response {
@@ -51,6 +54,11 @@ struct LambdaRoutes: Sendable {
         switch (segments.first, segments.count) {
         case ("_petrel", 3) where segments[1] == "code" && method == .get:
             return try codeDownload(segments[2])
+        case ("2019-09-30", 4) where segments[1] == "functions" && segments[3] == "provisioned-concurrency":
+            let ref = try FunctionReference.parse(segments[2])
+            return try await provisionedConcurrency(request, name: ref.name, account: account)
+        case ("2018-10-31", _) where segments.count >= 2 && segments[1] == "layers":
+            return try await layers(request, segments: segments, account: account)
         case ("2015-03-31", 2) where segments[1] == "event-source-mappings":
             return try await eventSourceMappings(request, uuid: nil, account: account)
         case ("2015-03-31", 3) where segments[1] == "event-source-mappings":
@@ -113,6 +121,11 @@ struct LambdaRoutes: Sendable {
 
     func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try JSONEncoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func json(_ configuration: FunctionConfiguration, account: Account, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder().encode(withLayerSizes(configuration, account: account))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -31,7 +31,7 @@ extension TableService {
             throw AWSError.validation("Too many items requested for the BatchGetItem call")
         }
         let plannedReads = reads
-        let responses = try await store.pool.read { db -> [String: JSON] in
+        let responses = try store.readNow { db -> [String: JSON] in
             var responses: [String: JSON] = [:]
             for read in plannedReads {
                 let table = try self.catalog.require(db, region: context.region, name: read.name)

@@ -30,7 +30,7 @@ extension TableService {
         try expressions.checkAllUsed()
         let keyParameter = try ItemMutation.requiredKey(request)
         let capacity = try request.consumedCapacity(tableName, units: 0.5)
-        let raw = try await store.pool.read { db -> Data? in
+        let raw = try store.readNow { db -> Data? in
             let table = try self.catalog.require(db, region: context.region, name: tableName)
             let key = try table.key.key(ofKeyParameter: keyParameter)
             return try ItemStore.fetchRaw(db, tableId: table.id, key: key)

@@ -126,7 +126,7 @@ struct ItemMutation: Sendable {
         let key = try primaryKey(table)
         if case .put(let item) = kind, condition == nil, returnValues == "NONE", !table.streamEnabled, table.indexes.isEmpty {
             // Nothing needs the old item: a blind overwrite.
-            try ItemStore.upsert(db, tableId: table.id, key: key, bytes: item.wireBytes, size: item.itemSize)
+            try ItemStore.upsert(db, table: table, key: key, item: item)
             return Outcome(old: nil, new: item)
         }
         let old = try ItemStore.fetch(db, tableId: table.id, key: key)

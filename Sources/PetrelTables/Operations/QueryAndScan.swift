@@ -24,7 +24,7 @@ struct ReadPlan {
     }
 
     func run(_ db: Database, sql: String, arguments: StatementArguments) throws -> [String: JSON] {
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
         var items: [JSON] = []
         var count = 0
         var scanned = 0
@@ -112,7 +112,7 @@ extension TableService {
     func query(_ request: Request, _ context: OperationContext) async throws -> Data {
         try LegacyParameters.checkNotMixed(request, legacy: ["KeyConditions", "QueryFilter", "AttributesToGet"], expressions: ["KeyConditionExpression", "FilterExpression", "ProjectionExpression"])
         let forward = try request.bool("ScanIndexForward") ?? true
-        let result = try await store.pool.read { db -> [String: JSON] in
+        let result = try store.readNow { db -> [String: JSON] in
             var expressions = try request.expressionContext()
             var keyCondition: Condition
             if let text = try request.string("KeyConditionExpression") {
@@ -193,7 +193,7 @@ extension TableService {
         if let segment, let total, segment < 0 || segment >= total {
             throw AWSError.validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: \(segment) is not less than TotalSegments: \(total)")
         }
-        let result = try await store.pool.read { db -> [String: JSON] in
+        let result = try store.readNow { db -> [String: JSON] in
             var expressions = try request.expressionContext()
             let plan = try self.readPlan(request, db, context, expressions: &expressions, legacyFilter: "ScanFilter")
             try expressions.checkAllUsed()

@@ -108,7 +108,7 @@ extension TableService {
 
     func deleteTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        let description = try await store.pool.write { db -> JSON in
+        let (description, closedStream) = try await store.pool.write { db -> (JSON, String?) in
             guard let table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
             }
@@ -122,9 +122,11 @@ extension TableService {
             if let s = table.stream, s.enabled {
                 try db.execute(sql: "UPDATE ddb_streams SET disabled = ? WHERE arn = ?", arguments: [Date().timeIntervalSince1970, s.arn])
             }
-            return self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "DELETING")
+            let closed = table.streamEnabled ? table.stream?.arn : nil
+            return (self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "DELETING"), closed)
         }
         catalog.remove(region: context.region, name: name)
+        if let arn = closedStream { notifier.closed(arn) }
         return Response.encode(["TableDescription": description])
     }
 

@@ -25,6 +25,7 @@ extension TableService {
             table.ttlEnabled = enabled
             table.ttlAttribute = attribute
             try self.catalog.save(db, table)
+            try ItemStore.refreshExpiry(db, table: table)
             return table
         }
         catalog.publish(updated)
@@ -92,17 +93,12 @@ extension TableService {
         let cutoff = now.timeIntervalSince1970
         for table in tables {
             let attribute = table.ttlAttribute!
-            // Find candidates without holding the writer; re-check each inside the write.
-            let expired = try await store.pool.read { db -> [PrimaryKey] in
-                var keys: [PrimaryKey] = []
-                let rows = try Row.fetchCursor(db, sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
-                while let row = try rows.next(), keys.count < 1000 {
-                    let item = try ItemStore.decode(row["item"])
-                    if case .n(let n)? = item[attribute], n.doubleValue < cutoff, n.doubleValue > 0 {
-                        keys.append(PrimaryKey(hh: row["hh"], hk: [UInt8](row["hk"] as Data), rk: [UInt8](row["rk"] as Data)))
-                    }
-                }
-                return keys
+            // Find candidates through the expiry index without holding the writer; re-check
+            // each inside the write.
+            let expired = try store.readNow { db -> [PrimaryKey] in
+                try Row.fetchAll(db, sql: "SELECT hh, hk, rk FROM ddb_items WHERE table_id = ? AND expires IS NOT NULL AND expires < ? LIMIT 1000",
+                                 arguments: [table.id, cutoff])
+                    .map { PrimaryKey(hh: $0["hh"], hk: [UInt8]($0["hk"] as Data), rk: [UInt8]($0["rk"] as Data)) }
             }
             guard !expired.isEmpty else { continue }
             let appended = try await writer.write { db -> [String: Int64] in

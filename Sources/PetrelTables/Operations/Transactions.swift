@@ -66,6 +66,12 @@ extension TableService {
                     if let item = error.extra["Item"] { reason["Item"] = item }
                     reasons.append(.object(reason))
                     outcomes.append(ItemMutation.Outcome(old: old, new: old))
+                } catch let error as AWSError where error.code == "ValidationException" {
+                    // A failure evaluating this item's update (e.g. adding to a string) cancels
+                    // the transaction with a ValidationError reason, as DynamoDB reports it.
+                    failed = true
+                    reasons.append(.object(["Code": .string("ValidationError"), "Message": .string(error.message)]))
+                    outcomes.append(ItemMutation.Outcome(old: old, new: old))
                 }
             }
             if failed {

@@ -5,6 +5,7 @@ import PetrelCore
 extension TableService {
     func updateTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
+        let original = try store.readNow { db in try self.catalog.find(db, region: context.region, name: name) }
         let (updated, result) = try await store.pool.write { db -> (TableDefinition, JSON) in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
@@ -100,6 +101,9 @@ extension TableService {
             return (table, self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "ACTIVE"))
         }
         catalog.publish(updated)
+        if let arn = original?.stream?.arn, original?.streamEnabled == true, updated.stream?.arn != arn || !updated.streamEnabled {
+            notifier.closed(arn)
+        }
         return Response.encode(["TableDescription": result])
     }
 }

@@ -19,9 +19,32 @@ enum ItemStore {
         try Item(wireItem: JSONParser.parse(raw), parameter: "Item")
     }
 
-    static func upsert(_ db: Database, tableId: Int64, key: PrimaryKey, bytes: [UInt8], size: Int) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ddb_items (table_id, hh, hk, rk, item, size) VALUES (?, ?, ?, ?, ?, ?)")
-        try statement.execute(arguments: [tableId, key.hh, Data(key.hk), Data(key.rk), Data(bytes), size])
+    static func upsert(_ db: Database, table: TableDefinition, key: PrimaryKey, item: Item) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ddb_items (table_id, hh, hk, rk, item, size, expires) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try statement.execute(arguments: [table.id, key.hh, Data(key.hk), Data(key.rk), Data(item.wireBytes), item.itemSize, expiry(of: item, table: table)])
+    }
+
+    /// When TTL will delete the item: its TTL attribute, if TTL is on and the attribute is a
+    /// positive number of epoch seconds (anything else never expires, as on AWS). Indexed, so
+    /// the TTL sweep reads only expired items.
+    static func expiry(of item: Item, table: TableDefinition) -> Double? {
+        guard table.ttlEnabled, let attribute = table.ttlAttribute, case .n(let n)? = item[attribute] else { return nil }
+        let seconds = n.doubleValue
+        return seconds > 0 ? seconds : nil
+    }
+
+    /// Recomputes every item's expiry after TTL is switched on or off.
+    static func refreshExpiry(_ db: Database, table: TableDefinition) throws {
+        guard table.ttlEnabled else {
+            try db.execute(sql: "UPDATE ddb_items SET expires = NULL WHERE table_id = ? AND expires IS NOT NULL", arguments: [table.id])
+            return
+        }
+        let rows = try Row.fetchAll(db, sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
+        let update = try db.cachedStatement(sql: "UPDATE ddb_items SET expires = ? WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?")
+        for row in rows {
+            let item = try decode(row["item"])
+            try update.execute(arguments: [expiry(of: item, table: table), table.id, row["hh"] as Int64, row["hk"] as Data, row["rk"] as Data])
+        }
     }
 
     static func delete(_ db: Database, tableId: Int64, key: PrimaryKey) throws {

@@ -24,8 +24,7 @@ enum ItemWriter {
         case (let o?, let n?) where o == n:
             return false
         case (_, let n?):
-            let bytes = n.wireBytes
-            try ItemStore.upsert(db, tableId: table.id, key: key, bytes: bytes, size: n.itemSize)
+            try ItemStore.upsert(db, table: table, key: key, item: n)
         case (_, nil):
             try ItemStore.delete(db, tableId: table.id, key: key)
         }

@@ -22,8 +22,10 @@ enum TablesMigrations {
                     rk BLOB NOT NULL,
                     item BLOB NOT NULL,
                     size INTEGER NOT NULL,
+                    expires REAL,
                     PRIMARY KEY (table_id, hh, hk, rk)
                 ) WITHOUT ROWID;
+                CREATE INDEX ddb_items_expiry ON ddb_items (table_id, expires) WHERE expires IS NOT NULL;
                 CREATE TABLE ddb_index_items (
                     table_id INTEGER NOT NULL,
                     index_name TEXT NOT NULL,

@@ -8,6 +8,10 @@ import GRDB
 /// BEGIN/COMMIT overhead by the batch size under load, and costs nothing when idle. Every
 /// caller is answered only after the transaction holding its write has committed, so an
 /// acknowledged write is durable; a write that throws rolls back only its own savepoint.
+///
+/// The first writer to find the combiner idle becomes the leader and commits on its own
+/// thread (no hop to another queue); it drains a few batches, then hands any remainder to
+/// GRDB's writer queue so no single request waits behind an endless stream of others.
 final class WriteCombiner: Sendable {
     private struct Pending: Sendable {
         let work: @Sendable (Database) throws -> any Sendable
@@ -22,6 +26,7 @@ final class WriteCombiner: Sendable {
     private let pool: DatabasePool
     private let state = Locked(State())
     static let maxBatch = 256
+    static let leaderBatches = 4
 
     init(pool: DatabasePool) { self.pool = pool }
 
@@ -33,16 +38,21 @@ final class WriteCombiner: Sendable {
                 s.draining = true
                 return true
             }
-            if lead {
-                pool.asyncWriteWithoutTransaction { db in self.drain(db) }
+            guard lead else { return }
+            let finished = pool.writeWithoutTransaction { db in self.drain(db, maxBatches: WriteCombiner.leaderBatches) }
+            if !finished {
+                pool.asyncWriteWithoutTransaction { db in _ = self.drain(db, maxBatches: .max) }
             }
         }
         return result as! T
     }
 
-    /// Runs on GRDB's writer queue until no writes are waiting.
-    private func drain(_ db: Database) {
+    /// Commits batches until none are waiting (returns true, combiner idle) or `maxBatches`
+    /// were committed (returns false, still draining).
+    private func drain(_ db: Database, maxBatches: Int) -> Bool {
+        var done = 0
         while true {
+            if done == maxBatches { return false }
             let batch = state.withLock { s -> [Pending] in
                 let n = min(s.queue.count, WriteCombiner.maxBatch)
                 let batch = Array(s.queue.prefix(n))
@@ -50,22 +60,27 @@ final class WriteCombiner: Sendable {
                 if batch.isEmpty { s.draining = false }
                 return batch
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty { return true }
+            done += 1
             var results: [Result<any Sendable, any Error>] = []
             results.reserveCapacity(batch.count)
             do {
                 try db.inTransaction(.immediate) {
+                    // Prepared once per connection: GRDB's inSavepoint re-parses its SQL each time.
+                    let savepoint = try db.cachedStatement(sql: "SAVEPOINT combined_write")
+                    let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT combined_write")
+                    let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT combined_write")
                     for pending in batch {
-                        var outcome: Result<any Sendable, any Error> = .failure(CancellationError())
+                        try savepoint.execute()
                         do {
-                            try db.inSavepoint {
-                                outcome = .success(try pending.work(db))
-                                return .commit
-                            }
+                            let value = try pending.work(db)
+                            try release.execute()
+                            results.append(.success(value))
                         } catch {
-                            outcome = .failure(error)
+                            try rollback.execute()
+                            try release.execute()
+                            results.append(.failure(error))
                         }
-                        results.append(outcome)
                     }
                     return .commit
                 }

@@ -40,6 +40,17 @@ final class StreamNotifier: Sendable {
         for (c, seq) in feeds { c.yield(seq) }
     }
 
+    /// Wakes every waiter on a stream that will get no more records (disabled, or its table
+    /// deleted), so consumers can notice and stop.
+    func closed(_ arn: String) {
+        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            let list = s.waiters.removeValue(forKey: arn) ?? []
+            for c in s.subscribers.removeValue(forKey: arn)?.values ?? [:].values { c.finish() }
+            return list.map(\.continuation)
+        }
+        for c in waiting { c.resume() }
+    }
+
     func latest(_ arn: String) -> Int64? { state.withLock { $0.latest[arn] } }
 
     func seed(_ arn: String, _ seq: Int64) {

@@ -31,7 +31,7 @@ struct StreamRecordWriter {
         if let n = nextSeq {
             seq = n
         } else {
-            let last = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'") ?? 0
+            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'")) ?? 0
             seq = last + 1
         }
         nextSeq = seq + 1

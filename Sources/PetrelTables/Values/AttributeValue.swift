@@ -91,7 +91,13 @@ extension Dictionary where Key == String, Value == AttributeValue {
 
 extension AttributeValue {
     /// Parses one wire AttributeValue, rejecting what DynamoDB rejects.
-    init(wire json: JSON) throws(AWSError) {
+    /// DynamoDB allows 32 levels of nested maps and lists.
+    static let maxNesting = 32
+
+    init(wire json: JSON, depth: Int = 0) throws(AWSError) {
+        if depth > AttributeValue.maxNesting {
+            throw AWSError.validation("Nesting Levels have exceeded supported limits")
+        }
         guard case .object(let members) = json else {
             throw AWSError.serialization("Unexpected value type in payload: an AttributeValue must be an object such as {\"S\": \"text\"}")
         }
@@ -123,13 +129,13 @@ extension AttributeValue {
             guard case .object(let o) = value else { throw AttributeValue.badMember(type) }
             var map: [String: AttributeValue] = [:]
             map.reserveCapacity(o.count)
-            for (k, v) in o { map[k] = try AttributeValue(wire: v) }
+            for (k, v) in o { map[k] = try AttributeValue(wire: v, depth: depth + 1) }
             self = .m(map)
         case "L":
             guard case .array(let a) = value else { throw AttributeValue.badMember(type) }
             var list: [AttributeValue] = []
             list.reserveCapacity(a.count)
-            for v in a { list.append(try AttributeValue(wire: v)) }
+            for v in a { list.append(try AttributeValue(wire: v, depth: depth + 1)) }
             self = .l(list)
         case "SS":
             guard case .array(let a) = value else { throw AttributeValue.badMember(type) }

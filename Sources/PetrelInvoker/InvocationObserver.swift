@@ -1,0 +1,8 @@
+/// Told about every invocation's outcome, for metrics. Called on the invoker's actor: keep
+/// it cheap (record into memory, write later).
+public protocol InvocationObserver: Sendable {
+    func invocationFinished(function: String, duration: Duration, failed: Bool)
+    func invocationThrottled(function: String)
+    /// The number of instances of `function` running an invocation, after it changed.
+    func concurrencyChanged(function: String, running: Int)
+}

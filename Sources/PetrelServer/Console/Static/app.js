@@ -1,0 +1,39 @@
+// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME.
+import { clear, errorBox, h } from './ui.js';
+import { createFunctionPage, functionListPage } from './functions.js';
+import { functionPage } from './function.js';
+import { createTablePage, tableListPage, tablePage } from './tables.js';
+
+const main = document.getElementById('main');
+document.querySelector('.endpoint').textContent = location.origin;
+
+let cleanup = null;
+
+async function route() {
+  if (cleanup) { try { cleanup(); } catch { /* ignore */ } cleanup = null; }
+  const parts = (location.hash.replace(/^#\/?/, '') || 'functions').split('/').map(decodeURIComponent);
+  const [section, name, tab] = parts;
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    a.toggleAttribute('aria-current', a.dataset.nav === section);
+    if (a.dataset.nav === section) a.setAttribute('aria-current', 'page');
+  }
+  const view = h('div.view');
+  clear(main, view);
+  let page;
+  try {
+    if (section === 'functions' && !name) page = functionListPage(view);
+    else if (section === 'functions' && name === 'new') page = createFunctionPage(view);
+    else if (section === 'functions') page = functionPage(view, name, tab || 'code');
+    else if (section === 'tables' && !name) page = tableListPage(view);
+    else if (section === 'tables' && name === 'new') page = createTablePage(view);
+    else if (section === 'tables') page = tablePage(view, name);
+    else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
+    cleanup = await page;
+  } catch (e) {
+    view.append(errorBox(e));
+  }
+  document.title = `${(view.querySelector('h1') || {}).textContent || 'Petrel'} · Petrel console`;
+}
+
+window.addEventListener('hashchange', () => { route(); main.focus({ preventScroll: true }); });
+route();

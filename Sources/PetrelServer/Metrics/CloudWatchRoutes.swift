@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PetrelCore
+import PetrelMetrics
+import PetrelWire
+
+/// CloudWatch's metric reads (GetMetricStatistics, GetMetricData, ListMetrics) for the
+/// `AWS/Lambda` namespace, in the Smithy RPC v2 CBOR protocol current SDKs speak:
+/// `POST /service/GraniteServiceVersion20100801/operation/<Operation>`.
+struct CloudWatchRoutes: Sendable {
+    let metrics: MetricsStore
+    static let prefix = "/service/GraniteServiceVersion20100801/operation/"
+
+    func matches(_ path: String) -> Bool { path.hasPrefix(Self.prefix) }
+
+    /// The wire format of one request: Smithy RPC v2 CBOR, or AWS JSON 1.0 (which SDKs
+    /// without a CBOR codec pick: `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`).
+    enum Format {
+        case cbor
+        case json
+    }
+
+    static let jsonTargetPrefix = "GraniteServiceVersion20100801."
+
+    func respond(to request: Request) async -> Response {
+        let operation = String(request.uri.path.dropFirst(Self.prefix.count))
+        return await respond(to: request, operation: operation, format: .cbor)
+    }
+
+    func respond(to request: Request, operation: String, format: Format) async -> Response {
+        do {
+            let body = Data((try await request.body.collect(upTo: 1024 * 1024)).readableBytesView)
+            let input: CBOR
+            switch format {
+            case .cbor: input = body.isEmpty ? CBOR.map([]) : try CBOR.decode(body)
+            case .json: input = body.isEmpty ? CBOR.map([]) : CBOR(json: try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]))
+            }
+            let output: CBOR
+            switch operation {
+            case "GetMetricStatistics": output = try getMetricStatistics(input)
+            case "GetMetricData": output = try getMetricData(input)
+            case "ListMetrics": output = try listMetrics(input)
+            default:
+                throw AWSError("UnknownOperationException", status: 404, "Petrel's CloudWatch supports GetMetricStatistics, GetMetricData and ListMetrics, not \(operation).")
+            }
+            return render(output, format: format, status: .ok)
+        } catch let error as AWSError {
+            return render(.object([("__type", .text("com.amazonaws.cloudwatch#\(error.code)")), ("message", .text(error.message))]),
+                          format: format, status: .init(code: error.status), queryError: "\(error.code);\(error.isClientFault ? "Sender" : "Receiver")")
+        } catch {
+            return render(.object([("__type", .text("com.amazonaws.cloudwatch#InvalidParameterValue")),
+                                   ("message", .text("The request body could not be read: \(error)"))]),
+                          format: format, status: .badRequest, queryError: "InvalidParameterValue;Sender")
+        }
+    }
+
+    private func render(_ value: CBOR, format: Format, status: HTTPResponse.Status, queryError: String? = nil) -> Response {
+        var headers: HTTPFields = [:]
+        let body: Data
+        switch format {
+        case .cbor:
+            headers[.contentType] = "application/cbor"
+            headers[HTTPField.Name("smithy-protocol")!] = "rpc-v2-cbor"
+            body = value.encoded()
+        case .json:
+            headers[.contentType] = "application/x-amz-json-1.0"
+            body = (try? JSONSerialization.data(withJSONObject: value.jsonObject, options: [])) ?? Data("{}".utf8)
+        }
+        if let queryError { headers[HTTPField.Name("x-amzn-query-error")!] = queryError }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func invalid(_ message: String) -> AWSError { AWSError("InvalidParameterValue", status: 400, message) }
+
+    /// The function a query names (its FunctionName dimension), or nil for all functions.
+    /// Other namespaces and dimensions hold no data here.
+    private func scope(namespace: String?, dimensions: [CBOR]?) -> (known: Bool, function: String?) {
+        guard namespace == "AWS/Lambda" else { return (false, nil) }
+        var function: String?
+        for dimension in dimensions ?? [] {
+            guard dimension["Name"]?.string == "FunctionName" else { return (false, nil) }
+            function = dimension["Value"]?.string
+        }
+        return (true, function)
+    }
+
+    private func window(_ input: CBOR, period: Int?) throws -> (Date, Date, Int) {
+        guard let start = input["StartTime"]?.double, let end = input["EndTime"]?.double else {
+            throw Self.invalid("StartTime and EndTime are required.")
+        }
+        guard end > start else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") }
+        let period = period ?? 60
+        guard period >= 60, period % 60 == 0 else {
+            throw Self.invalid("The parameter Period must be a multiple of 60 (Petrel keeps one-minute resolution).")
+        }
+        return (Date(timeIntervalSince1970: start), Date(timeIntervalSince1970: end), period)
+    }
+
+    static func value(of statistic: String, in bucket: MetricBucket) -> Double? {
+        switch statistic {
+        case "SampleCount": bucket.sampleCount
+        case "Average": bucket.average
+        case "Sum": bucket.sum
+        case "Minimum": bucket.minimum
+        case "Maximum": bucket.maximum
+        default:
+            if statistic.hasPrefix("p"), let p = Double(statistic.dropFirst()), p >= 0, p <= 100 { bucket.percentile(p) } else { nil }
+        }
+    }
+
+    func getMetricStatistics(_ input: CBOR) throws -> CBOR {
+        guard let name = input["MetricName"]?.string else { throw Self.invalid("MetricName is required.") }
+        let (start, end, period) = try window(input, period: input["Period"]?.int)
+        let statistics = input["Statistics"]?.array?.compactMap(\.string) ?? []
+        let extended = input["ExtendedStatistics"]?.array?.compactMap(\.string) ?? []
+        guard !statistics.isEmpty || !extended.isEmpty else {
+            throw Self.invalid("Either Statistics or ExtendedStatistics must be given.")
+        }
+        let (known, function) = scope(namespace: input["Namespace"]?.string, dimensions: input["Dimensions"]?.array)
+        let unit = LambdaMetric(rawValue: name)?.unit ?? "None"
+        let series = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+        let datapoints: [CBOR] = series.map { point in
+            var members: [(String, CBOR?)] = [("Timestamp", .timestamp(point.start.timeIntervalSince1970)), ("Unit", .text(unit))]
+            for statistic in statistics {
+                members.append((statistic, Self.value(of: statistic, in: point.bucket).map(CBOR.double)))
+            }
+            if !extended.isEmpty {
+                members.append(("ExtendedStatistics", .object(extended.map { ($0, Self.value(of: $0, in: point.bucket).map(CBOR.double)) })))
+            }
+            return .object(members)
+        }
+        return .object([("Label", .text(name)), ("Datapoints", .array(datapoints))])
+    }
+
+    func getMetricData(_ input: CBOR) throws -> CBOR {
+        guard let queries = input["MetricDataQueries"]?.array, !queries.isEmpty else {
+            throw Self.invalid("MetricDataQueries is required.")
+        }
+        let ascending = input["ScanBy"]?.string == "TimestampAscending"
+        var results: [CBOR] = []
+        for query in queries {
+            guard let id = query["Id"]?.string else { throw Self.invalid("Every MetricDataQuery needs an Id.") }
+            if query["ReturnData"]?.bool == false { continue }
+            guard let stat = query["MetricStat"], let metric = stat["Metric"], let name = metric["MetricName"]?.string,
+                  let statistic = stat["Stat"]?.string else {
+                results.append(.object([("Id", .text(id)), ("Label", .text(id)), ("Timestamps", .array([])), ("Values", .array([])),
+                                        ("StatusCode", .text("Complete")),
+                                        ("Messages", .array([.object([("Code", .text("Unsupported")),
+                                                                      ("Value", .text("Petrel does not evaluate metric math expressions yet."))])]))]))
+                continue
+            }
+            let (start, end, period) = try window(input, period: stat["Period"]?.int)
+            let (known, function) = scope(namespace: metric["Namespace"]?.string, dimensions: metric["Dimensions"]?.array)
+            var points = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+            if !ascending { points.reverse() }
+            let values = points.compactMap { point in Self.value(of: statistic, in: point.bucket).map { (point.start, $0) } }
+            results.append(.object([
+                ("Id", .text(id)), ("Label", .text(query["Label"]?.string ?? name)),
+                ("Timestamps", .array(values.map { .timestamp($0.0.timeIntervalSince1970) })),
+                ("Values", .array(values.map { .double($0.1) })),
+                ("StatusCode", .text("Complete")),
+            ]))
+        }
+        return .object([("MetricDataResults", .array(results)), ("Messages", .array([]))])
+    }
+
+    func listMetrics(_ input: CBOR) throws -> CBOR {
+        let namespace = input["Namespace"]?.string
+        let name = input["MetricName"]?.string
+        let wanted = input["Dimensions"]?.array?.compactMap { $0["Value"]?.string }
+        guard namespace == nil || namespace == "AWS/Lambda" else { return .object([("Metrics", .array([]))]) }
+        let found = try metrics.knownMetrics().filter { entry in
+            (name.map { $0 == entry.metric } ?? true) && (wanted.map { $0.isEmpty || $0.contains(entry.function) } ?? true)
+        }
+        return .object([("Metrics", .array(found.map { entry in
+            .object([("Namespace", .text("AWS/Lambda")), ("MetricName", .text(entry.metric)),
+                     ("Dimensions", .array([.object([("Name", .text("FunctionName")), ("Value", .text(entry.function))])]))])
+        }))])
+    }
+}

@@ -1,0 +1,14 @@
+import GRDB
+import PetrelStore
+
+extension Store {
+    /// A short read on the calling thread, without a wrapping transaction.
+    ///
+    /// For reads made of one SELECT (GetItem, a Query or Scan page): SQLite runs a single
+    /// statement against one consistent snapshot on its own, and GRDB's async, isolated read
+    /// would cost more thread hops and BEGIN/COMMIT statements than the read itself. Anything
+    /// that must see several statements consistently uses `pool.read`.
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.unsafeRead(body)
+    }
+}
