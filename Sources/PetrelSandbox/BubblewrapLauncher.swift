@@ -15,6 +15,9 @@ public struct BubblewrapLauncher: InstanceLauncher {
     public let isolationSummary: String
     public let isolationReport: IsolationReport?
     let system: [SandboxMount]
+    /// /usr, /bin, /lib…, without /etc: that comes from `etc`, in one mount.
+    let systemWithoutEtc: [SandboxMount]
+    let etc: EtcSnapshot
     /// Interpreters outside /usr found on the server's PATH, shown in every sandbox.
     let interpreters: [SandboxMount]
     let hostCores: Int
@@ -28,6 +31,8 @@ public struct BubblewrapLauncher: InstanceLauncher {
         self.isolationSummary = report?.summary
             ?? "isolation: bubblewrap\(cgroups.map { " + cgroup \($0.version.rawValue)" } ?? "")"
         self.system = HostScan.systemMounts()
+        self.systemWithoutEtc = HostScan.systemMounts(etc: false)
+        self.etc = EtcSnapshot()
         self.interpreters = HostScan.interpreterMounts()
         // The network-none handshake writes to a pipe bubblewrap may already have closed:
         // that must fail with EPIPE, not kill the server. (Children get SIGPIPE back: spawn
@@ -56,11 +61,20 @@ public struct BubblewrapLauncher: InstanceLauncher {
 
     public func launch(_ spec: InstanceSpec) throws -> LaunchedInstance {
         try FileManager.default.createDirectory(atPath: spec.workDirectory, withIntermediateDirectories: true)
-        let identity = BubblewrapCommand.IdentityFiles(passwd: spec.workDirectory + "/passwd",
-                                                       group: spec.workDirectory + "/group")
-        try BubblewrapCommand.passwd.write(toFile: identity.passwd, atomically: false, encoding: .utf8)
-        try BubblewrapCommand.group.write(toFile: identity.group, atomically: false, encoding: .utf8)
-
+        // One bind of a prepared /etc (with passwd and group); if it cannot be made, one bind
+        // per piece of /etc and the identity files in the work directory.
+        var system = systemWithoutEtc
+        var identityFiles: BubblewrapCommand.IdentityFiles?
+        if let etcDirectory = try? etc.directory() {
+            system.append(.readOnly(host: etcDirectory, inside: "/etc"))
+        } else {
+            system = self.system
+            let files = BubblewrapCommand.IdentityFiles(passwd: spec.workDirectory + "/passwd", group: spec.workDirectory + "/group")
+            try BubblewrapCommand.passwd.write(toFile: files.passwd, atomically: false, encoding: .utf8)
+            try BubblewrapCommand.group.write(toFile: files.group, atomically: false, encoding: .utf8)
+            identityFiles = files
+        }
+        let identity = identityFiles
         if options.runAsUser != nil { CodeAccess.makeReadable(spec.codeDirectory) }
         let limits = CgroupLimits.forFunction(memoryMB: spec.memoryMB, pidsMax: options.pidsMax, hostCores: hostCores)
         let cgroup = try cgroups?.makeInstance(instanceID: spec.instanceID, limits: limits)
@@ -119,8 +133,10 @@ public struct BubblewrapLauncher: InstanceLauncher {
                 cgroup?.destroyInBackground()
                 relay?.stop()
                 lifeline.release()
-                try? FileManager.default.removeItem(atPath: identity.passwd)
-                try? FileManager.default.removeItem(atPath: identity.group)
+                if let identity {
+                    try? FileManager.default.removeItem(atPath: identity.passwd)
+                    try? FileManager.default.removeItem(atPath: identity.group)
+                }
             }
         )
     }

@@ -18,9 +18,10 @@ enum HostScan {
         }
     }
 
-    static func systemMounts() -> [SandboxMount] {
+    /// Mounts of the host's system directories; with `etc` also one bind per piece of /etc.
+    static func systemMounts(etc: Bool = true) -> [SandboxMount] {
         var scan: [String: HostEntry] = [:]
-        for path in SystemMounts.topLevel + SystemMounts.etc { scan[path] = entry(path) }
+        for path in SystemMounts.topLevel + (etc ? SystemMounts.etc : []) { scan[path] = entry(path) }
         return SystemMounts.mounts(scan: scan)
     }
 

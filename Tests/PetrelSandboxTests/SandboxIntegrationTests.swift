@@ -345,6 +345,43 @@ import Testing
         cgroup.destroy()
     }
 
+    /// The v2 paths this host can exercise: its unified hierarchy has no controllers, but every
+    /// v2 cgroup has cgroup.freeze and cgroup.kill.
+    @Test func cgroupV2FreezeKillAndRemove() async throws {
+        guard let unified = SandboxHarness.report.cgroups.mounts.v2,
+              access(unified + "/cgroup.procs", W_OK) == 0 else {
+            _ = SandboxHarness.skip("cgroup v2 freeze/kill", because: "no writable cgroup v2 hierarchy"); return
+        }
+        let group = unified + "/petrel-v2-test-\(getpid())"
+        try CgroupFiles.makeDirectory(group)
+        defer { rmdir(group) }
+        guard access(group + "/cgroup.freeze", F_OK) == 0 else {
+            _ = SandboxHarness.skip("cgroup v2 freeze/kill", because: "kernel without cgroup.freeze"); return
+        }
+        let driver = CgroupDriver(version: .v2, groupDirectories: ["": group], controllers: ["freezer"])
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let launcher = ProcessLauncher(cgroups: driver)
+        let spec = InstanceSpec(instanceID: "v2", codeDirectory: harness.root + "/code", runtimeDirectory: harness.root + "/runtime",
+                                workDirectory: harness.root + "/v2", arguments: ["/bin/sh", "-c", "while :; do :; done & exec sleep 300"],
+                                environment: [:], outputPath: harness.root + "/v2.out", memoryMB: 128, ephemeralStorageMB: 512)
+        let instance = try launcher.launch(spec)
+        try await Task.sleep(for: .milliseconds(200))
+        let directory = group + "/v2"
+        #expect(CgroupFiles.pids(in: directory + "/cgroup.procs").count == 2)
+        instance.freeze()
+        #expect(CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } == 1)
+        let frozenAt = cpuTicks(tree: instance.process.pid)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(cpuTicks(tree: instance.process.pid) == frozenAt)
+        instance.thaw()
+        #expect(CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } == 0)
+        instance.destroy()  // cgroup.kill, then removal
+        #expect(await instance.process.waitForExit() == .signaled(SIGKILL))
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: directory) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+
     @Test func destroyRemovesTheCgroup() async throws {
         guard SandboxHarness.hasCgroups else { _ = SandboxHarness.skip("cgroup removal", because: "no cgroups"); return }
         let harness = try SandboxHarness()
