@@ -75,6 +75,19 @@ struct SandboxHarness {
     }
 }
 
+/// CPU ticks of a process tree once they stop advancing (at most a second): a freeze in
+/// progress has settled.
+func settledTicks(_ pid: pid_t) async throws -> Int {
+    var last = cpuTicks(tree: pid)
+    for _ in 0..<20 {
+        try await Task.sleep(for: .milliseconds(50))
+        let now = cpuTicks(tree: pid)
+        if now == last { return now }
+        last = now
+    }
+    return last
+}
+
 /// CPU time (user+system, in clock ticks) of a process and all its descendants.
 func cpuTicks(tree root: pid_t) -> Int {
     ([root] + ProcessTree.descendants(of: root)).reduce(0) { total, pid in

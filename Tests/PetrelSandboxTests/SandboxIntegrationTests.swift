@@ -221,7 +221,8 @@ import Testing
         let pid = running.instance.process.pid
         #expect(cpuTicks(tree: pid) > 0)
         running.instance.freeze()
-        let frozenAt = cpuTicks(tree: pid)
+        // freeze() does not wait for the kernel (the invoke path must not block): let it settle.
+        let frozenAt = try await settledTicks(pid)
         try await Task.sleep(for: .milliseconds(700))
         #expect(cpuTicks(tree: pid) == frozenAt, "CPU time advanced while frozen")
         running.instance.thaw()
@@ -370,12 +371,16 @@ import Testing
         let directory = group + "/v2"
         #expect(CgroupFiles.pids(in: directory + "/cgroup.procs").count == 2)
         instance.freeze()
-        #expect(CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } == 1)
+        // freeze() does not wait for the kernel (the invoke path must not block): poll for it.
+        func frozen() -> Int? { CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } }
+        for _ in 0..<100 where frozen() != 1 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(frozen() == 1)
         let frozenAt = cpuTicks(tree: instance.process.pid)
         try await Task.sleep(for: .milliseconds(300))
         #expect(cpuTicks(tree: instance.process.pid) == frozenAt)
         instance.thaw()
-        #expect(CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } == 0)
+        for _ in 0..<100 where frozen() != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(frozen() == 0)
         instance.destroy()  // cgroup.kill, then removal
         #expect(await instance.process.waitForExit() == .signaled(SIGKILL))
         for _ in 0..<100 where FileManager.default.fileExists(atPath: directory) { try await Task.sleep(for: .milliseconds(10)) }
