@@ -77,6 +77,35 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def descendants_rss_kb(root_pid, marker):
+    """Resident memory (kB) of each process under root_pid whose command line contains marker."""
+    parents, cmdlines, rss = {}, {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdlines[int(entry)] = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("PPid:"):
+                parents[int(entry)] = int(line.split()[1])
+            elif line.startswith("VmRSS:"):
+                rss[int(entry)] = int(line.split()[1])
+
+    def under(pid):
+        while pid in parents and pid > 1:
+            pid = parents[pid]
+            if pid == root_pid:
+                return True
+        return False
+
+    return [rss.get(pid, 0) for pid, cmd in cmdlines.items() if marker in cmd and under(pid)]
+
+
 def bare_start_ms(argv, runs=15):
     samples = []
     for _ in range(runs):
@@ -127,6 +156,32 @@ def main():
         row("bare `python3 -c 0` (floor)", python_floor)
     finally:
         server.stop()
+
+    print("\nSandbox cost (first invoke after create, p50 of 10, trivial Node handler)")
+    plain = Server("--isolation", "none")
+    try:
+        firsts = []
+        for i in range(10):
+            plain.create(f"plain-{i}")
+            firsts.append(plain.invoke_ms(f"plain-{i}"))
+        without = statistics.median(firsts)
+    finally:
+        plain.stop()
+    sandboxed = Server()
+    try:
+        firsts = []
+        for i in range(10):
+            sandboxed.create(f"boxed-{i}")
+            firsts.append(sandboxed.invoke_ms(f"boxed-{i}"))
+        with_sandbox = statistics.median(firsts)
+        time.sleep(0.5)
+        sizes = descendants_rss_kb(sandboxed.proc.pid, "nodejs/bootstrap.js")
+    finally:
+        sandboxed.stop()
+    row("cold start with bubblewrap + cgroups", with_sandbox, without)
+    row("cold start as a plain process (floor)", without)
+    if sizes:
+        row("resident memory of one idle warm Node instance", statistics.median(sizes) / 1024, unit="MB")
 
     print("\nWarm path (trivial Node handler at 1769 MB = one full core, keep-alive clients on loopback)")
     # CPU is proportional to memory, as on AWS: a 128 MB instance gets 7% of a core, which
