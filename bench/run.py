@@ -103,7 +103,9 @@ def descendants_rss_kb(root_pid, marker):
                 return True
         return False
 
-    return [rss.get(pid, 0) for pid, cmd in cmdlines.items() if marker in cmd and under(pid)]
+    # The interpreter itself (bubblewrap's own processes carry the same arguments).
+    return [rss.get(pid, 0) for pid, cmd in cmdlines.items()
+            if marker in cmd and cmd.split(" ", 1)[0].endswith("/node") and under(pid)]
 
 
 def bare_start_ms(argv, runs=15):
