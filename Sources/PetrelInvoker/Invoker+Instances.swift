@@ -15,6 +15,9 @@ extension Invoker {
                     await self.reapIdle()
                 }
             }
+            group.addTask {
+                await self.deadlines.run { invocation in await self.expire(invocation) }
+            }
             for await order in launchOrders {
                 group.addTask { await self.supervise(order) }
             }

@@ -30,6 +30,8 @@ public actor Invoker {
     var running: [String: Int] = [:]
     /// Provisioned concurrency: how many initialised instances to keep for a version.
     var provisioned: [PoolKey: Int] = [:]
+    /// Running invocations' timeouts, watched by one loop in `run()`.
+    let deadlines = Deadlines()
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
 
@@ -121,18 +123,7 @@ public actor Invoker {
     public nonisolated func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let invocation = Invocation(request)
         try await enqueue(invocation)
-        let timeout = Duration.seconds(request.function.settings.timeout)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = await invocation.result() }
-            group.addTask {
-                // The clock starts when an instance takes the invocation.
-                guard let started = await invocation.dispatched() else { return }
-                try? await Task.sleep(until: started + timeout, clock: .continuous)
-                if !Task.isCancelled { await self.expire(invocation) }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        // The timeout's clock starts when an instance takes it (see `dispatch` and `deadlines`).
         return await invocation.result()
     }
 
@@ -176,6 +167,7 @@ public actor Invoker {
         instances[instanceID]?.launched?.thaw()
         invocation.markDispatched(at: now)
         let request = invocation.request
+        deadlines.add(invocation, at: now + .seconds(request.function.settings.timeout))
         running[request.function.name, default: 0] += 1
         observer?.concurrencyChanged(function: request.function.name, running: running[request.function.name]!)
         let deadline = Int64((wall.timeIntervalSince1970 + Double(request.function.settings.timeout)) * 1000)
@@ -222,6 +214,7 @@ public actor Invoker {
             memorySizeMB: instance.function.settings.memorySize, maxMemoryUsedMB: memoryMB, initDuration: initDuration)))
         logs.append(group: "/aws/lambda/\(instance.function.name)", stream: instance.logStream, events: events)
 
+        deadlines.remove(invocation)
         instances[instanceID]?.current = nil
         instances[instanceID]?.reportedInit = true
         executions -= 1

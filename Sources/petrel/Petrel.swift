@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
     var functionNetwork = "shared"
 
     func run() async throws {
+        // A peer that goes away mid-write must cost an error, not the server.
+        signal(SIGPIPE, SIG_IGN)
         var config = ServerConfiguration()
         config.host = host
         config.port = port
