@@ -370,7 +370,9 @@ import Testing
         let directory = group + "/v2"
         #expect(CgroupFiles.pids(in: directory + "/cgroup.procs").count == 2)
         instance.freeze()
-        #expect(CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } == 1)
+        let frozen = { CgroupFiles.read(directory + "/cgroup.events").flatMap { CgroupFiles.keyedValue("frozen", in: $0) } }
+        for _ in 0..<100 where frozen() != 1 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(frozen() == 1)
         let frozenAt = cpuTicks(tree: instance.process.pid)
         try await Task.sleep(for: .milliseconds(300))
         #expect(cpuTicks(tree: instance.process.pid) == frozenAt)
