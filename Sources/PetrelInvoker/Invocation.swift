@@ -74,42 +74,34 @@ public struct InvocationResult: Sendable {
     }
 }
 
-/// One invocation in flight: completed exactly once (by the runtime's answer, a timeout or the
-/// instance's death) and told when an instance picks it up, so its timeout can start then.
+/// One invocation in flight, completed exactly once: by the runtime's answer, its timeout, or
+/// its instance's death.
 final class Invocation: Sendable {
     let request: InvocationRequest
-    let enqueuedAt: ContinuousClock.Instant
     private let state = Mutex<State>(State())
 
     private struct State {
         var result: InvocationResult?
-        var resultWaiters: [CheckedContinuation<InvocationResult, Never>] = []
-        var dispatchedAt: ContinuousClock.Instant?
-        var dispatchWaiters: [CheckedContinuation<ContinuousClock.Instant?, Never>] = []
+        var waiters: [CheckedContinuation<InvocationResult, Never>] = []
     }
 
-    init(_ request: InvocationRequest, now: ContinuousClock.Instant = .now) {
+    init(_ request: InvocationRequest) {
         self.request = request
-        self.enqueuedAt = now
     }
 
     var id: String { request.requestID }
-    var isComplete: Bool { state.withLock { $0.result != nil } }
 
     /// Records the result; returns false if the invocation had already ended.
     @discardableResult
     func complete(_ result: InvocationResult) -> Bool {
-        typealias Waiters = (results: [CheckedContinuation<InvocationResult, Never>],
-                             dispatches: [CheckedContinuation<ContinuousClock.Instant?, Never>])
-        let waiters: Waiters? = state.withLock { s in
+        let waiters: [CheckedContinuation<InvocationResult, Never>]? = state.withLock { s in
             guard s.result == nil else { return nil }
             s.result = result
-            defer { s.resultWaiters = []; s.dispatchWaiters = [] }
-            return (s.resultWaiters, s.dispatchWaiters)
+            defer { s.waiters = [] }
+            return s.waiters
         }
         guard let waiters else { return false }
-        for waiter in waiters.results { waiter.resume(returning: result) }
-        for waiter in waiters.dispatches { waiter.resume(returning: nil) }
+        for waiter in waiters { waiter.resume(returning: result) }
         return true
     }
 
@@ -117,32 +109,10 @@ final class Invocation: Sendable {
         await withCheckedContinuation { continuation in
             let done: InvocationResult? = state.withLock { s in
                 if let result = s.result { return result }
-                s.resultWaiters.append(continuation)
+                s.waiters.append(continuation)
                 return nil
             }
             if let done { continuation.resume(returning: done) }
-        }
-    }
-
-    func markDispatched(at instant: ContinuousClock.Instant) {
-        let waiters = state.withLock { s in
-            s.dispatchedAt = instant
-            defer { s.dispatchWaiters = [] }
-            return s.dispatchWaiters
-        }
-        for waiter in waiters { waiter.resume(returning: instant) }
-    }
-
-    /// When an instance took the invocation; nil if it ended before that.
-    func dispatched() async -> ContinuousClock.Instant? {
-        await withCheckedContinuation { continuation in
-            let ready: ContinuousClock.Instant?? = state.withLock { s in
-                if let at = s.dispatchedAt { return .some(at) }
-                if s.result != nil { return .some(nil) }
-                s.dispatchWaiters.append(continuation)
-                return .none
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

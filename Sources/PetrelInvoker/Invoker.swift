@@ -165,7 +165,6 @@ public actor Invoker {
         instances[instanceID]?.dispatchedAt = now
         instances[instanceID]?.dispatchedWall = wall
         instances[instanceID]?.launched?.thaw()
-        invocation.markDispatched(at: now)
         let request = invocation.request
         deadlines.add(invocation, at: now + .seconds(request.function.settings.timeout))
         running[request.function.name, default: 0] += 1
