@@ -16,20 +16,16 @@ extension TableService {
     }
 
     func putItem(_ request: Request, _ context: OperationContext) async throws -> Data {
-        var mutation = try ItemMutation.parse(request, kind: "Put")
-        mutation.returnValues = try request.choice("ReturnValues", ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"], default: "NONE")
-        if !["NONE", "ALL_OLD"].contains(mutation.returnValues) {
-            throw AWSError.validation("ReturnValues can only be ALL_OLD or NONE")
-        }
-        let outcome = try await commit(mutation, context)
-        var out: [String: JSON] = [:]
-        if mutation.returnValues == "ALL_OLD", let old = outcome.old { out["Attributes"] = old.wire }
-        if let c = try request.consumedCapacity(mutation.tableName) { out["ConsumedCapacity"] = c }
-        return out.isEmpty ? Response.empty : Response.encode(out)
+        try await replaceOrRemoveItem(request, context, kind: "Put")
     }
 
     func deleteItem(_ request: Request, _ context: OperationContext) async throws -> Data {
-        var mutation = try ItemMutation.parse(request, kind: "Delete")
+        try await replaceOrRemoveItem(request, context, kind: "Delete")
+    }
+
+    /// PutItem and DeleteItem answer alike: ReturnValues may only be NONE or ALL_OLD.
+    private func replaceOrRemoveItem(_ request: Request, _ context: OperationContext, kind: String) async throws -> Data {
+        var mutation = try ItemMutation.parse(request, kind: kind)
         mutation.returnValues = try request.choice("ReturnValues", ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"], default: "NONE")
         if !["NONE", "ALL_OLD"].contains(mutation.returnValues) {
             throw AWSError.validation("ReturnValues can only be ALL_OLD or NONE")
