@@ -105,6 +105,8 @@ import Testing
         #expect(Set(pids).count >= 30, "the bomb should have filled the cgroup")
         running.instance.destroy()
         #expect(await running.exit() == .signaled(SIGKILL))
+        // destroy() kills the cgroup's processes in the background: give it a moment.
+        for _ in 0..<100 where Set(pids).contains(where: isAlive) { try await Task.sleep(for: .milliseconds(20)) }
         for pid in Set(pids) { #expect(!isAlive(pid), "\(pid) survived destroy") }
     }
 
@@ -285,13 +287,16 @@ import Testing
         #expect(tree.count >= 3, "\(tree)")
         running.instance.destroy()
         #expect(await running.exit() == .signaled(SIGKILL))
-        try await Task.sleep(for: .milliseconds(100))
-        // The double-forked sleeps were reparented away from the tree: find them by name.
-        let sleepers = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }.filter { pid in
-            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-            return ["sleep\u{0}300", "sleep\u{0}301", "sleep\u{0}302"].contains { cmdline.hasPrefix($0) } && isAlive(pid)
+        // The double-forked sleeps were reparented away from the tree: find them by name. The
+        // cgroup's processes are killed in the background: allow it up to two seconds.
+        func sleepers() -> [pid_t] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }.filter { pid in
+                let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                return ["sleep\u{0}300", "sleep\u{0}301", "sleep\u{0}302"].contains { cmdline.hasPrefix($0) } && isAlive(pid)
+            }
         }
-        #expect(sleepers.isEmpty, "survivors: \(sleepers)")
+        for _ in 0..<100 where !sleepers().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(sleepers().isEmpty, "survivors: \(sleepers())")
         for pid in tree { #expect(!isAlive(pid)) }
     }
 
