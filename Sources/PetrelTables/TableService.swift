@@ -109,9 +109,3 @@ struct OperationContext: Sendable {
     var region: String
     var account: Account
 }
-
-func gracefulSleepForever() async throws {
-    while !Task.isCancelled {
-        try await Task.sleep(for: .seconds(3600))
-    }
-}

@@ -64,7 +64,7 @@ struct LaunchCostBenchmark {
         let driver = report.cgroups.driver
         let bwrap = report.bubblewrap.path ?? "/usr/bin/bwrap"
         let ladder: [(String, any InstanceLauncher)] = [
-            ("plain", PlainLauncher()),
+            ("plain", ProcessLauncher(cgroups: nil)),
             ("cgroups only", ProcessLauncher(cgroups: driver)),
             ("bubblewrap only", BubblewrapLauncher(bubblewrapPath: bwrap, cgroups: nil)),
             ("bubblewrap+cgroups", BubblewrapLauncher(bubblewrapPath: bwrap, cgroups: driver)),
