@@ -71,6 +71,14 @@ class Server:
         assert status == 200, data
         return elapsed
 
+    def first_invokes_ms(self, prefix, runs=10, **create):
+        """p50 of first invokes right after creating `runs` fresh functions (cold starts)."""
+        samples = []
+        for i in range(runs):
+            self.create(f"{prefix}-{i}", **create)
+            samples.append(self.invoke_ms(f"{prefix}-{i}"))
+        return statistics.median(samples)
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=20)
@@ -139,22 +147,16 @@ def main():
     print("Cold start (first invoke through the Lambda API, trivial Node handler; p50 of 10)")
     server = Server("--keep-alive", "1")
     try:
-        firsts = []
-        for i in range(10):
-            server.create(f"cold-{i}")
-            firsts.append(server.invoke_ms(f"cold-{i}"))
-        row("first invoke after create", statistics.median(firsts), node_floor)
+        row("first invoke after create", server.first_invokes_ms("cold"), node_floor)
         reaped = []
         for i in range(6):
             time.sleep(1.7)  # keep-alive is 1 s: the instance is reaped
             reaped.append(server.invoke_ms("cold-0"))
         row("first invoke after the idle instance was reaped", statistics.median(reaped), node_floor)
         row("bare `node -e 0` (floor)", node_floor)
-        pythons = []
-        for i in range(10):
-            server.create(f"cold-py-{i}", code=TRIVIAL_PY, runtime="python3.12", handler="app.handler", filename="app.py")
-            pythons.append(server.invoke_ms(f"cold-py-{i}"))
-        row("Python: first invoke after create", statistics.median(pythons), python_floor)
+        python_cold = server.first_invokes_ms("cold-py", code=TRIVIAL_PY, runtime="python3.12", handler="app.handler",
+                                              filename="app.py")
+        row("Python: first invoke after create", python_cold, python_floor)
         row("bare `python3 -c 0` (floor)", python_floor)
     finally:
         server.stop()
@@ -162,20 +164,12 @@ def main():
     print("\nSandbox cost (first invoke after create, p50 of 10, trivial Node handler)")
     plain = Server("--isolation", "none")
     try:
-        firsts = []
-        for i in range(10):
-            plain.create(f"plain-{i}")
-            firsts.append(plain.invoke_ms(f"plain-{i}"))
-        without = statistics.median(firsts)
+        without = plain.first_invokes_ms("plain")
     finally:
         plain.stop()
     sandboxed = Server()
     try:
-        firsts = []
-        for i in range(10):
-            sandboxed.create(f"boxed-{i}")
-            firsts.append(sandboxed.invoke_ms(f"boxed-{i}"))
-        with_sandbox = statistics.median(firsts)
+        with_sandbox = sandboxed.first_invokes_ms("boxed")
         time.sleep(0.5)
         sizes = descendants_rss_kb(sandboxed.proc.pid, "nodejs/bootstrap.js")
     finally:
