@@ -123,9 +123,10 @@ public struct BubblewrapLauncher: InstanceLauncher {
             }
         }
         let relay = started
+        let resident = PeakResidentReader(root: process.pid)
         return LaunchedInstance(
             process: process,
-            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
+            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: resident.read()) },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
             destroy: {

@@ -46,9 +46,10 @@ public struct ProcessLauncher: InstanceLauncher {
             cgroup?.destroy()
             throw error
         }
+        let resident = PeakResidentReader(root: process.pid)
         return LaunchedInstance(
             process: process,
-            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: ProcessTree.peakResidentBytes(root: process.pid)) },
+            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: resident.read()) },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
             destroy: {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 
 /// A process and its descendants, read from /proc/<pid>/task/<tid>/children.
 enum ProcessTree {
@@ -25,5 +26,30 @@ enum ProcessTree {
     /// best figure for an interpreter started through a wrapper such as bubblewrap.
     static func peakResidentBytes(root: pid_t) -> Int? {
         ([root] + descendants(of: root)).compactMap { ProcessMemory.peakResidentBytes(pid: $0) }.max()
+    }
+}
+
+/// An instance's peak resident memory, read after every invocation. The chain of processes
+/// that starts an instance (trampoline, bubblewrap, interpreter) does not change once the
+/// interpreter runs, so the tree is walked once and its pids reused: the invoke path reads
+/// a few status files instead of walking /proc each time. Processes the function forks later
+/// are counted by the memory cgroup's peak.
+final class PeakResidentReader: Sendable {
+    private let root: pid_t
+    private let pids = Mutex<[pid_t]?>(nil)
+
+    init(root: pid_t) {
+        self.root = root
+    }
+
+    func read() -> Int? {
+        let known: [pid_t] = pids.withLock { cached in
+            if let cached, cached.count > 1 { return cached }
+            // Walk until the wrapper has started the interpreter (more than the root alone).
+            let tree = [root] + ProcessTree.descendants(of: root)
+            cached = tree
+            return tree
+        }
+        return known.compactMap { ProcessMemory.peakResidentBytes(pid: $0) }.max()
     }
 }
