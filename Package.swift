@@ -85,7 +85,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         .executableTarget(name: "petrel", dependencies: [
-            "PetrelServer",
+            "PetrelServer", "PetrelInvoker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),

@@ -8,6 +8,7 @@ extension Invoker {
     /// Runs the invoker's background work until cancelled: starting and supervising
     /// instances, and reaping idle ones. On cancellation every instance is killed.
     public func run() async {
+        fillWarmPool()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -34,16 +35,30 @@ extension Invoker {
            let victim = instances.values.filter({ $0.phase == .idle }).min(by: { $0.idleSince < $1.idleSince }) {
             terminate(victim.id)
         }
-        let id = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        let key = PoolKey(function)
+        if let blank = takeBlank(for: function) {
+            assign(blank, to: function)
+            return
+        }
+        let id = Self.newInstanceID()
         let workDirectory = "\(configuration.workDirectory)/\(id)"
-        let logStream = RuntimeEnvironment.logStreamName(version: function.version, instanceID: id, date: Date())
         try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        let logStream = register(instanceID: id, function: function, workDirectory: workDirectory)
+        launchContinuation.yield(LaunchOrder(instanceID: id, purpose: .function(function, logStream: logStream),
+                                             workDirectory: workDirectory))
+    }
+
+    /// Records a new instance of `function`, starting (its Init begins now); returns its log stream.
+    func register(instanceID id: String, function: FunctionRecord, workDirectory: String) -> String {
+        let key = PoolKey(function)
+        let logStream = RuntimeEnvironment.logStreamName(version: function.version, instanceID: id, date: Date())
         instances[id] = Instance(id: id, key: key, function: function, logStream: logStream, workDirectory: workDirectory,
                                  reader: OutputReader(path: "\(workDirectory)/output.log"), spawnedAt: .now)
         pools[key, default: Pool()].starting.insert(id)
-        launchContinuation.yield(LaunchOrder(instanceID: id, function: function, logStream: logStream,
-                                             workDirectory: workDirectory, codeDirectory: codeDirectory(function)))
+        return logStream
+    }
+
+    static func newInstanceID() -> String {
+        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 
     nonisolated func codeDirectory(_ function: FunctionRecord) -> String {
@@ -60,26 +75,19 @@ extension Invoker {
             await launchFailed(order.instanceID, reason: "Could not open the Runtime API: \(error)")
             return
         }
-        let optDirectory: String?
+        let spec: InstanceSpec
         do {
-            optDirectory = try configuration.optDirectory(order.function)
+            switch order.purpose {
+            case .function(let function, let logStream):
+                spec = try functionSpec(order, function: function, logStream: logStream, port: server.port)
+            case .blank(let key):
+                spec = blankSpec(order, key: key, port: server.port)
+            }
         } catch {
             try? await server.channel.channel.close()
             await launchFailed(order.instanceID, reason: "its layers could not be prepared: \(error)")
             return
         }
-        let layout = launcher.layout(codeDirectory: order.codeDirectory, runtimeDirectory: configuration.runtimeDirectory,
-                                     workDirectory: order.workDirectory)
-        let inputs = RuntimeEnvironment.Inputs(function: order.function, layout: layout, runtimeAPI: "127.0.0.1:\(server.port)",
-                                               logStreamName: order.logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters,
-                                               bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
-                                                   && !FileManager.default.isExecutableFile(atPath: order.codeDirectory + "/bootstrap"))
-        let spec = InstanceSpec(instanceID: order.instanceID, codeDirectory: order.codeDirectory,
-                                runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
-                                arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),
-                                outputPath: "\(order.workDirectory)/output.log", memoryMB: order.function.settings.memorySize,
-                                ephemeralStorageMB: order.function.settings.ephemeralStorageMB, optDirectory: optDirectory)
         let launched: LaunchedInstance
         do {
             launched = try launcher.launch(spec)
@@ -88,7 +96,7 @@ extension Invoker {
             await launchFailed(order.instanceID, reason: "\(error)")
             return
         }
-        if await !attach(order.instanceID, launched) { launched.destroy() }
+        if await !attach(order.instanceID, launched, port: server.port) { launched.destroy() }
         let backend = InstanceBackend(invoker: self, instanceID: order.instanceID)
         let initTimeout = configuration.initTimeout
         await withTaskGroup(of: TerminationStatus?.self) { group in
@@ -103,10 +111,12 @@ extension Invoker {
                     launched.destroy()
                 }
             }
-            group.addTask {
-                try? await Task.sleep(for: initTimeout)
-                if !Task.isCancelled { await self.initTimedOut(order.instanceID) }
-                return nil
+            if case .function = order.purpose {
+                group.addTask {
+                    try? await Task.sleep(for: initTimeout)
+                    if !Task.isCancelled { await self.initTimedOut(order.instanceID) }
+                    return nil
+                }
             }
             for await result in group {
                 guard let status = result else { continue }
@@ -120,8 +130,26 @@ extension Invoker {
         try? FileManager.default.removeItem(atPath: order.workDirectory)
     }
 
+    nonisolated func functionSpec(_ order: LaunchOrder, function: FunctionRecord, logStream: String, port: Int) throws -> InstanceSpec {
+        let codeDirectory = codeDirectory(function)
+        let optDirectory = try configuration.optDirectory(function)
+        let layout = launcher.layout(codeDirectory: codeDirectory, runtimeDirectory: configuration.runtimeDirectory,
+                                     workDirectory: order.workDirectory)
+        let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(port)",
+                                               logStreamName: logStream, account: configuration.account,
+                                               endpoint: configuration.publicEndpoint, interpreters: interpreters,
+                                               bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
+                                                   && !FileManager.default.isExecutableFile(atPath: codeDirectory + "/bootstrap"))
+        return InstanceSpec(instanceID: order.instanceID, codeDirectory: codeDirectory,
+                            runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
+                            arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),
+                            outputPath: "\(order.workDirectory)/output.log", memoryMB: function.settings.memorySize,
+                            ephemeralStorageMB: function.settings.ephemeralStorageMB, optDirectory: optDirectory)
+    }
+
     /// Records the launched process; false if the instance was killed while starting.
-    func attach(_ instanceID: String, _ launched: LaunchedInstance) -> Bool {
+    func attach(_ instanceID: String, _ launched: LaunchedInstance, port: Int) -> Bool {
+        if blanks[instanceID] != nil, instances[instanceID] == nil { return attachBlank(instanceID, launched, port: port) }
         guard instances[instanceID]?.phase == .starting else { return false }
         instances[instanceID]?.launched = launched
         return true
@@ -129,6 +157,7 @@ extension Invoker {
 
     func launchFailed(_ instanceID: String, reason: String) {
         logger.error("Could not start an instance: \(reason)")
+        if blankExited(instanceID) { return }
         guard let instance = instances.removeValue(forKey: instanceID) else { return }
         let document = Self.errorDocument(type: "Runtime.StartError", message: "Petrel could not start the runtime: \(reason)")
         failUncovered(instance.key, excluding: instanceID, outcome: .functionError(document),
@@ -147,6 +176,7 @@ extension Invoker {
 
     /// The process is gone: finish what it was running and forget it.
     func exited(_ instanceID: String, status: TerminationStatus) {
+        if blankExited(instanceID) { return }
         guard let instance = instances[instanceID] else { return }
         if let invocation = instance.current {
             finish(instanceID, outcome: .exited(status.description),
@@ -284,4 +314,5 @@ struct InstanceBackend: RuntimeAPIBackend {
     func responseTooLarge(requestID: String) async -> RuntimeAPIReply {
         await invoker.responseTooLarge(instanceID, requestID: requestID)
     }
+    func assignment() async -> Data? { await invoker.awaitAssignment(instanceID) }
 }

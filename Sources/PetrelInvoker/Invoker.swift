@@ -30,6 +30,9 @@ public actor Invoker {
     var running: [String: Int] = [:]
     /// Provisioned concurrency: how many initialised instances to keep for a version.
     var provisioned: [PoolKey: Int] = [:]
+    /// The warm pool's blank instances (see Invoker+WarmPool), and what it keeps.
+    var blanks: [String: Blank] = [:]
+    var warmPool: WarmPoolPolicy
     /// Running invocations' timeouts, watched by one loop in `run()`.
     let deadlines = Deadlines()
     let launchOrders: AsyncStream<LaunchOrder>
@@ -85,11 +88,13 @@ public actor Invoker {
     }
 
     struct LaunchOrder: Sendable {
+        enum Purpose: Sendable {
+            case function(FunctionRecord, logStream: String)
+            case blank(BlankKey)
+        }
         var instanceID: String
-        var function: FunctionRecord
-        var logStream: String
+        var purpose: Purpose
         var workDirectory: String
-        var codeDirectory: String
     }
 
     init(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore, logger: Logger,
@@ -102,6 +107,7 @@ public actor Invoker {
         self.eventLoopGroup = eventLoopGroup
         self.interpreters = interpreters
         self.observer = observer
+        self.warmPool = configuration.warmPool
         (launchOrders, launchContinuation) = AsyncStream.makeStream(of: LaunchOrder.self)
     }
 

@@ -19,6 +19,8 @@ public struct InvokerConfiguration: Sendable {
     public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
     /// How long a runtime may take to initialise before it is treated as failed.
     public var initTimeout: Duration = .seconds(10)
+    /// Blank runtimes to keep started ahead of need (empty: no warm pool).
+    public var warmPool = WarmPoolPolicy()
 
     public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {

@@ -33,6 +33,8 @@ protocol RuntimeAPIBackend: Sendable {
     func error(requestID: String, body: Data, errorType: String?) async -> RuntimeAPIReply
     func initError(body: Data, errorType: String?) async -> RuntimeAPIReply
     func responseTooLarge(requestID: String) async -> RuntimeAPIReply
+    /// A blank (pre-warmed) runtime's function environment, as JSON; nil stops it.
+    func assignment() async -> Data?
 }
 
 /// The routes of the Lambda Runtime API (2018-06-01).
@@ -41,6 +43,8 @@ enum RuntimeAPIRoute: Equatable {
     case response(requestID: String)
     case error(requestID: String)
     case initError
+    /// Petrel's own: a pre-warmed runtime waits here for the function it will serve.
+    case assignment
     case unknown
 
     static func parse(method: HTTPMethod, uri: String) -> RuntimeAPIRoute {
@@ -50,6 +54,7 @@ enum RuntimeAPIRoute: Equatable {
         let rest = Array(parts.dropFirst(2))
         if method == .GET, rest == ["invocation", "next"] { return .next }
         if method == .POST, rest == ["init", "error"] { return .initError }
+        if method == .GET, rest == ["petrel", "assignment"] { return .assignment }
         if method == .POST, rest.count == 3, rest[0] == "invocation" {
             if rest[2] == "response" { return .response(requestID: rest[1]) }
             if rest[2] == "error" { return .error(requestID: rest[1]) }
@@ -116,6 +121,9 @@ struct RuntimeAPIServer: Sendable {
                     if case .next = route {
                         guard let invocation = await backend.next() else { return }
                         try await write(outbound, status: .ok, headers: headers(for: invocation), body: invocation.payload, keepAlive: keepAlive)
+                    } else if case .assignment = route {
+                        guard let assignment = await backend.assignment() else { return }
+                        try await write(outbound, status: .ok, headers: [("Content-Type", "application/json")], body: assignment, keepAlive: keepAlive)
                     } else {
                         let reply = await dispatch(route, request: request, body: body, oversized: oversized, backend: backend)
                         try await write(outbound, status: HTTPResponseStatus(statusCode: reply.status), headers: [("Content-Type", "application/json")],
@@ -139,7 +147,7 @@ struct RuntimeAPIServer: Sendable {
             return await backend.error(requestID: id, body: data, errorType: errorType)
         case .initError:
             return await backend.initError(body: data, errorType: errorType)
-        case .next, .unknown:
+        case .next, .assignment, .unknown:
             return RuntimeAPIReply(status: 404, body: #"{"errorMessage":"Unknown Runtime API route \#(request.method) \#(request.uri)","errorType":"InvalidRequest"}"#)
         }
     }

@@ -57,16 +57,27 @@ enum RuntimeEnvironment {
 
     static func arguments(_ inputs: Inputs) -> [String] {
         let settings = inputs.function.settings
-        switch settings.family {
+        if settings.family == .provided {
+            return [inputs.bootstrapInLayers ? "/opt/bootstrap" : "\(inputs.layout.taskRoot)/bootstrap"]
+        }
+        return interpreterArguments(family: settings.family, memoryMB: settings.memorySize,
+                                    interpreters: inputs.interpreters, runtimeRoot: inputs.layout.runtimeRoot)
+    }
+
+    /// The argv of a Node or Python runtime, the same for a function's instance and for a
+    /// pre-warmed blank one (whose heap is sized for `memoryMB` before it knows its function).
+    static func interpreterArguments(family: RuntimeFamily, memoryMB: Int, interpreters: Interpreters,
+                                     runtimeRoot: String) -> [String] {
+        switch family {
         case .node:
             // As AWS's bootstrap: leave room beside the V8 heap for buffers and the runtime.
-            let heap = max(64, settings.memorySize * 85 / 100)
-            return [inputs.interpreters.node, "--max-old-space-size=\(heap)", "--max-semi-space-size=\(max(1, settings.memorySize / 256))",
-                    "\(inputs.layout.runtimeRoot)/nodejs/bootstrap.js"]
+            let heap = max(64, memoryMB * 85 / 100)
+            return [interpreters.node, "--max-old-space-size=\(heap)", "--max-semi-space-size=\(max(1, memoryMB / 256))",
+                    "\(runtimeRoot)/nodejs/bootstrap.js"]
         case .python:
-            return [inputs.interpreters.python, "-u", "\(inputs.layout.runtimeRoot)/python/bootstrap.py"]
+            return [interpreters.python, "-u", "\(runtimeRoot)/python/bootstrap.py"]
         case .provided:
-            return [inputs.bootstrapInLayers ? "/opt/bootstrap" : "\(inputs.layout.taskRoot)/bootstrap"]
+            return []
         }
     }
 
@@ -75,7 +86,7 @@ enum RuntimeEnvironment {
         let s = f.settings
         var env = s.environment
         let region = inputs.account.region
-        let fixed: [String: String] = [
+        var fixed: [String: String] = [
             "AWS_LAMBDA_FUNCTION_NAME": f.name,
             "AWS_LAMBDA_FUNCTION_VERSION": f.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(s.memorySize),
@@ -83,9 +94,6 @@ enum RuntimeEnvironment {
             "AWS_LAMBDA_LOG_STREAM_NAME": inputs.logStreamName,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "_HANDLER": s.handler,
-            "LAMBDA_TASK_ROOT": inputs.layout.taskRoot,
-            "LAMBDA_RUNTIME_DIR": inputs.layout.runtimeRoot,
-            "AWS_LAMBDA_RUNTIME_API": inputs.runtimeAPI,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_EXECUTION_ENV": "AWS_Lambda_\(s.runtime)",
@@ -94,17 +102,35 @@ enum RuntimeEnvironment {
             "AWS_SESSION_TOKEN": "petrel:function/\(f.name)",
             "AWS_ENDPOINT_URL": inputs.endpoint,
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        ]
+        fixed.merge(sandboxVariables(runtime: s.runtime, layout: inputs.layout, runtimeAPI: inputs.runtimeAPI)) { $1 }
+        env.merge(fixed) { _, platform in platform }
+        return env
+    }
+
+    /// The environment of a pre-warmed blank runtime: what every instance of its language has,
+    /// nothing of a function. It learns the rest from the Runtime API when it is assigned.
+    static func blankVariables(family: RuntimeFamily, layout: InstanceLayout, runtimeAPI: String) -> [String: String] {
+        var env = sandboxVariables(runtime: family == .node ? "nodejs" : "python3", layout: layout, runtimeAPI: runtimeAPI)
+        env["PETREL_PREWARMED"] = "1"
+        return env
+    }
+
+    /// Variables that depend only on where things are inside the instance.
+    static func sandboxVariables(runtime: String, layout: InstanceLayout, runtimeAPI: String) -> [String: String] {
+        [
+            "LAMBDA_TASK_ROOT": layout.taskRoot,
+            "LAMBDA_RUNTIME_DIR": layout.runtimeRoot,
+            "AWS_LAMBDA_RUNTIME_API": runtimeAPI,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
             "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
-            "NODE_PATH": "/opt/nodejs/\(nodeMajor(s.runtime))/node_modules:/opt/nodejs/node_modules:\(inputs.layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
-            "PYTHONPATH": "\(inputs.layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(s.runtime))/site-packages",
-            "HOME": inputs.layout.tmp,
-            "TMPDIR": inputs.layout.tmp,
+            "NODE_PATH": "/opt/nodejs/\(nodeMajor(runtime))/node_modules:/opt/nodejs/node_modules:\(layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
+            "PYTHONPATH": "\(layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(runtime))/site-packages",
+            "HOME": layout.tmp,
+            "TMPDIR": layout.tmp,
         ]
-        env.merge(fixed) { _, platform in platform }
-        return env
     }
 
     /// `nodejs20.x` → `node20`, the folder AWS's layers use for version-specific modules.

@@ -129,6 +129,10 @@ public struct BubblewrapLauncher: InstanceLauncher {
             peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: resident.read()) },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
+            currentMemory: { cgroup?.currentMemoryBytes() ?? resident.residentNow() },
+            resize: { [options, hostCores] memoryMB in
+                cgroup?.reconfigure(CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: options.pidsMax, hostCores: hostCores))
+            },
             destroy: {
                 process.signalGroup(SIGKILL)
                 cgroup?.destroyInBackground()

@@ -38,16 +38,8 @@ public struct CgroupDriver: Sendable, Equatable {
                                     steadyCPU: limits.steadyCPUSetting(version: version, controllers: controllers))
         do {
             for directory in Set(directories.values).sorted() { try CgroupFiles.makeDirectory(directory) }
-            let settings = version == .v1 ? limits.v1Settings(controllers: controllers)
-                                          : limits.v2Settings(controllers: controllers)
-            for setting in settings {
-                guard let directory = directories[setting.controller ?? ""] else { continue }
-                do {
-                    try CgroupFiles.write(setting.value, to: directory + "/" + setting.file)
-                } catch where setting.optional {
-                    continue
-                }
-            }
+            try CgroupFiles.apply(version == .v1 ? limits.v1Settings(controllers: controllers)
+                                                 : limits.v2Settings(controllers: controllers), in: directories)
         } catch {
             cgroup.destroy()
             throw error

@@ -36,6 +36,18 @@ enum CgroupFiles {
         (read(procsFile) ?? "").split(separator: "\n").compactMap { pid_t($0) }
     }
 
+    /// Writes each setting into its controller's directory, in order; optional ones may fail.
+    static func apply(_ settings: [CgroupSetting], in directories: [String: String]) throws {
+        for setting in settings {
+            guard let directory = directories[setting.controller ?? ""] else { continue }
+            do {
+                try write(setting.value, to: directory + "/" + setting.file)
+            } catch where setting.optional {
+                continue
+            }
+        }
+    }
+
     static func makeDirectory(_ path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw SandboxError("Could not create cgroup \(path): \(String(cString: strerror(errno))). "

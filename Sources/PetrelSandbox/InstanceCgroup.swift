@@ -46,6 +46,22 @@ public final class InstanceCgroup: Sendable {
             ?? finalPeak.withLock { $0 }
     }
 
+    /// Memory the cgroup is charged for now, in bytes.
+    public func currentMemoryBytes() -> Int? {
+        guard controllers.contains("memory"), let directory = memoryDirectory else { return nil }
+        return CgroupFiles.readInt(directory + (version == .v1 ? "/memory.usage_in_bytes" : "/memory.current"))
+    }
+
+    /// Gives a pre-warmed instance the limits of the function it now serves: its memory, the
+    /// Init burst, and the CPU share the burst ends in.
+    public func reconfigure(_ limits: CgroupLimits) {
+        var settings = version == .v1 ? limits.v1Settings(controllers: controllers) : limits.v2Settings(controllers: controllers)
+        // v1's memsw may never be below memory: when the limit grows, memsw must grow first.
+        if let memsw = settings.first(where: { $0.file == "memory.memsw.limit_in_bytes" }) { settings.insert(memsw, at: 0) }
+        try? CgroupFiles.apply(settings, in: directories)
+        steadyCPU.withLock { $0 = limits.steadyCPUSetting(version: version, controllers: controllers) }
+    }
+
     /// How many times the kernel's OOM killer killed a process of this cgroup.
     public func oomKills() -> Int? {
         guard controllers.contains("memory"), let directory = memoryDirectory else { return nil }

@@ -76,16 +76,24 @@ public struct LaunchedInstance: Sendable {
     public let thaw: @Sendable () -> Void
     /// Kills everything of the instance and releases its resources. Idempotent.
     public let destroy: @Sendable () -> Void
+    /// Memory the instance holds now, in bytes (cgroup charge, else resident set).
+    public let currentMemory: @Sendable () -> Int?
+    /// Gives a pre-warmed instance the limits of a function of this many MB.
+    public let resize: @Sendable (_ memoryMB: Int) -> Void
 
     public init(process: ChildProcess,
                 peakMemory: @escaping @Sendable () -> Int?,
                 freeze: @escaping @Sendable () -> Void = {},
                 thaw: @escaping @Sendable () -> Void = {},
+                currentMemory: @escaping @Sendable () -> Int? = { nil },
+                resize: @escaping @Sendable (Int) -> Void = { _ in },
                 destroy: @escaping @Sendable () -> Void) {
         self.process = process
         self.peakMemory = peakMemory
         self.freeze = freeze
         self.thaw = thaw
+        self.currentMemory = currentMemory
+        self.resize = resize
         self.destroy = destroy
     }
 }

@@ -43,13 +43,22 @@ final class PeakResidentReader: Sendable {
     }
 
     func read() -> Int? {
-        let known: [pid_t] = pids.withLock { cached in
+        known().compactMap { ProcessMemory.peakResidentBytes(pid: $0) }.max()
+    }
+
+    /// The resident memory of the chain now, summed (for status pages).
+    func residentNow() -> Int? {
+        let sizes = known().compactMap { ProcessMemory.residentBytes(pid: $0) }
+        return sizes.isEmpty ? nil : sizes.reduce(0, +)
+    }
+
+    private func known() -> [pid_t] {
+        pids.withLock { cached in
             if let cached, cached.count > 1 { return cached }
             // Walk until the wrapper has started the interpreter (more than the root alone).
             let tree = [root] + ProcessTree.descendants(of: root)
             cached = tree
             return tree
         }
-        return known.compactMap { ProcessMemory.peakResidentBytes(pid: $0) }.max()
     }
 }

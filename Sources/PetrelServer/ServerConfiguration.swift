@@ -1,5 +1,6 @@
 import Foundation
 import PetrelCore
+import PetrelInvoker
 import PetrelSandbox
 
 /// Everything `petrel serve` can be told. Only the CLI builds this; every module receives
@@ -20,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     /// What isolation functions get (bubblewrap, cgroups, network); the probe at start grants
     /// what the host allows.
     public var sandbox: SandboxOptions = SandboxOptions()
+    /// Blank runtimes started ahead of need, per runtime family.
+    public var warmPool = WarmPoolPolicy(sizes: [.node: 2, .python: 2])
 
     public init() {}
 

@@ -22,6 +22,10 @@ struct StatusRoute: Sendable {
             "instances": await invoker.instanceCounts(),
             "asyncQueueDepth": asyncQueueDepth(),
         ]
+        if let data = try? JSONEncoder().encode(await invoker.warmPoolStatus()),
+           let rows = try? JSONSerialization.jsonObject(with: data) {
+            body["warmPool"] = rows
+        }
         if let isolation, let data = try? JSONEncoder().encode(isolation),
            let object = try? JSONSerialization.jsonObject(with: data) {
             body["isolation"] = object

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PetrelInvoker
 import PetrelServer
 
 @main
@@ -29,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("function-network"),
             help: "Functions' network: shared (the host's, as on AWS) or none (only the Runtime API and Petrel's endpoint).")
     var functionNetwork = "shared"
+    @Option(name: .customLong("warm-pool"),
+            help: "Blank runtimes kept started ahead of cold starts, per runtime (0 turns one off).")
+    var warmPool = "nodejs=2,python=2"
 
     func run() async throws {
         // A peer that goes away mid-write must cost an error, not the server.
@@ -53,6 +57,11 @@ struct Serve: AsyncParsableCommand {
         case "shared": config.sandbox.network = .shared
         case "none": config.sandbox.network = .none
         default: throw ValidationError("--function-network must be shared or none, not \(functionNetwork)")
+        }
+        do {
+            config.warmPool = try WarmPoolPolicy.parse(warmPool)
+        } catch {
+            throw ValidationError("\(error)")
         }
         try await PetrelServer(configuration: config).run()
     }
@@ -80,5 +89,16 @@ struct Status: AsyncParsableCommand {
         let counts = instances.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("instances: \(counts.isEmpty ? "none" : counts)")
         print("async invocations queued: \(status["asyncQueueDepth"] ?? 0)")
+        let pool = (status["warmPool"] as? [[String: Any]]) ?? []
+        if pool.isEmpty {
+            print("warm pool: off")
+        } else {
+            let rows = pool.map { row -> String in
+                let size = (row["memoryMB"] as? Int).map { "/\($0)MB" } ?? ""
+                let mb = Double(row["residentBytes"] as? Int ?? 0) / 1_048_576
+                return "\(row["runtime"] ?? "?")\(size): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
+            }
+            print("warm pool: " + rows.joined(separator: "; "))
+        }
     }
 }
