@@ -5,15 +5,14 @@ import Synchronization
 /// for each invocation whose deadline passes first.
 final class Deadlines: Sendable {
     private let entries = Mutex<[ObjectIdentifier: (deadline: ContinuousClock.Instant, invocation: Invocation)]>([:])
+    /// When the loop looks next: a deadline after that needs no wake-up (the common case, as
+    /// the loop never sleeps longer than a second and timeouts are at least one).
+    private let plannedWake = Mutex<ContinuousClock.Instant>(.now)
     private let wakeUp = WakeSignal()
 
     func add(_ invocation: Invocation, at deadline: ContinuousClock.Instant) {
-        let earliest: Bool = entries.withLock { entries in
-            let before = entries.values.map(\.deadline).min()
-            entries[ObjectIdentifier(invocation)] = (deadline, invocation)
-            return before.map { deadline < $0 } ?? true
-        }
-        if earliest { wakeUp.signal() }
+        entries.withLock { $0[ObjectIdentifier(invocation)] = (deadline, invocation) }
+        if plannedWake.withLock({ deadline < $0 }) { wakeUp.signal() }
     }
 
     func remove(_ invocation: Invocation) {
@@ -35,8 +34,12 @@ final class Deadlines: Sendable {
             let (due, next) = self.due(at: .now)
             for invocation in due { await expire(invocation) }
             if !due.isEmpty { continue }
-            let wait = next.map { ContinuousClock.now.duration(to: $0) } ?? .seconds(1)
-            await wakeUp.wait(timeout: max(.milliseconds(1), min(wait, .seconds(1))))
+            let now = ContinuousClock.now
+            let wait = max(.milliseconds(1), min(next.map { now.duration(to: $0) } ?? .seconds(1), .seconds(1)))
+            plannedWake.withLock { $0 = now + wait }
+            // A deadline added between `due` and here is at or after `now + wait`, or signals.
+            if let earliest = entries.withLock({ $0.values.map(\.deadline).min() }), earliest < now + wait { continue }
+            await wakeUp.wait(timeout: wait)
         }
     }
 }

@@ -19,11 +19,38 @@ extension Invoker {
             group.addTask {
                 await self.deadlines.run { invocation in await self.expire(invocation) }
             }
+            group.addTask { await self.freezeIdleInstances() }
             for await order in launchOrders {
                 group.addTask { await self.supervise(order) }
             }
             group.cancelAll()
         }
+    }
+
+    /// Freezes instances once they have idled for `freezeDelay`, until cancelled.
+    nonisolated func freezeIdleInstances() async {
+        while !Task.isCancelled {
+            await idleSignal.wait(timeout: .seconds(1))
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.freezeDelay)
+                if await !freezeIdle() { break }
+            }
+        }
+    }
+
+    /// Freezes the instances idle for `freezeDelay`; true while others are idle and thawed.
+    func freezeIdle() -> Bool {
+        let now = ContinuousClock.now
+        var waiting = false
+        for (id, instance) in instances where instance.phase == .idle && !instance.thawNeeded {
+            if instance.idleSince.duration(to: now) >= Self.freezeDelay {
+                instance.launched?.freeze()
+                instances[id]?.thawNeeded = true
+            } else {
+                waiting = true
+            }
+        }
+        return waiting
     }
 
     public nonisolated func shutdown() {
@@ -58,7 +85,7 @@ extension Invoker {
     }
 
     static func newInstanceID() -> String {
-        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        ReportLines.randomHex(bytes: 16)
     }
 
     nonisolated func codeDirectory(_ function: FunctionRecord) -> String {
@@ -251,7 +278,7 @@ extension Invoker {
         // invocation waited for its init, so none reports an Init Duration.
         instances[instanceID]?.reportedInit = true
         pools[instance.key, default: Pool()].idle.append(instanceID)
-        instance.launched?.freeze()
+        idleSignal.signal()
         return await withCheckedContinuation { continuation in
             instances[instanceID]?.waiter = continuation
         }

@@ -35,6 +35,11 @@ public actor Invoker {
     var warmPool: WarmPoolPolicy
     /// Running invocations' timeouts, watched by one loop in `run()`.
     let deadlines = Deadlines()
+    /// Wakes the loop that freezes instances idle for `freezeDelay`.
+    let idleSignal = WakeSignal()
+    /// An idle instance is frozen once it has waited this long for work: a client calling in
+    /// a loop finds it still thawed, and a timer left running gets at most this much time.
+    static let freezeDelay: Duration = .milliseconds(20)
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
 
@@ -85,6 +90,8 @@ public actor Invoker {
         var idleSince: ContinuousClock.Instant = .now
         var initDuration: Duration?
         var reportedInit = false
+        /// Frozen, or not yet thawed once (the first thaw also ends the Init CPU burst).
+        var thawNeeded = true
     }
 
     struct LaunchOrder: Sendable {
@@ -170,7 +177,10 @@ public actor Invoker {
         instances[instanceID]?.current = invocation
         instances[instanceID]?.dispatchedAt = now
         instances[instanceID]?.dispatchedWall = wall
-        instances[instanceID]?.launched?.thaw()
+        if instances[instanceID]?.thawNeeded == true {
+            instances[instanceID]?.launched?.thaw()
+            instances[instanceID]?.thawNeeded = false
+        }
         let request = invocation.request
         deadlines.add(invocation, at: now + .seconds(request.function.settings.timeout))
         running[request.function.name, default: 0] += 1
@@ -183,7 +193,7 @@ public actor Invoker {
 
     static func traceID(_ date: Date) -> String {
         let time = String(UInt32(date.timeIntervalSince1970), radix: 16)
-        let random = (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let random = ReportLines.randomHex(bytes: 20)
         return "Root=1-\(time)-\(random.prefix(24));Parent=\(random.suffix(16));Sampled=0;Lineage=1:0"
     }
 

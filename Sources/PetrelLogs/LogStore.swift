@@ -102,23 +102,37 @@ public final class LogStore: Sendable {
         }
         guard !batch.isEmpty else { return }
         let ingestion = Int64(Date().timeIntervalSince1970 * 1000)
+        // One stream's appends in this batch become one run of inserts and one update.
+        var streams: [(group: String, stream: String, events: [LogEvent])] = []
+        var index: [String: Int] = [:]
+        for entry in batch {
+            let key = entry.group + "\u{0}" + entry.stream
+            if let at = index[key] {
+                streams[at].events += entry.events
+            } else {
+                index[key] = streams.count
+                streams.append((entry.group, entry.stream, entry.events))
+            }
+        }
         try store.pool.write { db in
-            for entry in batch {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO log_events (group_name, stream_name, timestamp, ingestion, message) VALUES (?, ?, ?, ?, ?)
+                """)
+            let update = try db.cachedStatement(sql: """
+                UPDATE log_streams SET first_event = COALESCE(MIN(first_event, ?), ?), last_event = MAX(COALESCE(last_event, 0), ?),
+                    last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE group_name = ? AND name = ?
+                """)
+            for entry in streams where !entry.events.isEmpty {
                 try Self.ensureStream(db, group: entry.group, stream: entry.stream, now: ingestion)
                 var bytes: Int64 = 0
                 for event in entry.events {
                     let message = Self.truncated(event.message)
                     bytes += Int64(message.utf8.count)
-                    try db.execute(sql: """
-                        INSERT INTO log_events (group_name, stream_name, timestamp, ingestion, message) VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [entry.group, entry.stream, event.timestamp, ingestion, message])
+                    try insert.execute(arguments: [entry.group, entry.stream, event.timestamp, ingestion, message])
                 }
                 let first = entry.events.map(\.timestamp).min()!
                 let last = entry.events.map(\.timestamp).max()!
-                try db.execute(sql: """
-                    UPDATE log_streams SET first_event = COALESCE(MIN(first_event, ?), ?), last_event = MAX(COALESCE(last_event, 0), ?),
-                        last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE group_name = ? AND name = ?
-                    """, arguments: [first, first, last, ingestion, bytes, entry.group, entry.stream])
+                try update.execute(arguments: [first, first, last, ingestion, bytes, entry.group, entry.stream])
             }
         }
     }
@@ -138,9 +152,10 @@ public final class LogStore: Sendable {
     }
 
     static func ensureStream(_ db: Database, group: String, stream: String, now: Int64) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO log_groups (name, created) VALUES (?, ?)", arguments: [group, now])
-        try db.execute(sql: "INSERT OR IGNORE INTO log_streams (group_name, name, created) VALUES (?, ?, ?)",
-                       arguments: [group, stream, now])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO log_groups (name, created) VALUES (?, ?)")
+            .execute(arguments: [group, now])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO log_streams (group_name, name, created) VALUES (?, ?, ?)")
+            .execute(arguments: [group, stream, now])
     }
 
     public func createGroup(_ name: String) throws {

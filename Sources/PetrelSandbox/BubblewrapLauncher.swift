@@ -124,9 +124,10 @@ public struct BubblewrapLauncher: InstanceLauncher {
         }
         let relay = started
         let resident = PeakResidentReader(root: process.pid)
+        let peak = PeakMemoryGauge(cgroup: cgroup, processes: resident)
         return LaunchedInstance(
             process: process,
-            peakMemory: { PeakMemory.combined(cgroup: cgroup?.peakMemoryBytes(), processes: resident.read()) },
+            peakMemory: { peak.read() },
             freeze: { cgroup?.freeze() },
             thaw: { cgroup?.thaw() },
             currentMemory: { cgroup?.currentMemoryBytes() ?? resident.residentNow() },

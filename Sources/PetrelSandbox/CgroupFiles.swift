@@ -19,8 +19,24 @@ enum CgroupFiles {
         try? String(contentsOfFile: path, encoding: .utf8)
     }
 
+    /// A file holding one number (memory.peak, memory.max_usage_in_bytes…): read after every
+    /// invocation, so with one read(2) into a stack buffer.
     static func readInt(_ path: String) -> Int? {
-        read(path).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Int? in
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            guard count > 0 else { return nil }
+            var value = 0
+            var digits = 0
+            for byte in buffer[..<count] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            }
+            return digits > 0 ? value : nil
+        }
     }
 
     /// The value of `key` in a flat-keyed file such as memory.events or memory.oom_control.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The "Max Memory Used" of an instance.
 ///
 /// The memory cgroup counts what the instance was charged: its anonymous memory, its /tmp
@@ -14,5 +16,41 @@ public enum PeakMemory {
         case (nil, let p?): return p
         case (nil, nil): return nil
         }
+    }
+}
+
+/// Reads an instance's Max Memory Used after each invocation, cheaply: the cgroup's peak is one
+/// small file, but /proc/<pid>/status is slow for the kernel to render. The processes' VmHWM
+/// is re-read only when the cgroup's peak moved (the instance grew) or a second has passed;
+/// without a cgroup, every time.
+final class PeakMemoryGauge: Sendable {
+    private let cgroup: InstanceCgroup?
+    private let processes: PeakResidentReader
+    private struct Cache {
+        var cgroupPeak: Int?
+        var processPeak: Int?
+        var readAt: ContinuousClock.Instant?
+    }
+    private let cache = Mutex(Cache())
+    static let maxAge: Duration = .seconds(1)
+
+    init(cgroup: InstanceCgroup?, processes: PeakResidentReader) {
+        self.cgroup = cgroup
+        self.processes = processes
+    }
+
+    func read() -> Int? {
+        let cgroupPeak = cgroup?.peakMemoryBytes()
+        let now = ContinuousClock.now
+        let processPeak: Int? = cache.withLock { cache in
+            if cgroupPeak != nil, cgroupPeak == cache.cgroupPeak, let at = cache.readAt, at.duration(to: now) < Self.maxAge {
+                return cache.processPeak
+            }
+            cache.cgroupPeak = cgroupPeak
+            cache.processPeak = processes.read()
+            cache.readAt = now
+            return cache.processPeak
+        }
+        return PeakMemory.combined(cgroup: cgroupPeak, processes: processPeak)
     }
 }

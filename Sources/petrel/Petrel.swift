@@ -3,10 +3,26 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import NIOCore
+import NIOPosix
 import PetrelInvoker
 import PetrelServer
 
 @main
+enum Main {
+    static func main() {
+        // Swift Concurrency runs on NIO's event loops: an invocation then crosses no thread
+        // boundary between the HTTP servers, the invoker and the Runtime API (each crossing
+        // costs a wake-up and a context switch). Must happen on the main thread, first.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Task {
+            await Petrel.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
+
 struct Petrel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petrel",
