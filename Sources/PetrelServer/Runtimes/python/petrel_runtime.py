@@ -44,10 +44,28 @@ _UNHANDLED_WARNING = (
 current_request_id = None
 current_tenant_id = None
 
-_JSON_LOGS = (_env.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
-# As awslambdaric: TRACE is DEBUG; an unknown or missing level leaves the root logger's own
-# default (WARNING) alone.
-_LOG_LEVEL = {"TRACE": "DEBUG"}.get(_env.get("AWS_LAMBDA_LOG_LEVEL"), _env.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
+# Non-ASCII in results is escaped before python3.12, kept as UTF-8 from it on (see json_dumps).
+_UTF8_OUTPUT_RUNTIMES = (
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+)
+
+
+def read_environment():
+    """Everything the runtime derives from the environment once, at start (again after a
+    pre-warmed process is assigned its function). Everything else reads `_env` when it needs it."""
+    global _JSON_LOGS, _LOG_LEVEL, _ENSURE_ASCII
+    _JSON_LOGS = (_env.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+    # As awslambdaric: TRACE is DEBUG; an unknown or missing level leaves the root logger's own
+    # default (WARNING) alone.
+    level = _env.get("AWS_LAMBDA_LOG_LEVEL")
+    _LOG_LEVEL = {"TRACE": "DEBUG"}.get(level, level or "").upper()
+    _ENSURE_ASCII = _env.get("AWS_EXECUTION_ENV") not in _UTF8_OUTPUT_RUNTIMES
+
+
+read_environment()
 
 
 class FaultException(Exception):
@@ -72,13 +90,6 @@ class FaultException(Exception):
 # and `enum`, several milliseconds on a bare interpreter). Output is what awslambdaric's
 # simplejson encoder gives: ", "/": " separators, NaN/Infinity allowed, Decimal as its own
 # digits, bytes inside a result decoded as UTF-8, non-ASCII kept as is from python3.12 on.
-
-_ENSURE_ASCII = _env.get("AWS_EXECUTION_ENV") not in (
-    "AWS_Lambda_python3.12",
-    "AWS_Lambda_python3.13",
-    "AWS_Lambda_python3.14",
-    "AWS_Lambda_python3.15",
-)
 
 
 class _ScannerContext(object):
@@ -137,7 +148,9 @@ def json_loads(text):
     return json.loads(text)
 
 
-def json_dumps(obj, ensure_ascii=_ENSURE_ASCII):
+def json_dumps(obj, ensure_ascii=None):
+    if ensure_ascii is None:
+        ensure_ascii = _ENSURE_ASCII
     raws = []
     # A Decimal is written as a placeholder string, swapped for its digits afterwards.
     token = "\x00petrel-decimal-%x\x00" % id(raws)
