@@ -1,6 +1,7 @@
 """A fake Lambda Runtime API (threaded http.server) and helpers that spawn Petrel's Python
 runtime against it the way the server does: `<python> -u <runtime dir>/python/bootstrap.py`,
-cwd = the task root, stdout and stderr into one log file, the environment of the contract."""
+cwd = the task root, stdout and stderr into one log file, the environment of the contract;
+or pre-warmed: the blank environment, the task root empty until the assignment."""
 import http.server
 import json
 import os
@@ -43,10 +44,14 @@ class Post(object):
 
 
 class FakeRuntimeApi(object):
-    """Hands out queued invocations on GET /next; records every POST."""
+    """Hands out queued invocations on GET /next and queued answers on GET /petrel/assignment;
+    records every POST."""
 
     def __init__(self):
         self.invocations = queue.Queue()
+        self.assignments = queue.Queue()
+        self.assignment_calls = 0
+        self.assigned_at = None  # when the 200 answer to /petrel/assignment was written
         self.answers = {}  # request id -> Post
         self.answered = threading.Condition()
         self.posts = []
@@ -67,6 +72,9 @@ class FakeRuntimeApi(object):
 
             def do_GET(self):
                 api.connections.add(self.client_address)
+                if self.path == API_PREFIX + "/petrel/assignment":
+                    self.assignment()
+                    return
                 if self.path != API_PREFIX + "/invocation/next":
                     self.send_error(404)
                     return
@@ -84,6 +92,23 @@ class FakeRuntimeApi(object):
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                self.wfile.write(body)
+
+            def assignment(self):
+                with api.answered:
+                    api.assignment_calls += 1
+                    api.answered.notify_all()
+                item = api.assignments.get()
+                if item is None:  # close the connection without an answer
+                    self.close_connection = True
+                    return
+                status, body = item
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status == 200:
+                    api.assigned_at = time.time()
                 self.wfile.write(body)
 
             def do_POST(self):
@@ -175,6 +200,18 @@ class FakeRuntimeApi(object):
                     raise AssertionError("runtime made %d GET /next calls, expected %d" % (self.next_calls, n))
                 self.answered.wait(left)
 
+    def wait_assignment_request(self, timeout=15):
+        deadline = time.time() + timeout
+        with self.answered:
+            while self.assignment_calls < 1:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise AssertionError("no GET /petrel/assignment")
+                self.answered.wait(left)
+
+    def assign(self, environment, status=200):
+        self.assignments.put((status, json.dumps({"environment": environment}).encode("utf-8")))
+
     def invoke(self, event=None, **kwargs):
         request_id = self.enqueue(event if event is not None else {}, **kwargs)
         return self.wait_answer(request_id)
@@ -216,7 +253,19 @@ def base_env(api_address, task_root, handler, python=PYTHON):
         "PYTHONPATH": "%s:/opt/python" % RUNTIME_DIR,
         "HOME": task_root,
         "TMPDIR": tempfile.gettempdir(),
+        "LD_LIBRARY_PATH": "/opt/lib",
     }
+
+
+# What a blank (pre-warmed) process gets: no function setting, PETREL_PREWARMED=1.
+BLANK_VARIABLES = ("AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "PATH", "LANG", "TZ",
+                   "HOME", "TMPDIR", "LD_LIBRARY_PATH", "PYTHONPATH")
+
+
+def blank_env(api_address, task_root, python=PYTHON):
+    env = {k: v for k, v in base_env(api_address, task_root, "", python).items() if k in BLANK_VARIABLES}
+    env["PETREL_PREWARMED"] = "1"
+    return env
 
 
 def write_files(root, files):
@@ -229,24 +278,37 @@ def write_files(root, files):
 
 
 class Runtime(object):
-    """One runtime process against a fake API."""
+    """One runtime process against a fake API. prewarmed: started blank (blank_env, or it updated
+    with a dict), the files and the function's environment `env` come with assign()."""
 
-    def __init__(self, files, handler, env=None, python=PYTHON, api=None, api_address=None):
+    def __init__(self, files, handler, env=None, python=PYTHON, api=None, api_address=None, prewarmed=False):
         self.api = api or FakeRuntimeApi()
         self.task_root = tempfile.mkdtemp(prefix="petrel-py-task-")
-        write_files(self.task_root, files)
+        self.files = files
+        if not prewarmed:
+            write_files(self.task_root, files)
         self.log_path = os.path.join(tempfile.mkdtemp(prefix="petrel-py-log-"), "output.log")
         self.api.log_path = self.log_path
         full_env = base_env(api_address or self.api.address, self.task_root, handler, python)
         full_env.update(env or {})
         self.env = {k: v for k, v in full_env.items() if v is not None}
+        spawn_env = self.env
+        if prewarmed:
+            spawn_env = blank_env(api_address or self.api.address, self.task_root, python)
+            if isinstance(prewarmed, dict):
+                spawn_env.update(prewarmed)
         log = open(self.log_path, "wb")
         self.started_at = time.time()
         self.proc = subprocess.Popen(
-            [python, "-u", BOOTSTRAP], cwd=self.task_root, env=self.env,
+            [python, "-u", BOOTSTRAP], cwd=self.task_root, env=spawn_env,
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         )
         log.close()
+
+    def assign(self):
+        """The server's side of the assignment: the function's files, then its environment."""
+        write_files(self.task_root, self.files)
+        self.api.assign(self.env)
 
     def output(self):
         with open(self.log_path, "rb") as f:

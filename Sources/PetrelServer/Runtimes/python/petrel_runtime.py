@@ -44,10 +44,28 @@ _UNHANDLED_WARNING = (
 current_request_id = None
 current_tenant_id = None
 
-_JSON_LOGS = (_env.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
-# As awslambdaric: TRACE is DEBUG; an unknown or missing level leaves the root logger's own
-# default (WARNING) alone.
-_LOG_LEVEL = {"TRACE": "DEBUG"}.get(_env.get("AWS_LAMBDA_LOG_LEVEL"), _env.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
+# Non-ASCII in results is escaped before python3.12, kept as UTF-8 from it on (see json_dumps).
+_UTF8_OUTPUT_RUNTIMES = (
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+)
+
+
+def read_environment():
+    """Everything the runtime derives from the environment once, at start (again after a
+    pre-warmed process is assigned its function). Everything else reads `_env` when it needs it."""
+    global _JSON_LOGS, _LOG_LEVEL, _ENSURE_ASCII
+    _JSON_LOGS = (_env.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+    # As awslambdaric: TRACE is DEBUG; an unknown or missing level leaves the root logger's own
+    # default (WARNING) alone.
+    level = _env.get("AWS_LAMBDA_LOG_LEVEL")
+    _LOG_LEVEL = {"TRACE": "DEBUG"}.get(level, level or "").upper()
+    _ENSURE_ASCII = _env.get("AWS_EXECUTION_ENV") not in _UTF8_OUTPUT_RUNTIMES
+
+
+read_environment()
 
 
 class FaultException(Exception):
@@ -72,13 +90,6 @@ class FaultException(Exception):
 # and `enum`, several milliseconds on a bare interpreter). Output is what awslambdaric's
 # simplejson encoder gives: ", "/": " separators, NaN/Infinity allowed, Decimal as its own
 # digits, bytes inside a result decoded as UTF-8, non-ASCII kept as is from python3.12 on.
-
-_ENSURE_ASCII = _env.get("AWS_EXECUTION_ENV") not in (
-    "AWS_Lambda_python3.12",
-    "AWS_Lambda_python3.13",
-    "AWS_Lambda_python3.14",
-    "AWS_Lambda_python3.15",
-)
 
 
 class _ScannerContext(object):
@@ -137,7 +148,9 @@ def json_loads(text):
     return json.loads(text)
 
 
-def json_dumps(obj, ensure_ascii=_ENSURE_ASCII):
+def json_dumps(obj, ensure_ascii=None):
+    if ensure_ascii is None:
+        ensure_ascii = _ENSURE_ASCII
     raws = []
     # A Decimal is written as a placeholder string, swapped for its digits afterwards.
     token = "\x00petrel-decimal-%x\x00" % id(raws)
@@ -414,7 +427,7 @@ class RuntimeApi(object):
         self.sock = None
         self.buffer = bytearray()
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, retry=True):
         """Returns (status, {lower-case header: value}, body bytes)."""
         head = "%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, self.address)
         if body is not None:
@@ -435,7 +448,8 @@ class RuntimeApi(object):
             except OSError as e:
                 self.close()
                 # A keep-alive connection the server had closed: try once on a fresh one.
-                if attempt or not reused or not isinstance(e, (NoResponse, BrokenPipeError, ConnectionResetError)):
+                if attempt or not retry or not reused or \
+                        not isinstance(e, (NoResponse, BrokenPipeError, ConnectionResetError)):
                     raise
 
     def _recv(self):
@@ -511,6 +525,11 @@ class RuntimeApi(object):
 
     def next(self):
         return self.request("GET", _API_PREFIX + "/invocation/next")
+
+    def assignment(self):
+        """Petrel's own route for a pre-warmed process; a closed connection is the answer too
+        (never retried: the server closes it to shrink its pool of blank processes)."""
+        return self.request("GET", _API_PREFIX + "/petrel/assignment", retry=False)
 
     def post_result(self, request_id, body, content_type):
         return self.request(
@@ -781,13 +800,167 @@ def handle_invocation(api, request_handler, headers, body):
         api.post_result(invoke_id, result, result_content_type)
 
 
-def main():
-    global current_request_id, current_tenant_id
+# ---------------------------------------------------------------------------------------------
+# Pre-warmed ("blank") mode: started with PETREL_PREWARMED=1 and a generic environment before the
+# server knows the function, the process does what does not depend on it, asks the server which
+# function it is (GET /petrel/assignment, blocks as long as the server likes), takes on that
+# function's environment and carries on as a normal start.
+
+# Imported while blank: the runtime's own error path and standard modules functions commonly use.
+# None of them reads the environment when imported (`logging` is configured after the assignment);
+# boto3 is left out on purpose (megabytes per blank process).
+PREWARM_IMPORTS = ("traceback", "json", "logging", "datetime", "base64", "urllib.parse")
+
+
+def _read_at_process_start(name):
+    """Variables the interpreter or the C library read only when the process starts."""
+    return (
+        (name.startswith("PYTHON") and name not in ("PYTHONPATH", "PYTHONBREAKPOINT"))
+        or name.startswith("LC_") or name.startswith("MALLOC_")
+        or name in ("LANG", "LD_LIBRARY_PATH", "LD_PRELOAD", "GLIBC_TUNABLES")
+    )
+
+
+def _user_site(home):
+    """The ~/.local site-packages `site` puts on sys.path when it exists (HOME decides it)."""
+    if sys.flags.no_user_site or "site" not in sys.modules or not home:
+        return None
+    return "%s/.local/lib/python%d.%d/site-packages" % ((home,) + sys.version_info[:2])
+
+
+def _initial_environment():
+    """The environment the process was started with: the interpreter adds to os.environ at start
+    (LC_CTYPE=C.UTF-8 when it coerces a C locale, PEP 538); /proc keeps the original."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            raw = f.read()
+    except OSError:  # pragma: no cover - not Linux
+        return dict(_env)
+    initial = {}
+    for item in raw.split(b"\0"):
+        name, sep, value = item.partition(b"=")
+        if sep:
+            initial[os.fsdecode(name)] = os.fsdecode(value)
+    return initial
+
+
+def _needs_fresh_interpreter(initial, environment):
+    for name in set(environment) | set(initial):
+        if _read_at_process_start(name) and environment.get(name) != initial.get(name):
+            return True
+    if environment.get("HOME") != initial.get("HOME"):
+        old, new = _user_site(initial.get("HOME")), _user_site(environment.get("HOME"))
+        return (old is not None and old in sys.path) or (new is not None and os.path.isdir(new))
+    return False
+
+
+def _pythonpath_entries(value):
+    """PYTHONPATH as the interpreter puts it on sys.path: absolute, an empty entry is the cwd."""
+    return [os.path.abspath(p) if p else os.getcwd() for p in value.split(":")] if value else []
+
+
+def replace_pythonpath(old, new):
+    """sys.path as a start with PYTHONPATH=new would have made it: the entries the interpreter took
+    from `old` (right after the script's folder, which bootstrap.py put first once more) give way
+    to those of `new`; later duplicates of a new entry go, as `site` removes them."""
+    old_entries = _pythonpath_entries(old)
+    new_entries = _pythonpath_entries(new)
+    if old_entries == new_entries:
+        return
+    at = 0
+    while at < len(sys.path) and sys.path[at] == RUNTIME_DIR:
+        at += 1
+    head = sys.path[:at]
+    end = at
+    while end < len(sys.path) and sys.path[end] in old_entries:
+        end += 1
+    added = []
+    for p in new_entries:
+        if p not in head and p not in added:
+            added.append(p)
+    sys.path[:] = head + added + [p for p in sys.path[end:] if p not in added]
+
+
+def take_environment(environment):
+    """Makes os.environ (and the C environment) what a normal start with `environment` has, then
+    sys.path and what the runtime derived from the environment. Returns False if the interpreter
+    itself must restart: a variable it reads only at start differs from the blank process's."""
+    initial = _initial_environment()
+    if _needs_fresh_interpreter(initial, environment):
+        return False
+    # What the interpreter added at start it would add again with the same start-time variables.
+    added = dict((n, v) for n, v in _env.items() if n not in initial)
+    added.update(environment)
+    environment = added
+    old_pythonpath = _env.get("PYTHONPATH")
+    old_tz = _env.get("TZ")
+    for name in [n for n in _env if n not in environment]:
+        del _env[name]
+    for name, value in environment.items():
+        if _env.get(name) != value:
+            _env[name] = value
+    replace_pythonpath(old_pythonpath, _env.get("PYTHONPATH"))
+    # Folders looked at while blank (the task root was empty, /opt may not have been there).
+    sys.path_importer_cache.clear()
+    if _env.get("TZ") != old_tz:
+        time.tzset()
+    logging = sys.modules.get("logging")
+    if logging is not None and isinstance(getattr(logging, "_startTime", None), (int, float)):
+        # relativeCreated counts from the import of logging; at a normal start, from the init.
+        logging._startTime = time.time_ns() if isinstance(logging._startTime, int) else time.time()
+    read_environment()
+    return True
+
+
+def wait_for_assignment():
+    """Blank mode up to the assignment. Returns the connected RuntimeApi, with os.environ the
+    function's; exits 0 if the server closes the connection or answers anything but 200."""
     address = _env.get("AWS_LAMBDA_RUNTIME_API")
     if not address:
         sys.stderr.write("AWS_LAMBDA_RUNTIME_API is not set\n")
         sys.exit(1)
+    for name in PREWARM_IMPORTS:
+        try:
+            __import__(name)
+        except ImportError:  # pragma: no cover - a trimmed standard library
+            pass
     api = RuntimeApi(address)
+    try:
+        api.sock = api._connect()
+        status, _, body = api.assignment()
+    except OSError:
+        os._exit(0)
+    if status != 200:
+        os._exit(0)
+    try:
+        environment = json_loads(body.decode("utf-8"))["environment"]
+        if not isinstance(environment, dict) or \
+                not all(isinstance(k, str) and isinstance(v, str) for k, v in environment.items()):
+            raise ValueError("not a map of strings")
+        fresh = not take_environment(environment)
+    except Exception as e:
+        api_gone(api, "unusable answer to /petrel/assignment: %r" % (e,))
+    if fresh:
+        # PYTHON*, LANG, LD_LIBRARY_PATH, ... differ from the blank process's: they act only when
+        # the interpreter starts, so start it again, in this same process, as a normal start.
+        flush_output()
+        api.close()
+        argv = getattr(sys, "orig_argv", None) or [sys.executable, "-u"] + sys.argv
+        os.execve(sys.executable, argv, environment)
+    return api
+
+
+def main():
+    global current_request_id, current_tenant_id
+    api = wait_for_assignment() if _env.get("PETREL_PREWARMED") == "1" else None
+    address = _env.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("AWS_LAMBDA_RUNTIME_API is not set\n")
+        sys.exit(1)
+    if api is None or api.address != address:
+        if api is not None:
+            api.close()
+        api = RuntimeApi(address)
     task_root = _env.get("LAMBDA_TASK_ROOT") or os.getcwd()
     setup_sys_path(task_root)
     install_logging()
