@@ -5,6 +5,7 @@
 // invocations per second and the runtime process's CPU time per invocation
 // (utime + stime from /proc/<pid>/stat, measured after a warm-up).
 //   node tests/runtime/bench-warm.js [invocations] [rounds]
+// BENCH_BOOTSTRAP=/path/to/other/bootstrap.js compares another version.
 
 const http = require('node:http');
 const fs = require('node:fs');
@@ -74,7 +75,7 @@ async function round(taskRoot) {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128', AWS_REGION: 'us-east-1', TZ: ':UTC',
     NODE_PATH: [path.join(RUNTIME_DIR, 'node_modules'), '/usr/share/nodejs'].join(':'),
   };
-  const c = spawn(process.execPath, [BOOTSTRAP], { cwd: taskRoot, env, stdio: 'ignore' });
+  const c = spawn(process.execPath, [process.env.BENCH_BOOTSTRAP || BOOTSTRAP], { cwd: taskRoot, env, stdio: 'ignore' });
   await reach(WARMUP);
   const cpu0 = cpuMs(c.pid);
   const t0 = process.hrtime.bigint();
