@@ -4,8 +4,11 @@
 // LAMBDA_TASK_ROOT. Behaviour follows AWS's Node.js runtime (error shapes,
 // log line format, callbackWaitsForEmptyEventLoop, context.succeed/fail/done).
 //
-// Start-up cost matters: only fs, path, util and http are loaded before the
+// Start-up cost matters: only fs, path, util and net are loaded before the
 // first GET /next (url is loaded only for ES module handlers).
+//
+// With PETREL_PREWARMED=1 the process starts before its function is known and
+// asks the server for it first (see "Pre-warmed start" below).
 
 const fs = require('fs');
 const path = require('path');
@@ -74,11 +77,14 @@ function jsonLogLine(level, args) {
 }
 
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
-const JSON_LOGS = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
+let jsonLogs = false;
 
+// Reads the log settings from the environment: at start, and again in a
+// pre-warmed process once the function's environment is known.
 function patchConsole() {
+  jsonLogs = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
   const min = LEVELS[String(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
-  const write = JSON_LOGS ? jsonLogLine : logLine;
+  const write = jsonLogs ? jsonLogLine : logLine;
   const make = (level) =>
     LEVELS[level] >= min ? (...args) => write(level, args) : () => {};
   console.trace = make('TRACE');
@@ -160,7 +166,7 @@ function formatted(err) {
 
 function logError(prefix, err) {
   const e = err instanceof Error ? err : new Error(err);
-  if (JSON_LOGS) console.error(e);
+  if (jsonLogs) console.error(e);
   else console.error(prefix, formatted(e));
 }
 
@@ -703,7 +709,59 @@ process.on('unhandledRejection', (reason, promise) => {
 });
 process.on('beforeExit', () => beforeExit());
 
-async function main() {
+// ---------------------------------------------------------------------------
+// Pre-warmed start (PETREL_PREWARMED=1): the server starts the process before
+// it knows which function it will run, with a minimal environment. Everything
+// that does not depend on the function is done first (this file's modules,
+// the console, the Runtime API connection); then the runtime asks which
+// function it is (GET /petrel/assignment, which may wait for minutes) and
+// takes on that function's environment before starting as usual.
+
+// Variables node reads only when it starts: a pre-warmed process cannot honour
+// new values. The server should start such functions the normal way.
+const STARTUP_ONLY = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_ICU_DATA', 'NODE_PRESERVE_SYMLINKS'];
+
+function awaitAssignment(then) {
+  apiRequest('GET', `${API_PREFIX}/petrel/assignment`, '', '', (status, _headers, body) => {
+    if (status !== 200) process.exit(0); // the server shrinks its pool or stops
+    let assigned;
+    try {
+      assigned = JSON.parse(body).environment;
+    } catch (_) {
+      assigned = undefined;
+    }
+    if (assigned === null || typeof assigned !== 'object' || Array.isArray(assigned)) {
+      writeAll(2, `unexpected answer from ${API_PREFIX}/petrel/assignment: no "environment" object\n`);
+      process.exit(1);
+    }
+    adoptEnvironment(assigned);
+    then();
+  }, () => process.exit(0)); // the connection closed: likewise
+}
+
+// Makes process.env exactly the assigned map, in place: modules keep
+// references to process.env (the built-in aws-sdk does).
+function adoptEnvironment(assigned) {
+  const before = {};
+  for (const k of STARTUP_ONLY) before[k] = env[k];
+  for (const k of Object.keys(env)) {
+    if (!Object.prototype.hasOwnProperty.call(assigned, k)) delete env[k];
+  }
+  for (const k of Object.keys(assigned)) {
+    const v = String(assigned[k]);
+    if (env[k] !== v) env[k] = v; // TZ takes effect at once: node watches it
+  }
+  // require()'s global folders come from NODE_PATH and HOME.
+  require('module')._initPaths();
+  for (const k of STARTUP_ONLY) {
+    if (env[k] !== before[k]) {
+      writeAll(2, `${new Date().toISOString()}\tundefined\tWARN\t` +
+        `${k} changed after node started (pre-warmed runtime); the new value has no effect\n`);
+    }
+  }
+}
+
+async function start() {
   patchConsole();
   const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
   const handlerName = env._HANDLER || '';
@@ -718,4 +776,19 @@ async function main() {
   nextInvocation();
 }
 
-main();
+// While a pre-warmed process waits: node's ES module loader is built lazily
+// and its first file import costs several milliseconds. Importing this
+// runtime's own hook file (as a plain module: it only defines functions)
+// pays that now. Failing here changes nothing; a real import reports its own.
+function warmEsmLoader() {
+  const { pathToFileURL } = require('url');
+  import(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href).catch(() => {});
+}
+
+if (env.PETREL_PREWARMED === '1') {
+  patchConsole(); // anything logged before the assignment still gets a line of its own
+  awaitAssignment(start);
+  warmEsmLoader();
+} else {
+  start();
+}
