@@ -301,7 +301,7 @@ function parseHead(text) {
   }
   const status = Number(text.slice(9, 12));
   if (!(status >= 100 && status <= 999)) throw protocolError(`status ${text.slice(9, 12)}`);
-  const headers = { __proto__: null };
+  const headers = {}; // a plain object: a prototype-less one is slow to fill
   while (eol < text.length) {
     const start = eol + 2;
     eol = text.indexOf('\r\n', start);
@@ -310,7 +310,8 @@ function parseHead(text) {
     if (c <= start || c > eol) continue;
     const name = text.slice(start, c).trim().toLowerCase();
     const value = text.slice(c + 1, eol).trim();
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    const prev = headers[name]; // not a string for 'constructor' and friends
+    headers[name] = typeof prev === 'string' ? `${prev}, ${value}` : value;
   }
   const r = { status, headers, left: -1, chunks: [], chunked: false, chunkLeft: 0, close: false };
   const connection = headers.connection === undefined ? '' : headers.connection.toLowerCase();
