@@ -14,8 +14,18 @@ const BOOTSTRAP = path.join(RUNTIME_DIR, 'bootstrap.js');
 
 // A fake Runtime API. invoke(event) queues an invocation and resolves with
 // what the runtime posted for it: { kind: 'response'|'error', body, headers, raw }.
+// Options: contentLength (answers carry Content-Length instead of being
+// chunked), closeAfterPost (the server closes the connection after answering
+// each POST), resetNext: [n, ...] (the n-th GET /next, counting from 1, has
+// its connection closed without an answer).
 class FakeRuntimeApi {
-  constructor() {
+  constructor(opts = {}) {
+    this.opts = opts;
+    this.connections = 0;
+    this.assignmentRes = null; // the pending GET /petrel/assignment of a pre-warmed runtime
+    this.assignmentCount = 0;
+    this.assignmentWaiters = [];
+    this.assignedAt = null;
     this.queue = [];
     this.waiting = []; // pending GET /next responses
     this.pending = new Map(); // request id -> resolve
@@ -27,6 +37,7 @@ class FakeRuntimeApi {
     this.initErrorWaiters = [];
     this.nextWaiters = [];
     this.server = http.createServer((req, res) => this.onRequest(req, res));
+    this.server.on('connection', () => this.connections++);
   }
 
   listen() {
@@ -39,6 +50,7 @@ class FakeRuntimeApi {
   close() {
     for (const res of this.waiting) res.destroy();
     this.waiting = [];
+    if (this.assignmentRes) this.assignmentRes.destroy();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -48,8 +60,18 @@ class FakeRuntimeApi {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'GET' && req.url === '/2018-06-01/runtime/petrel/assignment') {
+        this.assignmentCount++;
+        this.assignmentRes = res;
+        for (const w of this.assignmentWaiters.splice(0)) w();
+        return;
+      }
       if (req.method === 'GET' && req.url === '/2018-06-01/runtime/invocation/next') {
         this.nextCount++;
+        if ((this.opts.resetNext || []).includes(this.nextCount)) {
+          req.socket.destroy();
+          return;
+        }
         if (this.firstNextAt === null) this.firstNextAt = process.hrtime.bigint();
         for (const w of this.nextWaiters.splice(0)) w();
         this.waiting.push(res);
@@ -79,15 +101,42 @@ class FakeRuntimeApi {
         this.pending.delete(id);
         if (resolve) resolve(post);
       }
-      res.writeHead(202, { 'Content-Type': 'application/json' }).end('{"status":"OK"}');
+      const headers = { 'Content-Type': 'application/json' };
+      if (this.opts.contentLength) headers['Content-Length'] = '15';
+      if (this.opts.closeAfterPost) res.on('finish', () => req.socket.destroy());
+      res.writeHead(202, headers).end('{"status":"OK"}');
     });
+  }
+
+  // Resolves once a pre-warmed runtime asks for its assignment.
+  waitAssignmentRequest() {
+    if (this.assignmentRes) return Promise.resolve();
+    return new Promise((resolve) => this.assignmentWaiters.push(resolve));
+  }
+
+  // Answers the pending assignment: 200 {"environment": env}, or another status.
+  assign(environment, status = 200) {
+    const res = this.assignmentRes;
+    this.assignmentRes = null;
+    const body = status === 200 ? JSON.stringify({ environment }) : '';
+    this.assignedAt = process.hrtime.bigint();
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  }
+
+  // Closes the pending assignment's connection without an answer.
+  closeAssignment() {
+    const res = this.assignmentRes;
+    this.assignmentRes = null;
+    res.socket.destroy();
   }
 
   pump() {
     while (this.waiting.length && this.queue.length) {
       const res = this.waiting.shift();
       const inv = this.queue.shift();
-      res.writeHead(200, inv.headers).end(inv.body);
+      const headers = this.opts.contentLength
+        ? { ...inv.headers, 'Content-Length': Buffer.byteLength(inv.body) } : inv.headers;
+      res.writeHead(200, headers).end(inv.body);
     }
   }
 
@@ -155,9 +204,28 @@ function makeTaskRoot(files) {
   return dir;
 }
 
-// Spawns the runtime. Returns { child, out(), exited } where out() is all
-// stdout+stderr so far and exited resolves with { code, signal }.
-function spawnRuntime({ api, taskRoot, handler, env = {}, runtimeApi }) {
+// The environment a pre-warmed runtime starts with: nothing of the function.
+function blankEnv({ api, taskRoot, runtimeApi }) {
+  return {
+    PETREL_PREWARMED: '1',
+    AWS_LAMBDA_RUNTIME_API: runtimeApi || api.address,
+    LAMBDA_TASK_ROOT: taskRoot,
+    LAMBDA_RUNTIME_DIR: RUNTIME_DIR,
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    TZ: ':UTC',
+    HOME: os.tmpdir(),
+    TMPDIR: os.tmpdir(),
+    LD_LIBRARY_PATH: '/usr/lib',
+    NODE_PATH: [path.join(RUNTIME_DIR, 'node_modules'), '/usr/share/nodejs'].join(':'),
+  };
+}
+
+// Spawns the runtime. Returns { child, out(), exited, functionEnv } where
+// out() is all stdout+stderr so far, exited resolves with { code, signal } and
+// functionEnv is the function's environment. With prewarmed: true the process
+// starts with blankEnv() instead; api.assign(rt.functionEnv) hands it the function.
+function spawnRuntime({ api, taskRoot, handler, env = {}, runtimeApi, prewarmed = false }) {
   const fullEnv = {
     PATH: process.env.PATH,
     AWS_LAMBDA_RUNTIME_API: runtimeApi || api.address,
@@ -183,7 +251,7 @@ function spawnRuntime({ api, taskRoot, handler, env = {}, runtimeApi }) {
   const logFile = path.join(taskRoot, '.runtime.log');
   const fd = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, [BOOTSTRAP], {
-    cwd: taskRoot, env: fullEnv, stdio: ['ignore', fd, fd],
+    cwd: taskRoot, env: prewarmed ? blankEnv({ api, taskRoot, runtimeApi }) : fullEnv, stdio: ['ignore', fd, fd],
   });
   fs.closeSync(fd);
   live.add(child);
@@ -191,7 +259,7 @@ function spawnRuntime({ api, taskRoot, handler, env = {}, runtimeApi }) {
     live.delete(child);
     resolve({ code, signal });
   }));
-  return { child, exited, out: () => fs.readFileSync(logFile, 'utf8') };
+  return { child, exited, functionEnv: fullEnv, out: () => fs.readFileSync(logFile, 'utf8') };
 }
 
 // Log lines written by the runtime's console patch.
@@ -199,10 +267,12 @@ function logLines(text) {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
+// opts: spawnRuntime's options, and api: FakeRuntimeApi's options.
 async function withRuntime(files, handler, fn, opts = {}) {
-  const api = await new FakeRuntimeApi().listen();
+  const { api: apiOpts, ...spawnOpts } = opts;
+  const api = await new FakeRuntimeApi(apiOpts).listen();
   const taskRoot = makeTaskRoot(files);
-  const rt = spawnRuntime({ api, taskRoot, handler, ...opts });
+  const rt = spawnRuntime({ api, taskRoot, handler, ...spawnOpts });
   rt.exited.then((exit) => api.runtimeExited(exit));
   try {
     return await fn({ api, rt, taskRoot });
@@ -215,5 +285,5 @@ async function withRuntime(files, handler, fn, opts = {}) {
 }
 
 module.exports = {
-  FakeRuntimeApi, makeTaskRoot, spawnRuntime, logLines, withRuntime, BOOTSTRAP, RUNTIME_DIR,
+  FakeRuntimeApi, makeTaskRoot, spawnRuntime, blankEnv, logLines, withRuntime, BOOTSTRAP, RUNTIME_DIR,
 };

@@ -565,3 +565,54 @@ test('AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per console call, errors with 
     assert.ok(Array.isArray(recs[2].message.stackTrace));
   }, { env: { AWS_LAMBDA_LOG_FORMAT: 'JSON' } });
 });
+
+// The Runtime API client (hand-written HTTP/1.1 on one connection).
+
+test('answers with Content-Length, a large event, one connection for many invocations', async () => {
+  await withRuntime({
+    'index.js': 'exports.handler = async (e) => ({ len: e.big.length, n: e.n, uni: e.uni });',
+  }, 'index.handler', async ({ api }) => {
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    const r = await api.invoke({ big, n: 1, uni: 'ünï €' });
+    assert.deepEqual(r.body, { len: big.length, n: 1, uni: 'ünï €' });
+    for (let i = 2; i <= 20; i++) assert.equal((await api.invoke({ big: '', n: i })).body.n, i);
+    assert.equal(api.connections, 1, 'one keep-alive connection');
+  }, { api: { contentLength: true } });
+});
+
+test('the server closing the connection between requests: the runtime reconnects', async () => {
+  await withRuntime({ 'index.js': 'exports.handler = async (e) => e.n;' }, 'index.handler', async ({ api }) => {
+    for (let i = 1; i <= 5; i++) assert.equal((await api.invoke({ n: i })).body, i);
+    assert.ok(api.connections >= 5, `a connection per invocation (${api.connections})`);
+  }, { api: { closeAfterPost: true, contentLength: true } });
+});
+
+test('a reused connection reset before the answer: the request is sent once more', async () => {
+  await withRuntime({ 'index.js': 'exports.handler = async (e) => e.n;' }, 'index.handler', async ({ api, rt }) => {
+    assert.equal((await api.invoke({ n: 1 })).body, 1);
+    assert.equal((await api.invoke({ n: 2 })).body, 2); // served by the third GET /next
+    assert.equal(api.nextCount, 3);
+    assert.equal(api.connections, 2);
+    assert.equal(rt.child.exitCode, null, 'still running');
+  }, { api: { resetNext: [2] } });
+});
+
+test('a fresh connection reset before the answer: the runtime exits', async () => {
+  await withRuntime({ 'index.js': 'exports.handler = async () => 1;' }, 'index.handler', async ({ api, rt }) => {
+    const exit = await rt.exited;
+    assert.equal(exit.code, 1);
+    assert.equal(api.nextCount, 1);
+    assert.match(rt.out(), /unreachable \(ECONNRESET\)/);
+  }, { api: { resetNext: [1] } });
+});
+
+test('an error type that is no valid header value is cleaned in the header, kept in the body', async () => {
+  await withRuntime({
+    'index.js': `class E extends Error {} ; exports.handler = async () => { const e = new E('x'); e.name = 'Bad\\r\\nX-Injected: 1 Ü'; throw e; };`,
+  }, 'index.handler', async ({ api }) => {
+    const r = await api.invoke({});
+    assert.equal(r.body.errorType, 'Bad\r\nX-Injected: 1 Ü');
+    assert.equal(r.headers['lambda-runtime-function-error-type'], 'BadX-Injected: 1'); // the server trims the trailing space
+    assert.equal(r.headers['x-injected'], undefined);
+  });
+});

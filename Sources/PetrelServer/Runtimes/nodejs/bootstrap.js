@@ -4,13 +4,16 @@
 // LAMBDA_TASK_ROOT. Behaviour follows AWS's Node.js runtime (error shapes,
 // log line format, callbackWaitsForEmptyEventLoop, context.succeed/fail/done).
 //
-// Start-up cost matters: only fs, path, util and http are loaded before the
+// Start-up cost matters: only fs, path, util and net are loaded before the
 // first GET /next (url is loaded only for ES module handlers).
+//
+// With PETREL_PREWARMED=1 the process starts before its function is known and
+// asks the server for it first (see "Pre-warmed start" below).
 
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
-const http = require('http');
+const net = require('net');
 
 const env = process.env;
 const API_PREFIX = '/2018-06-01/runtime';
@@ -74,11 +77,14 @@ function jsonLogLine(level, args) {
 }
 
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
-const JSON_LOGS = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
+let jsonLogs = false;
 
+// Reads the log settings from the environment: at start, and again in a
+// pre-warmed process once the function's environment is known.
 function patchConsole() {
+  jsonLogs = String(env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
   const min = LEVELS[String(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
-  const write = JSON_LOGS ? jsonLogLine : logLine;
+  const write = jsonLogs ? jsonLogLine : logLine;
   const make = (level) =>
     LEVELS[level] >= min ? (...args) => write(level, args) : () => {};
   console.trace = make('TRACE');
@@ -160,12 +166,16 @@ function formatted(err) {
 
 function logError(prefix, err) {
   const e = err instanceof Error ? err : new Error(err);
-  if (JSON_LOGS) console.error(e);
+  if (jsonLogs) console.error(e);
   else console.error(prefix, formatted(e));
 }
 
 // ---------------------------------------------------------------------------
-// Runtime API client: one keep-alive connection.
+// Runtime API client: one keep-alive TCP connection, HTTP/1.1 written and
+// read by hand. node's http client costs several times the runtime's own work
+// per invocation; the Runtime API needs none of its generality. Requests go
+// strictly one at a time; later ones wait in a queue (an error POST can race
+// an exit, a GET /next can follow a POST).
 
 function splitHostPort(hp) {
   const i = hp.lastIndexOf(':');
@@ -174,13 +184,17 @@ function splitHostPort(hp) {
   return [host, i < 0 ? 80 : parseInt(hp.slice(i + 1), 10)];
 }
 
+// The Runtime API's address is the same for every function: it is read at
+// start, also in a pre-warmed process.
 const apiAddr = env.AWS_LAMBDA_RUNTIME_API;
 if (!apiAddr) {
   writeAll(2, 'AWS_LAMBDA_RUNTIME_API is not set\n');
   process.exit(1);
 }
 const [API_HOST, API_PORT] = splitHostPort(apiAddr);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const HOST_LINE = `Host: ${apiAddr}\r\n`;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 
 function apiGone(err) {
   writeAll(2, `${new Date().toISOString()}\t${global[REQUEST_ID]}\tERROR\t` +
@@ -188,42 +202,234 @@ function apiGone(err) {
   process.exit(1);
 }
 
-// Sends one request; calls done(statusCode, headers, bodyString) when the
-// answer has been read completely. A reset on a reused keep-alive socket is
-// retried once on a fresh connection; any other network failure means the
-// server is gone and the process exits.
-function apiRequest(method, urlPath, headers, body, done, retried) {
-  const req = http.request({
-    host: API_HOST, port: API_PORT, method, path: urlPath, headers, agent,
-  }, (res) => {
-    const chunks = [];
-    res.on('data', (c) => chunks.push(c));
-    res.on('end', () => done(res.statusCode, res.headers,
-      chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    res.on('error', apiGone);
-  });
-  req.on('error', (err) => {
-    if (!retried && req.reusedSocket && err.code === 'ECONNRESET') {
-      apiRequest(method, urlPath, headers, body, done, true);
-    } else {
-      apiGone(err);
+function protocolError(what) {
+  const err = new Error(`malformed HTTP answer from the Runtime API: ${what}`);
+  err.code = 'HPE_INVALID';
+  return err;
+}
+
+let sock = null; // the connection, null until needed and after it closed
+let sockAnswered = false; // has it carried a complete exchange (a reused socket)?
+let rbuf = EMPTY; // bytes received and not yet parsed
+let res = null; // the answer being read: { status, headers, left, chunks, ... }
+let active = null; // the request on the wire
+const queued = [];
+
+function connect() {
+  const s = net.connect({ host: API_HOST, port: API_PORT });
+  s.setNoDelay(true);
+  s.setKeepAlive(true, 1000); // a /next can wait for minutes
+  s.on('data', (chunk) => { if (s === sock) onData(chunk); });
+  s.on('error', (err) => { if (s === sock) onSocketEnd(err); });
+  s.on('end', () => { if (s === sock) onSocketEnd(null); }); // the server closed it
+  s.on('close', () => { if (s === sock) onSocketEnd(null); });
+  sock = s;
+  sockAnswered = false;
+}
+
+// Sends one request; done(statusCode, headers, bodyString) is called when
+// the answer has been read completely, headers with lower-cased names. On a
+// network failure fail(err) is called (default: the server is gone, exit).
+// headLines: extra header lines, each ending in \r\n; body: a string ('' for none).
+function apiRequest(method, urlPath, headLines, body, done, fail) {
+  queued.push({ method, urlPath, headLines, body, done, fail: fail || apiGone, reused: false, retried: false });
+  if (active === null) sendNext();
+}
+
+function sendNext() {
+  if (queued.length === 0) {
+    // An idle connection must not keep the event loop alive: a callback
+    // handler's answer waits for the loop to empty (beforeExit).
+    if (sock !== null) sock.unref();
+    return;
+  }
+  active = queued.shift();
+  write(active);
+}
+
+function write(req) {
+  if (sock === null) connect();
+  else sock.ref();
+  req.reused = sockAnswered;
+  // One write, one segment: the head is ASCII, the body a JSON string.
+  sock.write(`${req.method} ${req.urlPath} HTTP/1.1\r\n${HOST_LINE}${req.headLines}\r\n${req.body}`, 'utf8');
+}
+
+function onData(chunk) {
+  if (active === null) return; // nothing was asked: not an answer to anything
+  rbuf = rbuf.length === 0 ? chunk : Buffer.concat([rbuf, chunk]);
+  let complete;
+  try {
+    complete = readAnswer();
+  } catch (err) {
+    failActive(err);
+    return;
+  }
+  if (complete) finishAnswer(); // outside the try: what done() throws is the caller's
+}
+
+// Parses as much of the answer as has arrived; true once it is complete.
+function readAnswer() {
+  while (res === null) {
+    const end = rbuf.indexOf(HEAD_END);
+    if (end < 0) {
+      if (rbuf.length > 65536) throw protocolError('header too long');
+      return false;
     }
-  });
-  req.end(body);
+    res = parseHead(rbuf.toString('latin1', 0, end));
+    rbuf = rbuf.subarray(end + 4);
+    if (res.status < 200) res = null; // 100 Continue and friends: the real answer follows
+  }
+  if (res.chunked) return readChunks(res);
+  if (rbuf.length > 0) {
+    if (res.left < 0) { // no length: the body ends when the connection does
+      res.chunks.push(rbuf);
+    } else {
+      res.chunks.push(rbuf.length > res.left ? rbuf.subarray(0, res.left) : rbuf);
+      res.left -= Math.min(res.left, rbuf.length);
+    }
+    rbuf = EMPTY;
+  }
+  return res.left === 0;
+}
+
+function parseHead(text) {
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  if (!text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) {
+    throw protocolError(JSON.stringify(text.slice(0, Math.min(eol, 40))));
+  }
+  const status = Number(text.slice(9, 12));
+  if (!(status >= 100 && status <= 999)) throw protocolError(`status ${text.slice(9, 12)}`);
+  const headers = {}; // a plain object: a prototype-less one is slow to fill
+  while (eol < text.length) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    if (eol < 0) eol = text.length;
+    const c = text.indexOf(':', start);
+    if (c <= start || c > eol) continue;
+    const name = text.slice(start, c).trim().toLowerCase();
+    const value = text.slice(c + 1, eol).trim();
+    const prev = headers[name]; // not a string for 'constructor' and friends
+    headers[name] = typeof prev === 'string' ? `${prev}, ${value}` : value;
+  }
+  const r = { status, headers, left: -1, chunks: [], chunked: false, chunkLeft: 0, close: false };
+  const connection = headers.connection === undefined ? '' : headers.connection.toLowerCase();
+  r.close = connection.includes('close') || (text[7] === '0' && !connection.includes('keep-alive'));
+  const te = headers['transfer-encoding'];
+  if (status === 204 || status === 304) {
+    r.left = 0;
+  } else if (te !== undefined && te.toLowerCase().includes('chunked')) {
+    r.chunked = true;
+  } else if (headers['content-length'] !== undefined) {
+    r.left = parseInt(headers['content-length'], 10);
+    if (!(r.left >= 0)) throw protocolError('bad Content-Length');
+  } else {
+    r.close = true; // read until close
+  }
+  return r;
+}
+
+// Transfer-Encoding: chunked. chunkLeft > 0: data bytes still to come;
+// -1: the CRLF after a chunk's data; 0: a size line. True once complete.
+function readChunks(r) {
+  for (;;) {
+    if (r.chunkLeft > 0) {
+      if (rbuf.length === 0) return false;
+      const n = Math.min(r.chunkLeft, rbuf.length);
+      r.chunks.push(rbuf.subarray(0, n));
+      rbuf = rbuf.subarray(n);
+      r.chunkLeft -= n;
+      if (r.chunkLeft > 0) return false;
+      r.chunkLeft = -1;
+    }
+    if (r.chunkLeft === -1) {
+      if (rbuf.length < 2) return false;
+      rbuf = rbuf.subarray(2);
+      r.chunkLeft = 0;
+    }
+    const eol = rbuf.indexOf('\r\n');
+    if (eol < 0) return false;
+    const size = parseInt(rbuf.toString('latin1', 0, eol), 16); // "size[;extension]"
+    if (!(size >= 0)) throw protocolError('bad chunk size');
+    if (size === 0) { // the last chunk, then trailers up to an empty line
+      const end = rbuf.indexOf(HEAD_END, eol);
+      if (end < 0) return false;
+      rbuf = rbuf.subarray(end + 4);
+      return true;
+    }
+    rbuf = rbuf.subarray(eol + 2);
+    r.chunkLeft = size;
+  }
+}
+
+function finishAnswer() {
+  const req = active;
+  const r = res;
+  active = null;
+  res = null;
+  rbuf = EMPTY;
+  if (r.close) dropSocket();
+  else sockAnswered = true;
+  const chunks = r.chunks;
+  const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0].toString('utf8')
+    : Buffer.concat(chunks).toString('utf8');
+  req.done(r.status, r.headers, body);
+  if (active === null) sendNext();
+}
+
+function dropSocket() {
+  const s = sock;
+  sock = null;
+  if (s !== null) s.destroy();
+}
+
+// The connection failed or closed. An answer read until close is complete
+// now; a request on a reused connection that was reset before any answer
+// came (the server closed an idle keep-alive connection) is sent once more on
+// a fresh one; anything else fails the request.
+function onSocketEnd(err) {
+  dropSocket();
+  if (active === null) return; // an idle connection closed: the next request opens another
+  if (err === null && res !== null && res.close && !res.chunked && res.left < 0) {
+    finishAnswer();
+    return;
+  }
+  const e = err || Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  const req = active;
+  if (req.reused && !req.retried && res === null && rbuf.length === 0 &&
+      (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+    req.retried = true;
+    write(req);
+    return;
+  }
+  failActive(e);
+}
+
+function failActive(err) {
+  const req = active;
+  active = null;
+  res = null;
+  rbuf = EMPTY;
+  dropSocket();
+  req.fail(err);
 }
 
 // POSTs not yet answered, so that an exit never cuts one off.
 let postsInFlight = 0;
 let postsDrained = [];
 
-function post(urlPath, bodyString, extraHeaders, done) {
-  const headers = {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(bodyString),
-  };
-  if (extraHeaders) Object.assign(headers, extraHeaders);
+// Header values must not break the request (node's client would throw):
+// anything but printable ASCII is dropped.
+function headerValue(v) {
+  return String(v).replace(/[^\t\x20-\x7e]/g, '');
+}
+
+function post(urlPath, bodyString, extraHeadLines, done) {
+  const headLines = 'Content-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(bodyString, 'utf8')}\r\n${extraHeadLines || ''}`;
   postsInFlight++;
-  apiRequest('POST', urlPath, headers, bodyString, () => {
+  apiRequest('POST', urlPath, headLines, bodyString, () => {
     postsInFlight--;
     if (postsInFlight === 0) for (const w of postsDrained.splice(0)) w();
     if (done) done();
@@ -238,7 +444,7 @@ function exitAfterPosts(code) {
 function postError(urlPath, err, done) {
   const resp = toRuntimeResponse(err);
   post(urlPath, JSON.stringify(resp),
-    { 'Lambda-Runtime-Function-Error-Type': String(resp.errorType) }, done);
+    `Lambda-Runtime-Function-Error-Type: ${headerValue(resp.errorType)}\r\n`, done);
 }
 
 function postInitError(err, exitCode) {
@@ -352,7 +558,7 @@ function scheduleNext() {
 }
 
 function nextInvocation() {
-  apiRequest('GET', `${API_PREFIX}/invocation/next`, undefined, undefined, onInvocation);
+  apiRequest('GET', `${API_PREFIX}/invocation/next`, '', '', onInvocation);
 }
 
 function parseJsonHeader(value, name) {
@@ -504,7 +710,59 @@ process.on('unhandledRejection', (reason, promise) => {
 });
 process.on('beforeExit', () => beforeExit());
 
-async function main() {
+// ---------------------------------------------------------------------------
+// Pre-warmed start (PETREL_PREWARMED=1): the server starts the process before
+// it knows which function it will run, with a minimal environment. Everything
+// that does not depend on the function is done first (this file's modules,
+// the console, the Runtime API connection); then the runtime asks which
+// function it is (GET /petrel/assignment, which may wait for minutes) and
+// takes on that function's environment before starting as usual.
+
+// Variables node reads only when it starts: a pre-warmed process cannot honour
+// new values. The server should start such functions the normal way.
+const STARTUP_ONLY = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_ICU_DATA', 'NODE_PRESERVE_SYMLINKS'];
+
+function awaitAssignment(then) {
+  apiRequest('GET', `${API_PREFIX}/petrel/assignment`, '', '', (status, _headers, body) => {
+    if (status !== 200) process.exit(0); // the server shrinks its pool or stops
+    let assigned;
+    try {
+      assigned = JSON.parse(body).environment;
+    } catch (_) {
+      assigned = undefined;
+    }
+    if (assigned === null || typeof assigned !== 'object' || Array.isArray(assigned)) {
+      writeAll(2, `unexpected answer from ${API_PREFIX}/petrel/assignment: no "environment" object\n`);
+      process.exit(1);
+    }
+    adoptEnvironment(assigned);
+    then();
+  }, () => process.exit(0)); // the connection closed: likewise
+}
+
+// Makes process.env exactly the assigned map, in place: modules keep
+// references to process.env (the built-in aws-sdk does).
+function adoptEnvironment(assigned) {
+  const before = {};
+  for (const k of STARTUP_ONLY) before[k] = env[k];
+  for (const k of Object.keys(env)) {
+    if (!Object.prototype.hasOwnProperty.call(assigned, k)) delete env[k];
+  }
+  for (const k of Object.keys(assigned)) {
+    const v = String(assigned[k]);
+    if (env[k] !== v) env[k] = v; // TZ takes effect at once: node watches it
+  }
+  // require()'s global folders come from NODE_PATH and HOME.
+  require('module')._initPaths();
+  for (const k of STARTUP_ONLY) {
+    if (env[k] !== before[k]) {
+      writeAll(2, `${new Date().toISOString()}\tundefined\tWARN\t` +
+        `${k} changed after node started (pre-warmed runtime); the new value has no effect\n`);
+    }
+  }
+}
+
+async function start() {
   patchConsole();
   const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
   const handlerName = env._HANDLER || '';
@@ -519,4 +777,19 @@ async function main() {
   nextInvocation();
 }
 
-main();
+// While a pre-warmed process waits: node's ES module loader is built lazily
+// and its first file import costs several milliseconds. Importing this
+// runtime's own hook file (as a plain module: it only defines functions)
+// pays that now. Failing here changes nothing; a real import reports its own.
+function warmEsmLoader() {
+  const { pathToFileURL } = require('url');
+  import(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href).catch(() => {});
+}
+
+if (env.PETREL_PREWARMED === '1') {
+  patchConsole(); // anything logged before the assignment still gets a line of its own
+  awaitAssignment(start);
+  warmEsmLoader();
+} else {
+  start();
+}
