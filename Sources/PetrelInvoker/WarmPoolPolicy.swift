@@ -13,12 +13,23 @@ public struct BlankKey: Hashable, Sendable, CustomStringConvertible {
     /// The key of the blanks a function can start from; nil when it must start from scratch:
     /// custom runtimes, and /tmp sizes other than the default (bubblewrap sizes /tmp at start).
     static func serving(_ settings: FunctionSettings) -> BlankKey? {
-        guard settings.ephemeralStorageMB == WarmPoolPolicy.defaultEphemeralStorageMB else { return nil }
+        guard settings.ephemeralStorageMB == WarmPoolPolicy.defaultEphemeralStorageMB,
+              !settings.environment.keys.contains(where: readAtProcessStart) else { return nil }
         switch settings.family {
         case .node: return BlankKey(family: .node, memoryMB: settings.memorySize)
         case .python: return BlankKey(family: .python, memoryMB: 0)
         case .provided: return nil
         }
+    }
+
+    /// Variables an interpreter or the C library reads only when the process starts: a
+    /// function that sets one needs a process started with it.
+    static func readAtProcessStart(_ name: String) -> Bool {
+        let exact: Set<String> = ["NODE_OPTIONS", "NODE_EXTRA_CA_CERTS", "NODE_ICU_DATA", "NODE_PRESERVE_SYMLINKS",
+                                  "LANG", "LD_LIBRARY_PATH", "LD_PRELOAD", "GLIBC_TUNABLES"]
+        if exact.contains(name) { return true }
+        if name.hasPrefix("LC_") || name.hasPrefix("MALLOC_") { return true }
+        return name.hasPrefix("PYTHON") && name != "PYTHONPATH" && name != "PYTHONBREAKPOINT"
     }
 
     /// The memory limit the blank's cgroup starts with, until a function's replaces it.

@@ -53,6 +53,11 @@ import Testing
         #expect(BlankKey.serving(FunctionSettings(runtime: "python3.12", handler: "i.h", role: "r", memorySize: 2048)) == python)
         #expect(BlankKey.serving(FunctionSettings(runtime: "provided.al2023", handler: "", role: "r")) == nil)
         #expect(BlankKey.serving(FunctionSettings(runtime: "nodejs20.x", handler: "i.h", role: "r", ephemeralStorageMB: 1024)) == nil)
+        // Settings an interpreter reads only at start need a process started with them.
+        for name in ["NODE_OPTIONS", "LD_PRELOAD", "PYTHONUTF8", "LC_ALL"] {
+            #expect(BlankKey.serving(FunctionSettings(runtime: "python3.12", handler: "i.h", role: "r", environment: [name: "x"])) == nil)
+        }
+        #expect(BlankKey.serving(FunctionSettings(runtime: "python3.12", handler: "i.h", role: "r", environment: ["PYTHONPATH": "/x", "FOO": "1"])) == python)
     }
 }
 
