@@ -129,7 +129,7 @@ def no_pool_args():
 
 
 def descendants_rss_kb(root_pid, marker):
-    """Resident memory (kB) of each process under root_pid whose command line contains marker."""
+    """{pid: resident memory (kB)} of each process under root_pid whose command line contains marker."""
     parents, cmdlines, rss = {}, {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -155,8 +155,8 @@ def descendants_rss_kb(root_pid, marker):
         return False
 
     # The interpreter itself (bubblewrap's own processes carry the same arguments).
-    return [rss.get(pid, 0) for pid, cmd in cmdlines.items()
-            if marker in cmd and cmd.split(" ", 1)[0].endswith("/node") and under(pid)]
+    return {pid: rss.get(pid, 0) for pid, cmd in cmdlines.items()
+            if marker in cmd and cmd.split(" ", 1)[0].endswith("/node") and under(pid)}
 
 
 def bare_start_ms(argv, runs=15):
@@ -248,7 +248,7 @@ def sandbox_section():
     row("cold start with bubblewrap + cgroups", with_sandbox, without)
     row("cold start as a plain process (floor)", without)
     if sizes:
-        row("resident memory of one idle warm Node instance", statistics.median(sizes) / 1024, unit="MB")
+        row("resident memory of one idle warm Node instance", statistics.median(sizes.values()) / 1024, unit="MB")
 
 
 def warm_section(seconds):

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Density: how many warm 128 MB Node instances fit at once, and what they cost in memory.
+
+Starts its own `petrel serve` (no warm pool), creates one Node function (128 MB) whose handler
+sleeps, fires N concurrent synchronous invocations so N instances are busy at once, and reports
+the instances reached (GET /_petrel/status), the summed VmRSS of the server's descendant `node`
+processes, MemAvailable before and at the peak, and whether swap was used.
+
+    python3 bench/density.py [N]      (default 200; or: python3 bench/run.py --density N)
+"""
+import argparse
+import threading
+import time
+import urllib.request
+
+from run import Server, descendants_rss_kb, exit_on_sigterm, header, no_pool_args, row
+
+SLEEPER = "exports.handler = async (event) => { await new Promise(r => setTimeout(r, event.ms)); return {}; };"
+
+
+def meminfo_kb():
+    with open("/proc/meminfo") as f:
+        return {line.split(":")[0]: int(line.split()[1]) for line in f}
+
+
+def pss_kb(pid):
+    """Proportional set size: resident memory with shared pages divided among their sharers."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def fire(url, payload, timeout, failures):
+    """One synchronous invocation; counts a failure instead of raising (it runs in a thread)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=payload, method="POST"), timeout=timeout) as r:
+            r.read()
+    except Exception:
+        failures.append(1)
+
+
+def busy(server):
+    return server.status()["instances"].get("busy", 0)
+
+
+def wait_for_peak(server, n, deadline):
+    """Polls the status until n instances are busy or the deadline passes; returns the most seen."""
+    most = 0
+    while time.monotonic() < deadline:
+        most = max(most, busy(server))
+        if most >= n:
+            break
+        time.sleep(0.25)
+    return most
+
+
+def density_section(n):
+    hold = 5 + n / 20  # seconds each handler sleeps: long enough for all n cold starts on a small machine
+    print(f"\nDensity ({n} concurrent invocations of one 128 MB Node function sleeping {hold:g} s, no pool)")
+    with Server(*no_pool_args()) as server:
+        server.create("density", code=SLEEPER, Timeout=int(hold) + 60)
+        before = meminfo_kb()
+        payload = f'{{"ms": {int(hold * 1000)}}}'.encode()
+        failures = []
+        threads = [threading.Thread(target=fire, args=(server.invoke_url("density"), payload, hold + 120, failures),
+                                    daemon=True) for _ in range(n)]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        reached = wait_for_peak(server, n, started + hold * 0.8)
+        sizes = descendants_rss_kb(server.proc.pid, "nodejs/bootstrap.js")
+        pss_mb = sum(map(pss_kb, sizes)) / 1024
+        peak = meminfo_kb()
+        for t in threads:
+            t.join(timeout=max(0.0, started + hold + 120 - time.monotonic()))
+    rss_mb = sum(sizes.values()) / 1024
+    row("instances busy at once (from /_petrel/status)", f"{reached} of {n}")
+    row(f"VmRSS of the instances' node processes (sum of {len(sizes)})", rss_mb, unit="MB")
+    if sizes:
+        row("VmRSS per instance (average; counts shared pages in each)", rss_mb / len(sizes), unit="MB")
+        row("Pss per instance (average; shared pages divided)", pss_mb / len(sizes), unit="MB")
+    row("MemAvailable before", before["MemAvailable"] / 1024, unit="MB")
+    row("MemAvailable at the peak", peak["MemAvailable"] / 1024, unit="MB")
+    if reached:
+        row("MemAvailable drop per busy instance", (before["MemAvailable"] - peak["MemAvailable"]) / 1024 / reached, unit="MB")
+    swap_used = (peak["SwapTotal"] - peak["SwapFree"]) / 1024
+    swap = "no swap configured" if not peak["SwapTotal"] else f"{swap_used:.0f} MB in use at the peak " \
+        f"({'up' if peak['SwapFree'] < before['SwapFree'] else 'not up'} from before)"
+    row("swap", swap)
+    if failures:
+        row("failed invocations", str(len(failures)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("instances", type=int, nargs="?", default=200, help="concurrent invocations (default 200)")
+    args = parser.parse_args()
+    exit_on_sigterm()
+    header()
+    density_section(args.instances)
+
+
+if __name__ == "__main__":
+    main()
