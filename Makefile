@@ -2,6 +2,7 @@
 # `make test` runs every test (Swift unit tests, then the end-to-end suite).
 SWIFT ?= swift
 PYTEST ?= python3 -m pytest
+BENCH_ARGS ?=
 
 .PHONY: deps test-deps build release serve test unit runtime e2e bench
 
@@ -32,5 +33,6 @@ e2e: build test-deps
 
 test: unit runtime e2e
 
+# make bench BENCH_ARGS='--seconds 10 --density 200'
 bench: release test-deps
-	python3 bench/run.py
+	python3 bench/run.py $(BENCH_ARGS)

@@ -2,13 +2,19 @@
 """Petrel's benchmark: prints the figures the issues promise, each beside its floor.
 
 Starts its own `petrel serve` (release build) on a free port with a temporary data dir.
-Run: make bench   (or: swift build -c release && python3 bench/run.py)
+Run: make bench   (or: swift build -c release && python3 bench/run.py [--seconds S] [--no-stream]
+[--no-tables] [--density [N]]); PETREL_BIN overrides the binary.
 """
+import argparse
+import base64
+import contextlib
+import functools
 import http.client
 import io
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -23,6 +29,8 @@ BIN = os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "release", "petr
 ROLE = "arn:aws:iam::000000000000:role/bench"
 TRIVIAL = "exports.handler = async (event) => event;"
 TRIVIAL_PY = "def handler(event, context):\n    return event\n"
+PYTHON = dict(code=TRIVIAL_PY, runtime="python3.12", handler="app.handler", filename="app.py")
+POOL_PAUSE = 0.4  # seconds between creates on the pool server, so the pool refills
 
 
 def free_port():
@@ -38,13 +46,29 @@ class Server:
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen([BIN, "serve", "--port", str(self.port), "--data-dir", self.dir, *args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            self.wait_up()
+        except BaseException:  # including Ctrl-C while starting
+            self.stop()
+            raise
+
+    def wait_up(self):
         for _ in range(300):
+            if self.proc.poll() is not None:
+                break
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1)
                 return
             except OSError:
                 time.sleep(0.02)
-        raise SystemExit("petrel did not start; see " + self.log.name)
+        with open(self.log.name, errors="replace") as f:
+            raise SystemExit("petrel did not start:\n" + f.read()[-2000:])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def request(self, method, path, body=b"", headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port)
@@ -58,11 +82,16 @@ class Server:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr(filename, code)
-        import base64
         body = json.dumps({"FunctionName": name, "Runtime": runtime, "Handler": handler, "Role": ROLE,
                            "Code": {"ZipFile": base64.b64encode(buf.getvalue()).decode()}, **extra})
         status, data = self.request("POST", "/2015-03-31/functions", body.encode(), {"Content-Type": "application/json"})
         assert status == 201, data
+
+    def invoke_url(self, name):
+        return f"http://127.0.0.1:{self.port}/2015-03-31/functions/{name}/invocations"
+
+    def status(self):
+        return json.loads(self.request("GET", "/_petrel/status")[1])
 
     def invoke_ms(self, name, payload=b'{"x":1}'):
         started = time.perf_counter()
@@ -71,22 +100,36 @@ class Server:
         assert status == 200, data
         return elapsed
 
-    def first_invokes_ms(self, prefix, runs=10, **create):
+    def first_invokes_ms(self, prefix, runs=10, pause=0, **create):
         """p50 of first invokes right after creating `runs` fresh functions (cold starts)."""
         samples = []
         for i in range(runs):
+            time.sleep(pause)
             self.create(f"{prefix}-{i}", **create)
             samples.append(self.invoke_ms(f"{prefix}-{i}"))
         return statistics.median(samples)
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+@functools.cache
+def no_pool_args():
+    """`--warm-pool nodejs=0,python=0` where the binary has the flag; nothing otherwise (no pool)."""
+    help_text = subprocess.run([BIN, "serve", "--help"], capture_output=True, text=True).stdout
+    return ["--warm-pool", "nodejs=0,python=0"] if "--warm-pool" in help_text else []
+
+
 def descendants_rss_kb(root_pid, marker):
-    """Resident memory (kB) of each process under root_pid whose command line contains marker."""
+    """{pid: resident memory (kB)} of each process under root_pid whose command line contains marker."""
     parents, cmdlines, rss = {}, {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -112,8 +155,8 @@ def descendants_rss_kb(root_pid, marker):
         return False
 
     # The interpreter itself (bubblewrap's own processes carry the same arguments).
-    return [rss.get(pid, 0) for pid, cmd in cmdlines.items()
-            if marker in cmd and cmd.split(" ", 1)[0].endswith("/node") and under(pid)]
+    return {pid: rss.get(pid, 0) for pid, cmd in cmdlines.items()
+            if marker in cmd and cmd.split(" ", 1)[0].endswith("/node") and under(pid)}
 
 
 def bare_start_ms(argv, runs=15):
@@ -131,95 +174,146 @@ def loadgen(url, clients, seconds):
     return json.loads(out.stdout)
 
 
+def warm_load(url, clients, seconds):
+    """loadgen after 1 s at the same concurrency, so `clients` instances exist and the JIT is warm."""
+    loadgen(url, clients, 1)
+    return loadgen(url, clients, seconds)
+
+
+@contextlib.contextmanager
+def echo_server():
+    """A bare Node HTTP echo server on a free port (the warm path's floor); yields its URL."""
+    port = free_port()
+    proc = subprocess.Popen(["node", os.path.join(ROOT, "bench", "echo_server.js"), str(port)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        proc.stdout.readline()  # "listening"
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+LABEL = 64
+
+
+def header():
+    print(f"  {'':<{LABEL}} {'Petrel':>13}  {'floor':>13}  ratio")
+
+
 def row(label, value, floor=None, unit="ms"):
+    """One figure beside its floor and the ratio figure/floor; value may be a text such as n/a."""
+    if isinstance(value, str):
+        print(f"  {label:<{LABEL}} {value}")
+        return
     ratio = f"{value / floor:6.2f}x" if floor else ""
     floor_text = f"{floor:10.2f} {unit}" if floor else " " * 13
-    print(f"  {label:<48} {value:10.2f} {unit}  {floor_text}  {ratio}")
+    print(f"  {label:<{LABEL}} {value:10.2f} {unit}  {floor_text}  {ratio}")
 
 
-def main():
-    if not os.path.exists(BIN):
-        raise SystemExit(f"{BIN} not found: run `swift build -c release` first")
-    print(f"Petrel benchmark ({os.cpu_count()} cores) — figure, floor measured in the same run, ratio\n")
+def cold_start_section():
     node_floor = bare_start_ms(["node", "-e", "0"])
     python_floor = bare_start_ms([sys.executable, "-c", "0"])
-
-    print("Cold start (first invoke through the Lambda API, trivial Node handler; p50 of 10)")
-    server = Server("--keep-alive", "1")
-    try:
-        row("first invoke after create", server.first_invokes_ms("cold"), node_floor)
+    print("Cold start (first invoke after CreateFunction through the Lambda API, trivial handler, 128 MB; p50 of 10)")
+    with Server("--keep-alive", "1", *no_pool_args()) as server:
+        node, python = server.first_invokes_ms("cold"), server.first_invokes_ms("cold-py", **PYTHON)
         reaped = []
-        for i in range(6):
+        for _ in range(6):
             time.sleep(1.7)  # keep-alive is 1 s: the instance is reaped
             reaped.append(server.invoke_ms("cold-0"))
-        row("first invoke after the idle instance was reaped", statistics.median(reaped), node_floor)
-        row("bare `node -e 0` (floor)", node_floor)
-        python_cold = server.first_invokes_ms("cold-py", code=TRIVIAL_PY, runtime="python3.12", handler="app.handler",
-                                              filename="app.py")
-        row("Python: first invoke after create", python_cold, python_floor)
-        row("bare `python3 -c 0` (floor)", python_floor)
-    finally:
-        server.stop()
+    if no_pool_args():
+        with Server() as server:  # the default pool
+            pool_node = server.first_invokes_ms("pool", pause=POOL_PAUSE)
+            pool_python = server.first_invokes_ms("pool-py", pause=POOL_PAUSE, **PYTHON)
+    else:
+        pool_node = pool_python = "n/a (no --warm-pool)"
+    with_pool = f"pool ({POOL_PAUSE} s between creates)"
+    row("Node: first invoke after create, no pool", node, node_floor)
+    row(f"Node: first invoke after create, {with_pool}", pool_node, node_floor)
+    row("Node: first invoke after the idle instance was reaped", statistics.median(reaped), node_floor)
+    row("bare `node -e 0` (floor)", node_floor)
+    row("Python: first invoke after create, no pool", python, python_floor)
+    row(f"Python: first invoke after create, {with_pool}", pool_python, python_floor)
+    row("bare `python3 -c 0` (floor)", python_floor)
 
-    print("\nSandbox cost (first invoke after create, p50 of 10, trivial Node handler)")
-    plain = Server("--isolation", "none")
-    try:
+
+def sandbox_section():
+    print("\nSandbox cost (first invoke after create, p50 of 10, trivial Node handler, no pool)")
+    with Server("--isolation", "none", *no_pool_args()) as plain:
         without = plain.first_invokes_ms("plain")
-    finally:
-        plain.stop()
-    sandboxed = Server()
-    try:
+    with Server(*no_pool_args()) as sandboxed:
         with_sandbox = sandboxed.first_invokes_ms("boxed")
         time.sleep(0.5)
         sizes = descendants_rss_kb(sandboxed.proc.pid, "nodejs/bootstrap.js")
-    finally:
-        sandboxed.stop()
     row("cold start with bubblewrap + cgroups", with_sandbox, without)
     row("cold start as a plain process (floor)", without)
     if sizes:
-        row("resident memory of one idle warm Node instance", statistics.median(sizes) / 1024, unit="MB")
+        row("resident memory of one idle warm Node instance", statistics.median(sizes.values()) / 1024, unit="MB")
 
-    print("\nWarm path (trivial Node handler at 1769 MB = one full core, keep-alive clients on loopback)")
+
+def warm_section(seconds):
+    print(f"\nWarm path (trivial handler at 1769 MB = one full core, keep-alive clients on loopback, {seconds:g} s each"
+          "\n  after 1 s of warm-up; floor: a bare Node HTTP echo server, same load generator and body)")
     # CPU is proportional to memory, as on AWS: a 128 MB instance gets 7% of a core, which
     # caps one instance near 100 invocations/s. 1769 MB measures the platform, not the quota.
-    server = Server()
-    try:
+    with Server(*no_pool_args()) as server, echo_server() as echo:
         server.create("warm", MemorySize=1769)
-        for _ in range(50):
-            server.invoke_ms("warm")
-        url = f"http://127.0.0.1:{server.port}/2015-03-31/functions/warm/invocations"
-        loadgen(url, 16, 3)  # warm up 16 instances first: cold starts are measured above
-        one = loadgen(url, 1, 5)
-        row("warm invoke p50, 1 client", one["p50_ms"])
-        row("warm invoke p99, 1 client", one["p99_ms"])
-        row("invocations/s, 1 client", one["rps"], unit="/s")
-        sixteen = loadgen(url, 16, 5)
-        row("warm invoke p50, 16 clients", sixteen["p50_ms"])
-        row("warm invoke p99, 16 clients", sixteen["p99_ms"])
-        row("invocations/s, 16 clients", sixteen["rps"], unit="/s")
-        server.create("warm-py", code=TRIVIAL_PY, runtime="python3.12", handler="app.handler", filename="app.py", MemorySize=1769)
-        for _ in range(50):
-            server.invoke_ms("warm-py")
-        py = loadgen(f"http://127.0.0.1:{server.port}/2015-03-31/functions/warm-py/invocations", 1, 5)
+        for clients in (1, 16):
+            name = f"{clients} client" + ("s" if clients > 1 else "")
+            floor = warm_load(echo, clients, seconds)
+            petrel = warm_load(server.invoke_url("warm"), clients, seconds)
+            row(f"Node warm invoke p50, {name}", petrel["p50_ms"], floor["p50_ms"])
+            row(f"Node warm invoke p99, {name}", petrel["p99_ms"], floor["p99_ms"])
+            row(f"Node invocations/s, {name}", petrel["rps"], floor["rps"], unit="/s")
+            if petrel["errors"]:
+                row(f"errors, {name}", str(petrel["errors"]))
+        server.create("warm-py", MemorySize=1769, **PYTHON)
+        py = warm_load(server.invoke_url("warm-py"), 1, seconds)
         row("Python warm invoke p50, 1 client", py["p50_ms"])
         row("Python invocations/s, 1 client", py["rps"], unit="/s")
-        if one["errors"] or sixteen["errors"]:
-            print(f"  errors: {one['errors']} (1 client), {sixteen['errors']} (16 clients)")
-    finally:
-        server.stop()
 
+
+def stream_section():
     print("\nStream triggers (one shard, BatchSize 100)")
-    server = Server()
-    try:
+    with Server(*no_pool_args()) as server:
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "stream_bench.py"), "--endpoint",
                         f"http://127.0.0.1:{server.port}"], check=False)
-    finally:
-        server.stop()
 
-    tables = os.path.join(ROOT, "bench", "tables_bench.py")
-    if os.path.exists(tables) and "--no-tables" not in sys.argv:
-        print("\nTables")
-        subprocess.run([sys.executable, tables], check=False)
+
+def tables_section(seconds):
+    print("\nTables")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "tables_bench.py"), "--petrel-bin", BIN,
+                    "--seconds", str(seconds)], check=False)
+
+
+def exit_on_sigterm():
+    """SIGTERM unwinds like Ctrl-C, so servers are stopped and temporary directories removed."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5, help="measurement duration per load run (default 5)")
+    parser.add_argument("--no-stream", action="store_true", help="skip the stream-trigger figures")
+    parser.add_argument("--no-tables", action="store_true", help="skip the tables benchmark (Petrel against moto)")
+    parser.add_argument("--density", type=int, nargs="?", const=200, default=0, metavar="N",
+                        help="also run bench/density.py with N concurrent instances (default 200; heavy, off by default)")
+    args = parser.parse_args()
+    if not os.path.exists(BIN):
+        raise SystemExit(f"{BIN} not found: run `swift build -c release` first")
+    exit_on_sigterm()
+    print(f"Petrel benchmark ({os.cpu_count()} cores) — figure, floor measured in the same run, ratio = figure / floor\n")
+    header()
+    cold_start_section()
+    sandbox_section()
+    warm_section(args.seconds)
+    if args.density:
+        import density
+        density.density_section(args.density)
+    if not args.no_stream:
+        stream_section()
+    if not args.no_tables:
+        tables_section(args.seconds)
 
 
 if __name__ == "__main__":
