@@ -67,7 +67,8 @@ extension Invoker {
                             runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                             arguments: RuntimeEnvironment.interpreterArguments(family: key.family, memoryMB: key.launchMemoryMB,
                                                                                interpreters: interpreters, runtimeRoot: layout.runtimeRoot),
-                            environment: RuntimeEnvironment.blankVariables(family: key.family, layout: layout, runtimeAPI: "127.0.0.1:\(port)"),
+                            environment: RuntimeEnvironment.blankVariables(family: key.family, layout: layout, runtimeAPI: "127.0.0.1:\(port)",
+                                                                              endpoint: configuration.publicEndpoint),
                             outputPath: "\(order.workDirectory)/output.log", memoryMB: key.launchMemoryMB,
                             ephemeralStorageMB: WarmPoolPolicy.defaultEphemeralStorageMB, optDirectory: slot.opt)
     }

@@ -15,12 +15,14 @@ final class OutputReader: @unchecked Sendable {
     /// Past this size the file is emptied after a read, so a chatty function cannot fill the disk.
     static let truncateAbove: UInt64 = 64 * 1024 * 1024
 
+    /// Reads from the file's current end: a pre-warmed instance's file already exists (its
+    /// process writes to it), and what it wrote before serving a function is not that function's.
     init(path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        handle = FileHandle(forReadingAtPath: path)
+        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
+        handle = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
+        offset = (try? handle?.seekToEnd()) ?? 0
     }
 
-    deinit { try? handle?.close() }
 
     /// Events for everything new in the file. `flush` also emits a final unterminated line.
     func read(now: Date = Date(), flush: Bool = true) -> [LogEvent] {

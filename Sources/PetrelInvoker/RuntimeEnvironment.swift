@@ -110,8 +110,12 @@ enum RuntimeEnvironment {
 
     /// The environment of a pre-warmed blank runtime: what every instance of its language has,
     /// nothing of a function. It learns the rest from the Runtime API when it is assigned.
-    static func blankVariables(family: RuntimeFamily, layout: InstanceLayout, runtimeAPI: String) -> [String: String] {
+    /// Petrel's endpoint is there too: the sandbox's network (with `--function-network none`,
+    /// the relay to it) is set up from the environment at launch.
+    static func blankVariables(family: RuntimeFamily, layout: InstanceLayout, runtimeAPI: String,
+                               endpoint: String) -> [String: String] {
         var env = sandboxVariables(runtime: family == .node ? "nodejs" : "python3", layout: layout, runtimeAPI: runtimeAPI)
+        env["AWS_ENDPOINT_URL"] = endpoint
         env["PETREL_PREWARMED"] = "1"
         return env
     }

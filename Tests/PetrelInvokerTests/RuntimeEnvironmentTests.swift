@@ -16,6 +16,23 @@ import Testing
                      endpoint: "http://127.0.0.1:4566", interpreters: .init(node: "/usr/bin/node", python: "/usr/bin/python3"))
     }
 
+    @Test func aBlankRuntimeKnowsWhereItIsAndNothingOfAFunction() {
+        let layout = InstanceLayout(taskRoot: "/var/task", runtimeRoot: "/var/runtime", tmp: "/tmp")
+        let blank = RuntimeEnvironment.blankVariables(family: .python, layout: layout, runtimeAPI: "127.0.0.1:9001",
+                                                      endpoint: "http://127.0.0.1:4566")
+        #expect(blank["PETREL_PREWARMED"] == "1")
+        #expect(blank["AWS_LAMBDA_FUNCTION_NAME"] == nil && blank["_HANDLER"] == nil)
+        #expect(blank["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566")  // the network relay is set up from it
+        // What the interpreter reads at start is what the function's environment will say.
+        let function = RuntimeEnvironment.variables(inputs(runtime: "python3.12"))
+        for name in ["LANG", "LD_LIBRARY_PATH", "TZ", "PATH", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API"] {
+            #expect(blank[name] == function[name], "\(name)")
+        }
+        #expect(RuntimeEnvironment.interpreterArguments(family: .node, memoryMB: 256, interpreters: .init(node: "/n", python: "/p"),
+                                                        runtimeRoot: "/var/runtime")
+                == RuntimeEnvironment.arguments(inputs(runtime: "nodejs20.x", memory: 256)).map { $0 == "/usr/bin/node" ? "/n" : $0 })
+    }
+
     @Test func lambdaVariablesAreSetAndWinOverTheFunctions() {
         let env = RuntimeEnvironment.variables(inputs(runtime: "nodejs20.x", env: ["MINE": "1", "LAMBDA_TASK_ROOT": "/evil"]))
         #expect(env["MINE"] == "1")
