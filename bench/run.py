@@ -267,6 +267,11 @@ def warm_section(seconds):
             row(f"Node invocations/s, {name}", petrel["rps"], floor["rps"], unit="/s")
             if petrel["errors"]:
                 row(f"errors, {name}", str(petrel["errors"]))
+            # Petrel's own HTTP server answering a trivial request: one of the three HTTP
+            # exchanges an invocation makes (client, and the runtime's /response and /next).
+            http = warm_load(f"http://127.0.0.1:{server.port}/health", clients, seconds)
+            row(f"Petrel HTTP alone (POST /health) p50, {name}", http["p50_ms"], floor["p50_ms"])
+            row(f"Petrel HTTP alone requests/s, {name}", http["rps"], floor["rps"], unit="/s")
         server.create("warm-py", MemorySize=1769, **PYTHON)
         py = warm_load(server.invoke_url("warm-py"), 1, seconds)
         row("Python warm invoke p50, 1 client", py["p50_ms"])
