@@ -116,13 +116,17 @@ def test_each_blank_serves_one_function(pool):
 def test_the_function_gets_its_own_memory_limit(pool):
     # Python blanks start with a 128 MB cgroup; the function's MemorySize replaces it.
     ready_blanks(pool)
-    big = create_function(pool, {"app.py": PYTHON_PROBE}, runtime="python3.12", handler="app.handler", MemorySize=512)
-    response, result = invoke(pool, big, {"allocateMB": 300})
+    # CPU is in proportion to memory (about half a core at 1024 MB): allow a slow machine time.
+    big = create_function(pool, {"app.py": PYTHON_PROBE}, runtime="python3.12", handler="app.handler",
+                          MemorySize=1024, Timeout=60)
+    response, result = invoke(pool, big, {"allocateMB": 200})
     assert "FunctionError" not in response, result
-    assert int(result["memory"]) == 512
-    small = create_function(pool, {"app.py": PYTHON_PROBE}, runtime="python3.12", handler="app.handler", MemorySize=128)
-    response, result = invoke(pool, small, {"allocateMB": 300})
+    assert int(result["memory"]) == 1024
+    small = create_function(pool, {"app.py": PYTHON_PROBE}, runtime="python3.12", handler="app.handler",
+                            MemorySize=128, Timeout=60)
+    response, result = invoke(pool, small, {"allocateMB": 200})
     assert response.get("FunctionError") == "Unhandled"
+    assert result["errorType"] in ("Runtime.ExitError", "MemoryError"), result  # the limit, not a timeout
 
 
 def test_node_blanks_follow_the_memory_sizes_asked_for(pool):
