@@ -175,8 +175,10 @@ def loadgen(url, clients, seconds):
 
 
 def warm_load(url, clients, seconds):
-    """loadgen after 1 s at the same concurrency, so `clients` instances exist and the JIT is warm."""
-    loadgen(url, clients, 1)
+    """loadgen after as long again at the same concurrency, so `clients` instances exist and each
+    one's JIT has settled (16 Node instances each compile the runtime's hot code for themselves:
+    after only 1 s of warm-up they spend about twice the CPU per invocation they do later)."""
+    loadgen(url, clients, seconds)
     return loadgen(url, clients, seconds)
 
 
@@ -253,7 +255,7 @@ def sandbox_section():
 
 def warm_section(seconds):
     print(f"\nWarm path (trivial handler at 1769 MB = one full core, keep-alive clients on loopback, {seconds:g} s each"
-          "\n  after 1 s of warm-up; floor: a bare Node HTTP echo server, same load generator and body)")
+          f"\n  after {seconds:g} s of warm-up; floor: a bare Node HTTP echo server, same load generator and body)")
     # CPU is proportional to memory, as on AWS: a 128 MB instance gets 7% of a core, which
     # caps one instance near 100 invocations/s. 1769 MB measures the platform, not the quota.
     with Server(*no_pool_args()) as server, echo_server() as echo:
