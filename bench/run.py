@@ -232,7 +232,7 @@ def cold_start_section():
     with_pool = f"pool ({POOL_PAUSE} s between creates)"
     row("Node: first invoke after create, no pool", node, node_floor)
     row(f"Node: first invoke after create, {with_pool}", pool_node, node_floor)
-    row("Node: first invoke after the idle instance was reaped", statistics.median(reaped), node_floor)
+    row("Node: first invoke after the idle instance was reaped, no pool", statistics.median(reaped), node_floor)
     row("bare `node -e 0` (floor)", node_floor)
     row("Python: first invoke after create, no pool", python, python_floor)
     row(f"Python: first invoke after create, {with_pool}", pool_python, python_floor)
