@@ -126,12 +126,30 @@ struct RuntimeAPIServer: Sendable {
                         try await write(outbound, status: .ok, headers: [("Content-Type", "application/json")], body: assignment, keepAlive: keepAlive)
                     } else {
                         let reply = await dispatch(route, request: request, body: body, oversized: oversized, backend: backend)
-                        try await write(outbound, status: HTTPResponseStatus(statusCode: reply.status), headers: [("Content-Type", "application/json")],
-                                        body: Data(reply.body.utf8), keepAlive: keepAlive)
+                        if reply == .accepted, thenNext(route, request) {
+                            // Petrel's runtimes ask for their next invocation with their answer:
+                            // one exchange per invocation instead of two.
+                            guard let invocation = await backend.next() else { return }
+                            try await write(outbound, status: .ok, headers: headers(for: invocation), body: invocation.payload, keepAlive: keepAlive)
+                        } else {
+                            try await write(outbound, status: HTTPResponseStatus(statusCode: reply.status), headers: [("Content-Type", "application/json")],
+                                            body: Data(reply.body.utf8), keepAlive: keepAlive)
+                        }
                     }
                     if !keepAlive { return }
                 }
             }
+        }
+    }
+
+    /// The header with which a runtime's answer also asks for its next invocation (Petrel's
+    /// own runtimes send it; AWS's Runtime API has no such thing, and other runtimes never see it).
+    static let thenNextHeader = "Petrel-Then-Next"
+
+    static func thenNext(_ route: RuntimeAPIRoute, _ request: HTTPRequestHead) -> Bool {
+        switch route {
+        case .response, .error: return request.headers.first(name: thenNextHeader) == "1"
+        default: return false
         }
     }
 

@@ -49,9 +49,19 @@ import Testing
         (.POST, "/2018-06-01/runtime/invocation/next", .unknown),
         (.GET, "/2018-06-01/runtime/invocation/abc/response", .unknown),
         (.GET, "/2020-01-01/extension/register", .unknown),
+        (.GET, "/2018-06-01/runtime/petrel/assignment", .assignment),
     ])
     func routes(method: HTTPMethod, uri: String, expected: RuntimeAPIRoute) {
         #expect(RuntimeAPIRoute.parse(method: method, uri: uri) == expected)
+    }
+
+    @Test func onlyAnswersAskForTheNextInvocation() {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+        head.headers.add(name: "Petrel-Then-Next", value: "1")
+        #expect(RuntimeAPIServer.thenNext(.response(requestID: "a"), head))
+        #expect(RuntimeAPIServer.thenNext(.error(requestID: "a"), head))
+        #expect(!RuntimeAPIServer.thenNext(.initError, head))
+        #expect(!RuntimeAPIServer.thenNext(.response(requestID: "a"), HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")))
     }
 }
 

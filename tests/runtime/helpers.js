@@ -101,6 +101,13 @@ class FakeRuntimeApi {
         this.pending.delete(id);
         if (resolve) resolve(post);
       }
+      if (this.opts.thenNext && post.kind && req.headers['petrel-then-next'] === '1') {
+        // As Petrel's server: the answer to the post is the next invocation.
+        this.thenNextCount = (this.thenNextCount || 0) + 1;
+        this.waiting.push(res);
+        this.pump();
+        return;
+      }
       const headers = { 'Content-Type': 'application/json' };
       if (this.opts.contentLength) headers['Content-Length'] = '15';
       if (this.opts.closeAfterPost) res.on('finish', () => req.socket.destroy());

@@ -481,7 +481,8 @@ test('handlers with request ids needing URL encoding', async () => {
   });
 });
 
-test('an exception after the answer was sent: the answer still arrives, then the process exits', async () => {
+for (const thenNext of [false, true]) {
+test(`an exception after the answer was sent: the answer still arrives, then the process exits${thenNext ? ' (answer asks for the next invocation)' : ''}`, async () => {
   await withRuntime({
     'index.js': `exports.handler = (event, context, callback) => {
         context.callbackWaitsForEmptyEventLoop = false;
@@ -496,8 +497,9 @@ test('an exception after the answer was sent: the answer still arrives, then the
     const exit = await rt.exited;
     assert.equal(exit.code, 129);
     assert.match(rt.out(), /Uncaught Exception \t\{"errorType":"Error","errorMessage":"after the answer"/);
-  });
+  }, { api: { thenNext } });
 });
+}
 
 test('ES module handlers can load the built-in aws-sdk with createRequire', async () => {
   await withRuntime({
@@ -615,4 +617,24 @@ test('an error type that is no valid header value is cleaned in the header, kept
     assert.equal(r.headers['lambda-runtime-function-error-type'], 'BadX-Injected: 1'); // the server trims the trailing space
     assert.equal(r.headers['x-injected'], undefined);
   });
+});
+
+test('a Petrel server answers each result with the next invocation: one exchange per invocation', async () => {
+  await withRuntime({
+    'index.js': `exports.handler = function (event, context, callback) {
+        if (event.fail) return callback(new Error('asked to fail'));
+        setTimeout(() => callback(null, { echo: event }), 20); // the loop still decides when
+      };`,
+  }, 'index.handler', async ({ api }) => {
+    const a = await api.invoke({ n: 1 });
+    const b = await api.invoke({ fail: true });
+    const c = await api.invoke({ n: 3 });
+    assert.deepEqual(a.body, { echo: { n: 1 } });
+    assert.equal(b.kind, 'error');
+    assert.equal(b.body.errorMessage, 'asked to fail');
+    assert.deepEqual(c.body, { echo: { n: 3 } });
+    assert.equal(a.headers['petrel-then-next'], '1');
+    assert.equal(api.nextCount, 1, 'only the first invocation was asked for with GET /next');
+    assert.equal(api.thenNextCount, 3);
+  }, { api: { thenNext: true } });
 });

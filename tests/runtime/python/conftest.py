@@ -58,6 +58,9 @@ class FakeRuntimeApi(object):
         self.init_error = None
         self.next_calls = 0
         self.next_times = []
+        # As Petrel's server: a result posted with Petrel-Then-Next is answered with the next invocation.
+        self.then_next = False
+        self.then_next_calls = 0
         self.connections = set()
         self.log_at_post = {}  # request id -> what the log file held when the answer arrived
         self.log_path = None
@@ -82,6 +85,9 @@ class FakeRuntimeApi(object):
                     api.next_calls += 1
                     api.next_times.append(time.time())
                     api.answered.notify_all()
+                self.send_next_invocation()
+
+            def send_next_invocation(self):
                 item = api.invocations.get()
                 if item is None:  # close the connection without an answer
                     self.close_connection = True
@@ -128,6 +134,14 @@ class FakeRuntimeApi(object):
                 if api.log_path and post.id:
                     with open(api.log_path, "rb") as f:
                         api.log_at_post[post.id] = f.read().decode("utf-8", "replace")
+                if api.then_next and post.id and post.headers.get("petrel-then-next") == "1":
+                    with api.answered:
+                        api.then_next_calls += 1
+                        api.posts.append(post)
+                        api.answers[post.id] = post
+                        api.answered.notify_all()
+                    self.send_next_invocation()
+                    return
                 body = b'{"status":"OK"}'
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -25,6 +25,20 @@ def test_answers_invocations_in_a_loop_on_one_keep_alive_connection(runtime):
     assert rt.proc.poll() is None
 
 
+def test_a_petrel_server_answers_each_result_with_the_next_invocation(runtime):
+    api = FakeRuntimeApi()
+    api.then_next = True
+    rt = runtime({"app.py": "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('asked to fail')\n    return {'event': event}\n"}, api=api)
+    first = rt.api.invoke({"n": 1})
+    failed = rt.api.invoke({"fail": True})
+    third = rt.api.invoke({"n": 3})
+    assert first.body == {"event": {"n": 1}} and third.body == {"event": {"n": 3}}
+    assert failed.kind == "error" and failed.body["errorMessage"] == "asked to fail"
+    assert first.headers["petrel-then-next"] == "1"
+    # One GET /next for the first invocation; every later one came as the answer to a post.
+    assert rt.api.next_calls == 1 and rt.api.then_next_calls == 3
+
+
 @pytest.mark.parametrize("handler", ["pkg/sub/mod.handler", "pkg.sub.mod.handler"])
 @pytest.mark.parametrize("with_init", [True, False])
 def test_handler_in_packages_and_sub_folders(runtime, handler, with_init):

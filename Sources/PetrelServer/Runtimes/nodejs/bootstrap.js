@@ -231,8 +231,9 @@ function connect() {
 // the answer has been read completely, headers with lower-cased names. On a
 // network failure fail(err) is called (default: the server is gone, exit).
 // headLines: extra header lines, each ending in \r\n; body: a string ('' for none).
-function apiRequest(method, urlPath, headLines, body, done, fail) {
-  queued.push({ method, urlPath, headLines, body, done, fail: fail || apiGone, reused: false, retried: false });
+// onWritten(): the request has been handed to the kernel (once).
+function apiRequest(method, urlPath, headLines, body, done, fail, onWritten) {
+  queued.push({ method, urlPath, headLines, body, done, fail: fail || apiGone, reused: false, retried: false, onWritten });
   if (active === null) sendNext();
 }
 
@@ -252,7 +253,9 @@ function write(req) {
   else sock.ref();
   req.reused = sockAnswered;
   // One write, one segment: the head is ASCII, the body a JSON string.
-  sock.write(`${req.method} ${req.urlPath} HTTP/1.1\r\n${HOST_LINE}${req.headLines}\r\n${req.body}`, 'utf8');
+  const written = req.onWritten;
+  req.onWritten = undefined;
+  sock.write(`${req.method} ${req.urlPath} HTTP/1.1\r\n${HOST_LINE}${req.headLines}\r\n${req.body}`, 'utf8', written);
 }
 
 function onData(chunk) {
@@ -425,15 +428,26 @@ function headerValue(v) {
   return String(v).replace(/[^\t\x20-\x7e]/g, '');
 }
 
+// done(status, headers, body): the answer, which is the next invocation when the
+// post asked for it (see answerThenNext).
 function post(urlPath, bodyString, extraHeadLines, done) {
   const headLines = 'Content-Type: application/json\r\n' +
     `Content-Length: ${Buffer.byteLength(bodyString, 'utf8')}\r\n${extraHeadLines || ''}`;
   postsInFlight++;
-  apiRequest('POST', urlPath, headLines, bodyString, () => {
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
     postsInFlight--;
     if (postsInFlight === 0) for (const w of postsDrained.splice(0)) w();
-    if (done) done();
-  });
+  };
+  // A post that also asks for the next invocation is answered only when there is
+  // one: an exit may go ahead once it is on the wire (the server reads it whole).
+  const thenNext = extraHeadLines !== null && extraHeadLines !== undefined && extraHeadLines.includes(THEN_NEXT);
+  apiRequest('POST', urlPath, headLines, bodyString, (status, headers, body) => {
+    settle();
+    if (done) done(status, headers, body);
+  }, undefined, thenNext ? settle : undefined);
 }
 
 function exitAfterPosts(code) {
@@ -441,10 +455,10 @@ function exitAfterPosts(code) {
   else postsDrained.push(() => process.exit(code));
 }
 
-function postError(urlPath, err, done) {
+function postError(urlPath, err, done, extraHeadLines) {
   const resp = toRuntimeResponse(err);
   post(urlPath, JSON.stringify(resp),
-    `Lambda-Runtime-Function-Error-Type: ${headerValue(resp.errorType)}\r\n`, done);
+    `Lambda-Runtime-Function-Error-Type: ${headerValue(resp.errorType)}\r\n${extraHeadLines || ''}`, done);
 }
 
 function postInitError(err, exitCode) {
@@ -557,6 +571,19 @@ function scheduleNext() {
   setImmediate(nextInvocation);
 }
 
+// Petrel's Runtime API answers a response or error posted with this header with
+// the next invocation (one exchange per invocation instead of two); any other
+// answer (an older server, a refused post) means asking for it as usual.
+const THEN_NEXT = 'Petrel-Then-Next: 1\r\n';
+
+function answerThenNext(status, headers, body) {
+  if (status === 200 && headers['lambda-runtime-aws-request-id']) {
+    setImmediate(() => onInvocation(status, headers, body));
+  } else {
+    scheduleNext();
+  }
+}
+
 function nextInvocation() {
   apiRequest('GET', `${API_PREFIX}/invocation/next`, '', '', onInvocation);
 }
@@ -600,13 +627,13 @@ function onInvocation(status, headers, body) {
     }
     if (bodyString === undefined) bodyString = 'null'; // e.g. a function
     inv.finished = true;
-    post(`${API_PREFIX}/invocation/${encodedId}/response`, bodyString, null, scheduleNext);
+    post(`${API_PREFIX}/invocation/${encodedId}/response`, bodyString, THEN_NEXT, answerThenNext);
   };
   const failWith = (err) => {
     if (inv.finished) return;
     inv.finished = true;
     logError('Invoke Error', err);
-    postError(`${API_PREFIX}/invocation/${encodedId}/error`, err, scheduleNext);
+    postError(`${API_PREFIX}/invocation/${encodedId}/error`, err, answerThenNext, THEN_NEXT);
   };
 
   let waitForEmptyEventLoop = true;

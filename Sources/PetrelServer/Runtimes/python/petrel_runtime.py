@@ -531,26 +531,33 @@ class RuntimeApi(object):
         (never retried: the server closes it to shrink its pool of blank processes)."""
         return self.request("GET", _API_PREFIX + "/petrel/assignment", retry=False)
 
+    # Petrel's server answers a result posted with this header with the next invocation: one
+    # exchange per invocation instead of two. Other answers (202 from another server, an error)
+    # mean asking with GET /next as usual.
+    THEN_NEXT = {"Petrel-Then-Next": "1"}
+
     def post_result(self, request_id, body, content_type):
+        headers = {"Content-Type": content_type}
+        headers.update(self.THEN_NEXT)
         return self.request(
-            "POST", "%s/invocation/%s/response" % (_API_PREFIX, _quote(request_id)), body,
-            {"Content-Type": content_type},
+            "POST", "%s/invocation/%s/response" % (_API_PREFIX, _quote(request_id)), body, headers,
         )
 
     def post_error(self, request_id, error_result):
-        return self._post_error("%s/invocation/%s/error" % (_API_PREFIX, _quote(request_id)), error_result)
+        return self._post_error("%s/invocation/%s/error" % (_API_PREFIX, _quote(request_id)), error_result,
+                                self.THEN_NEXT)
 
     def post_init_error(self, error_result):
         return self._post_error(_API_PREFIX + "/init/error", error_result)
 
-    def _post_error(self, path, error_result):
+    def _post_error(self, path, error_result, extra_headers=None):
         error_type = str(error_result.get("errorType") or "Unhandled")
         error_type = error_type.replace("\r", " ").replace("\n", " ")
         body = json_dumps(error_result).encode("utf-8")
-        return self.request(
-            "POST", path, body,
-            {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error_type},
-        )
+        headers = {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error_type}
+        if extra_headers:
+            headers.update(extra_headers)
+        return self.request("POST", path, body, headers)
 
 
 def api_gone(api, error):
@@ -763,6 +770,7 @@ def _marshal_response(response):
 
 
 def handle_invocation(api, request_handler, headers, body):
+    """Runs one invocation and posts its outcome; returns the server's answer to the post."""
     invoke_id = headers.get("lambda-runtime-aws-request-id")
     error_result = None
     try:
@@ -794,10 +802,9 @@ def handle_invocation(api, request_handler, headers, body):
     if error_result is not None:
         log_error(error_result)
         flush_output()
-        api.post_error(invoke_id, error_result)
-    else:
-        flush_output()
-        api.post_result(invoke_id, result, result_content_type)
+        return api.post_error(invoke_id, error_result)
+    flush_output()
+    return api.post_result(invoke_id, result, result_content_type)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -983,9 +990,13 @@ def main():
         flush_output()
         os._exit(1)
 
+    answer = None
     while True:
         try:
-            status, headers, body = api.next()
+            if answer is not None and answer[0] == 200 and answer[1].get("lambda-runtime-aws-request-id"):
+                status, headers, body = answer  # the post's answer is the next invocation
+            else:
+                status, headers, body = api.next()
         except OSError as e:
             api_gone(api, e)
         invoke_id = headers.get("lambda-runtime-aws-request-id")
@@ -999,6 +1010,6 @@ def main():
         elif "_X_AMZN_TRACE_ID" in _env:
             del _env["_X_AMZN_TRACE_ID"]
         try:
-            handle_invocation(api, request_handler, headers, body)
+            answer = handle_invocation(api, request_handler, headers, body)
         except OSError as e:
             api_gone(api, e)
