@@ -47,7 +47,10 @@ struct LambdaRoutes: Sendable {
     }
 
     private func route(_ request: Request, account: Account) async throws -> Response {
-        let segments = request.uri.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        // Foundation's percent-decoding is slow on Linux: only segments that need it pay for it.
+        let segments = request.uri.path.split(separator: "/").map { segment in
+            segment.contains("%") ? String(segment).removingPercentEncoding ?? String(segment) : String(segment)
+        }
         let method = request.method
         let query = request.uri.queryParameters
         let qualifier = query["Qualifier"].map(String.init)
