@@ -123,27 +123,12 @@ public struct BubblewrapLauncher: InstanceLauncher {
             }
         }
         let relay = started
-        let resident = PeakResidentReader(root: process.pid)
-        let peak = PeakMemoryGauge(cgroup: cgroup, processes: resident)
-        return LaunchedInstance(
-            process: process,
-            peakMemory: { peak.read() },
-            freeze: { cgroup?.freeze() },
-            thaw: { cgroup?.thaw() },
-            currentMemory: { cgroup?.currentMemoryBytes() ?? resident.residentNow() },
-            resize: { [options, hostCores] memoryMB in
-                cgroup?.reconfigure(CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: options.pidsMax, hostCores: hostCores))
-            },
-            destroy: {
-                process.signalGroup(SIGKILL)
-                cgroup?.destroyInBackground()
-                relay?.stop()
-                lifeline.release()
-                if let identity {
-                    try? FileManager.default.removeItem(atPath: identity.passwd)
-                    try? FileManager.default.removeItem(atPath: identity.group)
-                }
+        return .contained(process: process, cgroup: cgroup, lifeline: lifeline, pidsMax: options.pidsMax, hostCores: hostCores) {
+            relay?.stop()
+            if let identity {
+                try? FileManager.default.removeItem(atPath: identity.passwd)
+                try? FileManager.default.removeItem(atPath: identity.group)
             }
-        )
+        }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What an instance needs to start: the invoker fills it, a launcher turns it into a process.
 public struct InstanceSpec: Sendable {
     /// Unique id of the instance (used for names of cgroups, work directories).
@@ -95,5 +99,32 @@ public struct LaunchedInstance: Sendable {
         self.currentMemory = currentMemory
         self.resize = resize
         self.destroy = destroy
+    }
+}
+
+extension LaunchedInstance {
+    /// An instance held by a cgroup (or, without one, only by its process group): what every
+    /// launcher returns. `release` frees what the launcher made besides the process, the
+    /// cgroup and the lifeline (a relay, identity files, a /tmp folder).
+    static func contained(process: ChildProcess, cgroup: InstanceCgroup?, lifeline: Lifeline, pidsMax: Int, hostCores: Int,
+                          release: @escaping @Sendable () -> Void) -> LaunchedInstance {
+        let resident = PeakResidentReader(root: process.pid)
+        let peak = PeakMemoryGauge(cgroup: cgroup, processes: resident)
+        return LaunchedInstance(
+            process: process,
+            peakMemory: { peak.read() },
+            freeze: { cgroup?.freeze() },
+            thaw: { cgroup?.thaw() },
+            currentMemory: { cgroup?.currentMemoryBytes() ?? resident.residentNow() },
+            resize: { memoryMB in
+                cgroup?.reconfigure(CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: pidsMax, hostCores: hostCores))
+            },
+            destroy: {
+                process.signalGroup(SIGKILL)
+                cgroup?.destroyInBackground()
+                lifeline.release()
+                release()
+            }
+        )
     }
 }

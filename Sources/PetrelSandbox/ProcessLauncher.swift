@@ -46,23 +46,8 @@ public struct ProcessLauncher: InstanceLauncher {
             cgroup?.destroy()
             throw error
         }
-        let resident = PeakResidentReader(root: process.pid)
-        let peak = PeakMemoryGauge(cgroup: cgroup, processes: resident)
-        return LaunchedInstance(
-            process: process,
-            peakMemory: { peak.read() },
-            freeze: { cgroup?.freeze() },
-            thaw: { cgroup?.thaw() },
-            currentMemory: { cgroup?.currentMemoryBytes() ?? resident.residentNow() },
-            resize: { [options, hostCores] memoryMB in
-                cgroup?.reconfigure(CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: options.pidsMax, hostCores: hostCores))
-            },
-            destroy: {
-                process.signalGroup(SIGKILL)
-                cgroup?.destroyInBackground()
-                lifeline.release()
-                try? FileManager.default.removeItem(atPath: tmp)
-            }
-        )
+        return .contained(process: process, cgroup: cgroup, lifeline: lifeline, pidsMax: options.pidsMax, hostCores: hostCores) {
+            try? FileManager.default.removeItem(atPath: tmp)
+        }
     }
 }

@@ -203,12 +203,16 @@ process.on('exit', () => {
 
 function makeTaskRoot(files) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-task-'));
+  writeFiles(dir, files);
+  return dir;
+}
+
+function writeFiles(dir, files) {
   for (const [name, content] of Object.entries(files)) {
     const p = path.join(dir, name);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content);
   }
-  return dir;
 }
 
 // The environment a pre-warmed runtime starts with: nothing of the function.
@@ -274,14 +278,19 @@ function logLines(text) {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
-// opts: spawnRuntime's options, and api: FakeRuntimeApi's options.
+// opts: spawnRuntime's options (prewarmed: true starts it blank), and api: FakeRuntimeApi's options.
 async function withRuntime(files, handler, fn, opts = {}) {
   const { api: apiOpts, ...spawnOpts } = opts;
   const api = await new FakeRuntimeApi(apiOpts).listen();
-  const taskRoot = makeTaskRoot(files);
+  const taskRoot = makeTaskRoot(spawnOpts.prewarmed ? {} : files);
   const rt = spawnRuntime({ api, taskRoot, handler, ...spawnOpts });
   rt.exited.then((exit) => api.runtimeExited(exit));
   try {
+    if (spawnOpts.prewarmed) {
+      // A pre-warmed runtime's code appears once it waits for its assignment, as the server links it in then.
+      await api.waitAssignmentRequest();
+      writeFiles(taskRoot, files);
+    }
     return await fn({ api, rt, taskRoot });
   } finally {
     if (rt.child.exitCode === null && rt.child.signalCode === null) rt.child.kill('SIGKILL');

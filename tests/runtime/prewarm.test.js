@@ -5,30 +5,12 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
-const { FakeRuntimeApi, makeTaskRoot, spawnRuntime } = require('./helpers');
+const { FakeRuntimeApi, makeTaskRoot, spawnRuntime, withRuntime } = require('./helpers');
 
-// Starts a pre-warmed runtime on an empty task root; files are written only
-// once it waits for its assignment, as the server unpacks code then.
-async function withPrewarmed(files, handler, fn, env = {}) {
-  const api = await new FakeRuntimeApi().listen();
-  const taskRoot = makeTaskRoot({});
-  const rt = spawnRuntime({ api, taskRoot, handler, env, prewarmed: true });
-  rt.exited.then((exit) => api.runtimeExited(exit));
-  try {
-    await api.waitAssignmentRequest();
-    for (const [name, content] of Object.entries(files)) {
-      const p = path.join(taskRoot, name);
-      fs.mkdirSync(path.dirname(p), { recursive: true });
-      fs.writeFileSync(p, content);
-    }
-    return await fn({ api, rt, taskRoot });
-  } finally {
-    if (rt.child.exitCode === null && rt.child.signalCode === null) rt.child.kill('SIGKILL');
-    await rt.exited;
-    await api.close();
-    fs.rmSync(taskRoot, { recursive: true, force: true });
-  }
+// A pre-warmed runtime on an empty task root; files are written only once it
+// waits for its assignment.
+function withPrewarmed(files, handler, fn, env = {}) {
+  return withRuntime(files, handler, fn, { env, prewarmed: true });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
