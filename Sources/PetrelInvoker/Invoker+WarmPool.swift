@@ -97,13 +97,13 @@ extension Invoker {
         let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(blank.port ?? 0)",
                                                logStreamName: logStream, account: configuration.account,
                                                endpoint: configuration.publicEndpoint, interpreters: interpreters)
-        let body = (try? JSONSerialization.data(withJSONObject: ["environment": RuntimeEnvironment.variables(inputs)],
-                                                options: [.sortedKeys])) ?? Data()
+        let environment = RuntimeEnvironment.variables(inputs)
         let code = codeDirectory(function)
         let configuration = configuration
         let initTimeout = configuration.initTimeout
         Task.detached {
             do {
+                let body = RuntimeEnvironment.assignment(environment)
                 CodeAccess.makeReadable(code)
                 let layers = try configuration.optDirectory(function)
                 try CodeSlot(workDirectory: blank.workDirectory).fill(code: code, layers: layers)

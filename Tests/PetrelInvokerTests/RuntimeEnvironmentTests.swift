@@ -33,6 +33,14 @@ import Testing
                 == RuntimeEnvironment.arguments(inputs(runtime: "nodejs20.x", memory: 256)).map { $0 == "/usr/bin/node" ? "/n" : $0 })
     }
 
+    @Test func theAssignmentIsTheEnvironmentAsJSON() throws {
+        let environment = ["PLAIN": "value", "QUOTES": #"say "hi" \ back"#, "CONTROL": "a\nb\tc\u{1}", "UNICODE": "é☃"]
+        let body = RuntimeEnvironment.assignment(environment)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: body) as? [String: [String: String]])
+        #expect(parsed == ["environment": environment])
+        #expect(String(decoding: body, as: UTF8.self).hasPrefix(#"{"environment":{"CONTROL":"a\nb\tc\u0001","PLAIN""#))
+    }
+
     @Test func lambdaVariablesAreSetAndWinOverTheFunctions() {
         let env = RuntimeEnvironment.variables(inputs(runtime: "nodejs20.x", env: ["MINE": "1", "LAMBDA_TASK_ROOT": "/evil"]))
         #expect(env["MINE"] == "1")
