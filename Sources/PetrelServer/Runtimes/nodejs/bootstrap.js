@@ -428,11 +428,11 @@ function headerValue(v) {
   return String(v).replace(/[^\t\x20-\x7e]/g, '');
 }
 
-// done(status, headers, body): the answer, which is the next invocation when the
-// post asked for it (see answerThenNext).
-function post(urlPath, bodyString, extraHeadLines, done) {
+// done(status, headers, body): the answer, which is the next invocation when
+// thenNext asked for it (see answerThenNext).
+function post(urlPath, bodyString, extraHeadLines, done, thenNext = false) {
   const headLines = 'Content-Type: application/json\r\n' +
-    `Content-Length: ${Buffer.byteLength(bodyString, 'utf8')}\r\n${extraHeadLines || ''}`;
+    `Content-Length: ${Buffer.byteLength(bodyString, 'utf8')}\r\n${extraHeadLines || ''}${thenNext ? THEN_NEXT : ''}`;
   postsInFlight++;
   let settled = false;
   const settle = () => {
@@ -443,7 +443,6 @@ function post(urlPath, bodyString, extraHeadLines, done) {
   };
   // A post that also asks for the next invocation is answered only when there is
   // one: an exit may go ahead once it is on the wire (the server reads it whole).
-  const thenNext = extraHeadLines !== null && extraHeadLines !== undefined && extraHeadLines.includes(THEN_NEXT);
   apiRequest('POST', urlPath, headLines, bodyString, (status, headers, body) => {
     settle();
     if (done) done(status, headers, body);
@@ -455,10 +454,10 @@ function exitAfterPosts(code) {
   else postsDrained.push(() => process.exit(code));
 }
 
-function postError(urlPath, err, done, extraHeadLines) {
+function postError(urlPath, err, done, thenNext = false) {
   const resp = toRuntimeResponse(err);
   post(urlPath, JSON.stringify(resp),
-    `Lambda-Runtime-Function-Error-Type: ${headerValue(resp.errorType)}\r\n${extraHeadLines || ''}`, done);
+    `Lambda-Runtime-Function-Error-Type: ${headerValue(resp.errorType)}\r\n`, done, thenNext);
 }
 
 function postInitError(err, exitCode) {
@@ -627,13 +626,13 @@ function onInvocation(status, headers, body) {
     }
     if (bodyString === undefined) bodyString = 'null'; // e.g. a function
     inv.finished = true;
-    post(`${API_PREFIX}/invocation/${encodedId}/response`, bodyString, THEN_NEXT, answerThenNext);
+    post(`${API_PREFIX}/invocation/${encodedId}/response`, bodyString, null, answerThenNext, true);
   };
   const failWith = (err) => {
     if (inv.finished) return;
     inv.finished = true;
     logError('Invoke Error', err);
-    postError(`${API_PREFIX}/invocation/${encodedId}/error`, err, answerThenNext, THEN_NEXT);
+    postError(`${API_PREFIX}/invocation/${encodedId}/error`, err, answerThenNext, true);
   };
 
   let waitForEmptyEventLoop = true;
