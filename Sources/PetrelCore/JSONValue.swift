@@ -28,7 +28,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 extension JSONValue: Codable {
     /// Deepest nesting decoded or encoded: each level recurses, so client input deeper than this
     /// is an error rather than a stack overflow.
-    public static let maxDepth = 512
+    public static let maxDepth = 256
 
     public init(from decoder: any Decoder) throws {
         guard decoder.codingPath.count < JSONValue.maxDepth else {
@@ -52,7 +52,7 @@ extension JSONValue: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         guard encoder.codingPath.count < JSONValue.maxDepth else {
-            throw EncodingError.invalidValue(self, .init(codingPath: [], debugDescription: "JSON nested deeper than \(JSONValue.maxDepth) levels"))
+            throw EncodingError.invalidValue("JSONValue", .init(codingPath: [], debugDescription: "JSON nested deeper than \(JSONValue.maxDepth) levels"))
         }
         var container = encoder.singleValueContainer()
         switch self {

@@ -5,14 +5,20 @@ import Testing
 
 /// The shared decoders refuse input deeper than they can recurse through.
 @Suite struct DepthBoundTests {
-    @Test(arguments: [
-        Data(repeating: 0x81, count: 100_000) + Data([0x00]),        // arrays of one element
-        Data(repeating: 0x9f, count: 100_000),                       // indefinite arrays, never closed
-        Data(repeating: 0xa1, count: 100_000) + Data([0x00]),        // maps {x: {x: …}}
-        Data(repeating: 0xc1, count: 100_000) + Data([0x00]),        // tags on tags
-        Data([0x7f]) + Data(repeating: 0x7f, count: 100_000),        // chunks of indefinite strings
-    ])
-    func deepCBORIsAnError(data: Data) {
+    static let deepCBOR: [Data] = {
+        let n = 100_000
+        return [
+            Data(repeating: 0x81, count: n) + Data([0x00]),  // arrays of one element
+            Data(repeating: 0x9f, count: n),                 // indefinite arrays, never closed
+            Data(repeating: 0xa1, count: n) + Data([0x00]),  // maps {x: {x: …}}
+            Data(repeating: 0xc1, count: n) + Data([0x00]),  // tags on tags
+            Data(repeating: 0x7f, count: n),                 // chunks of indefinite strings
+        ]
+    }()
+
+    @Test(arguments: deepCBOR.indices)
+    func deepCBORIsAnError(_ index: Int) {
+        let data = Self.deepCBOR[index]
         #expect(throws: CBORError.self) { try CBOR.decode(data) }
     }
 
@@ -24,11 +30,18 @@ import Testing
         #expect(depth == 100)
     }
 
-    @Test(arguments: [
-        String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
-        String(repeating: "{\"a\":", count: 100_000) + "1" + String(repeating: "}", count: 100_000),
-    ])
-    func deepJSONValueIsAnError(text: String) {
+    static let deepJSON: [String] = {
+        var arrays = String(repeating: "[", count: 100_000)
+        arrays.append(String(repeating: "]", count: 100_000))
+        var objects = String(repeating: "{\"a\":", count: 100_000)
+        objects.append("1")
+        objects.append(String(repeating: "}", count: 100_000))
+        return [arrays, objects]
+    }()
+
+    @Test(arguments: deepJSON.indices)
+    func deepJSONValueIsAnError(_ index: Int) {
+        let text = Self.deepJSON[index]
         #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
     }
 
@@ -40,8 +53,11 @@ import Testing
         while case .array(let inner) = value { value = inner.first ?? .null }
     }
 
-    @Test func moderateJSONValueRoundTrips() throws {
-        let text = String(repeating: "[", count: 100) + "1" + String(repeating: "]", count: 100)
+    @Test func jsonValueJustWithinTheBoundRoundTrips() throws {
+        let levels = JSONValue.maxDepth - 2
+        var text = String(repeating: "[", count: levels)
+        text.append("1")
+        text.append(String(repeating: "]", count: levels))
         let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         #expect(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)) == value)
     }
