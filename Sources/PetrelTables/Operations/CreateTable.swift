@@ -25,6 +25,7 @@ extension TableService {
 
     /// Builds a definition from CreateTable's parameters, checking them as DynamoDB does.
     static func parseDefinition(_ request: Request, name: String, context: OperationContext) throws -> TableDefinition {
+        try checkKeyTypes(request)
         _ = try request.required("AttributeDefinitions")
         let rawDefinitions = try request.array("AttributeDefinitions") ?? []
         var definitions: [KeyAttribute] = []
@@ -79,8 +80,9 @@ extension TableService {
             stream = StreamDefinition(arn: "", label: "", viewType: viewType, enabled: true)
         }
         var tags: [String: String] = [:]
-        for t in try request.array("Tags") ?? [] {
-            if let k = t["Key"]?.string, let v = t["Value"]?.string { tags[k] = v }
+        for (k, v) in try TableService.parseTags(try request.array("Tags") ?? []) { tags[k] = v }
+        if tags.count > 50 {
+            throw AWSError.validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
         }
         return TableDefinition(
             id: 0, name: name, region: context.region, arn: context.account.tableARN(name),
@@ -89,6 +91,24 @@ extension TableService {
             ttlAttribute: nil, ttlEnabled: false, tags: tags,
             deletionProtection: try request.bool("DeletionProtectionEnabled") ?? false,
             tableClass: try request.string("TableClass"))
+    }
+
+    /// KeyType is an enum in the model: DynamoDB rejects a wrong one before anything else.
+    static func checkKeyTypes(_ request: Request) throws(AWSError) {
+        func check(_ elements: [JSON]?, _ prefix: String) throws(AWSError) {
+            for (i, element) in (elements ?? []).enumerated() {
+                if let type = element["KeyType"]?.string, type != "HASH", type != "RANGE" {
+                    throw AWSError.validation("1 validation error detected: Value '\(type)' at '\(prefix)keySchema.\(i + 1).member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
+                }
+            }
+        }
+        try check(request["KeySchema"]?.array, "")
+        for (j, index) in (request["GlobalSecondaryIndexes"]?.array ?? []).enumerated() {
+            try check(index["KeySchema"]?.array, "globalSecondaryIndexes.\(j + 1).member.")
+        }
+        for (j, index) in (request["LocalSecondaryIndexes"]?.array ?? []).enumerated() {
+            try check(index["KeySchema"]?.array, "localSecondaryIndexes.\(j + 1).member.")
+        }
     }
 
     static let viewTypes = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"]
