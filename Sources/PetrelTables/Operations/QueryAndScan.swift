@@ -82,11 +82,18 @@ extension TableService {
         }
         let projection = try TableService.projection(request, context: &expressions)
         let select = try request.choice("Select", ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"], default: projection == nil ? "ALL_ATTRIBUTES" : "SPECIFIC_ATTRIBUTES")
+        let projectionParameter = request["ProjectionExpression"] != nil ? "ProjectionExpression" : "AttributesToGet"
         if projection != nil, select != "SPECIFIC_ATTRIBUTES" {
-            throw AWSError.validation("Cannot specify the ProjectionExpression when choosing to get \(select)")
+            throw AWSError.validation("Cannot specify the \(projectionParameter) when choosing to get \(select)")
+        }
+        if projection == nil, select == "SPECIFIC_ATTRIBUTES" {
+            throw AWSError.validation("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
         }
         if select == "ALL_PROJECTED_ATTRIBUTES", index == nil {
             throw AWSError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+        }
+        if select == "ALL_ATTRIBUTES", let index, !index.isLocal, index.projection.type != "ALL" {
+            throw AWSError.validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index \(index.name) because its projection type is not ALL")
         }
         let limit = try request.int("Limit")
         if let limit, limit < 1 {
@@ -192,8 +199,11 @@ extension TableService {
         try LegacyParameters.checkNotMixed(request, legacy: ["ScanFilter", "AttributesToGet"], expressions: ["FilterExpression", "ProjectionExpression"])
         let segment = try request.int("Segment")
         let total = try request.int("TotalSegments")
-        if (segment == nil) != (total == nil) {
+        if segment != nil, total == nil {
             throw AWSError.validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+        }
+        if segment == nil, total != nil {
+            throw AWSError.validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
         }
         if let total, total < 1 || total > 1_000_000 {
             throw AWSError.validation("1 validation error detected: Value '\(total)' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000")
