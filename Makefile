@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 BENCH_ARGS ?=
 
-.PHONY: deps test-deps build release serve test unit runtime e2e bench
+.PHONY: deps test-deps build release serve test unit runtime e2e bench conformance
 
 deps:
 	./scripts/install-deps.sh
@@ -36,3 +36,7 @@ test: unit runtime e2e
 # make bench BENCH_ARGS='--seconds 10 --density 200'
 bench: release test-deps
 	python3 bench/run.py $(BENCH_ARGS)
+
+# moto's aws_verified DynamoDB tests against a fresh server (downloads moto's sdist once into ~/.cache)
+conformance: build test-deps
+	PETREL_BIN=$(CURDIR)/.build/debug/petrel python3 tests/conformance/run_moto.py
