@@ -177,3 +177,50 @@ def test_cors_preflight_on_the_dynamodb_endpoint(petrel):
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert "TableNames" in json.load(r)
+
+
+@pytest.mark.parametrize("expected, message", [
+    ({"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"BOOL": True}]}},
+     "One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type"),
+    ({"a": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"SS": ["x"]}]}},
+     "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for SS AttributeValue type"),
+    ({"a": {"ComparisonOperator": "NULL", "AttributeValueList": [{"S": "x"}]}},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the NULL ComparisonOperator"),
+    ({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "2"}, {"N": "1"}]}},
+     "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"),
+    ({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"S": "x"}]}},
+     "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type"),
+    ({"a": {"ComparisonOperator": "EQ", "Exists": True, "AttributeValueList": [{"S": "x"}]}},
+     "One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: a"),
+    ({"a": {"AttributeValueList": [{"S": "x"}]}},
+     "One or more parameter values were invalid: AttributeValueList can only be used with a ComparisonOperator for Attribute: a"),
+    ({"a": {}}, "One or more parameter values were invalid: Value must be provided when Exists is null for Attribute: a"),
+])
+def test_legacy_expected_validation(petrel, expected, message):
+    ddb = raw_client(petrel, "dynamodb")
+    name = create_table(ddb)
+    code, got, _ = error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "k"}}, Expected=expected)
+    assert (code, got) == ("ValidationException", message)
+
+
+def test_legacy_expected_value_with_a_comparison_operator(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "a": {"N": "5"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "a": {"N": "6"}},
+                 Expected={"a": {"ComparisonOperator": "EQ", "Value": {"N": "5"}}})
+    code, _, _ = error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "k"}},
+                          Expected={"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "6"}]}})
+    assert code == "ConditionalCheckFailedException"
+
+
+def test_select_on_a_keys_only_index(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb, extra_definitions=[{"AttributeName": "g", "AttributeType": "S"}], GlobalSecondaryIndexes=[
+        {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "g": {"S": "x"}, "other": {"S": "y"}})
+    query = dict(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})
+    assert ddb.query(**query)["Items"] == [{"pk": {"S": "k"}, "g": {"S": "x"}}]
+    code, message, _ = error_of(ddb.query, Select="ALL_ATTRIBUTES", **query)
+    assert message == ("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
+                       "secondary index by-g because its projection type is not ALL")

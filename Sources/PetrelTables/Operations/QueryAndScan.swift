@@ -92,7 +92,9 @@ extension TableService {
         if select == "ALL_PROJECTED_ATTRIBUTES", index == nil {
             throw AWSError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
         }
-        if select == "ALL_ATTRIBUTES", let index, !index.isLocal, index.projection.type != "ALL" {
+        // Without Select an index read returns what the index projects; only asking for
+        // ALL_ATTRIBUTES from a GSI that does not project them is an error.
+        if request["Select"] != nil, select == "ALL_ATTRIBUTES", let index, !index.isLocal, index.projection.type != "ALL" {
             throw AWSError.validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index \(index.name) because its projection type is not ALL")
         }
         let limit = try request.int("Limit")
