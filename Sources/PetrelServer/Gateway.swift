@@ -21,6 +21,7 @@ struct Gateway: HTTPResponder {
     let requests: RequestCounters
     let console: ConsoleRoutes
     let status: StatusRoute
+    let internalErrors: InternalErrors
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
@@ -106,8 +107,7 @@ struct Gateway: HTTPResponder {
         } catch let error as RequestBodyError {
             return Response.wire(wire.render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }))
         } catch {
-            logger.error("Internal error in \(target): \(String(reflecting: error))")
-            return Response.wire(wire.render(.service()))
+            return Response.wire(wire.render(internalErrors.answer(error, code: InternalErrors.code(forTargetPrefix: prefix), context: target)))
         }
     }
 }

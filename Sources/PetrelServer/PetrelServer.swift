@@ -70,7 +70,8 @@ public struct PetrelServer: Sendable {
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
-                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
+                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
+                                  dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
@@ -81,6 +82,7 @@ public struct PetrelServer: Sendable {
                               status: StatusRoute(isolation: launcher.isolationReport, isolationSummary: launcher.isolationSummary,
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
                                                   started: Date(), dataDirectory: dataDirectory.path),
+                              internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger)
         let app = Application(
             responder: gateway,

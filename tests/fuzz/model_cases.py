@@ -50,12 +50,20 @@ class Case:
         return f"<{self.service}.{self.operation} {self.mutation} {self.method} {self.path[:80]} {len(self.body)}B>"
 
 
+# Members that name an existing resource: half the time a case names the fuzz target the runner
+# keeps alive, so requests get past "not found" and into parsing and evaluation.
+TARGET_MEMBERS = {
+    "TableName": "table", "FunctionName": "function", "logGroupName": "log_group",
+}
+
+
 class ValueMaker:
     """Makes a plausible value for a botocore shape, bounded in depth and size."""
 
-    def __init__(self, rng, protected_names=()):
+    def __init__(self, rng, protected_names=(), targets=None):
         self.rng = rng
         self.protected = set(protected_names)
+        self.targets = targets or {}
 
     def value(self, shape, depth=0):
         t = shape.type_name
@@ -67,6 +75,10 @@ class ValueMaker:
             for name, member in shape.members.items():
                 if name in required or self.rng.random() < 0.4:
                     if member.type_name == "blob" and getattr(member, "serialization", {}).get("eventstream"):
+                        continue
+                    target = self.targets.get(TARGET_MEMBERS.get(name))
+                    if target and self.rng.random() < 0.5:
+                        out[name] = target
                         continue
                     out[name] = self.value(member, depth + 1)
             return out
@@ -198,13 +210,25 @@ def mutate(rng, params, op, mutation):
         return params, None
     if mutation == "deep_expression":
         # DynamoDB's expressions (and Logs' filter patterns) nested far past any limit.
-        depth = rng.choice([50, 1_000, 20_000])
+        depth = rng.choice([50, 1_000, 20_000, 20_000])
         text = rng.choice(["(" * depth + "a < b" + ")" * depth,
                            "a < b and (" * depth + "a < b" + ")" * depth,
                            "SET a = " + "(" * depth + "b" + ")" * depth,
                            "size(" * depth + "a" + ")" * depth + " > :v",
                            "{ " * depth + "$.a = 1" + " }" * depth])
         targets = [m for m in members if m.endswith("Expression") or m in ("filterPattern", "FilterPattern")]
+        # The other expressions valid, so that the deep one is the one that gets parsed.
+        simple = {"UpdateExpression": "SET c = :v", "ConditionExpression": "attribute_exists(pk)",
+                  "FilterExpression": "attribute_exists(pk)", "KeyConditionExpression": "pk = :v",
+                  "ProjectionExpression": "pk"}
+        for m in targets:
+            if m in simple:
+                params[m] = simple[m]
+        if "ExpressionAttributeValues" in members:
+            params["ExpressionAttributeValues"] = {":v": {"S": "a"}}
+        for legacy in ("ExpressionAttributeNames", "Expected", "AttributeUpdates", "ScanFilter", "QueryFilter", "KeyConditions",
+                       "AttributesToGet", "ConditionalOperator", "IndexName", "Segment", "TotalSegments", "Select"):
+            params.pop(legacy, None)
         params[rng.choice(targets) if targets else (rng.choice(members) if members else "X")] = text
         return params, None
     if mutation == "wrong_root":
@@ -241,7 +265,7 @@ def _rest_request(op, params, raw):
             payload = shape.serialization.get("payload") if shape is not None else None
             if payload == name:
                 body = value
-            else:
+            elif isinstance(body, dict):
                 body[name] = value
     # Unfilled labels: a plausible name, so the request still reaches the operation.
     import re
@@ -263,14 +287,40 @@ def _rest_request(op, params, raw):
     return http["method"], full, headers, data
 
 
-def make_case(rng, models, protected_names=()):
-    service = rng.choice(list(models))
-    model = models[service]
-    opname = rng.choice(model.operation_names)
-    op = model.operation_model(opname)
-    maker = ValueMaker(rng, protected_names)
-    params = maker.value(op.input_shape) if op.input_shape is not None else {}
+def _expression_operations(models):
+    """(service, operation) pairs whose input has an expression or filter-pattern member."""
+    found = []
+    for service, model in models.items():
+        for name in model.operation_names:
+            shape = model.operation_model(name).input_shape
+            if shape is not None and any(m.endswith("Expression") or m.lower() == "filterpattern" for m in shape.members):
+                found.append((service, name))
+    return found
+
+
+_expression_ops = {}
+
+
+def make_case(rng, models, protected_names=(), targets=None):
     mutation = rng.choice(MUTATIONS)
+    key = tuple(sorted(models))
+    if key not in _expression_ops:
+        _expression_ops[key] = _expression_operations(models)
+    if mutation == "deep_expression" and _expression_ops[key]:
+        service, opname = rng.choice(_expression_ops[key])
+    else:
+        service = rng.choice(list(models))
+        opname = rng.choice(models[service].operation_names)
+    model = models[service]
+    op = model.operation_model(opname)
+    maker = ValueMaker(rng, protected_names, targets)
+    params = maker.value(op.input_shape) if op.input_shape is not None else {}
+    if isinstance(params, dict) and targets and params.get("TableName") == targets.get("table") and rng.random() < 0.8:
+        # The target table's real key, so item operations reach expression parsing and evaluation.
+        if "Key" in params or opname in ("GetItem", "UpdateItem", "DeleteItem"):
+            params["Key"] = {"pk": {"S": "a"}}
+        if isinstance(params.get("Item"), dict):
+            params["Item"]["pk"] = {"S": rng.choice(["a", "b"])}
     try:
         params, raw = mutate(rng, params, op, mutation)
     except (IndexError, KeyError, TypeError):

@@ -44,6 +44,9 @@ SIGNING_NAME = {"lambda": "lambda", "dynamodb": "dynamodb", "dynamodbstreams": "
                 "cloudwatch": "monitoring"}
 CANARY_FUNCTION = "petrel-fuzz-canary-function"
 CANARY_TABLE = "petrel-fuzz-canary-table"
+# Resources the cases may name (and change, or delete: they are made again at each canary check).
+TARGETS = {"table": "petrel-fuzz-target-table", "function": "petrel-fuzz-target-function",
+           "log_group": "/aws/lambda/petrel-fuzz-target-function"}
 CREDENTIALS = Credentials(os.environ.get("AWS_ACCESS_KEY_ID", "test"), os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
 
 
@@ -96,21 +99,28 @@ def client(service, endpoint):
                         config=Config(retries={"max_attempts": 1}, read_timeout=60, connect_timeout=10))
 
 
-def set_up_canary(endpoint):
-    lam, ddb = client("lambda", endpoint), client("dynamodb", endpoint)
+def ensure(lam, ddb, function, table):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("canary.py", "def handler(event, context):\n    return {'echo': event}\n")
     try:
-        lam.create_function(FunctionName=CANARY_FUNCTION, Runtime="python3.11", Handler="canary.handler",
+        lam.create_function(FunctionName=function, Runtime="python3.11", Handler="canary.handler",
                             Role="arn:aws:iam::000000000000:role/canary", Code={"ZipFile": buf.getvalue()}, Timeout=30)
     except lam.exceptions.ResourceConflictException:
         pass
     try:
-        ddb.create_table(TableName=CANARY_TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        ddb.create_table(TableName=table, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "a": {"N": "1"}, "b": {"S": "x"}})
     except ddb.exceptions.ResourceInUseException:
         pass
+
+
+def set_up_canary(endpoint):
+    lam, ddb = client("lambda", endpoint), client("dynamodb", endpoint)
+    ensure(lam, ddb, CANARY_FUNCTION, CANARY_TABLE)
+    ensure(lam, ddb, TARGETS["function"], TARGETS["table"])
     return lam, ddb
 
 
@@ -270,7 +280,7 @@ def main():
                 break
             if args.minutes and time.time() - started > args.minutes * 60:
                 break
-            case = model_cases.make_case(rng, models, protected)
+            case = model_cases.make_case(rng, models, protected, TARGETS)
             if args.no_huge and len(case.body) > 1 << 20:
                 continue
             if any(name.encode() in case.body or name in case.path for name in protected):
@@ -298,6 +308,10 @@ def main():
                 failures.append((repr(case), "the server died:\n" + server.tail()))
                 break
             if ran % args.canary_every == 0:
+                try:
+                    ensure(lam, ddb, TARGETS["function"], TARGETS["table"])
+                except Exception as e:  # noqa: BLE001 — reported by the canary right after
+                    print(f"fuzz: could not restore the targets: {e}")
                 problem = check_canary(lam, ddb, ran)
                 if problem:
                     failures.append((f"after case {ran}", problem))
@@ -306,10 +320,9 @@ def main():
             failures.append(("at the end", problem))
     finally:
         if server is not None:
-            alive = server.alive()
-            server.stop()
-            if not alive:
+            if not server.alive():
                 print(server.tail())
+            server.stop()
     elapsed = time.time() - started
     print(f"fuzz: {ran} cases in {elapsed:.0f} s, seed {args.seed}; answers by class {dict(sorted(statuses.items()))}")
     print("fuzz: by mutation " + ", ".join(f"{k} {v}" for k, v in sorted(by_mutation.items())))

@@ -19,7 +19,9 @@ struct LambdaRoutes: Sendable {
     let invoker: Invoker
     let asyncQueue: AsyncInvocationQueue
     let mappings: EventSourceMappings
+    let dataDirectory: URL
     let logger: Logger
+    var internalErrors: InternalErrors { InternalErrors(dataDirectory: dataDirectory, logger: logger) }
     /// Petrel's own endpoint, for Code.Location URLs.
     let endpoint: String
 
@@ -42,8 +44,7 @@ struct LambdaRoutes: Sendable {
                 AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \($0) bytes for this operation")
             }))
         } catch {
-            logger.error("Internal error in \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            return Response.wire(WireProtocol.restJSON.render(.service()))
+            return Response.wire(WireProtocol.restJSON.render(internalErrors.answer(error, context: "\(request.method) \(request.uri.path)")))
         }
     }
 
