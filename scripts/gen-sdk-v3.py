@@ -11,7 +11,8 @@ For each service below it writes, under Sources/PetrelServer/Runtimes/nodejs/nod
   client-<name>/package.json
 The runtime that turns a model into classes is hand-written: Runtimes/nodejs/sdk/v3/client.js.
 
-Usage: scripts/gen-sdk-v3.py [--check]   (--check: exit 1 if the committed output differs)
+Usage: scripts/gen-sdk-v3.py [--check]   (--check: exit 1 if the committed output differs, 2 if
+this machine's botocore is not the one the committed output was generated from)
 Only botocore's bundled data is read: the output depends on the botocore version (recorded in
 each model.json); tests/runtime/sdk-v3-generated.test.js regenerates and compares.
 """
@@ -262,8 +263,21 @@ def render(service, suffix):
     }
 
 
+def committed_botocore():
+    """The botocore version the committed clients were generated from (None if there are none)."""
+    path = os.path.join(OUT, "client-dynamodb", "model.json")
+    if not os.path.exists(path):
+        return None
+    return json.load(open(path))["source"].split()[1]
+
+
 def main():
     check = "--check" in sys.argv[1:]
+    if check and committed_botocore() not in (None, botocore.__version__):
+        # Another botocore has other models: the comparison would only show that.
+        print(f"the committed clients come from botocore {committed_botocore()}, this machine has "
+              f"{botocore.__version__}; regenerate with scripts/gen-sdk-v3.py to compare", file=sys.stderr)
+        sys.exit(2)
     stale = []
     for service, suffix in SERVICES.items():
         folder = os.path.join(OUT, f"client-{suffix}")

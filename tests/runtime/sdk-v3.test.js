@@ -496,7 +496,11 @@ test("a function's own @aws-sdk copy wins over the built-in one (require and imp
 // ---------------------------------------------------------------------------
 // The committed clients are what the generator makes from botocore's models.
 
-test('scripts/gen-sdk-v3.py --check: the committed clients match the generator', () => {
+test('scripts/gen-sdk-v3.py --check: the committed clients match the generator', (t) => {
   const r = spawnSync('python3', [path.join(REPO, 'scripts', 'gen-sdk-v3.py'), '--check'], { encoding: 'utf8' });
+  if (r.status === 2) {
+    t.skip(r.stderr.trim()); // another botocore release: its models differ by design
+    return;
+  }
   assert.equal(r.status, 0, r.stderr);
 });
