@@ -9,7 +9,7 @@ import random
 import time
 import uuid
 
-from conftest import ROOT, create_function, invoke, unique, wait_for
+from conftest import ROOT, create_function, invoke, make_zip, unique, wait_for
 
 SOURCES = os.path.join(ROOT, "tests", "e2e", "sdk_v3")
 
@@ -163,3 +163,26 @@ export const handler = async (event) => {
     assert ok(petrel, fn, {"table": table}) == {"id": "1", "n": 42, "at": "1970-01-01T00:00:00.000Z"}
     item = petrel.client("dynamodb").get_item(TableName=table, Key={"id": {"S": "1"}})["Item"]
     assert item["n"] == {"N": "42"}
+
+
+def test_a_layer_or_zip_copy_of_the_sdk_wins_over_the_built_in_one(petrel):
+    """As on AWS: a function pinning its own @aws-sdk version gets it, for require and import."""
+    own = {"@aws-sdk/client-dynamodb/package.json": '{"name":"@aws-sdk/client-dynamodb","main":"index.js"}',
+           "@aws-sdk/client-dynamodb/index.js": "exports.whose = 'HOLDER'; exports.DynamoDBClient = class {};"}
+    layer_files = {f"nodejs/node_modules/{k}": v.replace("HOLDER", "layer") for k, v in own.items()}
+    layer = petrel.client("lambda").publish_layer_version(
+        LayerName=unique("sdk-layer"), Content={"ZipFile": make_zip(layer_files)})["LayerVersionArn"]
+    handler = {
+        "index.mjs": "import { whose } from '@aws-sdk/client-dynamodb';\n"
+                     "import { createRequire } from 'node:module';\n"
+                     "const lib = createRequire(import.meta.url)('@aws-sdk/lib-dynamodb');\n"
+                     "export const handler = async () => [whose, typeof lib.DynamoDBDocumentClient];",
+    }
+    from_layer = create_function(petrel, handler, Layers=[layer])
+    assert ok(petrel, from_layer, {}) == ["layer", "function"]  # lib-dynamodb still the built-in one
+    zipped = dict(handler, **{f"node_modules/{k}": v.replace("HOLDER", "zip") for k, v in own.items()})
+    from_zip = create_function(petrel, zipped, Layers=[layer])
+    assert ok(petrel, from_zip, {}) == ["zip", "function"]
+    plain = create_function(petrel, {"index.js": "exports.handler = async () => require('@aws-sdk/client-dynamodb').whose ?? "
+                                                 "typeof require('@aws-sdk/client-dynamodb').DynamoDBClient;"})
+    assert ok(petrel, plain, {}) == "function"  # the built-in one has no `whose`
