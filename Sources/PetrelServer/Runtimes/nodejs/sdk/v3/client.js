@@ -13,8 +13,10 @@
 // AWS_SESSION_TOKEN, AWS_REGION and AWS_ENDPOINT_URL(_<SERVICE>).
 // http, https and crypto are loaded on the first request, not at require time.
 
-const sigv4 = require('../sigv4.js');
-const jmespath = require('./jmespath.js');
+// sigv4 (and with it crypto) and the JMESPath subset load on first use.
+const lazy = (file) => { let m; return () => m || (m = require(file)); };
+const sigv4 = lazy('../sigv4.js');
+const jmespath = lazy('./jmespath.js');
 
 const env = process.env;
 const VERSION = '3.699.0';
@@ -147,7 +149,7 @@ function primitiveFromText(model, ref, text) {
 }
 
 function uriEscape(s) {
-  return sigv4.uriEscape(s);
+  return sigv4().uriEscape(s);
 }
 
 function primitiveToText(model, ref, v, timeFormat) {
@@ -407,7 +409,7 @@ async function transmit(client, svc, opName, request, options) {
     if (req.body !== undefined) req.headers['content-length'] = String(Buffer.byteLength(req.body));
     const query = queryString(req.query);
     const spec = { method: req.method, path: req.path + (query ? '?' + query : ''), headers: req.headers, body: req.body };
-    sigv4.sign(spec, creds, (options && options.signingRegion) || region, model.signingName);
+    sigv4().sign(spec, creds, (options && options.signingRegion) || region, model.signingName);
     let err;
     let response;
     try {
@@ -615,7 +617,7 @@ function acceptorMatches(a, output, error) {
       if (error) return false;
       let v;
       try {
-        v = jmespath.search(a.argument, output);
+        v = jmespath().search(a.argument, output);
       } catch (_) {
         return false; // an expression this evaluator does not know never matches
       }
