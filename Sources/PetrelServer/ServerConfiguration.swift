@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var concurrencyLimit: Int = 1000
     /// Seconds between async-invocation retries (AWS waits about a minute, then two).
     public var asyncRetryDelay: Duration = .seconds(60)
+    /// How long SIGTERM/SIGINT waits for in-flight requests before every instance is killed.
+    public var shutdownTimeout: Duration = .seconds(10)
     /// Where the language runtimes (Node bootstrap, Python bootstrap) live.
     public var runtimeDirectory: URL?
     /// What isolation functions get (bubblewrap, cgroups, network); the probe at start grants
