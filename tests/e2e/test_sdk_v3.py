@@ -121,6 +121,8 @@ def test_lambda_invoke_and_other_services_from_a_function(petrel):
     assert body["failed"]["payload"]["errorMessage"] == "nope"
     assert body["queued"] == 202
     assert body["runtime"] == "nodejs20.x"
+    assert body["active"] == "SUCCESS"
+    assert body["listed"] is True and body["onePerPage"] is True
     assert body["groups"] == [f"/aws/lambda/{target}"]
     assert body["metricsIsList"] is True and body["streamsIsList"] is True
 
