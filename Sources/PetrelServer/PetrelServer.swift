@@ -57,6 +57,7 @@ public struct PetrelServer: Sendable {
             codeRoot: codeStore.root.path, publicEndpoint: config.publicEndpoint,
             keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
         invokerConfig.initTimeout = .seconds(10)
+        invokerConfig.memoryBudgetMB = config.memoryBudgetMB
         invokerConfig.warmPool = config.warmPool
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)

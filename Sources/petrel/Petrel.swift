@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Default region when a request names none.") var region = "us-east-1"
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
+    @Option(name: .customLong("memory-budget"),
+            help: "MB of configured function memory all instances may reserve together; bursts past it get 429 (default: twice the host's memory).")
+    var memoryBudget: Int?
     @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
     @Option(help: "Function isolation: auto (bubblewrap and cgroups where the host allows) or none (plain processes).")
     var isolation = "auto"
@@ -64,6 +67,10 @@ struct Serve: AsyncParsableCommand {
         config.account.region = region
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
+        if let memoryBudget {
+            guard memoryBudget >= 128 else { throw ValidationError("--memory-budget must be at least 128 (MB)") }
+            config.memoryBudgetMB = memoryBudget
+        }
         config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
         guard shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must be zero or more seconds") }
         config.shutdownTimeout = .milliseconds(Int(shutdownTimeout * 1000))

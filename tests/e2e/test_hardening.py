@@ -182,3 +182,29 @@ def test_malformed_chunked_bodies_are_client_errors(petrel, head, protocol, body
     assert "could not be read" in payload["message"]
     # The server goes on serving.
     assert petrel.client("dynamodb").list_tables()["TableNames"] is not None
+
+
+# --- Overload: a burst past what the host can hold is throttled, not queued without bound -------
+
+def test_burst_past_the_memory_budget_is_throttled(fresh_petrel):
+    server = fresh_petrel("--memory-budget", "256", "--warm-pool", "python=0,nodejs=0")
+    name = create_function(server, SLOW_PY, runtime="python3.11", handler="slow.handler", MemorySize=128, Timeout=30)
+    from concurrent.futures import ThreadPoolExecutor
+    from botocore.exceptions import ClientError
+
+    def call(_):
+        try:
+            return invoke(server, name, {"s": 3})[1]
+        except ClientError as e:
+            return (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"],
+                    e.response.get("Reason"))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(call, range(4)))
+    done = [r for r in results if r == "done"]
+    throttled = [r for r in results if r != "done"]
+    assert len(done) == 2, results            # two 128 MB instances fit a 256 MB budget
+    assert throttled and all(r[:2] == ("TooManyRequestsException", 429) for r in throttled), results
+    assert all(r[2] == "ConcurrentInvocationLimitExceeded" for r in throttled), results
+    # Once the burst is over, the function is served again.
+    assert invoke(server, name, {"s": 0})[1] == "done"
