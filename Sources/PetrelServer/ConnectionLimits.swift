@@ -12,6 +12,11 @@ enum ConnectionLimits {
     static let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: 80 * 1024, maxHeaderListSize: 80 * 1024, maxHeaderFieldCount: 500)
 
+    /// Connections the kernel may hold before Petrel accepts them. With the default of 256 a
+    /// burst of thousands of connections overflows the queue and clients wait out SYN retries
+    /// (1, 3, 7… s); the kernel caps it at net.core.somaxconn in any case.
+    static let backlog = 4096
+
     static var http1: HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(additionalChannelHandlers: [CloseAfterParseError()], idleTimeout: idleTimeout,
                                    httpDecoderConfiguration: decoder)

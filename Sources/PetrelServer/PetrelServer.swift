@@ -88,7 +88,8 @@ public struct PetrelServer: Sendable {
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel",
+                                 backlog: ConnectionLimits.backlog),
             services: [
                 ClosureService(name: "logs") { try await logs.run() },
                 ClosureService(name: "invoker") {
