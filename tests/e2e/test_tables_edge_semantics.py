@@ -224,3 +224,34 @@ def test_select_on_a_keys_only_index(petrel):
     code, message, _ = error_of(ddb.query, Select="ALL_ATTRIBUTES", **query)
     assert message == ("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global "
                        "secondary index by-g because its projection type is not ALL")
+
+
+def test_parallel_scan_pages_within_its_segment(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    for i in range(40):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"item{i}"}})
+    seen = []
+    for segment in range(4):
+        start = None
+        while True:
+            kwargs = dict(TableName=name, Segment=segment, TotalSegments=4, Limit=3)
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.scan(**kwargs)
+            seen += [item["pk"]["S"] for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+    assert sorted(seen) == sorted(f"item{i}" for i in range(40))
+    # A key of segment s given to another segment is refused, naming s.
+    for segment in range(4):
+        items = ddb.scan(TableName=name, Segment=segment, TotalSegments=4)["Items"]
+        if items:
+            other = (segment + 1) % 4
+            code, message, _ = error_of(ddb.scan, TableName=name, Segment=other, TotalSegments=4,
+                                        ExclusiveStartKey={"pk": items[0]["pk"]})
+            assert code == "ValidationException"
+            assert message == ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
+                               f"with correct Segment. TotalSegments: 4 Segment: {segment}")
+            break

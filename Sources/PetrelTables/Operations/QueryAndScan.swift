@@ -187,6 +187,13 @@ extension TableService {
         return out
     }
 
+    /// The slice of the 32-bit key-hash space a parallel Scan segment covers.
+    static func segmentRange(_ segment: Int, of total: Int) -> Range<Int64> {
+        let width = (Int64(1) << 32) / Int64(total)
+        let low = Int64(segment) * width
+        return low..<(segment == total - 1 ? (Int64(1) << 32) : low + width)
+    }
+
     /// The smallest byte string greater than every string starting with `prefix`.
     static func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
         var bytes = prefix
@@ -226,14 +233,20 @@ extension TableService {
                 sql = "SELECT item, size FROM ddb_items WHERE table_id = ?"
                 args = [plan.table.id]
             }
+            var segmentRange: Range<Int64>?
             if let segment, let total {
-                let width = (Int64(1) << 32) / Int64(total)
-                let low = Int64(segment) * width
-                let high = segment == total - 1 ? (Int64(1) << 32) : low + width
+                let range = TableService.segmentRange(segment, of: total)
                 sql += " AND hh >= ? AND hh < ?"
-                args += [low, high]
+                args += [range.lowerBound, range.upperBound]
+                segmentRange = range
             }
             if let (position, base) = try self.startPosition(request, plan: plan) {
+                if let segmentRange, let total, !segmentRange.contains(position.hh) {
+                    // DynamoDB refuses a start key from another segment rather than return a
+                    // truncated page; it names the segment the key belongs to.
+                    let owner = min(Int(position.hh / ((Int64(1) << 32) / Int64(total))), total - 1)
+                    throw AWSError.validation("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: \(total) Segment: \(owner)")
+                }
                 if plan.index != nil {
                     sql += " AND (hh, hk, rk, pk) > (?, ?, ?, ?)"
                     args += [position.hh, Data(position.hk), Data(position.rk), Data(base.packed)]
