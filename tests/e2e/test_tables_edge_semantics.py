@@ -255,3 +255,43 @@ def test_parallel_scan_pages_within_its_segment(petrel):
             assert message == ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
                                f"with correct Segment. TotalSegments: 4 Segment: {segment}")
             break
+
+
+def test_describe_endpoints_answers_like_dynamodb(petrel):
+    endpoints = petrel.client("dynamodb").describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]
+
+
+@pytest.mark.parametrize("text, stored", [
+    ("-0", "0"), ("00012", "12"), (".5", "0.5"), ("1E5", "100000"), ("1e-130", "0." + "0" * 129 + "1"),
+    ("9.9999999999999999999999999999999999999e125", "99999999999999999999999999999999999999" + "0" * 88),
+])
+def test_number_edge_cases_are_normalised(petrel, text, stored):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "n"}, "v": {"N": text}})
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "n"}})["Item"]["v"] == {"N": stored}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1e126", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ("1e-131", "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ("1" * 39, "Attempting to store more than 38 significant digits in a Number"),
+    ("NaN", "A value provided cannot be converted into a number"),
+    (" 1", "A value provided cannot be converted into a number"),
+])
+def test_number_limits(petrel, text, message):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    assert error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "n"}, "v": {"N": text}})[:2] == ("ValidationException", message)
+
+
+def test_overlapping_projection_paths(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    code, message, _ = error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "k"}}, ProjectionExpression="a.b, a")
+    assert message == ("Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of "
+                       "these paths; path one: [a, b], path two: [a]")
+    code, message, _ = error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "k"}}, ProjectionExpression="a[0], a.b")
+    assert message == ("Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of "
+                       "these paths; path one: [a, [0]], path two: [a, b]")
