@@ -295,3 +295,15 @@ def test_overlapping_projection_paths(petrel):
     code, message, _ = error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "k"}}, ProjectionExpression="a[0], a.b")
     assert message == ("Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of "
                        "these paths; path one: [a, [0]], path two: [a, b]")
+
+
+def test_attribute_names_are_at_most_64_kb(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "n" * 65535: {"S": "ok"}, "m": {"M": {"k" * 65535: {"S": "ok"}}}})
+    for item in ({"pk": {"S": "b"}, "n" * 65536: {"S": "x"}}, {"pk": {"S": "b"}, "m": {"M": {"k" * 65536: {"S": "x"}}}}):
+        code, message, _ = error_of(ddb.put_item, TableName=name, Item=item)
+        assert (code, message) == ("ValidationException", "1 validation error detected: Attribute name is too large, must be less than 65536 bytes")
+    code, message, _ = error_of(ddb.update_item, TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET #n = :v",
+                                ExpressionAttributeNames={"#n": "n" * 65536}, ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"

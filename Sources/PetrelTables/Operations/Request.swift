@@ -152,6 +152,7 @@ struct Request {
                 if s.isEmpty {
                     throw AWSError.validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key \(k)")
                 }
+                try AttributeValue.checkName(s)
                 total += k.utf8.count + s.utf8.count
                 names[k] = s
             }
