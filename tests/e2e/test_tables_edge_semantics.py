@@ -307,3 +307,13 @@ def test_attribute_names_are_at_most_64_kb(petrel):
     code, message, _ = error_of(ddb.update_item, TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET #n = :v",
                                 ExpressionAttributeNames={"#n": "n" * 65536}, ExpressionAttributeValues={":v": {"S": "x"}})
     assert message == "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
+
+
+def test_transaction_cancelled_spells_message_as_its_model_does(petrel):
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb)
+    code, message, response = error_of(ddb.transact_write_items, TransactItems=[{"ConditionCheck": {
+        "TableName": name, "Key": {"pk": {"S": "nope"}}, "ConditionExpression": "attribute_exists(pk)"}}])
+    assert code == "TransactionCanceledException"
+    assert response["Message"] == message == "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed]"
+    assert response["CancellationReasons"] == [{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
