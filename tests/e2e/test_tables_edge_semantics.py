@@ -317,3 +317,46 @@ def test_transaction_cancelled_spells_message_as_its_model_does(petrel):
     assert code == "TransactionCanceledException"
     assert response["Message"] == message == "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed]"
     assert response["CancellationReasons"] == [{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
+
+
+def test_multi_attribute_gsi_keys(petrel):
+    """A GSI keyed on two partition and two sort attributes (DynamoDB, November 2025)."""
+    ddb = petrel.client("dynamodb")
+    name = create_table(ddb, extra_definitions=[
+        {"AttributeName": "tenant", "AttributeType": "S"}, {"AttributeName": "area", "AttributeType": "S"},
+        {"AttributeName": "dt", "AttributeType": "S"}, {"AttributeName": "seq", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-tenant", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "area", "KeyType": "HASH"},
+            {"AttributeName": "dt", "KeyType": "RANGE"}, {"AttributeName": "seq", "KeyType": "RANGE"}]}])
+    index = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert [e["KeyType"] for e in index["KeySchema"]] == ["HASH", "HASH", "RANGE", "RANGE"]
+    rows = [("t1", "eu", "2026-01-02", 3), ("t1", "eu", "2026-01-02", 20), ("t1", "eu", "2026-01-01", 7),
+            ("t1", "us", "2026-01-02", 1), ("t2", "eu", "2026-01-02", 1)]
+    for i, (tenant, area, dt, seq) in enumerate(rows):
+        ddb.put_item(TableName=name, Item={"pk": {"S": str(i)}, "tenant": {"S": tenant}, "area": {"S": area},
+                                           "dt": {"S": dt}, "seq": {"N": str(seq)}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "sparse"}, "tenant": {"S": "t1"}, "area": {"S": "eu"}, "dt": {"S": "2026-01-02"}})
+
+    def query(condition, **values):
+        out, start = [], None
+        while True:
+            kwargs = dict(TableName=name, IndexName="by-tenant", KeyConditionExpression=condition, Limit=1, ScanIndexForward=False,
+                          ExpressionAttributeValues={":" + k: ({"N": str(v)} if isinstance(v, int) else {"S": v}) for k, v in values.items()})
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.query(**kwargs)
+            out += [(i["dt"]["S"], int(i["seq"]["N"])) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return out
+
+    assert query("tenant = :t AND area = :r", t="t1", r="eu") == [("2026-01-02", 20), ("2026-01-02", 3), ("2026-01-01", 7)]
+    assert query("tenant = :t AND area = :r AND dt = :d AND seq > :s", t="t1", r="eu", d="2026-01-02", s=3) == [("2026-01-02", 20)]
+    assert query("tenant = :t AND area = :r AND begins_with(dt, :d)", t="t1", r="eu", d="2026-01-0") == [
+        ("2026-01-02", 20), ("2026-01-02", 3), ("2026-01-01", 7)]
+    code, message, _ = error_of(ddb.query, TableName=name, IndexName="by-tenant", KeyConditionExpression="tenant = :t AND area = :r AND seq = :s",
+                                ExpressionAttributeValues={":t": {"S": "t1"}, ":r": {"S": "eu"}, ":s": {"N": "1"}})
+    assert code == "ValidationException" and "dt" in message
+    code, message, _ = error_of(ddb.query, TableName=name, IndexName="by-tenant", KeyConditionExpression="tenant = :t",
+                                ExpressionAttributeValues={":t": {"S": "t1"}})
+    assert message == "Query condition missed key schema element: area"

@@ -134,7 +134,7 @@ extension TableService {
             let plan = try self.readPlan(request, db, context, expressions: &expressions, legacyFilter: "QueryFilter")
             try expressions.checkAllUsed()
             let key = try KeyCondition.from(keyCondition, schema: plan.schema)
-            let hk = PrimaryKey.sortBytes(key.hash)
+            let hk = plan.schema.compositeHash ? PrimaryKey.tuple([key.hash] + key.moreHash) : PrimaryKey.sortBytes(key.hash)
             var sql: String
             var args: StatementArguments
             if let index = plan.index {
@@ -144,7 +144,17 @@ extension TableService {
                 sql = "SELECT item, size FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ?"
                 args = [plan.table.id, PrimaryKey.hashOf(hk), Data(hk)]
             }
-            if let range = key.range {
+            if plan.schema.compositeRange {
+                let (lower, upper) = TableService.tupleBounds(prefix: key.rangePrefix, last: key.range)
+                if !lower.isEmpty {
+                    sql += " AND rk >= ?"
+                    args += [Data(lower)]
+                }
+                if let upper {
+                    sql += " AND rk < ?"
+                    args += [Data(upper)]
+                }
+            } else if let range = key.range {
                 switch range {
                 case .compare(let op, let v):
                     sql += " AND rk \(op.rawValue) ?"
@@ -185,6 +195,29 @@ extension TableService {
         let scanned = Double(result["ScannedCount"]?.int ?? 1)
         if let c = try request.consumedCapacity(try request.tableName(), units: max(0.5, scanned / 2)) { out["ConsumedCapacity"] = c }
         return out
+    }
+
+    /// The stored-key range `[lower, upper)` of a multi-attribute sort key condition: equal to
+    /// `prefix` on the leading attributes and, on the next one, the condition `last`.
+    static func tupleBounds(prefix: [AttributeValue], last: KeyCondition.Range?) -> ([UInt8], [UInt8]?) {
+        let p = PrimaryKey.tuple(prefix)
+        switch last {
+        case nil: return (p, prefixSuccessor(p))
+        case .compare(let op, let v)?:
+            let c = p + PrimaryKey.tupleElement(v)
+            switch op {
+            case .lt: return (p, c)
+            case .le: return (p, prefixSuccessor(c))
+            case .gt: return (prefixSuccessor(c) ?? c, prefixSuccessor(p))
+            case .ge: return (c, prefixSuccessor(p))
+            default: return (c, prefixSuccessor(c))
+            }
+        case .between(let a, let b)?:
+            return (p + PrimaryKey.tupleElement(a), prefixSuccessor(p + PrimaryKey.tupleElement(b)))
+        case .beginsWith(let v)?:
+            let x = p + PrimaryKey.tupleElement(v, terminated: false)
+            return (x, prefixSuccessor(x))
+        }
     }
 
     /// The slice of the 32-bit key-hash space a parallel Scan segment covers.

@@ -5,11 +5,7 @@ import PetrelCore
 extension TableService {
     /// Renders a TableDescription with botocore's member names.
     func describe(_ table: TableDefinition, itemCount: Int, size: Int, indexCounts: [String: (Int, Int)], status: String) -> JSON {
-        func keySchema(_ k: KeySchema) -> JSON {
-            var out: [JSON] = [.object(["AttributeName": .string(k.hash.name), "KeyType": .string("HASH")])]
-            if let r = k.range { out.append(.object(["AttributeName": .string(r.name), "KeyType": .string("RANGE")])) }
-            return .array(out)
-        }
+        func keySchema(_ k: KeySchema) -> JSON { k.wire }
         func throughput(_ t: ThroughputSetting?) -> JSON {
             .object(["NumberOfDecreasesToday": .int(0), "ReadCapacityUnits": .int(t?.read ?? 0), "WriteCapacityUnits": .int(t?.write ?? 0)])
         }

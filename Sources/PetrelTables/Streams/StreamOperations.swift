@@ -75,8 +75,7 @@ extension TableService {
             var range: [String: JSON] = ["StartingSequenceNumber": .string(StreamRecordWriter.formatSequence(first ?? next))]
             if !info.enabled, let last = info.latestSequenceNumber { range["EndingSequenceNumber"] = .string(last) }
             let key = try JSONDecoder().decode(KeySchema.self, from: row["key_schema"] as Data)
-            var keySchema: [JSON] = [.object(["AttributeName": .string(key.hash.name), "KeyType": .string("HASH")])]
-            if let r = key.range { keySchema.append(.object(["AttributeName": .string(r.name), "KeyType": .string("RANGE")])) }
+            let keySchema = key.wire
             return .object([
                 "StreamArn": .string(arn),
                 "StreamLabel": .string(row["label"]),
@@ -84,7 +83,7 @@ extension TableService {
                 "StreamViewType": .string(info.viewType),
                 "CreationRequestDateTime": .number(String(format: "%.3f", row["created"] as Double)),
                 "TableName": .string(info.tableName),
-                "KeySchema": .array(keySchema),
+                "KeySchema": keySchema,
                 // One shard per stream: a page after it (ExclusiveStartShardId) is empty.
                 "Shards": .array(Array([JSON.object(["ShardId": .string(info.shardId), "SequenceNumberRange": .object(range)])]
                     .filter { _ in startShard.map { info.shardId > $0 } ?? true }.prefix(limit))),
