@@ -66,7 +66,7 @@ extension Invoker {
         return InstanceSpec(instanceID: order.instanceID, codeDirectory: slot.task,
                             runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                             arguments: RuntimeEnvironment.interpreterArguments(family: key.family, memoryMB: key.launchMemoryMB,
-                                                                               interpreters: interpreters, runtimeRoot: layout.runtimeRoot),
+                                                                               interpreter: key.interpreter, runtimeRoot: layout.runtimeRoot),
                             environment: RuntimeEnvironment.blankVariables(family: key.family, layout: layout, runtimeAPI: "127.0.0.1:\(port)",
                                                                               endpoint: configuration.publicEndpoint),
                             outputPath: "\(order.workDirectory)/output.log", memoryMB: key.launchMemoryMB,
@@ -75,7 +75,8 @@ extension Invoker {
 
     /// A blank that can serve `function` now (launched; ready ones first), taken out of the pool.
     func takeBlank(for function: FunctionRecord) -> Blank? {
-        guard warmPool.isEnabled, let key = BlankKey.serving(function.settings) else { return nil }
+        guard warmPool.isEnabled, let interpreter = try? interpreterPath(for: function),
+              let key = BlankKey.serving(function.settings, interpreter: interpreter) else { return nil }
         let candidates = blanks.values.filter { $0.key == key && !$0.assigned && $0.port != nil }
         guard let blank = candidates.first(where: \.ready) ?? candidates.first else {
             warmPool.missed(key)
@@ -96,7 +97,7 @@ extension Invoker {
                                      runtimeDirectory: configuration.runtimeDirectory, workDirectory: blank.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(blank.port ?? 0)",
                                                logStreamName: logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters)
+                                               endpoint: configuration.publicEndpoint, interpreter: blank.key.interpreter)
         let environment = RuntimeEnvironment.variables(inputs)
         let code = codeDirectory(function)
         let configuration = configuration

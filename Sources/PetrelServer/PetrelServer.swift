@@ -57,6 +57,7 @@ public struct PetrelServer: Sendable {
             keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
         invokerConfig.initTimeout = .seconds(10)
         invokerConfig.warmPool = config.warmPool
+        invokerConfig.runtimeFallback = config.runtimeFallback
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
         }
