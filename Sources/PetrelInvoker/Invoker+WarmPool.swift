@@ -30,6 +30,8 @@ extension Invoker {
         public var ready: Int
         public var starting: Int
         public var residentBytes: Int
+        /// The interpreter the blanks run on, with its version: `Python 3.12.1`.
+        public var interpreter: String?
     }
 
     /// Starts blanks until every key has its target, and stops blanks of keys no longer served.
@@ -180,11 +182,12 @@ extension Invoker {
         for blank in blanks.values where !blank.assigned {
             var row = rows[blank.key] ?? WarmPoolEntry(runtime: blank.key.family == .node ? "nodejs" : "python",
                                                        memoryMB: blank.key.family == .node ? blank.key.memoryMB : nil,
-                                                       ready: 0, starting: 0, residentBytes: 0)
+                                                       ready: 0, starting: 0, residentBytes: 0,
+                                                       interpreter: interpreters.installed.first { $0.path == blank.key.interpreter }?.label)
             if blank.ready { row.ready += 1 } else { row.starting += 1 }
             row.residentBytes += blank.launched?.currentMemory() ?? 0
             rows[blank.key] = row
         }
-        return rows.values.sorted { ($0.runtime, $0.memoryMB ?? 0) < ($1.runtime, $1.memoryMB ?? 0) }
+        return rows.values.sorted { ($0.runtime, $0.memoryMB ?? 0, $0.interpreter ?? "") < ($1.runtime, $1.memoryMB ?? 0, $1.interpreter ?? "") }
     }
 }

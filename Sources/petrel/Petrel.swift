@@ -117,7 +117,8 @@ struct Status: AsyncParsableCommand {
             let rows = pool.map { row -> String in
                 let size = (row["memoryMB"] as? Int).map { "/\($0)MB" } ?? ""
                 let mb = Double(row["residentBytes"] as? Int ?? 0) / 1_048_576
-                return "\(row["runtime"] ?? "?")\(size): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
+                let interpreter = (row["interpreter"] as? String).map { " (\($0))" } ?? ""
+                return "\(row["runtime"] ?? "?")\(size)\(interpreter): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
             }
             print("warm pool: " + rows.joined(separator: "; "))
         }
