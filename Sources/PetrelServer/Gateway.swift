@@ -21,6 +21,7 @@ struct Gateway: HTTPResponder {
     let requests: RequestCounters
     let console: ConsoleRoutes
     let status: StatusRoute
+    let internalErrors: InternalErrors
     let logger: Logger
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
@@ -87,7 +88,7 @@ struct Gateway: HTTPResponder {
             }
         }
         do {
-            let body = Data(buffer: try await request.body.collect(upTo: Gateway.maxJSONBody))
+            let body = Data(buffer: try await request.collectBody(upTo: Gateway.maxJSONBody))
             let output: Data
             switch prefix {
             case "DynamoDB_20120810":
@@ -103,11 +104,10 @@ struct Gateway: HTTPResponder {
             return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))
         } catch let error as AWSError {
             return Response.wire(wire.render(error))
-        } catch is NIOTooManyBytesError {
-            return Response.wire(wire.render(AWSError.requestTooLarge("Request body is larger than \(Gateway.maxJSONBody) bytes.")))
+        } catch let error as RequestBodyError {
+            return Response.wire(wire.render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }))
         } catch {
-            logger.error("Internal error in \(target): \(String(reflecting: error))")
-            return Response.wire(wire.render(.service()))
+            return Response.wire(wire.render(internalErrors.answer(error, code: InternalErrors.code(forTargetPrefix: prefix), context: target)))
         }
     }
 }
