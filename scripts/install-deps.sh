@@ -37,6 +37,7 @@ if $want_tests; then
   python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
   python3 -c "import selenium" 2>/dev/null || need_pip+=(selenium)
   command -v moto_server >/dev/null || need_pip+=("moto[server]")
+  python3 -c "import freezegun" 2>/dev/null || need_pip+=(freezegun)  # moto's test suite (make conformance)
 fi
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "Installing Python packages: ${need_pip[*]}"
