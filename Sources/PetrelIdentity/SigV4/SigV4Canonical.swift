@@ -101,6 +101,15 @@ public enum SigV4Canonical {
 
     /// Trims a header value and folds runs of spaces into one.
     public static func trimmedHeaderValue(_ value: String) -> String {
+        // Most values need nothing done: no surrounding blanks, no runs of spaces, no tabs.
+        var clean = true
+        var previousSpace = true
+        for byte in value.utf8 {
+            if byte == 9 || byte == 10 || byte == 13 || (byte == 32 && previousSpace) { clean = false; break }
+            previousSpace = byte == 32
+        }
+        if clean && !previousSpace { return value }
+        if value.isEmpty { return value }
         var out = ""
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false
@@ -118,12 +127,17 @@ public enum SigV4Canonical {
     /// `name:value\n` for each signed header (values of repeated headers joined with `,`).
     public static func canonicalHeaders(_ headers: [(name: String, value: String)], signed: [String]) -> String {
         var out = ""
+        out.reserveCapacity(256)
         for name in signed {
-            var values: [String] = []
-            for header in headers where header.name.count == name.count && header.name.lowercased() == name {
-                values.append(trimmedHeaderValue(header.value))
+            out += name
+            out += ":"
+            var first = true
+            for header in headers where SignedRequest.equalsIgnoringCase(header.name, lowercased: name) {
+                if !first { out += "," }
+                out += trimmedHeaderValue(header.value)
+                first = false
             }
-            out += name + ":" + values.joined(separator: ",") + "\n"
+            out += "\n"
         }
         return out
     }

@@ -19,10 +19,24 @@ public struct SignedRequest: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        for header in headers where header.name.count == name.count && header.name.lowercased() == name {
+        for header in headers where Self.equalsIgnoringCase(header.name, lowercased: name) {
             return header.value
         }
         return nil
+    }
+
+    /// ASCII case-insensitive comparison with an already lower-cased name, without allocating.
+    static func equalsIgnoringCase(_ name: String, lowercased: String) -> Bool {
+        var a = name.utf8.makeIterator(), b = lowercased.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                let lower = x >= 65 && x <= 90 ? x + 32 : x
+                if lower != y { return false }
+            default: return false
+            }
+        }
     }
 
     /// The query's parameters, percent-decoded, in order.
