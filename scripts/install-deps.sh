@@ -36,6 +36,7 @@ if $want_tests; then
   python3 -c "import awslambdaric" 2>/dev/null || need_pip+=(awslambdaric)
   python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
   python3 -c "import selenium" 2>/dev/null || need_pip+=(selenium)
+  python3 -c "import requests" 2>/dev/null || need_pip+=(requests)
   command -v moto_server >/dev/null || need_pip+=("moto[server]")
 fi
 if [ ${#need_pip[@]} -gt 0 ]; then

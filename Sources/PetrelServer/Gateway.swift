@@ -22,6 +22,9 @@ struct Gateway: HTTPResponder {
     let console: ConsoleRoutes
     let status: StatusRoute
     let logger: Logger
+    /// Authenticates and authorizes before routing; nil with `--iam off`.
+    let authorizer: Authorizer?
+    let identity: IdentityRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -30,6 +33,22 @@ struct Gateway: HTTPResponder {
     static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        // Services Petrel does not serve get their own protocol's error, not the health JSON.
+        if let unserved = UnservedService.detect(request) { return unserved }
+        var request = request
+        var caller = Caller.root(account: account.id)
+        if let authorizer, let api = Authorizer.classify(request, isLambdaPath: { lambda.matches($0) }) {
+            switch await authorizer.authorize(request, api: api) {
+            case .refuse(let response): return response
+            case .proceed(let checked, let who): (request, caller) = (checked, who)
+            }
+        }
+        if request.uri.path == "/", let service = IdentityRoutes.queryService(request) {
+            return await identity.respond(to: request, service: service, caller: caller)
+        }
+        if request.uri.path == "/_petrel/iam/audit", request.method == .get {
+            return await identity.auditReport()
+        }
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
         let account = self.account.inRegion(region)
         if let target = request.headers[.init("X-Amz-Target")!] {
@@ -40,7 +59,7 @@ struct Gateway: HTTPResponder {
             return await json(request, target: target, account: account)
         }
         let path = request.uri.path
-        if path == "/" || path == "/health" || path == "/_petrel/health" {
+        if (path == "/" && request.method == .get) || path == "/health" || path == "/_petrel/health" {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: Gateway.health))
         }
         if ConsoleRoutes.matches(path) {

@@ -4,6 +4,7 @@ import Logging
 import PetrelCore
 import PetrelEvents
 import PetrelFunctions
+import PetrelIdentity
 import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
@@ -31,6 +32,7 @@ public struct PetrelServer: Sendable {
         logger.logLevel = .info
         let config = configuration
         let dataDirectory = config.dataDirectory.standardizedFileURL
+        let iamMode = try config.effectiveIAMMode()
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
             LayerRegistry.registerMigrations,
@@ -41,6 +43,7 @@ public struct PetrelServer: Sendable {
             EventSourceMappings.registerMigrations,
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
+            IdentityMigrations.register,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -72,6 +75,13 @@ public struct PetrelServer: Sendable {
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
+        let identities = IdentityStore(store: store, account: config.account.id)
+        try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
+                                   region: config.account.region)
+        let audit = AuditLog(logs: logs)
+        let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
+                                                            account: config.account, audit: audit, logger: logger)
+        logger.info("Identity: --iam \(iamMode.rawValue)\(iamMode == .audit ? " (unknown keys act as the account root; what enforce would refuse is recorded in /petrel/iam/audit)" : "")")
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
                               cloudWatch: CloudWatchRoutes(metrics: metrics),
                               metrics: MetricsRoutes(metrics: metrics, invoker: invoker, requests: requests,
@@ -80,7 +90,8 @@ public struct PetrelServer: Sendable {
                               status: StatusRoute(isolation: launcher.isolationReport, isolationSummary: launcher.isolationSummary,
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
                                                   started: Date(), dataDirectory: dataDirectory.path),
-                              logger: logger)
+                              logger: logger, authorizer: authorizer,
+                              identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger))
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),

@@ -27,7 +27,7 @@ struct Petrel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petrel",
         abstract: "A self-hosted, AWS-compatible event-driven function platform.",
-        subcommands: [Serve.self, Status.self]
+        subcommands: [Serve.self, Status.self, Credentials.self, IAM.self]
     )
 }
 
@@ -49,6 +49,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("warm-pool"),
             help: "Blank runtimes kept started ahead of cold starts, per runtime (0 turns one off).")
     var warmPool = "nodejs=2,python=2"
+
+    @Option(help: "Identity: off (any signature), audit (unknown keys act as root; would-be denials recorded), enforce. Default: audit on a loopback address, enforce elsewhere.")
+    var iam: String?
+    @Flag(name: .customLong("i-know-this-is-open"), help: "Allow a non-loopback address without --iam enforce.")
+    var iKnowThisIsOpen = false
 
     func run() async throws {
         // A peer that goes away mid-write must cost an error, not the server.
@@ -76,6 +81,16 @@ struct Serve: AsyncParsableCommand {
         }
         do {
             config.warmPool = try WarmPoolPolicy.parse(warmPool)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let iam {
+            guard let mode = IAMMode(rawValue: iam) else { throw ValidationError("--iam must be off, audit or enforce, not \(iam)") }
+            config.iamMode = mode
+        }
+        config.allowOpen = iKnowThisIsOpen
+        do {
+            _ = try config.effectiveIAMMode()
         } catch {
             throw ValidationError("\(error)")
         }

@@ -46,8 +46,8 @@ import Testing
         ("metrics", .cloudWatch(operation: "GetMetricStatistics"), [AuthorizationTarget("cloudwatch:GetMetricStatistics", "*")]),
         ("iam create user", .query(service: "iam", parameters: ["Action": "CreateUser", "UserName": "alice"]),
          [AuthorizationTarget("iam:CreateUser", "arn:aws:iam::000000000000:user/alice")]),
-        ("sts assume role", .query(service: "sts", parameters: ["Action": "AssumeRole", "RoleArn": "arn:aws:iam::000000000000:role/r"]),
-         [AuthorizationTarget("sts:AssumeRole", "arn:aws:iam::000000000000:role/r")]),
+        ("sts assume role is decided by STS with the trust policy", .query(service: "sts", parameters: ["Action": "AssumeRole", "RoleArn": "arn:aws:iam::000000000000:role/r"]), []),
+        ("session tokens need no permission", .query(service: "sts", parameters: ["Action": "GetSessionToken"]), []),
         ("get caller identity needs no permission", .query(service: "sts", parameters: ["Action": "GetCallerIdentity"]), []),
     ]
 

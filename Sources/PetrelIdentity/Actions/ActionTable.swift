@@ -248,8 +248,9 @@ public enum ActionTable {
         switch service {
         case "sts":
             switch operation {
-            case "GetCallerIdentity": return []
-            case "AssumeRole": return [AuthorizationTarget("sts:AssumeRole", p["RoleArn"] ?? "*")]
+            // No permission is needed to ask who you are or for a session token; AssumeRole is
+            // decided by STS itself, with the role's trust policy as the resource policy.
+            case "GetCallerIdentity", "GetSessionToken", "AssumeRole": return []
             default: return [AuthorizationTarget("sts:\(operation)", "*")]
             }
         case "iam":
