@@ -299,3 +299,36 @@ def test_customer_managed_policies_with_versions(server, root, reader):
     iam.detach_user_policy(UserName=name, PolicyArn=arn)
     iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
     iam.delete_policy(PolicyArn=arn)
+
+
+def test_a_user_may_invoke_only_the_function_its_policy_names(server, root):
+    from conftest import ROLE, make_zip
+    lam_root = client(server, "lambda", *root)
+    allowed, other = unique("allowed"), unique("other")
+    code = make_zip({"index.js": "exports.handler = async (e) => ({ok: e.n + 1});"})
+    for name in (allowed, other):
+        lam_root.create_function(FunctionName=name, Runtime="nodejs20.x", Handler="index.handler", Role=ROLE, Code={"ZipFile": code})
+    iam = client(server, "iam", *root)
+    user = unique("invoker")
+    iam.create_user(UserName=user)
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{allowed}"
+    iam.put_user_policy(UserName=user, PolicyName="InvokeOne", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [arn, arn + ":*"]}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    lam = client(server, "lambda", key["AccessKeyId"], key["SecretAccessKey"])
+    # By name, by ARN (':' percent-encoded in the signed path) and with a qualifier.
+    for function_name, extra in ((allowed, {}), (arn, {}), (allowed, {"Qualifier": "$LATEST"})):
+        out = lam.invoke(FunctionName=function_name, Payload=json.dumps({"n": 1}), **extra)
+        assert json.load(out["Payload"]) == {"ok": 2}
+    with pytest.raises(ClientError) as excinfo:
+        lam.invoke(FunctionName=other, Payload=b"{}")
+    assert error_code(excinfo) == "AccessDeniedException"
+    assert f"lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:{ACCOUNT}:function:{other}" in excinfo.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as excinfo:
+        lam.delete_function(FunctionName=allowed)
+    assert error_code(excinfo) == "AccessDeniedException"
+    # The AWS CLI signs the same way.
+    proc = cli(server, key["AccessKeyId"], key["SecretAccessKey"], "lambda", "invoke", "--function-name", arn,
+               "--payload", '{"n": 41}', "/dev/stdout")
+    assert proc.returncode == 0, proc.stderr
+    assert '{"ok":42}' in proc.stdout
