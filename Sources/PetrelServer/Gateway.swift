@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOCore
 import Logging
 import PetrelCore
+import PetrelIdentity
 import PetrelTables
 import PetrelWire
 
@@ -25,6 +26,8 @@ struct Gateway: HTTPResponder {
     /// Authenticates and authorizes before routing; nil with `--iam off`.
     let authorizer: Authorizer?
     let identity: IdentityRoutes
+    /// Whether the server listens on loopback only (then only loopback Host names are served).
+    let boundToLoopback: Bool
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -33,6 +36,11 @@ struct Gateway: HTTPResponder {
     static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        // In every mode: no foreign web origins, no DNS-rebound Host names.
+        if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: request.headers[.origin],
+                                              boundToLoopback: boundToLoopback) {
+            return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
+        }
         // Services Petrel does not serve get their own protocol's error, not the health JSON.
         if let unserved = UnservedService.detect(request) { return unserved }
         var request = request

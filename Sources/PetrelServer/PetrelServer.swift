@@ -91,7 +91,8 @@ public struct PetrelServer: Sendable {
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
                                                   started: Date(), dataDirectory: dataDirectory.path),
                               logger: logger, authorizer: authorizer,
-                              identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger))
+                              identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
+                              boundToLoopback: config.isLoopback)
         let app = Application(
             responder: gateway,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),

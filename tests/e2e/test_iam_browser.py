@@ -1,0 +1,45 @@
+"""In every mode: browser requests from foreign origins and DNS-rebound Host names are refused;
+the console keeps working from its own origin (test_console.py drives it with Selenium)."""
+import http.client
+import json
+
+import pytest
+
+
+def request(server, path="/2015-03-31/functions/", method="GET", headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_the_own_origin_and_plain_clients_are_served(petrel):
+    own = f"http://127.0.0.1:{petrel.port}"
+    assert request(petrel, headers={"Origin": own})[0] == 200
+    assert request(petrel, "/console/")[0] == 200
+    assert request(petrel, "/")[0] == 200
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
+def test_foreign_origins_are_refused(petrel, origin):
+    status, body = request(petrel, headers={"Origin": origin})
+    assert status == 403
+    assert "origin" in json.loads(body)["message"]
+    status, _ = request(petrel, "/", method="POST", headers={"Origin": origin, "X-Amz-Target": "DynamoDB_20120810.ListTables"})
+    assert status == 403
+
+
+def test_dns_rebinding_is_refused(petrel):
+    status, body = request(petrel, headers={"Host": f"rebound.example:{petrel.port}"})
+    assert status == 403
+    assert "DNS rebinding" in json.loads(body)["message"]
+    assert request(petrel, headers={"Host": f"localhost:{petrel.port}"})[0] == 200
+
+
+def test_refused_in_off_mode_too(fresh_petrel):
+    server = fresh_petrel("--iam", "off")
+    assert request(server, headers={"Origin": "http://evil.example"})[0] == 403
+    assert request(server, headers={"Host": "rebound.example"})[0] == 403
