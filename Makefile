@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 BENCH_ARGS ?=
 
-.PHONY: deps test-deps build release serve test unit runtime e2e bench
+.PHONY: deps test-deps build release serve test unit runtime e2e bench fuzz
 
 deps:
 	./scripts/install-deps.sh
@@ -36,3 +36,9 @@ test: unit runtime e2e
 # make bench BENCH_ARGS='--seconds 10 --density 200'
 bench: release test-deps
 	python3 bench/run.py $(BENCH_ARGS)
+
+# The long fuzzing campaign: make fuzz FUZZ_MINUTES=30 FUZZ_SEED=42 (results appended to docs/reliability.md)
+FUZZ_MINUTES ?= 30
+FUZZ_SEED ?= 42
+fuzz: build test-deps
+	PETREL_BIN=$(CURDIR)/.build/debug/petrel python3 tests/fuzz/run.py --minutes $(FUZZ_MINUTES) --seed $(FUZZ_SEED) --report docs/reliability.md

@@ -88,6 +88,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         // `swift run -c release petrel-identity-bench`: what a warm request's signature check and

@@ -26,7 +26,14 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 }
 
 extension JSONValue: Codable {
+    /// Deepest nesting decoded or encoded: each level recurses, so client input deeper than this
+    /// is an error rather than a stack overflow.
+    public static let maxDepth = 256
+
     public init(from decoder: any Decoder) throws {
+        guard decoder.codingPath.count < JSONValue.maxDepth else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "JSON nested deeper than \(JSONValue.maxDepth) levels"))
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -44,6 +51,9 @@ extension JSONValue: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
+        guard encoder.codingPath.count < JSONValue.maxDepth else {
+            throw EncodingError.invalidValue("JSONValue", .init(codingPath: [], debugDescription: "JSON nested deeper than \(JSONValue.maxDepth) levels"))
+        }
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

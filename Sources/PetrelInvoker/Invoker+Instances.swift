@@ -62,6 +62,7 @@ extension Invoker {
            let victim = instances.values.filter({ $0.phase == .idle }).min(by: { $0.idleSince < $1.idleSince }) {
             terminate(victim.id)
         }
+        makeRoom(for: function)
         if let blank = takeBlank(for: function) {
             assign(blank, to: function)
             return

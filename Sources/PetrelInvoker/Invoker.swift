@@ -144,7 +144,8 @@ public actor Invoker {
         let key = PoolKey(invocation.request.function)
         var pool = pools[key, default: Pool()]
         let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.arriving,
-                                               concurrentExecutions: executions, limit: configuration.concurrencyLimit)
+                                               concurrentExecutions: executions, limit: configuration.concurrencyLimit,
+                                               memoryFits: memoryFits(invocation.request.function))
         switch placement {
         case .throttle:
             observer?.invocationThrottled(function: key.name, version: key.version)
@@ -166,6 +167,31 @@ public actor Invoker {
             pools[key] = pool
             executions += 1
             startInstance(for: invocation.request.function)
+        }
+    }
+
+    /// Whether one more instance of `function` fits the memory budget, counting idle
+    /// instances of other functions as evictable. O(instances), paid only on a cold start path.
+    func memoryFits(_ function: FunctionRecord) -> Bool {
+        guard configuration.memoryBudgetMB != .max else { return true }
+        var reserved = 0, evictable = 0
+        for instance in instances.values where instance.phase != .dead {
+            reserved += instance.function.settings.memorySize
+            if instance.phase == .idle, instance.key.name != function.name { evictable += instance.function.settings.memorySize }
+        }
+        return SchedulingPolicy.memoryFits(needMB: function.settings.memorySize, reservedMB: reserved, evictableMB: evictable,
+                                           budgetMB: configuration.memoryBudgetMB)
+    }
+
+    /// Evicts idle instances of other functions, least recently used first, until `function`
+    /// fits the memory budget.
+    func makeRoom(for function: FunctionRecord) {
+        guard configuration.memoryBudgetMB != .max else { return }
+        var reserved = instances.values.filter { $0.phase != .dead }.reduce(0) { $0 + $1.function.settings.memorySize }
+        let victims = instances.values.filter { $0.phase == .idle && $0.key.name != function.name }.sorted { $0.idleSince < $1.idleSince }
+        for victim in victims where reserved + function.settings.memorySize > configuration.memoryBudgetMB {
+            reserved -= victim.function.settings.memorySize
+            terminate(victim.id)
         }
     }
 

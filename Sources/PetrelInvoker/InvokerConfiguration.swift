@@ -15,6 +15,9 @@ public struct InvokerConfiguration: Sendable {
     public var publicEndpoint: String
     public var keepAlive: Duration
     public var concurrencyLimit: Int
+    /// Memory the instances may reserve in all, by their configured MemorySize (MB). A burst
+    /// past it is throttled (429) instead of starting instances the host cannot hold.
+    public var memoryBudgetMB: Int = .max
     /// The host folder to show at /opt for a function (its layers, merged), or nil.
     public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
     /// How long a runtime may take to initialise before it is treated as failed.

@@ -19,10 +19,21 @@ enum SchedulingPolicy {
     ///   - starting: instances of this revision starting up or returning to `GET /next` after
     ///     an answer (each will take one queued invocation).
     ///   - concurrentExecutions: invocations running or waiting, across the account.
-    static func place(idle: [String], queued: Int, starting: Int, concurrentExecutions: Int, limit: Int) -> Placement {
+    ///   - memoryFits: whether one more instance of this function fits the host's memory
+    ///     budget (after evicting idle instances of other functions). When it does not, the
+    ///     machine is at its concurrency for this function: the invocation is throttled as AWS
+    ///     throttles at the account's limit, rather than queued without bound.
+    static func place(idle: [String], queued: Int, starting: Int, concurrentExecutions: Int, limit: Int,
+                      memoryFits: Bool = true) -> Placement {
         if let instance = idle.last { return .dispatch(instanceID: instance) }
         if concurrentExecutions >= limit { return .throttle }
-        return queued + 1 > starting ? .queueAndStart : .queue
+        guard queued + 1 > starting else { return .queue }
+        return memoryFits ? .queueAndStart : .throttle
+    }
+
+    /// Whether an instance of `needMB` fits the budget once idle instances are evicted.
+    static func memoryFits(needMB: Int, reservedMB: Int, evictableMB: Int, budgetMB: Int) -> Bool {
+        reservedMB - evictableMB + needMB <= budgetMB
     }
 
     /// Whether starting one more instance needs an idle instance of another function evicted

@@ -22,6 +22,7 @@ struct Gateway: HTTPResponder {
     let requests: RequestCounters
     let console: ConsoleRoutes
     let status: StatusRoute
+    let internalErrors: InternalErrors
     let logger: Logger
     /// Authenticates and authorizes before routing; nil with `--iam off`.
     let authorizer: Authorizer?
@@ -114,7 +115,7 @@ struct Gateway: HTTPResponder {
             }
         }
         do {
-            let body = Data(buffer: try await request.body.collect(upTo: Gateway.maxJSONBody))
+            let body = Data(buffer: try await request.collectBody(upTo: Gateway.maxJSONBody))
             let output: Data
             switch prefix {
             case "DynamoDB_20120810":
@@ -130,11 +131,10 @@ struct Gateway: HTTPResponder {
             return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))
         } catch let error as AWSError {
             return Response.wire(wire.render(error))
-        } catch is NIOTooManyBytesError {
-            return Response.wire(wire.render(AWSError.requestTooLarge("Request body is larger than \(Gateway.maxJSONBody) bytes.")))
+        } catch let error as RequestBodyError {
+            return Response.wire(wire.render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }))
         } catch {
-            logger.error("Internal error in \(target): \(String(reflecting: error))")
-            return Response.wire(wire.render(.service()))
+            return Response.wire(wire.render(internalErrors.answer(error, code: InternalErrors.code(forTargetPrefix: prefix), context: target)))
         }
     }
 }

@@ -12,6 +12,7 @@ import PetrelSandbox
 import PetrelStore
 import PetrelTables
 import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: opens the store, builds every service and runs them in one
 /// service group until SIGINT/SIGTERM.
@@ -59,6 +60,7 @@ public struct PetrelServer: Sendable {
             codeRoot: codeStore.root.path, publicEndpoint: config.publicEndpoint,
             keepAlive: config.keepAlive, concurrencyLimit: config.concurrencyLimit)
         invokerConfig.initTimeout = .seconds(10)
+        invokerConfig.memoryBudgetMB = config.memoryBudgetMB
         invokerConfig.warmPool = config.warmPool
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
@@ -72,7 +74,8 @@ public struct PetrelServer: Sendable {
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
-                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings, logger: logger,
+                                  concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
+                                  dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
         let identities = IdentityStore(store: store, account: config.account.id)
@@ -90,12 +93,15 @@ public struct PetrelServer: Sendable {
                               status: StatusRoute(isolation: launcher.isolationReport, isolationSummary: launcher.isolationSummary,
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
                                                   started: Date(), dataDirectory: dataDirectory.path),
+                              internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
                               boundToLoopback: config.isLoopback)
         let app = Application(
             responder: gateway,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel"),
+            server: .http1(configuration: ConnectionLimits.http1),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel",
+                                 backlog: ConnectionLimits.backlog),
             services: [
                 ClosureService(name: "logs") { try await logs.run() },
                 ClosureService(name: "invoker") {
@@ -115,11 +121,44 @@ public struct PetrelServer: Sendable {
             logger: logger
         )
         do {
-            try await app.runService()
+            try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger)
         } catch is CancellationError {
             // Shut down by a signal: nothing to report.
         }
-        try? logs.flush()
+        // The services flushed on their way out; these catch what the last requests wrote.
+        do { try logs.flush() } catch { logger.error("Could not flush the last log events: \(error)") }
+        do { try metrics.flush() } catch { logger.error("Could not flush the last metrics: \(error)") }
+        logger.info("Petrel stopped")
+    }
+
+    /// Runs `app` until SIGTERM or SIGINT. The first signal stops accepting and lets in-flight
+    /// requests finish for at most `shutdownTimeout`, then cancels everything (the invoker kills
+    /// every instance as it is cancelled; queued async events and checkpoints are already
+    /// durable). A second signal cancels at once. Services stop in reverse order of
+    /// registration: the HTTP server first, the log writer last.
+    static func runUntilSignalled(_ app: some Service, shutdownTimeout: Duration, logger: Logger) async throws {
+        var plan = ServiceGroupConfiguration(services: [app], logger: logger)
+        plan.maximumGracefulShutdownDuration = shutdownTimeout
+        plan.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: plan)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                var received = 0
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    received += 1
+                    if received == 1 {
+                        logger.info("\(signal): no new requests; in-flight ones have \(shutdownTimeout) to finish (send it again to stop at once)")
+                        await group.triggerGracefulShutdown()
+                    } else {
+                        logger.info("\(signal) again: stopping now")
+                        throw CancellationError()
+                    }
+                }
+            }
+            defer { tasks.cancelAll() }
+            _ = try await tasks.next()
+        }
     }
 }
 

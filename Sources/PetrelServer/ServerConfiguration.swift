@@ -14,8 +14,17 @@ public struct ServerConfiguration: Sendable {
     public var keepAlive: Duration = .seconds(300)
     /// Account-wide cap on concurrently running instances.
     public var concurrencyLimit: Int = 1000
+    /// The instances' configured memory may add up to this many MB (default: twice the host's
+    /// physical memory, since functions seldom use all they configure); past it bursts are throttled.
+    public var memoryBudgetMB: Int = ServerConfiguration.defaultMemoryBudgetMB
+
+    public static var defaultMemoryBudgetMB: Int {
+        Int(ProcessInfo.processInfo.physicalMemory / 1_048_576) * 2
+    }
     /// Seconds between async-invocation retries (AWS waits about a minute, then two).
     public var asyncRetryDelay: Duration = .seconds(60)
+    /// How long SIGTERM/SIGINT waits for in-flight requests before every instance is killed.
+    public var shutdownTimeout: Duration = .seconds(10)
     /// Where the language runtimes (Node bootstrap, Python bootstrap) live.
     public var runtimeDirectory: URL?
     /// What isolation functions get (bubblewrap, cgroups, network); the probe at start grants

@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Default region when a request names none.") var region = "us-east-1"
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
+    @Option(name: .customLong("memory-budget"),
+            help: "MB of configured function memory all instances may reserve together; bursts past it get 429 (default: twice the host's memory).")
+    var memoryBudget: Int?
     @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
     @Option(help: "Function isolation: auto (bubblewrap and cgroups where the host allows) or none (plain processes).")
     var isolation = "auto"
@@ -49,6 +52,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("warm-pool"),
             help: "Blank runtimes kept started ahead of cold starts, per runtime (0 turns one off).")
     var warmPool = "nodejs=2,python=2"
+    @Option(name: .customLong("shutdown-timeout"),
+            help: "Seconds SIGTERM/SIGINT waits for in-flight invocations before killing every instance (a second signal stops at once).")
+    var shutdownTimeout = 10.0
 
     @Option(help: "Identity: off (any signature), audit (unknown keys act as root; would-be denials recorded), enforce. Default: audit on a loopback address, enforce elsewhere.")
     var iam: String?
@@ -58,6 +64,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // A peer that goes away mid-write must cost an error, not the server.
         signal(SIGPIPE, SIG_IGN)
+        raiseOpenFileLimit()
         var config = ServerConfiguration()
         config.host = host
         config.port = port
@@ -65,7 +72,13 @@ struct Serve: AsyncParsableCommand {
         config.account.region = region
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
+        if let memoryBudget {
+            guard memoryBudget >= 128 else { throw ValidationError("--memory-budget must be at least 128 (MB)") }
+            config.memoryBudgetMB = memoryBudget
+        }
         config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
+        guard shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must be zero or more seconds") }
+        config.shutdownTimeout = .milliseconds(Int(shutdownTimeout * 1000))
         switch isolation {
         case "auto": break
         case "none":
@@ -133,3 +146,18 @@ struct Status: AsyncParsableCommand {
         }
     }
 }
+
+/// Every client connection and every instance costs descriptors: take all the process may have
+/// (the soft limit is often 1,024, the hard one far higher) so thousands of connections are served.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+}
+
+#if canImport(Glibc)
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#else
+private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif

@@ -20,6 +20,30 @@ import Testing
                                        concurrentExecutions: executions, limit: limit) == expected)
     }
 
+    @Test(arguments: [
+        // idle, queued, starting, memoryFits -> placement
+        ([String](), 0, 0, false, P.throttle),        // no room for a new instance: 429, not an unbounded queue
+        ([], 1, 2, false, P.queue),                   // an instance already starting takes it
+        (["a"], 0, 0, false, P.dispatch(instanceID: "a")),  // a warm instance needs no memory
+        ([], 0, 0, true, P.queueAndStart),
+    ])
+    func memoryBudget(idle: [String], queued: Int, starting: Int, fits: Bool, expected: P) {
+        #expect(SchedulingPolicy.place(idle: idle, queued: queued, starting: starting, concurrentExecutions: 0, limit: 100,
+                                       memoryFits: fits) == expected)
+    }
+
+    @Test(arguments: [
+        // need, reserved, evictable, budget -> fits
+        (128, 0, 0, 1024, true),
+        (128, 1024, 0, 1024, false),
+        (128, 1024, 128, 1024, true),       // evicting another function's idle instance makes room
+        (1024, 900, 0, 2048, true),
+        (10240, 0, 0, 2048, false),         // larger than the whole budget
+    ])
+    func memoryFits(need: Int, reserved: Int, evictable: Int, budget: Int, expected: Bool) {
+        #expect(SchedulingPolicy.memoryFits(needMB: need, reservedMB: reserved, evictableMB: evictable, budgetMB: budget) == expected)
+    }
+
     @Test func evictionOnlyAtTheInstanceCap() {
         #expect(SchedulingPolicy.mustEvict(totalInstances: 10, limit: 10))
         #expect(!SchedulingPolicy.mustEvict(totalInstances: 9, limit: 10))

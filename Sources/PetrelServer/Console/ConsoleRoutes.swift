@@ -56,8 +56,8 @@ struct ConsoleRoutes: Sendable {
             return try file(root: staticRoot, relative: name, request: request, cacheControl: "no-cache")
         } catch let error as AWSError {
             return Response.wire(WireProtocol.restJSON.render(error))
-        } catch is NIOTooManyBytesError {
-            return Response.wire(WireProtocol.restJSON.render(AWSError.requestTooLarge("A test event must be smaller than 256 KB.")))
+        } catch let error as RequestBodyError {
+            return Response.wire(WireProtocol.restJSON.render(error.awsError { _ in .requestTooLarge("A test event must be smaller than 256 KB.") }))
         } catch {
             return Response.wire(WireProtocol.restJSON.render(.service()))
         }
@@ -128,7 +128,7 @@ struct ConsoleRoutes: Sendable {
             let events = try await testEvents.list(function: function)
             return try json(["TestEvents": events])
         case (.put, 6):
-            let body = Data(buffer: try await request.body.collect(upTo: 256 * 1024))
+            let body = Data(buffer: try await request.collectBody(upTo: 256 * 1024))
             guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
                   let event = object["Event"] as? String else {
                 throw AWSError.validation("Send {\"Event\": \"<the event as JSON text>\"}.")

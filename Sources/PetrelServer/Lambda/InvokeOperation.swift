@@ -62,9 +62,9 @@ extension LambdaRoutes {
     func payloadData(_ request: Request, limit: Int, operation: String) async throws -> Data {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw AWSError.requestTooLarge("Request must be smaller than \(limit) bytes for the \(operation) operation")
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw error.awsError { .requestTooLarge("Request must be smaller than \($0) bytes for the \(operation) operation") }
         }
         let data = Data(buffer: buffer)
         if !data.isEmpty, (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {

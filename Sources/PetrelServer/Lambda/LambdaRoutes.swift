@@ -19,7 +19,9 @@ struct LambdaRoutes: Sendable {
     let invoker: Invoker
     let asyncQueue: AsyncInvocationQueue
     let mappings: EventSourceMappings
+    let dataDirectory: URL
     let logger: Logger
+    var internalErrors: InternalErrors { InternalErrors(dataDirectory: dataDirectory, logger: logger) }
     /// Petrel's own endpoint, for Code.Location URLs.
     let endpoint: String
 
@@ -37,12 +39,12 @@ struct LambdaRoutes: Sendable {
             return try await route(request, account: account)
         } catch let error as AWSError {
             return Response.wire(WireProtocol.restJSON.render(error))
-        } catch is NIOTooManyBytesError {
-            return Response.wire(WireProtocol.restJSON.render(AWSError("RequestEntityTooLargeException", status: 413,
-                "Request must be smaller than \(Self.maxControlBody) bytes for this operation")))
+        } catch let error as RequestBodyError {
+            return Response.wire(WireProtocol.restJSON.render(error.awsError {
+                AWSError("RequestEntityTooLargeException", status: 413, "Request must be smaller than \($0) bytes for this operation")
+            }))
         } catch {
-            logger.error("Internal error in \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            return Response.wire(WireProtocol.restJSON.render(.service()))
+            return Response.wire(WireProtocol.restJSON.render(internalErrors.answer(error, context: "\(request.method) \(request.uri.path)")))
         }
     }
 
@@ -102,7 +104,7 @@ struct LambdaRoutes: Sendable {
     // MARK: Helpers shared by the operations
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: Self.maxControlBody)
+        let buffer = try await request.collectBody(upTo: Self.maxControlBody)
         let data = Data(buffer: buffer)
         do {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)

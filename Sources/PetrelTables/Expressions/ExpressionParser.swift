@@ -35,13 +35,76 @@ struct ExpressionParser {
     var tokens: [Token]
     var position = 0
 
+    /// Nesting of the recursive descent right now; bounded by `Limits.expressionNesting`.
+    var depth = 0
+
     init(_ source: String, kind: String) throws(AWSError) {
         self.kind = kind
         self.source = source
+        let size = source.utf8.count
+        if size > Limits.expressionBytes {
+            throw AWSError.validation("Invalid \(kind): Expression size has exceeded the maximum allowed size; expression size: \(size)")
+        }
         if source.allSatisfy(\.isWhitespace) {
             throw AWSError.validation("Invalid \(kind): The expression can not be empty;")
         }
         tokens = try ExpressionLexer.tokenize(source, kind: kind)
+        try ExpressionParser.checkShape(tokens, kind: kind)
+    }
+
+    static let keywordOperators: Set<String> = ["AND", "OR", "NOT", "BETWEEN", "IN"]
+
+    /// DynamoDB's limits on an expression's shape, checked on the tokens before any recursion:
+    /// at most 300 operators and functions, and no redundant parentheses (`((a < b))`). Together
+    /// they bound how deep the parser can go: every level of parentheses needs an operator.
+    static func checkShape(_ tokens: [Token], kind: String) throws(AWSError) {
+        var operators = 0
+        var open: [Int] = []
+        var closing: [Int: Int] = [:]
+        var grouping: [Int] = []
+        let isCondition = kind != "UpdateExpression" && kind != "ProjectionExpression"
+        for (i, token) in tokens.enumerated() {
+            switch token {
+            case .identifier(let word) where keywordOperators.contains(word.uppercased()):
+                operators += 1
+            case .punct("("):
+                open.append(i)
+                if i > 0, case .identifier(let word) = tokens[i - 1] {
+                    // A function's argument list, or IN's list.
+                    if !keywordOperators.contains(word.uppercased()) { operators += 1 }
+                    else if word.uppercased() != "IN" { grouping.append(i) }
+                } else {
+                    grouping.append(i)
+                }
+            case .punct(")"):
+                if let start = open.popLast() { closing[start] = i }
+            case .punct("="):
+                if isCondition { operators += 1 }
+            case .punct("<>"), .punct("<"), .punct("<="), .punct(">"), .punct(">="), .punct("+"), .punct("-"):
+                operators += 1
+            default:
+                break
+            }
+            if operators > Limits.expressionOperators {
+                throw AWSError.validation("Invalid \(kind): The expression contains too many operators; operator count: \(operators)")
+            }
+        }
+        guard isCondition else { return }
+        let groups = Set(grouping)
+        for start in grouping {
+            if groups.contains(start + 1), let outer = closing[start], let inner = closing[start + 1], inner == outer - 1 {
+                throw AWSError.validation("Invalid \(kind): The expression has redundant parentheses;")
+            }
+        }
+    }
+
+    /// One level deeper into the recursive descent. The shape check bounds this already; the
+    /// guard keeps a future grammar change from turning input into stack depth.
+    mutating func descend() throws(AWSError) {
+        depth += 1
+        if depth > Limits.expressionNesting {
+            throw AWSError.validation("Invalid \(kind): The expression contains too many operators; operator count: \(Limits.expressionOperators + 1)")
+        }
     }
 
     // MARK: Entry points
@@ -178,7 +241,11 @@ struct ExpressionParser {
     }
 
     mutating func parseNot(_ context: inout ExpressionContext) throws(AWSError) -> Condition {
-        if acceptKeyword("NOT") { return .not(try parseNot(&context)) }
+        if acceptKeyword("NOT") {
+            try descend()
+            defer { depth -= 1 }
+            return .not(try parseNot(&context))
+        }
         return try parsePredicate(&context)
     }
 
@@ -188,6 +255,8 @@ struct ExpressionParser {
 
     mutating func parsePredicate(_ context: inout ExpressionContext) throws(AWSError) -> Condition {
         if accept(.punct("(")) {
+            try descend()
+            defer { depth -= 1 }
             let inner = try parseOr(&context)
             try expect(.punct(")"))
             return inner
@@ -282,6 +351,8 @@ struct ExpressionParser {
         case .identifier(let name) where tokens[position + 1] == .punct("("):
             if name == "size" {
                 position += 2
+                try descend()
+                defer { depth -= 1 }
                 let inner = try parseOperand(&context)
                 try expect(.punct(")"))
                 if case .value(let v) = inner {
@@ -375,6 +446,8 @@ struct ExpressionParser {
 
     mutating func parseSetOperand(_ context: inout ExpressionContext) throws(AWSError) -> Operand {
         if case .identifier(let name) = current, tokens[position + 1] == .punct("(") {
+            try descend()
+            defer { depth -= 1 }
             switch name {
             case "if_not_exists":
                 position += 2

@@ -55,7 +55,7 @@ enum LegacyParameters {
     }
 
     static func combine(_ conditions: [Condition], _ op: String?) throws(AWSError) -> Condition {
-        guard var result = conditions.first else { return .always }
+        guard !conditions.isEmpty else { return .always }
         let isOr: Bool
         switch op {
         case nil, "AND": isOr = false
@@ -63,8 +63,16 @@ enum LegacyParameters {
         default:
             throw AWSError.validation("1 validation error detected: Value '\(op!)' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [AND, OR]")
         }
-        for c in conditions.dropFirst() { result = isOr ? .or(result, c) : .and(result, c) }
-        return result
+        return balanced(conditions[...], isOr: isOr)
+    }
+
+    /// A balanced tree of ANDs or ORs: a request may name thousands of attributes, and the
+    /// tree's depth is what evaluating it costs in stack.
+    static func balanced(_ conditions: ArraySlice<Condition>, isOr: Bool) -> Condition {
+        if conditions.count == 1 { return conditions.first! }
+        let middle = conditions.startIndex + conditions.count / 2
+        let left = balanced(conditions[..<middle], isOr: isOr), right = balanced(conditions[middle...], isOr: isOr)
+        return isOr ? .or(left, right) : .and(left, right)
     }
 
     static func comparison(_ path: DocumentPath, _ op: String, _ list: [AttributeValue], attribute: String) throws(AWSError) -> Condition {

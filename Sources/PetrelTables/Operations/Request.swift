@@ -103,14 +103,25 @@ struct Request {
     func expressionContext() throws(AWSError) -> ExpressionContext {
         var names: [String: String] = [:]
         if let n = try object("ExpressionAttributeNames") {
-            for (k, v) in n {
-                guard case .string(let s) = v else { throw AWSError.serialization("ExpressionAttributeNames values must be strings") }
+            try Request.checkPlaceholders(n.keys, parameter: "ExpressionAttributeNames", sigil: "#")
+            var total = 0
+            for k in n.keys.sorted() {
+                guard case .string(let s) = n[k]! else { throw AWSError.serialization("ExpressionAttributeNames values must be strings") }
+                if s.isEmpty {
+                    throw AWSError.validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key \(k)")
+                }
+                total += k.utf8.count + s.utf8.count
                 names[k] = s
+            }
+            if total > Limits.substitutionBytes {
+                throw AWSError.validation("ExpressionAttributeNames exceeds max size")
             }
         }
         var values: [String: AttributeValue] = [:]
         if let v = try object("ExpressionAttributeValues") {
-            for (k, raw) in v {
+            try Request.checkPlaceholders(v.keys, parameter: "ExpressionAttributeValues", sigil: ":")
+            for k in v.keys.sorted() {
+                let raw = v[k]!
                 do {
                     values[k] = try AttributeValue(wire: raw)
                 } catch where error.code == "ValidationException" {
@@ -118,7 +129,28 @@ struct Request {
                 }
             }
         }
+        if values.reduce(0, { $0 + $1.key.utf8.count + $1.value.size }) > Limits.substitutionBytes {
+            throw AWSError.validation("ExpressionAttributeValues exceeds max size")
+        }
         return ExpressionContext(names: names, values: values)
+    }
+
+    /// Placeholder keys: `#name` / `:value` of letters, digits and `_`, at most 255 bytes.
+    static func checkPlaceholders(_ keys: some Collection<String>, parameter: String, sigil: Character) throws(AWSError) {
+        if keys.isEmpty { throw AWSError.validation("\(parameter) must not be empty") }
+        for key in keys.sorted() {
+            let size = key.utf8.count
+            if size > Limits.placeholderBytes {
+                throw AWSError.validation("\(parameter) contains invalid key: The expression attribute map contains a key that is too long; size of key: \(size)")
+            }
+            let body = key.utf8.dropFirst()
+            let valid = key.first == sigil && !body.isEmpty && body.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+            }
+            if !valid {
+                throw AWSError.validation("\(parameter) contains invalid key: Syntax error; key: \"\(key)\"")
+            }
+        }
     }
 }
 

@@ -5,9 +5,14 @@ import PetrelCore
 /// The one place an item changes: stores the new version (or removes it), keeps indexes in
 /// step and appends the stream record, all in the caller's transaction.
 enum ItemWriter {
-    static let maxItemSize = 400 * 1024
+    static let maxItemSize = Limits.itemBytes
 
     static func checkSize(_ item: Item, update: Bool = false) throws(AWSError) {
+        // An update can nest a value below an existing one: check before anything recurses
+        // through the new item (its size, equality, encoding).
+        if update, item.values.contains(where: { $0.nests(deeperThan: Limits.documentNesting) }) {
+            throw Limits.nestingExceeded
+        }
         if item.itemSize > maxItemSize {
             throw AWSError.validation(update ? "Item size to update has exceeded the maximum allowed size" : "Item size has exceeded the maximum allowed size")
         }

@@ -92,12 +92,20 @@ extension Dictionary where Key == String, Value == AttributeValue {
 extension AttributeValue {
     /// Parses one wire AttributeValue, rejecting what DynamoDB rejects.
     /// DynamoDB allows 32 levels of nested maps and lists.
-    static let maxNesting = 32
+    static let maxNesting = Limits.documentNesting
+
+    /// Whether some value inside sits more than `limit` levels below this one. Descends at most
+    /// `limit` levels, so it costs no more stack than a valid value.
+    func nests(deeperThan limit: Int) -> Bool {
+        switch self {
+        case .m(let map): map.values.contains { limit == 0 || $0.nests(deeperThan: limit - 1) }
+        case .l(let list): list.contains { limit == 0 || $0.nests(deeperThan: limit - 1) }
+        default: false
+        }
+    }
 
     init(wire json: JSON, depth: Int = 0) throws(AWSError) {
-        if depth > AttributeValue.maxNesting {
-            throw AWSError.validation("Nesting Levels have exceeded supported limits")
-        }
+        if depth > AttributeValue.maxNesting { throw Limits.nestingExceeded }
         guard case .object(let members) = json else {
             throw AWSError.serialization("Unexpected value type in payload: an AttributeValue must be an object such as {\"S\": \"text\"}")
         }

@@ -86,7 +86,9 @@ struct JSONParser {
     }
 
     mutating func parseValue(depth: Int) throws(AWSError) -> JSON {
-        guard depth < 128 else { throw failure("Nesting too deep") }
+        // Only maps and lists nest in a DynamoDB request; a document deeper than any valid one
+        // is refused here, before it costs stack (parsing, and later freeing the tree, recurse).
+        guard depth < Limits.jsonNesting else { throw Limits.nestingExceeded }
         guard position < bytes.count else { throw failure("Unexpected end of input") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
