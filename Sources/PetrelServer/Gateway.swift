@@ -38,8 +38,10 @@ struct Gateway: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         // In every mode: no foreign web origins, no DNS-rebound Host names.
+        let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
+                                                 secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
         if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: request.headers[.origin],
-                                              boundToLoopback: boundToLoopback) {
+                                              boundToLoopback: boundToLoopback, fromBrowser: fromBrowser) {
             return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
         }
         // Services Petrel does not serve get their own protocol's error, not the health JSON.

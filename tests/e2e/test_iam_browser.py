@@ -32,14 +32,23 @@ def test_foreign_origins_are_refused(petrel, origin):
     assert status == 403
 
 
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
+
+
 def test_dns_rebinding_is_refused(petrel):
-    status, body = request(petrel, headers={"Host": f"rebound.example:{petrel.port}"})
+    # A page on a hostile name resolved to 127.0.0.1 makes "same-origin" requests to Petrel.
+    status, body = request(petrel, headers={"Host": f"rebound.example:{petrel.port}", **BROWSER})
     assert status == 403
     assert "DNS rebinding" in json.loads(body)["message"]
-    assert request(petrel, headers={"Host": f"localhost:{petrel.port}"})[0] == 200
+    status, _ = request(petrel, "/", method="POST", headers={"Host": f"rebound.example:{petrel.port}", "Origin": f"http://rebound.example:{petrel.port}",
+                                                             "X-Amz-Target": "DynamoDB_20120810.ListTables", **BROWSER})
+    assert status == 403
+    assert request(petrel, headers={"Host": f"localhost:{petrel.port}", **BROWSER})[0] == 200
+    # Clients that are not browsers may name any Host.
+    assert request(petrel, headers={"Host": "x"})[0] == 200
 
 
 def test_refused_in_off_mode_too(fresh_petrel):
     server = fresh_petrel("--iam", "off")
     assert request(server, headers={"Origin": "http://evil.example"})[0] == 403
-    assert request(server, headers={"Host": "rebound.example"})[0] == 403
+    assert request(server, headers={"Host": "rebound.example", **BROWSER})[0] == 403
