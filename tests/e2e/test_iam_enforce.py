@@ -332,3 +332,15 @@ def test_a_user_may_invoke_only_the_function_its_policy_names(server, root):
                "--payload", '{"n": 41}', "/dev/stdout")
     assert proc.returncode == 0, proc.stderr
     assert '{"ok":42}' in proc.stdout
+
+
+def test_account_authorization_details(server, root, reader):
+    name, _, _ = reader
+    iam = client(server, "iam", *root)
+    details = iam.get_account_authorization_details()
+    users = {u["UserName"]: u for u in details["UserDetailList"]}
+    assert [p["PolicyArn"] for p in users[name]["AttachedManagedPolicies"]] == ["arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"]
+    assert any(p["Arn"] == "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess" and p["PolicyVersionList"][0]["Document"]["Version"] == "2012-10-17"
+               for p in details["Policies"])
+    roles = iam.get_account_authorization_details(Filter=["Role"])
+    assert roles["UserDetailList"] == [] and all("AssumeRolePolicyDocument" in r for r in roles["RoleDetailList"])

@@ -193,6 +193,8 @@ extension IdentityRoutes {
             let (kind, owner) = try Self.owner(action, p)
             try store.setBoundary(kind: kind, name: owner, arn: nil)
             return Self.emptyResult
+        case "GetAccountAuthorizationDetails":
+            return try accountAuthorizationDetails(p)
         // The evaluator, exposed
         case "SimulatePrincipalPolicy":
             return try simulatePrincipal(p)
