@@ -16,8 +16,16 @@ struct Caller: Sendable {
 }
 
 extension IdentityStore {
-    /// The principal an access key stands for, with its policies.
+    /// The principal an access key stands for, with its policies; cached until the next IAM write.
     func caller(for key: IdentityStore.KeyRecord) throws -> Caller {
+        let (hit, generation) = cache.withLock { ($0.callers[key.accessKeyID], $0.generation) }
+        if let hit { return hit }
+        let caller = try loadCaller(for: key)
+        remember(generation) { $0.callers[key.accessKeyID] = caller }
+        return caller
+    }
+
+    private func loadCaller(for key: IdentityStore.KeyRecord) throws -> Caller {
         switch key.ownerKind {
         case "user":
             return try userCaller(key.userName ?? "", key: key)

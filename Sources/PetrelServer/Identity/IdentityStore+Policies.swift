@@ -231,7 +231,8 @@ extension IdentityStore {
     /// a user or role, compiled; cached until the next IAM write.
     func policySet(kind: String, name: String) throws -> PolicySet {
         let cacheKey = "\(kind)/\(name)"
-        if let hit = cache.withLock({ $0.policies[cacheKey] }) { return hit }
+        let (hit, generation) = cache.withLock { ($0.policies[cacheKey], $0.generation) }
+        if let hit { return hit }
         let record = try principal(kind: kind, name: name)
         var owners = [(kind, name)]
         if kind == "user" { owners += try groups(ofUser: name).map { ("group", $0.name) } }
@@ -251,7 +252,7 @@ extension IdentityStore {
         if let boundary = record.boundaryARN {
             set.boundary = NamedPolicy(name: boundary, document: try Self.parse(try managedDocument(arn: boundary), kind: .identity))
         }
-        cache.withLock { $0.policies[cacheKey] = set }
+        remember(generation) { $0.policies[cacheKey] = set }
         return set
     }
 }

@@ -15,6 +15,9 @@ final class IdentityStore: Sendable {
     struct Cache {
         var keys: [String: KeyRecord?] = [:]
         var policies: [String: PolicySet] = [:]
+        var callers: [String: Caller] = [:]
+        /// Bumped by every IAM write: a lookup that began before a write does not cache its answer.
+        var generation = 0
     }
 
     init(store: Store, account: String) {
@@ -25,7 +28,26 @@ final class IdentityStore: Sendable {
     static func error(_ code: String, _ status: Int, _ message: String) -> AWSError { AWSError(code, status: status, message) }
     static func noSuchEntity(_ message: String) -> AWSError { error("NoSuchEntity", 404, message) }
 
-    func invalidate() { cache.withLock { $0 = Cache() } }
+    func invalidate() {
+        cache.withLock { cache in
+            let next = cache.generation + 1
+            cache = Cache()
+            cache.generation = next
+        }
+    }
+
+    /// Caches `value` unless an IAM write happened since `generation` was read.
+    func remember(_ generation: Int, _ store: (inout Cache) -> Void) {
+        cache.withLock { cache in
+            guard cache.generation == generation else { return }
+            if cache.keys.count + cache.policies.count + cache.callers.count > 30_000 {
+                let current = cache.generation
+                cache = Cache()
+                cache.generation = current
+            }
+            store(&cache)
+        }
+    }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         defer { invalidate() }
@@ -79,14 +101,12 @@ final class IdentityStore: Sendable {
 
     /// The key's record (cached), nil when no such key exists.
     func key(_ id: String) -> KeyRecord? {
-        if let hit = cache.withLock({ $0.keys[id] }) { return hit }
+        let (hit, generation) = cache.withLock { ($0.keys[id], $0.generation) }
+        if let hit { return hit }
         let record = try? read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id]).map(KeyRecord.init)
         }
-        cache.withLock { cache in
-            if cache.keys.count > 10_000 { cache.keys.removeAll() }
-            cache.keys[id] = .some(record ?? nil)
-        }
+        remember(generation) { $0.keys[id] = .some(record ?? nil) }
         return record ?? nil
     }
 
