@@ -83,7 +83,8 @@ public struct PetrelServer: Sendable {
                                    region: config.account.region)
         let audit = AuditLog(logs: logs)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
-                                                            account: config.account, audit: audit, logger: logger)
+                                                            account: config.account, audit: audit, logger: logger,
+                                                            hashKeys: HashKeys(tables: tables))
         logger.info("Identity: --iam \(iamMode.rawValue)\(iamMode == .audit ? " (unknown keys act as the account root; what enforce would refuse is recorded in /petrel/iam/audit)" : "")")
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
                               cloudWatch: CloudWatchRoutes(metrics: metrics),

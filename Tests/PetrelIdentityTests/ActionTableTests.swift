@@ -1,3 +1,4 @@
+import Foundation
 import PetrelCore
 import PetrelIdentity
 import Testing
@@ -54,5 +55,26 @@ import Testing
     @Test(arguments: cases)
     func mapsOperations(name: String, request: APIRequest, expected: [AuthorizationTarget]) {
         #expect(ActionTable.targets(for: request, account: Self.a, region: Self.r) == expected, "\(name)")
+    }
+}
+
+@Suite struct LeadingKeysTests {
+    static func hashKey(_ table: String) -> String? { table == "notes" ? "owner" : nil }
+
+    @Test(arguments: [
+        ("GetItem", #"{"TableName":"notes","Key":{"owner":{"S":"alice"},"id":{"N":"1"}}}"#, ["alice"]),
+        ("PutItem", #"{"TableName":"notes","Item":{"owner":{"S":"bob"},"id":{"N":"2"}}}"#, ["bob"]),
+        ("Query", ##"{"TableName":"notes","KeyConditionExpression":"#o = :who AND id > :n","ExpressionAttributeNames":{"#o":"owner"},"ExpressionAttributeValues":{":who":{"S":"carol"},":n":{"N":"0"}}}"##, ["carol"]),
+        ("Query", #"{"TableName":"notes","KeyConditionExpression":"owner = :w","ExpressionAttributeValues":{":w":{"S":"dan"}}}"#, ["dan"]),
+        ("Query", #"{"TableName":"notes","KeyConditions":{"owner":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"erin"}]}}}"#, ["erin"]),
+        ("BatchGetItem", #"{"RequestItems":{"notes":{"Keys":[{"owner":{"S":"b"}},{"owner":{"S":"a"}},{"owner":{"S":"a"}}]}}}"#, ["a", "b"]),
+        ("BatchWriteItem", #"{"RequestItems":{"notes":[{"PutRequest":{"Item":{"owner":{"S":"x"}}}},{"DeleteRequest":{"Key":{"owner":{"S":"y"}}}}]}}"#, ["x", "y"]),
+        ("GetItem", #"{"TableName":"other","Key":{"owner":{"S":"alice"}}}"#, nil),
+        ("Scan", #"{"TableName":"notes"}"#, nil),
+    ] as [(String, String, [String]?)])
+    func leadingKeys(operation: String, body: String, expected: [String]?) throws {
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))
+        let targets = ActionTable.targets(for: .json(target: "DynamoDB_20120810.\(operation)", body: json), account: "1", region: "r", hashKey: { Self.hashKey($0) })
+        #expect(targets.first?.context["dynamodb:leadingkeys"] == expected)
     }
 }

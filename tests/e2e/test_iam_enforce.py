@@ -344,3 +344,34 @@ def test_account_authorization_details(server, root, reader):
                for p in details["Policies"])
     roles = iam.get_account_authorization_details(Filter=["Role"])
     assert roles["UserDetailList"] == [] and all("AssumeRolePolicyDocument" in r for r in roles["RoleDetailList"])
+
+
+def test_leading_keys_confine_a_user_to_its_own_items(server, root):
+    """AWS's documented fine-grained access: ForAllValues:StringEquals on dynamodb:LeadingKeys = ${aws:username}."""
+    table = unique("notes")
+    ddb_root = client(server, "dynamodb", *root)
+    ddb_root.create_table(TableName=table, AttributeDefinitions=[{"AttributeName": "owner", "AttributeType": "S"},
+                                                                 {"AttributeName": "id", "AttributeType": "N"}],
+                          KeySchema=[{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}],
+                          BillingMode="PAY_PER_REQUEST")
+    iam = client(server, "iam", *root)
+    name = unique("alice")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="OwnItems", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                       "Resource": f"arn:aws:dynamodb:*:*:table/{table}",
+                       "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    ddb = client(server, "dynamodb", key["AccessKeyId"], key["SecretAccessKey"])
+    ddb.put_item(TableName=table, Item={"owner": {"S": name}, "id": {"N": "1"}})
+    assert ddb.get_item(TableName=table, Key={"owner": {"S": name}, "id": {"N": "1"}})["Item"]["owner"]["S"] == name
+    assert ddb.query(TableName=table, KeyConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
+                     ExpressionAttributeValues={":me": {"S": name}})["Count"] == 1
+    for call in (lambda: ddb.put_item(TableName=table, Item={"owner": {"S": "someone-else"}, "id": {"N": "1"}}),
+                 lambda: ddb.get_item(TableName=table, Key={"owner": {"S": "someone-else"}, "id": {"N": "1"}}),
+                 lambda: ddb.query(TableName=table, KeyConditionExpression="#o = :x", ExpressionAttributeNames={"#o": "owner"},
+                                   ExpressionAttributeValues={":x": {"S": "someone-else"}})):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_code(excinfo) == "AccessDeniedException"

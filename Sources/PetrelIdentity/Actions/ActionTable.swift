@@ -32,14 +32,16 @@ public struct AuthorizationTarget: Sendable, Equatable {
 public enum ActionTable {
     /// The checks a request needs: usually one, one per table for batch and transaction
     /// operations; empty for operations every caller may make (`sts:GetCallerIdentity`).
-    public static func targets(for request: APIRequest, account: String, region: String) -> [AuthorizationTarget] {
+    /// `hashKey` names a table's partition key attribute (for `dynamodb:LeadingKeys`), when known.
+    public static func targets(for request: APIRequest, account: String, region: String,
+                               hashKey: (String) -> String? = { _ in nil }) -> [AuthorizationTarget] {
         switch request {
         case .json(let target, let body):
             let parts = target.split(separator: ".", maxSplits: 1)
             let prefix = parts.first.map(String.init) ?? ""
             let operation = parts.count == 2 ? String(parts[1]) : ""
             switch prefix {
-            case "DynamoDB_20120810": return dynamoDB(operation, body, account: account, region: region)
+            case "DynamoDB_20120810": return dynamoDB(operation, body, account: account, region: region, hashKey: hashKey)
             case "DynamoDBStreams_20120810": return streams(operation, body, account: account, region: region)
             case "Logs_20140328": return logs(operation, body, account: account, region: region)
             case "GraniteServiceVersion20100801": return [AuthorizationTarget("cloudwatch:\(operation)", "*")]
@@ -61,34 +63,84 @@ public enum ActionTable {
         name.hasPrefix("arn:") ? name : "arn:aws:dynamodb:\(region):\(account):table/\(name)"
     }
 
-    static func dynamoDB(_ operation: String, _ body: JSONValue?, account: String, region: String) -> [AuthorizationTarget] {
+    static func dynamoDB(_ operation: String, _ body: JSONValue?, account: String, region: String,
+                         hashKey: (String) -> String? = { _ in nil }) -> [AuthorizationTarget] {
         let action = "dynamodb:\(operation)"
         func table(_ name: String?) -> String { name.map { tableARN($0, account: account, region: region) } ?? "*" }
+        /// `dynamodb:LeadingKeys`: the partition key values the request touches.
+        func leading(_ tableName: String?, _ items: [JSONValue?]) -> [String: [String]] {
+            guard let tableName, let key = hashKey(tableName) else { return [:] }
+            let values = items.compactMap { $0?[key].flatMap(scalar) }
+            return values.isEmpty ? [:] : ["dynamodb:leadingkeys": Array(Set(values)).sorted()]
+        }
+        func merged(_ a: [String: [String]], _ b: [String: [String]]) -> [String: [String]] { a.merging(b) { x, _ in x } }
         switch operation {
         case "ListTables", "DescribeLimits", "DescribeEndpoints", "ListBackups", "ListGlobalTables":
             return [AuthorizationTarget(action, "*")]
         case "BatchGetItem", "BatchWriteItem":
             guard case .object(let items)? = body?["RequestItems"], !items.isEmpty else { return [AuthorizationTarget(action, "*")] }
-            return items.keys.sorted().map { AuthorizationTarget(action, table($0)) }
+            return items.keys.sorted().map { name in
+                var keys: [JSONValue?] = []
+                if case .array(let writes)? = items[name] {
+                    for write in writes { keys.append(write["PutRequest"]?["Item"] ?? write["DeleteRequest"]?["Key"]) }
+                } else if case .array(let gets)? = items[name]?["Keys"] {
+                    keys = gets
+                }
+                return AuthorizationTarget(action, table(name), context: leading(name, keys))
+            }
         case "TransactGetItems", "TransactWriteItems":
             guard case .array(let items)? = body?["TransactItems"], !items.isEmpty else { return [AuthorizationTarget(action, "*")] }
             var out: [AuthorizationTarget] = []
             for item in items {
                 guard case .object(let members) = item, let (kind, inner) = members.first else { continue }
                 let op = ["Get": "GetItem", "Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"][kind] ?? kind
-                let target = AuthorizationTarget("dynamodb:\(op)", table(inner["TableName"]?.stringValue))
+                let name = inner["TableName"]?.stringValue
+                let target = AuthorizationTarget("dynamodb:\(op)", table(name), context: leading(name, [inner["Key"] ?? inner["Item"]]))
                 if !out.contains(target) { out.append(target) }
             }
             return out.isEmpty ? [AuthorizationTarget(action, "*")] : out
         case "Query", "Scan":
-            var resource = table(body?["TableName"]?.stringValue)
-            if let index = body?["IndexName"]?.stringValue, resource != "*" { resource += "/index/\(index)" }
-            return [AuthorizationTarget(action, resource, context: attributeContext(operation, body))]
+            let name = body?["TableName"]?.stringValue
+            var resource = table(name)
+            var context = attributeContext(operation, body)
+            if let index = body?["IndexName"]?.stringValue, resource != "*" {
+                resource += "/index/\(index)"
+            } else if operation == "Query", let name, let key = hashKey(name), let value = queryHashValue(body, key: key) {
+                context["dynamodb:leadingkeys"] = [value]
+            }
+            return [AuthorizationTarget(action, resource, context: context)]
         case "ListTagsOfResource", "TagResource", "UntagResource":
             return [AuthorizationTarget(action, body?["ResourceArn"]?.stringValue ?? "*")]
         default:
-            return [AuthorizationTarget(action, table(body?["TableName"]?.stringValue), context: attributeContext(operation, body))]
+            let name = body?["TableName"]?.stringValue
+            return [AuthorizationTarget(action, table(name), context: merged(attributeContext(operation, body), leading(name, [body?["Key"] ?? body?["Item"]])))]
         }
+    }
+
+    /// An attribute value's scalar text: `{"S":"x"}` → `x`, `{"N":"1"}` → `1`, `{"B":…}` → its base64.
+    static func scalar(_ value: JSONValue) -> String? {
+        value["S"]?.stringValue ?? value["N"]?.stringValue ?? value["B"]?.stringValue
+    }
+
+    /// The partition key value a Query's key condition fixes: `pk = :v` / `#pk = :v` in
+    /// KeyConditionExpression, or the legacy KeyConditions' EQ.
+    static func queryHashValue(_ body: JSONValue?, key: String) -> String? {
+        if let legacy = body?["KeyConditions"]?[key], legacy["ComparisonOperator"]?.stringValue == "EQ",
+           case .array(let list)? = legacy["AttributeValueList"], let first = list.first {
+            return scalar(first)
+        }
+        guard let expression = body?["KeyConditionExpression"]?.stringValue else { return nil }
+        let names = body?["ExpressionAttributeNames"]
+        let values = body?["ExpressionAttributeValues"]
+        for clause in expression.components(separatedBy: " AND ") + expression.components(separatedBy: " and ") {
+            let sides = clause.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "()"))) }
+            guard sides.count == 2, !sides[0].hasSuffix("<"), !sides[0].hasSuffix(">") else { continue }
+            for (left, right) in [(sides[0], sides[1]), (sides[1], sides[0])] {
+                let name = left.hasPrefix("#") ? names?[left]?.stringValue : left
+                if name == key, right.hasPrefix(":"), let value = values?[right].flatMap(scalar) { return value }
+            }
+        }
+        return nil
     }
 
     /// `dynamodb:Attributes` (the attribute names a write sets or a read projects) and

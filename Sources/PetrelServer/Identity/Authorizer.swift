@@ -16,6 +16,8 @@ struct Authorizer: Sendable {
     let account: Account
     let audit: AuditLog
     let logger: Logger
+    /// Partition key names for `dynamodb:LeadingKeys`.
+    let hashKeys: HashKeys?
     static let maxBody = 20 * 1024 * 1024
 
     enum Outcome {
@@ -91,7 +93,14 @@ struct Authorizer: Sendable {
         }
         if caller.principal.kind == .root { return .proceed(request, caller) }
         let region = auth.region
-        let targets = ActionTable.targets(for: apiRequest(api, request: request, body: signed.body), account: account.id, region: region)
+        let call = apiRequest(api, request: request, body: signed.body)
+        var keys: [String: String] = [:]
+        if let hashKeys, case .json(let target, let body) = call, target.hasPrefix("DynamoDB_20120810.") {
+            for table in HashKeys.tableNames(body) where keys[table] == nil {
+                if let key = await hashKeys.hashKey(table: table, region: region) { keys[table] = key }
+            }
+        }
+        let targets = ActionTable.targets(for: call, account: account.id, region: region, hashKey: { keys[$0] })
         let context = AuthorizationRequest.standardContext(principal: caller.principal, sourceIP: nil, secureTransport: false, now: now)
         for target in targets {
             var keys = context
