@@ -129,7 +129,7 @@ extension Invoker {
         let initTimeout = configuration.initTimeout
         await withTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask {
-                await server.serve(backend)
+                await server.serve(backend, peers: launched.runtimeAPIPeers)
                 return nil
             }
             group.addTask {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PetrelSandbox
 
 /// An invocation as the Runtime API hands it to a runtime.
 struct RuntimeInvocation: Sendable {
@@ -64,7 +65,8 @@ enum RuntimeAPIRoute: Equatable {
 }
 
 /// One instance's Runtime API: a listener on a loopback port of its own, so an instance can
-/// only ever answer for the invocations handed to it.
+/// only ever answer for the invocations handed to it; each connection is served only if the
+/// kernel says its instance made it (`RuntimeAPIPeers`), so no other function can take them.
 struct RuntimeAPIServer: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     let channel: NIOAsyncChannel<Connection, Never>
@@ -86,15 +88,31 @@ struct RuntimeAPIServer: Sendable {
         return RuntimeAPIServer(channel: channel)
     }
 
-    /// Serves connections until cancelled.
-    func serve(_ backend: some RuntimeAPIBackend) async {
+    /// Serves connections until cancelled; a connection `peers` does not admit is closed
+    /// unread.
+    func serve(_ backend: some RuntimeAPIBackend, peers: RuntimeAPIPeers = .anyone) async {
         try? await channel.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {
-                    group.addTask { await Self.handle(connection, backend: backend) }
+                    group.addTask {
+                        guard Self.admits(connection.channel, peers) else {
+                            try? await connection.executeThenClose { _, _ in }
+                            return
+                        }
+                        await Self.handle(connection, backend: backend)
+                    }
                 }
             }
         }
+    }
+
+    /// Asks the kernel who made the connecting socket (once per connection: Petrel's runtimes
+    /// keep theirs for the instance's life).
+    static func admits(_ channel: any Channel, _ peers: RuntimeAPIPeers) -> Bool {
+        guard peers.uids != nil else { return true }
+        guard case .v4(let client)? = channel.remoteAddress, case .v4(let server)? = channel.localAddress else { return false }
+        return peers.admits(clientAddress: client.address.sin_addr.s_addr, clientPort: Int(UInt16(bigEndian: client.address.sin_port)),
+                            serverAddress: server.address.sin_addr.s_addr, serverPort: Int(UInt16(bigEndian: server.address.sin_port)))
     }
 
     private static func handle(_ connection: Connection, backend: some RuntimeAPIBackend) async {

@@ -21,6 +21,8 @@ public struct BubblewrapLauncher: InstanceLauncher {
     /// Interpreters outside /usr found on the server's PATH, shown in every sandbox.
     let interpreters: [SandboxMount]
     let hostCores: Int
+    /// A uid per instance (root only): see `InstanceUsers`.
+    let users: InstanceUserPool?
 
     public init(bubblewrapPath: String, options: SandboxOptions = SandboxOptions(), cgroups: CgroupDriver? = nil,
                 report: IsolationReport? = nil) {
@@ -32,7 +34,8 @@ public struct BubblewrapLauncher: InstanceLauncher {
             ?? "isolation: bubblewrap\(cgroups.map { " + cgroup \($0.version.rawValue)" } ?? "")"
         self.system = HostScan.systemMounts()
         self.systemWithoutEtc = HostScan.systemMounts(etc: false)
-        self.etc = EtcSnapshot()
+        self.users = self.options.instanceUsers.map(InstanceUserPool.init)  // nil unless root: see effective
+        self.etc = EtcSnapshot(instanceUsers: self.users != nil ? self.options.instanceUsers : nil)
         self.interpreters = HostScan.interpreterMounts()
         // The network-none handshake writes to a pipe bubblewrap may already have closed:
         // that must fail with EPIPE, not kill the server. (Children get SIGPIPE back: spawn
@@ -50,6 +53,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
     static func effective(_ options: SandboxOptions) -> SandboxOptions {
         var options = options
         if geteuid() != 0 || access(BubblewrapCommand.setpriv, X_OK) != 0 { options.runAsUser = nil }
+        if options.runAsUser == nil || options.instanceUsers?.isEmpty == true { options.instanceUsers = nil }
         return options
     }
 
@@ -60,6 +64,17 @@ public struct BubblewrapLauncher: InstanceLauncher {
     }
 
     public func launch(_ spec: InstanceSpec) throws -> LaunchedInstance {
+        guard let users else { return try launch(spec, uid: options.runAsUser, giveBack: {}) }
+        let user = try users.take()
+        do {
+            return try launch(spec, uid: user.uid, giveBack: user.giveBack)
+        } catch {
+            user.giveBack()
+            throw error
+        }
+    }
+
+    func launch(_ spec: InstanceSpec, uid: Int?, giveBack: @escaping @Sendable () -> Void) throws -> LaunchedInstance {
         try FileManager.default.createDirectory(atPath: spec.workDirectory, withIntermediateDirectories: true)
         // One bind of a prepared /etc (with passwd and group); if it cannot be made, one bind
         // per piece of /etc and the identity files in the work directory.
@@ -70,7 +85,8 @@ public struct BubblewrapLauncher: InstanceLauncher {
         } else {
             system = self.system
             let files = BubblewrapCommand.IdentityFiles(passwd: spec.workDirectory + "/passwd", group: spec.workDirectory + "/group")
-            try BubblewrapCommand.passwd.write(toFile: files.passwd, atomically: false, encoding: .utf8)
+            try BubblewrapCommand.passwd(instanceUsers: users != nil ? uid.map { $0..<($0 + 1) } : nil)
+                .write(toFile: files.passwd, atomically: false, encoding: .utf8)
             try BubblewrapCommand.group.write(toFile: files.group, atomically: false, encoding: .utf8)
             identityFiles = files
         }
@@ -83,6 +99,7 @@ public struct BubblewrapLauncher: InstanceLauncher {
         }
         let handshake = options.network == .none ? try BubblewrapHandshake() : nil
         var shown = options
+        shown.runAsUser = uid
         shown.extraReadOnlyPaths += interpreters.compactMap { mount -> String? in
             guard case .readOnly(let host, _) = mount, mount != interpreter else { return nil }
             return host
@@ -123,7 +140,13 @@ public struct BubblewrapLauncher: InstanceLauncher {
             }
         }
         let relay = started
-        return .contained(process: process, cgroup: cgroup, lifeline: lifeline, pidsMax: options.pidsMax, hostCores: hostCores) {
+        // With a uid of its own, only the instance's sockets reach its Runtime API (and, with
+        // network none, the server's relay that carries them).
+        let peers = users == nil ? RuntimeAPIPeers.anyone
+            : .instance(uid: uid, relayedBy: options.network == .none ? UInt32(geteuid()) : nil)
+        return .contained(process: process, cgroup: cgroup, lifeline: lifeline, pidsMax: options.pidsMax, hostCores: hostCores,
+                          runtimeAPIPeers: peers) {
+            giveBack()
             relay?.stop()
             if let identity {
                 try? FileManager.default.removeItem(atPath: identity.passwd)

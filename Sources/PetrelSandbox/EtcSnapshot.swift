@@ -20,10 +20,12 @@ final class EtcSnapshot: Sendable {
     }
 
     private let base: String
+    private let instanceUsers: Range<Int>?
     private let state = Mutex(State(directory: nil, signature: [], generation: 0))
 
-    init(base: String = NSTemporaryDirectory() + "petrel-etc-\(getpid())") {
+    init(base: String = NSTemporaryDirectory() + "petrel-etc-\(getpid())", instanceUsers: Range<Int>? = nil) {
         self.base = base
+        self.instanceUsers = instanceUsers
     }
 
     /// The current copy, made or remade as needed.
@@ -33,7 +35,7 @@ final class EtcSnapshot: Sendable {
             if let directory = state.directory, state.signature == signature { return directory }
             state.generation += 1
             let directory = base + "/\(state.generation)"
-            try Self.build(into: directory)
+            try Self.build(into: directory, instanceUsers: instanceUsers)
             state.directory = directory
             state.signature = signature
             return directory
@@ -49,7 +51,7 @@ final class EtcSnapshot: Sendable {
         }
     }
 
-    static func build(into directory: String) throws {
+    static func build(into directory: String, instanceUsers: Range<Int>? = nil) throws {
         let manager = FileManager.default
         try? manager.removeItem(atPath: directory)
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -75,7 +77,7 @@ final class EtcSnapshot: Sendable {
                 try copyTree(source, to: target)
             }
         }
-        try BubblewrapCommand.passwd.write(toFile: directory + "/passwd", atomically: false, encoding: .utf8)
+        try BubblewrapCommand.passwd(instanceUsers: instanceUsers).write(toFile: directory + "/passwd", atomically: false, encoding: .utf8)
         try BubblewrapCommand.group.write(toFile: directory + "/group", atomically: false, encoding: .utf8)
         chmod(directory + "/passwd", 0o644)
         chmod(directory + "/group", 0o644)

@@ -84,6 +84,8 @@ public struct LaunchedInstance: Sendable {
     public let currentMemory: @Sendable () -> Int?
     /// Gives a pre-warmed instance the limits of a function of this many MB.
     public let resize: @Sendable (_ memoryMB: Int) -> Void
+    /// Whose connections the instance's Runtime API may serve.
+    public let runtimeAPIPeers: RuntimeAPIPeers
 
     public init(process: ChildProcess,
                 peakMemory: @escaping @Sendable () -> Int?,
@@ -91,6 +93,7 @@ public struct LaunchedInstance: Sendable {
                 thaw: @escaping @Sendable () -> Void = {},
                 currentMemory: @escaping @Sendable () -> Int? = { nil },
                 resize: @escaping @Sendable (Int) -> Void = { _ in },
+                runtimeAPIPeers: RuntimeAPIPeers = .anyone,
                 destroy: @escaping @Sendable () -> Void) {
         self.process = process
         self.peakMemory = peakMemory
@@ -98,6 +101,7 @@ public struct LaunchedInstance: Sendable {
         self.thaw = thaw
         self.currentMemory = currentMemory
         self.resize = resize
+        self.runtimeAPIPeers = runtimeAPIPeers
         self.destroy = destroy
     }
 }
@@ -107,6 +111,7 @@ extension LaunchedInstance {
     /// launcher returns. `release` frees what the launcher made besides the process, the
     /// cgroup and the lifeline (a relay, identity files, a /tmp folder).
     static func contained(process: ChildProcess, cgroup: InstanceCgroup?, lifeline: Lifeline, pidsMax: Int, hostCores: Int,
+                          runtimeAPIPeers: RuntimeAPIPeers = .anyone,
                           release: @escaping @Sendable () -> Void) -> LaunchedInstance {
         let resident = PeakResidentReader(root: process.pid)
         let peak = PeakMemoryGauge(cgroup: cgroup, processes: resident)
@@ -119,6 +124,7 @@ extension LaunchedInstance {
             resize: { memoryMB in
                 cgroup?.reconfigure(CgroupLimits.forFunction(memoryMB: memoryMB, pidsMax: pidsMax, hostCores: hostCores))
             },
+            runtimeAPIPeers: runtimeAPIPeers,
             destroy: {
                 process.signalGroup(SIGKILL)
                 cgroup?.destroyInBackground()

@@ -79,9 +79,11 @@ public struct IsolationReport: Sendable, Codable, Equatable {
 
         var inForce: [String] = []
         var missing: [String] = []
+        let ownUsers = useBubblewrap && runningAsRoot && options.runAsUser != nil && options.instanceUsers?.isEmpty == false
         if useBubblewrap {
-            let user = runningAsRoot ? (options.runAsUser.map { "as uid \($0)" } ?? "as root without capabilities")
-                                     : "as the server's user"
+            let user = !runningAsRoot ? "as the server's user"
+                : ownUsers ? options.instanceUsers.map { "each as a uid of its own (\($0.lowerBound)-\($0.upperBound - 1))" }!
+                : options.runAsUser.map { "as uid \($0)" } ?? "as root without capabilities"
             inForce.append("bubblewrap\(bubblewrap.version.map { " " + $0 } ?? "") (mount/pid/ipc/uts namespaces, \(user), read-only code, private /tmp capped, network \(options.network.rawValue))")
         } else if !options.useBubblewrap {
             missing.append("namespaces (bubblewrap turned off)")
@@ -90,6 +92,15 @@ public struct IsolationReport: Sendable, Codable, Equatable {
         }
         if options.network == .none && !useBubblewrap {
             missing.append("network none (needs bubblewrap)")
+        }
+        // The Runtime API serves only its instance's uid: other functions cannot take its
+        // invocations (docs/isolation.md). Without a uid per instance the kernel cannot tell.
+        if ownUsers {
+            inForce.append("Runtime API private to its instance")
+        } else {
+            let why = !useBubblewrap ? "needs bubblewrap" : !runningAsRoot ? "needs root"
+                : options.runAsUser == nil ? "needs setpriv" : "uids per instance turned off"
+            missing.append("Runtime API private to its instance (\(why): any function can call any instance's Runtime API)")
         }
         let limitNames: [(String, String)] = [("memory", "memory limit"), ("cpu", "CPU quota"), ("pids", "pids limit"),
                                               ("freezer", "freezer")]

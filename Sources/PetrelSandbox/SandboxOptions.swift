@@ -31,11 +31,19 @@ public struct SandboxOptions: Sendable, Codable, Equatable {
     /// (without capabilities).
     public var runAsUser: Int?
     public var runAsGroup: Int
+    /// With `runAsUser` set, each live instance runs as a uid of its own from this range
+    /// instead (named sbx_user1051 too, group `runAsGroup`), so the kernel tells instances
+    /// apart: its Runtime API admits only its own instance's sockets (`RuntimeAPIPeers`).
+    /// nil: every instance runs as `runAsUser`, and any function can call any Runtime API.
+    public var instanceUsers: Range<Int>?
+
+    /// 4,096 uids from 1,000,000: above the ranges hosts hand to people and system services.
+    public static let defaultInstanceUsers = 1_000_000..<1_004_096
 
     public init(network: Network = .shared, useBubblewrap: Bool = true, useCgroups: Bool = true,
                 bubblewrapPath: String? = nil, cgroupGroupName: String = "petrel",
                 extraReadOnlyPaths: [String] = [], pidsMax: Int = 1024, openFilesMax: Int = 1024,
-                runAsUser: Int? = 993, runAsGroup: Int = 990) {
+                runAsUser: Int? = 993, runAsGroup: Int = 990, instanceUsers: Range<Int>? = SandboxOptions.defaultInstanceUsers) {
         self.network = network
         self.useBubblewrap = useBubblewrap
         self.useCgroups = useCgroups
@@ -46,5 +54,6 @@ public struct SandboxOptions: Sendable, Codable, Equatable {
         self.openFilesMax = openFilesMax
         self.runAsUser = runAsUser
         self.runAsGroup = runAsGroup
+        self.instanceUsers = instanceUsers
     }
 }

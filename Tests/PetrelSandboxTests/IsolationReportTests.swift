@@ -12,7 +12,8 @@ import Testing
                                      options: SandboxOptions())
         #expect(report.mode == .bubblewrapAndCgroups)
         #expect(report.missing.isEmpty)
-        #expect(report.summary.hasPrefix("isolation: bubblewrap+cgroups: bubblewrap 0.8.0 (mount/pid/ipc/uts namespaces, as uid 993,"))
+        #expect(report.summary.hasPrefix("isolation: bubblewrap+cgroups: bubblewrap 0.8.0 (mount/pid/ipc/uts namespaces, each as a uid of its own (1000000-1004095),"))
+        #expect(report.inForce.contains("Runtime API private to its instance"))
         #expect(report.summary.contains("cgroup v1 (memory limit, CPU quota, pids limit, freezer)"))
         #expect(report.summary.hasSuffix("; nothing missing"))
     }
@@ -22,7 +23,8 @@ import Testing
         let report = IsolationReport(runningAsRoot: false, userNamespaces: false, bubblewrap: broken, cgroups: v1,
                                      options: SandboxOptions())
         #expect(report.mode == .cgroups)
-        #expect(report.missing == ["namespaces and /tmp cap (bwrap not found: install the bubblewrap package)"])
+        #expect(report.missing == ["namespaces and /tmp cap (bwrap not found: install the bubblewrap package)",
+                                   "Runtime API private to its instance (needs bubblewrap: any function can call any instance's Runtime API)"])
     }
 
     @Test func noFreezerIsSaid() {
@@ -70,6 +72,29 @@ import Testing
         #expect(fallback is ProcessLauncher)
         #expect((fallback as? ProcessLauncher)?.cgroups == nil)
         #expect(fallback.layout(codeDirectory: "/c", runtimeDirectory: "/r", workDirectory: "/w").tmp == "/w/tmp")
+    }
+
+    /// Whether a function can reach another instance's Runtime API, said either way.
+    @Test(arguments: [
+        (true, true, SandboxOptions(), "Runtime API private to its instance", true),
+        (true, false, SandboxOptions(), "Runtime API private to its instance (needs bubblewrap: any function can call any instance's Runtime API)", false),
+        (false, true, SandboxOptions(), "Runtime API private to its instance (needs root: any function can call any instance's Runtime API)", false),
+        (true, true, SandboxOptions(runAsUser: nil), "Runtime API private to its instance (needs setpriv: any function can call any instance's Runtime API)", false),
+        (true, true, SandboxOptions(instanceUsers: nil), "Runtime API private to its instance (uids per instance turned off: any function can call any instance's Runtime API)", false),
+        (true, true, SandboxOptions(network: .none), "Runtime API private to its instance", true),
+    ])
+    func runtimeAPIPrivacyIsSaid(root: Bool, bubblewrap: Bool, options: SandboxOptions, line: String, inForce: Bool) {
+        let report = IsolationReport(runningAsRoot: root, userNamespaces: true,
+                                     bubblewrap: bubblewrap ? working : .init(problem: "x"), cgroups: v1, options: options)
+        #expect((inForce ? report.inForce : report.missing).contains(line), "\(report.summary)")
+    }
+
+    @Test func uidsPerInstanceAreNamedInTheSandboxPasswd() {
+        let passwd = BubblewrapCommand.passwd(instanceUsers: 1_000_000..<1_000_003)
+        #expect(passwd.hasPrefix(BubblewrapCommand.passwd.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n"))
+        #expect(passwd.contains("sbx_user1051:x:1000002:990::/home/sbx_user1051:/sbin/nologin\nnobody:"))
+        #expect(!passwd.contains("1000003"))
+        #expect(BubblewrapCommand.passwd(instanceUsers: nil) == BubblewrapCommand.passwd)
     }
 
     @Test func jsonRoundTrip() throws {

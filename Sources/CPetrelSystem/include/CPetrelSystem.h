@@ -2,6 +2,7 @@
 #ifndef CPETREL_SYSTEM_H
 #define CPETREL_SYSTEM_H
 #include <spawn.h>
+#include <stdint.h>
 
 int cpetrel_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 short cpetrel_spawn_setsid_flag(void);
@@ -22,5 +23,10 @@ int cpetrel_listen_in_netns(int namespace_fd, int port);
 /// namespace, on background threads, until `cpetrel_stop_relay`. Returns 0 or -errno.
 int cpetrel_start_relay(int listen_fd, int host_port);
 void cpetrel_stop_relay(int listen_fd);
+/// The uid that made the TCP socket whose own end is local_address:local_port and whose peer
+/// is remote_address:remote_port (IPv4, addresses in network order, ports in host order), as
+/// the kernel's socket diagnostics report it. Returns 0, or -errno (-ENOENT: no such socket).
+int cpetrel_tcp_socket_uid(uint32_t local_address, int local_port, uint32_t remote_address, int remote_port,
+                           unsigned int *uid);
 
 #endif
