@@ -23,6 +23,12 @@ let package = Package(
         .target(name: "PetrelCore"),
         // AWS wire protocols: error rendering, SigV4 header parsing.
         .target(name: "PetrelWire", dependencies: ["PetrelCore"]),
+        // Identity and access: SigV4 verification, IAM policy documents and their evaluation,
+        // the action and resource of every operation. Pure: no I/O.
+        .target(name: "PetrelIdentity", dependencies: [
+            "PetrelCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // SQLite (WAL) database and migrations.
         .target(name: "PetrelStore", dependencies: [
             "PetrelCore",
@@ -77,7 +83,7 @@ let package = Package(
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
-            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics",
+            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -85,12 +91,16 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
+        // `swift run -c release petrel-identity-bench`: what a warm request's signature check and
+        // policy evaluation cost.
+        .executableTarget(name: "petrel-identity-bench", dependencies: ["PetrelIdentity"], path: "Sources/PetrelIdentityBench"),
         .executableTarget(name: "petrel", dependencies: [
             "PetrelServer", "PetrelInvoker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        .testTarget(name: "PetrelIdentityTests", dependencies: ["PetrelIdentity", "PetrelCore"]),
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
         .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelFunctionsTests", dependencies: [

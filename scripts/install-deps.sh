@@ -36,6 +36,7 @@ if $want_tests; then
   python3 -c "import awslambdaric" 2>/dev/null || need_pip+=(awslambdaric)
   python3 -c "import pynamodb" 2>/dev/null || need_pip+=(pynamodb)
   python3 -c "import selenium" 2>/dev/null || need_pip+=(selenium)
+  python3 -c "import requests" 2>/dev/null || need_pip+=(requests)
   command -v moto_server >/dev/null || need_pip+=("moto[server]")
   python3 -c "import freezegun" 2>/dev/null || need_pip+=(freezegun)  # moto's test suite (make conformance)
 fi

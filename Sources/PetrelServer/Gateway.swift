@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOCore
 import Logging
 import PetrelCore
+import PetrelIdentity
 import PetrelTables
 import PetrelWire
 
@@ -23,6 +24,11 @@ struct Gateway: HTTPResponder {
     let status: StatusRoute
     let internalErrors: InternalErrors
     let logger: Logger
+    /// Authenticates and authorizes before routing; nil with `--iam off`.
+    let authorizer: Authorizer?
+    let identity: IdentityRoutes
+    /// Whether the server listens on loopback only (then only loopback Host names are served).
+    let boundToLoopback: Bool
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -31,6 +37,29 @@ struct Gateway: HTTPResponder {
     static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        // In every mode: no foreign web origins, no DNS-rebound Host names.
+        let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
+                                                 secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
+        if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: request.headers[.origin],
+                                              boundToLoopback: boundToLoopback, fromBrowser: fromBrowser) {
+            return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
+        }
+        // Services Petrel does not serve get their own protocol's error, not the health JSON.
+        if let unserved = UnservedService.detect(request) { return unserved }
+        var request = request
+        var caller = Caller.root(account: account.id)
+        if let authorizer, let api = Authorizer.classify(request, isLambdaPath: { lambda.matches($0) }) {
+            switch await authorizer.authorize(request, api: api) {
+            case .refuse(let response): return response
+            case .proceed(let checked, let who): (request, caller) = (checked, who)
+            }
+        }
+        if request.uri.path == "/", let service = IdentityRoutes.queryService(request) {
+            return await identity.respond(to: request, service: service, caller: caller)
+        }
+        if request.uri.path == "/_petrel/iam/audit", request.method == .get {
+            return await identity.auditReport()
+        }
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
         let account = self.account.inRegion(region)
         if let target = request.headers[.init("X-Amz-Target")!] {
@@ -44,7 +73,7 @@ struct Gateway: HTTPResponder {
         if request.method == .options, path == "/" {
             return Gateway.corsPreflight(request)
         }
-        if path == "/" || path == "/health" || path == "/_petrel/health" {
+        if (path == "/" && request.method == .get) || path == "/health" || path == "/_petrel/health" {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: Gateway.health))
         }
         if ConsoleRoutes.matches(path) {

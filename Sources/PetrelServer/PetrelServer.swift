@@ -4,6 +4,7 @@ import Logging
 import PetrelCore
 import PetrelEvents
 import PetrelFunctions
+import PetrelIdentity
 import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
@@ -32,6 +33,7 @@ public struct PetrelServer: Sendable {
         logger.logLevel = .info
         let config = configuration
         let dataDirectory = config.dataDirectory.standardizedFileURL
+        let iamMode = try config.effectiveIAMMode()
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
             LayerRegistry.registerMigrations,
@@ -42,6 +44,7 @@ public struct PetrelServer: Sendable {
             EventSourceMappings.registerMigrations,
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
+            IdentityMigrations.register,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -76,6 +79,14 @@ public struct PetrelServer: Sendable {
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
+        let identities = IdentityStore(store: store, account: config.account.id)
+        try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
+                                   region: config.account.region)
+        let audit = AuditLog(logs: logs)
+        let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
+                                                            account: config.account, audit: audit, logger: logger,
+                                                            hashKeys: HashKeys(tables: tables))
+        logger.info("Identity: --iam \(iamMode.rawValue)\(iamMode == .audit ? " (unknown keys act as the account root; what enforce would refuse is recorded in /petrel/iam/audit)" : "")")
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
                               cloudWatch: CloudWatchRoutes(metrics: metrics),
                               metrics: MetricsRoutes(metrics: metrics, invoker: invoker, requests: requests,
@@ -85,7 +96,9 @@ public struct PetrelServer: Sendable {
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
                                                   started: Date(), dataDirectory: dataDirectory.path),
                               internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
-                              logger: logger)
+                              logger: logger, authorizer: authorizer,
+                              identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
+                              boundToLoopback: config.isLoopback)
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),

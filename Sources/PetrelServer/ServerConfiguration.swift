@@ -35,11 +35,40 @@ public struct ServerConfiguration: Sendable {
     /// `--runtime-fallback`: run a runtime whose interpreter is missing on the nearest one.
     public var runtimeFallback = false
 
+    /// `--iam`: nil picks audit on a loopback address and enforce elsewhere.
+    public var iamMode: IAMMode?
+    /// `--i-know-this-is-open`: allows a non-loopback address without enforce.
+    public var allowOpen = false
+
     public init() {}
+
+    /// Whether the server listens on a loopback address only.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The identity mode in force; refuses an open server on a non-loopback address.
+    public func effectiveIAMMode() throws -> IAMMode {
+        let mode = iamMode ?? (isLoopback ? .audit : .enforce)
+        if !isLoopback && mode != .enforce && !allowOpen {
+            throw OpenServerRefused(host: host, mode: mode)
+        }
+        return mode
+    }
 
     /// The endpoint functions use to call back into Petrel.
     public var publicEndpoint: String {
         let reachableHost = (host == "0.0.0.0" || host == "::") ? "127.0.0.1" : host
         return "http://\(reachableHost):\(port)"
+    }
+}
+
+/// Binding beyond loopback without `--iam enforce` would let anyone who can reach the port
+/// create, invoke, read and delete everything.
+public struct OpenServerRefused: Error, CustomStringConvertible {
+    public var host: String
+    public var mode: IAMMode
+    public var description: String {
+        "Refusing to listen on \(host) with --iam \(mode.rawValue): anyone who reaches this address could do anything. Use --iam enforce, or add --i-know-this-is-open."
     }
 }

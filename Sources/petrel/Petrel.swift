@@ -28,7 +28,7 @@ struct Petrel: AsyncParsableCommand {
         commandName: "petrel",
         abstract: "A self-hosted, AWS-compatible event-driven function platform.",
         version: PetrelVersion.text,
-        subcommands: [Serve.self, Status.self]
+        subcommands: [Serve.self, Status.self, Credentials.self, IAM.self]
     )
 }
 
@@ -59,6 +59,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("runtime-fallback"),
           help: "Run a runtime whose interpreter is not installed (python3.14 without a Python 3.14) on the nearest one of its language, saying so in the function's log, instead of refusing to create it.")
     var runtimeFallback = false
+
+    @Option(help: "Identity: off (any signature), audit (unknown keys act as root; would-be denials recorded), enforce. Default: audit on a loopback address, enforce elsewhere.")
+    var iam: String?
+    @Flag(name: .customLong("i-know-this-is-open"), help: "Allow a non-loopback address without --iam enforce.")
+    var iKnowThisIsOpen = false
 
     func run() async throws {
         // A peer that goes away mid-write must cost an error, not the server.
@@ -97,6 +102,16 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         config.runtimeFallback = runtimeFallback
+        if let iam {
+            guard let mode = IAMMode(rawValue: iam) else { throw ValidationError("--iam must be off, audit or enforce, not \(iam)") }
+            config.iamMode = mode
+        }
+        config.allowOpen = iKnowThisIsOpen
+        do {
+            _ = try config.effectiveIAMMode()
+        } catch {
+            throw ValidationError("\(error)")
+        }
         try await PetrelServer(configuration: config).run()
     }
 }

@@ -1,0 +1,38 @@
+/// Refuses what a web page the user happens to visit could make a browser send to Petrel:
+/// requests from another origin (their `Origin` is not the address they are sent to), and,
+/// on a loopback address, browser requests whose `Host` is not a loopback name (DNS
+/// rebinding: a hostile name resolved to 127.0.0.1). A request is a browser's when it carries
+/// `Origin` or the `Sec-Fetch-*` headers (which pages cannot set or remove), or a `Mozilla/`
+/// user agent; the SDKs, the CLI and curl send none of these, whatever `Host` they name.
+public enum BrowserGuard {
+    /// Why the request is refused; nil when it may go on.
+    public static func refusal(host: String?, origin: String?, boundToLoopback: Bool, fromBrowser: Bool = true) -> String? {
+        if boundToLoopback, fromBrowser || origin != nil, let host, !isLoopbackName(hostName(host)) {
+            return "Host '\(host)' is not an address this Petrel serves (it listens on loopback only); refused to prevent DNS rebinding."
+        }
+        if let origin {
+            guard let host, origin == "http://" + host || origin == "https://" + host else {
+                return "Requests from the web origin '\(origin)' are refused: only Petrel's own console (\(host.map { "http://" + $0 } ?? "its own origin")) may call it from a browser."
+            }
+        }
+        return nil
+    }
+
+    /// Whether the request shows a browser's marks.
+    public static func isBrowser(userAgent: String?, secFetchSite: String?, secFetchMode: String?) -> Bool {
+        secFetchSite != nil || secFetchMode != nil || (userAgent?.hasPrefix("Mozilla/") ?? false)
+    }
+
+    /// `127.0.0.1:4566` → `127.0.0.1`; `[::1]:4566` → `::1`.
+    static func hostName(_ host: String) -> String {
+        if host.hasPrefix("[") { return String(host.dropFirst().prefix { $0 != "]" }) }
+        return String(host.prefix { $0 != ":" })
+    }
+
+    static func isLoopbackName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        if lower == "localhost" || lower.hasSuffix(".localhost") || lower == "::1" { return true }
+        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

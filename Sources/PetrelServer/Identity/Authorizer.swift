@@ -1,0 +1,209 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PetrelCore
+import PetrelIdentity
+import PetrelWire
+
+/// The one place requests are authenticated (SigV4) and authorized (IAM policies), before
+/// routing. Routes stay thin: they receive the request and, for IAM and STS, the caller.
+struct Authorizer: Sendable {
+    let mode: IAMMode
+    let identities: IdentityStore
+    let verifier: SigV4Verifier
+    let account: Account
+    let audit: AuditLog
+    let logger: Logger
+    /// Partition key names for `dynamodb:LeadingKeys`.
+    let hashKeys: HashKeys?
+    static let maxBody = 20 * 1024 * 1024
+
+    enum Outcome {
+        case proceed(Request, Caller)
+        case refuse(Response)
+    }
+
+    /// Which API a request speaks, which decides the action table's input and the error shape.
+    enum API {
+        case json(target: String)
+        case lambda
+        case cloudWatchCBOR(operation: String)
+        case query(service: String)
+
+        var family: SignatureError.Family {
+            if case .query = self { return .query }
+            return .json
+        }
+    }
+
+    static func classify(_ request: Request, isLambdaPath: (String) -> Bool) -> API? {
+        if let target = request.headers[HTTPField.Name("X-Amz-Target")!] {
+            return .json(target: target)
+        }
+        let path = request.uri.path
+        if path.hasPrefix(CloudWatchRoutes.prefix) {
+            return .cloudWatchCBOR(operation: String(path.dropFirst(CloudWatchRoutes.prefix.count)))
+        }
+        if path.hasPrefix("/_petrel/") { return nil }
+        if isLambdaPath(path) { return .lambda }
+        if path == "/", let service = IdentityRoutes.queryService(request) {
+            return .query(service: service)
+        }
+        return nil
+    }
+
+    func authorize(_ request: Request, api: API) async -> Outcome {
+        var request = request
+        let now = Date()
+        var signed = SignedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                   headers: Self.headers(of: request))
+        let auth: SigV4Authorization?
+        do {
+            auth = try SigV4Authorization.parse(signed)
+        } catch {
+            return await refuseOrActAsRoot(request, api: api, error: error, keyID: nil)
+        }
+        guard let auth else {
+            return await refuseOrActAsRoot(request, api: api, error: .missing, keyID: nil)
+        }
+        guard let key = identities.key(auth.accessKeyID), key.status == "Active" else {
+            return await refuseOrActAsRoot(request, api: api, error: .invalidToken, keyID: auth.accessKeyID)
+        }
+        do {
+            let body = try await request.body.collect(upTo: Self.maxBody)
+            request.body = .init(buffer: body)
+            signed.body = Array(body.readableBytesView)
+        } catch {
+            return .refuse(render(AWSError.requestTooLarge("Request body is larger than \(Self.maxBody) bytes."), api: api))
+        }
+        do {
+            try verifier.checkTime(auth, now: now)
+            try verifier.verify(signed, auth, key: key.secretForVerifier, now: now)
+        } catch {
+            return await refuseOrActAsRoot(request, api: api, error: error, keyID: auth.accessKeyID)
+        }
+        let caller: Caller
+        do {
+            caller = try identities.caller(for: key)
+        } catch {
+            logger.error("The principal of access key \(key.accessKeyID) could not be loaded: \(error)")
+            return .refuse(render(SignatureError.invalidToken.error(for: api.family), api: api))
+        }
+        if caller.principal.kind == .root { return .proceed(request, caller) }
+        let region = auth.region
+        let call = apiRequest(api, request: request, body: signed.body)
+        var keys: [String: String] = [:]
+        if let hashKeys, case .json(let target, let body) = call, target.hasPrefix("DynamoDB_20120810.") {
+            for table in HashKeys.tableNames(body) where keys[table] == nil {
+                if let key = await hashKeys.hashKey(table: table, region: region) { keys[table] = key }
+            }
+        }
+        let targets = ActionTable.targets(for: call, account: account.id, region: region, hashKey: { keys[$0] })
+        let context = AuthorizationRequest.standardContext(principal: caller.principal, sourceIP: nil, secureTransport: false, now: now)
+        for target in targets {
+            var keys = context
+            for (k, v) in target.context { keys[k] = v }
+            let question = AuthorizationRequest(action: target.action, resource: target.resource, resourceAccount: account.id,
+                                                principal: caller.principal, context: keys)
+            let decision = PolicyEvaluator.evaluate(question, caller.policies)
+            guard case .allow = decision else {
+                let denial = Self.accessDenied(caller.principal, target, decision, api: api)
+                audit.record(.init(principal: caller.principal.arn, accessKeyId: caller.accessKeyID, action: target.action, resource: target.resource,
+                                   reason: Self.reason(decision), error: denial.code))
+                if mode == .enforce { return .refuse(render(denial, api: api)) }
+                continue
+            }
+        }
+        return .proceed(request, caller)
+    }
+
+    /// In `enforce` the request is refused; in `audit` it is recorded and goes on as root.
+    private func refuseOrActAsRoot(_ request: Request, api: API, error: SignatureError, keyID: String?) async -> Outcome {
+        let awsError = error.error(for: api.family)
+        if mode == .enforce { return .refuse(render(awsError, api: api)) }
+        // Without reading the body: enough to name the action, cheap enough for every request.
+        let targets = ActionTable.targets(for: apiRequest(api, request: request, body: nil), account: account.id, region: account.region)
+        for target in targets.isEmpty ? [AuthorizationTarget("sts:GetCallerIdentity", "*")] : targets {
+            audit.record(.init(principal: keyID.map { "unknown access key \($0)" } ?? "anonymous", accessKeyId: keyID, action: target.action,
+                               resource: target.resource, reason: error.message, error: awsError.code))
+        }
+        return .proceed(request, .root(account: account.id, accessKeyID: keyID))
+    }
+
+    func apiRequest(_ api: API, request: Request, body: [UInt8]?) -> APIRequest {
+        func json() -> JSONValue? {
+            guard let body, !body.isEmpty else { return nil }
+            return try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        }
+        switch api {
+        case .json(let target):
+            return .json(target: target, body: json())
+        case .cloudWatchCBOR(let operation):
+            return .cloudWatch(operation: operation)
+        case .lambda:
+            let segments = request.uri.path.split(separator: "/").map { SigV4Canonical.percentDecode($0) }
+            var query: [String: String] = [:]
+            for (name, value) in SigV4Canonical.queryPairs(request.uri.query ?? "") { query[name] = value }
+            let needsBody = request.method == .post && segments.count == 2
+            return .lambda(method: request.method.rawValue, segments: segments, query: query, body: needsBody ? json() : nil)
+        case .query(let service):
+            var parameters: [String: String] = [:]
+            for (name, value) in SigV4Canonical.queryPairs(request.uri.query ?? "") { parameters[name] = value }
+            if let body {
+                for (name, value) in IdentityRoutes.formPairs(body) { parameters[name] = value }
+            }
+            return .query(service: service, parameters: parameters)
+        }
+    }
+
+    static func headers(of request: Request) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        for field in request.headers { headers.append((field.name.rawName, field.value)) }
+        if let authority = request.head.authority, !headers.contains(where: { $0.name.lowercased() == "host" }) {
+            headers.append(("host", authority))
+        }
+        return headers
+    }
+
+    static func reason(_ decision: Decision) -> String {
+        switch decision {
+        case .allow: "allowed"
+        case .explicitDeny(let policy, let sid): "explicit deny in \(policy)\(sid.map { $0.isEmpty ? "" : " (statement \($0))" } ?? "")"
+        case .implicitDeny(let reason): reason
+        }
+    }
+
+    static func accessDenied(_ principal: PrincipalIdentity, _ target: AuthorizationTarget, _ decision: Decision, api: API) -> AWSError {
+        let because: String
+        switch decision {
+        case .explicitDeny: because = "with an explicit deny in an identity-based policy"
+        case .implicitDeny(let reason) where reason.contains("boundary"): because = "because no permissions boundary allows the \(target.action) action"
+        case .implicitDeny(let reason) where reason.contains("session"): because = "because no session policy allows the \(target.action) action"
+        default: because = "because no identity-based policy allows the \(target.action) action"
+        }
+        let message = "User: \(principal.arn) is not authorized to perform: \(target.action) on resource: \(target.resource) \(because)"
+        if case .query = api { return AWSError("AccessDenied", status: 403, message) }
+        return AWSError("AccessDeniedException", status: 403, message)
+    }
+
+    func render(_ error: AWSError, api: API) -> Response {
+        switch api {
+        case .query(let service):
+            return IdentityRoutes.errorResponse(error, service: service)
+        case .lambda:
+            return Response.wire(WireProtocol.restJSON.render(error))
+        case .json(let target):
+            if target.hasPrefix("Logs") { return Response.wire(WireProtocol.json11.render(error)) }
+            return Response.wire(WireProtocol.json10(namespace: "com.amazon.coral.service").render(error))
+        case .cloudWatchCBOR:
+            let body = CBOR.object([("__type", .text("com.amazonaws.cloudwatch#\(error.code)")), ("message", .text(error.message))]).encoded()
+            return Response(status: .init(code: error.status),
+                            headers: [.contentType: "application/cbor", HTTPField.Name("smithy-protocol")!: "rpc-v2-cbor",
+                                      HTTPField.Name("x-amzn-query-error")!: "\(error.code);Sender"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PetrelServer
+
+struct Credentials: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the account root's access key (created by the first `petrel serve`), as shell exports and an AWS CLI profile.")
+
+    @Option(name: .customLong("data-dir"), help: "The server's data directory.") var dataDir = ".petrel"
+    @Option(help: "The AWS CLI profile name to print.") var profile = "petrel"
+
+    func run() async throws {
+        let file: RootCredentials.File
+        do {
+            file = try RootCredentials.read(dataDirectory: URL(fileURLWithPath: dataDir))
+        } catch {
+            throw ValidationError("No root credentials in \(dataDir): start the server once with `petrel serve --data-dir \(dataDir)`.")
+        }
+        print(RootCredentials.describe(file, profile: profile))
+    }
+}
+
+struct IAM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "iam", abstract: "Identity and access.", subcommands: [Audit.self])
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What --iam enforce would have refused, and the least-privilege policy each principal would need.")
+
+        @Option(help: "The server's endpoint.") var endpoint = ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() async throws {
+            guard let url = URL(string: endpoint + "/_petrel/iam/audit") else { throw ValidationError("Not a URL: \(endpoint)") }
+            let data: Data
+            do {
+                (data, _) = try await URLSession.shared.data(from: url)
+            } catch {
+                throw ValidationError("No Petrel server answers at \(endpoint): start one with `petrel serve`.")
+            }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            guard let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("\(endpoint) did not answer like a Petrel server.")
+            }
+            let findings = report["findings"] as? [[String: String]] ?? []
+            if findings.isEmpty { print("No findings: enforce would have refused nothing so far.") }
+            for finding in findings {
+                print("\(finding["principal"] ?? "?") \(finding["action"] ?? "?") on \(finding["resource"] ?? "?"): \(finding["error"] ?? "?") (\(finding["reason"] ?? ""))")
+            }
+            let policies = report["policies"] as? [String: String] ?? [:]
+            for (principal, policy) in policies.sorted(by: { $0.key < $1.key }) {
+                print("\nLeast-privilege policy for \(principal):\n\(policy)")
+            }
+        }
+    }
+}
