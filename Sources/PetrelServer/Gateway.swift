@@ -36,7 +36,19 @@ struct Gateway: HTTPResponder {
     static let health = ByteBuffer(string: #"{"services":["lambda","dynamodb","dynamodbstreams","logs"],"status":"running"}"#)
     static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
+    /// Every answer carries a request id, as AWS's do (SDKs report it as `$metadata.requestId` /
+    /// `ResponseMetadata.RequestId`); operations that have their own (Invoke) set it first.
     func respond(to request: Request, context: Context) async throws -> Response {
+        var response = try await route(request)
+        if response.headers[Gateway.requestIDField] == nil {
+            response.headers[Gateway.requestIDField] = UUID().uuidString.lowercased()
+        }
+        return response
+    }
+
+    static let requestIDField = HTTPField.Name("x-amzn-RequestId")!
+
+    private func route(_ request: Request) async throws -> Response {
         // In every mode: no foreign web origins, no DNS-rebound Host names.
         let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
                                                  secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
