@@ -6,11 +6,16 @@
 /// user agent; the SDKs, the CLI and curl send none of these, whatever `Host` they name.
 public enum BrowserGuard {
     /// Why the request is refused; nil when it may go on.
-    public static func refusal(host: String?, origin: String?, boundToLoopback: Bool, fromBrowser: Bool = true) -> String? {
+    /// `signaturesRequired`: with `--iam enforce` every request must be signed by a known key,
+    /// so a page of another origin can do nothing its user has not given it keys for: other
+    /// origins are then served with CORS (as DynamoDB serves browser apps); in `audit` and
+    /// `off` an unsigned page would act as the account's root, so they are refused.
+    public static func refusal(host: String?, origin: String?, boundToLoopback: Bool, fromBrowser: Bool = true,
+                               signaturesRequired: Bool = false) -> String? {
         if boundToLoopback, fromBrowser || origin != nil, let host, !isLoopbackName(hostName(host)) {
             return "Host '\(host)' is not an address this Petrel serves (it listens on loopback only); refused to prevent DNS rebinding."
         }
-        if let origin {
+        if let origin, !signaturesRequired {
             guard let host, origin == "http://" + host || origin == "https://" + host else {
                 return "Requests from the web origin '\(origin)' are refused: only Petrel's own console (\(host.map { "http://" + $0 } ?? "its own origin")) may call it from a browser."
             }

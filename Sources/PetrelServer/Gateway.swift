@@ -53,7 +53,8 @@ struct Gateway: HTTPResponder {
         let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
                                                  secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
         if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: request.headers[.origin],
-                                              boundToLoopback: boundToLoopback, fromBrowser: fromBrowser) {
+                                              boundToLoopback: boundToLoopback, fromBrowser: fromBrowser,
+                                              signaturesRequired: authorizer?.mode == .enforce) {
             return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
         }
         // Services Petrel does not serve get their own protocol's error, not the health JSON.
@@ -132,7 +133,7 @@ struct Gateway: HTTPResponder {
             }
         }
         do {
-            let body = Data(buffer: try await request.collectBody(upTo: Gateway.maxJSONBody))
+            let body = Data(buffer: try await request.readBody(upTo: Gateway.maxJSONBody))
             let output: Data
             switch prefix {
             case "DynamoDB_20120810":

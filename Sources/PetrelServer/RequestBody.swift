@@ -98,7 +98,7 @@ private final class LastProgress: Sendable {
 
 extension Request {
     /// The whole body, at most `limit` bytes; see `RequestBodyReader`.
-    func collectBody(upTo limit: Int) async throws(RequestBodyError) -> ByteBuffer {
+    func readBody(upTo limit: Int) async throws(RequestBodyError) -> ByteBuffer {
         try await RequestBodyReader.collect(body, upTo: limit)
     }
 }

@@ -40,4 +40,15 @@ import Testing
     func browsersAreKnownByTheirMarks(userAgent: String?, site: String?, mode: String?, browser: Bool) {
         #expect(BrowserGuard.isBrowser(userAgent: userAgent, secFetchSite: site, secFetchMode: mode) == browser)
     }
+
+    @Test(arguments: [
+        // origin, signatures required -> refused
+        ("http://localhost:3000", false, true),     // audit/off: a page would act as root
+        ("http://localhost:3000", true, false),     // enforce: it must sign with keys it was given
+        ("http://127.0.0.1:4566", false, false),    // the console's own origin
+    ])
+    func foreignOriginsOnlyWhereSignaturesAreRequired(origin: String, enforced: Bool, refused: Bool) {
+        #expect((BrowserGuard.refusal(host: "127.0.0.1:4566", origin: origin, boundToLoopback: true,
+                                      signaturesRequired: enforced) != nil) == refused)
+    }
 }

@@ -162,18 +162,28 @@ def test_stream_paging_and_validation(petrel):
     assert message.endswith("Member must have length greater than or equal to 21")
 
 
-def test_cors_preflight_on_the_dynamodb_endpoint(petrel):
-    req = urllib.request.Request(petrel.endpoint + "/", method="OPTIONS", headers={
-        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+def test_cors_preflight_on_the_dynamodb_endpoint(fresh_petrel):
+    """Browser apps call DynamoDB directly with CORS. Petrel allows other origins only where every
+    request must be signed (--iam enforce): elsewhere an unsigned page would act as root."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from iam_helpers import root_credentials
+    server = fresh_petrel("--iam", "enforce")
+    origin = "http://localhost:3000"
+    req = urllib.request.Request(server.endpoint + "/", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type,x-amz-target,authorization,x-amz-date"})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200
-        assert r.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:3000")
+        assert r.headers["Access-Control-Allow-Origin"] in ("*", origin)
         assert "POST" in r.headers["Access-Control-Allow-Methods"]
         assert "x-amz-target" in r.headers["Access-Control-Allow-Headers"].lower()
-    req = urllib.request.Request(petrel.endpoint + "/", data=b"{}", method="POST", headers={
-        "Origin": "http://localhost:3000", "X-Amz-Target": "DynamoDB_20120810.ListTables",
-        "Content-Type": "application/x-amz-json-1.0"})
+    signed = AWSRequest(method="POST", url=server.endpoint + "/", data=b"{}", headers={
+        "Origin": origin, "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+    SigV4Auth(Credentials(*root_credentials(server)), "dynamodb", "us-east-1").add_auth(signed)
+    prepared = signed.prepare()
+    req = urllib.request.Request(prepared.url, data=prepared.body, method="POST", headers=dict(prepared.headers))
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert "TableNames" in json.load(r)

@@ -128,7 +128,7 @@ struct ConsoleRoutes: Sendable {
             let events = try await testEvents.list(function: function)
             return try json(["TestEvents": events])
         case (.put, 6):
-            let body = Data(buffer: try await request.collectBody(upTo: 256 * 1024))
+            let body = Data(buffer: try await request.readBody(upTo: 256 * 1024))
             guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
                   let event = object["Event"] as? String else {
                 throw AWSError.validation("Send {\"Event\": \"<the event as JSON text>\"}.")

@@ -18,7 +18,8 @@ struct Authorizer: Sendable {
     let logger: Logger
     /// Partition key names for `dynamodb:LeadingKeys`.
     let hashKeys: HashKeys?
-    static let maxBody = 20 * 1024 * 1024
+    /// The largest body any operation takes (Lambda's CreateFunction with a base64 zip).
+    static let maxBody = LambdaRoutes.maxControlBody
 
     enum Outcome {
         case proceed(Request, Caller)
@@ -72,11 +73,11 @@ struct Authorizer: Sendable {
             return await refuseOrActAsRoot(request, api: api, error: .invalidToken, keyID: auth.accessKeyID)
         }
         do {
-            let body = try await request.body.collect(upTo: Self.maxBody)
+            let body = try await request.readBody(upTo: Self.maxBody)
             request.body = .init(buffer: body)
             signed.body = Array(body.readableBytesView)
         } catch {
-            return .refuse(render(AWSError.requestTooLarge("Request body is larger than \(Self.maxBody) bytes."), api: api))
+            return .refuse(render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }, api: api))
         }
         do {
             try verifier.checkTime(auth, now: now)

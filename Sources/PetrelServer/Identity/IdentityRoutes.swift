@@ -46,10 +46,11 @@ struct IdentityRoutes: Sendable {
         var parameters: [String: String] = [:]
         for (name, value) in SigV4Canonical.queryPairs(request.uri.query ?? "") { parameters[name] = value }
         do {
-            let body = try await request.body.collect(upTo: 1024 * 1024)
+            let body = try await request.readBody(upTo: 1024 * 1024)
             for (name, value) in Self.formPairs(Array(body.readableBytesView)) { parameters[name] = value }
         } catch {
-            return Self.errorResponse(AWSError("ValidationError", status: 400, "The request body could not be read."), service: service)
+            return Self.errorResponse(error.awsError { _ in AWSError("ValidationError", status: 400, "The request body is larger than 1 MB.") },
+                                      service: service)
         }
         var service = service
         if service.isEmpty {

@@ -62,7 +62,7 @@ extension LambdaRoutes {
     func payloadData(_ request: Request, limit: Int, operation: String) async throws -> Data {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            buffer = try await request.readBody(upTo: limit)
         } catch {
             throw error.awsError { .requestTooLarge("Request must be smaller than \($0) bytes for the \(operation) operation") }
         }

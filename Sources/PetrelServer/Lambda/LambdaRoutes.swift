@@ -105,7 +105,7 @@ struct LambdaRoutes: Sendable {
     // MARK: Helpers shared by the operations
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer = try await request.collectBody(upTo: Self.maxControlBody)
+        let buffer = try await request.readBody(upTo: Self.maxControlBody)
         let data = Data(buffer: buffer)
         do {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)

@@ -31,7 +31,7 @@ struct CloudWatchRoutes: Sendable {
 
     func respond(to request: Request, operation: String, format: Format) async -> Response {
         do {
-            let body = Data((try await request.collectBody(upTo: 1024 * 1024)).readableBytesView)
+            let body = Data((try await request.readBody(upTo: 1024 * 1024)).readableBytesView)
             let input: CBOR
             switch format {
             case .cbor: input = body.isEmpty ? CBOR.map([]) : try CBOR.decode(body)
