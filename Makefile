@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 BENCH_ARGS ?=
 
-.PHONY: deps test-deps build release serve test unit runtime e2e bench fuzz
+.PHONY: deps test-deps build release serve test unit runtime e2e bench fuzz conformance
 
 deps:
 	./scripts/install-deps.sh
@@ -31,7 +31,7 @@ runtime: test-deps
 e2e: build test-deps
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e
 
-test: unit runtime e2e
+test: unit runtime conformance e2e
 
 # make bench BENCH_ARGS='--seconds 10 --density 200'
 bench: release test-deps
@@ -42,3 +42,8 @@ FUZZ_MINUTES ?= 30
 FUZZ_SEED ?= 42
 fuzz: build test-deps
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel python3 tests/fuzz/run.py --minutes $(FUZZ_MINUTES) --seed $(FUZZ_SEED) --report docs/reliability.md
+
+# moto's aws_verified DynamoDB tests against a fresh server (downloads moto's sdist once into ~/.cache)
+# moto's aws_verified DynamoDB tests against Petrel; every in-scope test must pass (120 today).
+conformance: build test-deps
+	PETREL_BIN=$(CURDIR)/.build/debug/petrel python3 tests/conformance/run_moto.py --min-pass 120

@@ -303,6 +303,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=5, help="measurement duration per load run (default 5)")
     parser.add_argument("--no-stream", action="store_true", help="skip the stream-trigger figures")
     parser.add_argument("--no-tables", action="store_true", help="skip the tables benchmark (Petrel against moto)")
+    parser.add_argument("--no-overload", action="store_true", help="skip the 5,000-connection overload burst")
     parser.add_argument("--density", type=int, nargs="?", const=200, default=0, metavar="N",
                         help="also run bench/density.py with N concurrent instances (default 200; heavy, off by default)")
     args = parser.parse_args()
@@ -321,6 +322,9 @@ def main():
         stream_section()
     if not args.no_tables:
         tables_section(args.seconds)
+    if not args.no_overload:
+        import overload
+        overload.overload_section(args.seconds, 5000)
 
 
 if __name__ == "__main__":

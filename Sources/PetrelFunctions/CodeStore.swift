@@ -37,15 +37,16 @@ public struct CodeStore: Sendable {
         let hash = SHA256.hash(data: data)
         let digest = hash.map { String(format: "%02x", $0) }.joined()
         let code = StoredCode(sha256Base64: Data(hash).base64EncodedString(), digest: digest, size: data.count)
-        let target = directory(digest: digest)
-        if FileManager.default.fileExists(atPath: target.path) { return code }
-
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
             throw Self.unzipError
         }
+        // Checked before the stored copy is reused: an empty zip is refused however often it comes.
+        guard archive.makeIterator().next() != nil else { throw Self.emptyZipError }
+        let target = directory(digest: digest)
+        if FileManager.default.fileExists(atPath: target.path) { return code }
         try Self.checkEntries(archive)
         let staging = root.appendingPathComponent(".staging-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
@@ -107,6 +108,7 @@ public struct CodeStore: Sendable {
         }
     }
 
+    static let emptyZipError = AWSError.invalidParameter("Uploaded file must be a non-empty zip")
     static let unzipError = AWSError.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
 
     /// Rejects paths that would land outside the task root (zip-slip) and oversized trees.

@@ -12,8 +12,10 @@ public struct FunctionReference: Sendable, Equatable {
     }
 
     /// Parses a reference; `explicitQualifier` (the `Qualifier` query parameter) must agree
-    /// with one embedded in the name.
-    public static func parse(_ raw: String, qualifier explicitQualifier: String? = nil) throws -> FunctionReference {
+    /// with one embedded in the name. With `region`, an ARN naming another region is refused
+    /// as AWS refuses it (a region's Lambda serves only its own functions).
+    public static func parse(_ raw: String, qualifier explicitQualifier: String? = nil,
+                             region: String? = nil) throws -> FunctionReference {
         guard !raw.isEmpty, raw.count <= 256 else {
             throw AWSError.validation("1 validation error detected: Value '\(raw)' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 140")
         }
@@ -22,6 +24,9 @@ public struct FunctionReference: Sendable, Equatable {
             // arn:aws:lambda:region:account:function:name[:qualifier]
             guard parts.count >= 7, parts.count <= 8, parts[2] == "lambda", parts[5] == "function" else {
                 throw invalidName(raw)
+            }
+            if let region, !parts[3].isEmpty, parts[3] != region {
+                throw AWSError.resourceNotFound("Functions from '\(parts[3])' are not reachable in this region ('\(region)')")
             }
             parts = Array(parts[6...])
         } else if parts.count >= 3, parts[1] == "function" {

@@ -149,7 +149,9 @@ public struct FunctionRegistry: Sendable {
         }
     }
 
-    public func publishVersion(name: String, expectedCodeSha256: String?, expectedRevision: String?,
+    /// `description` overrides the version's Description (AWS's PublishVersion `Description`);
+    /// without it the version keeps $LATEST's.
+    public func publishVersion(name: String, description: String? = nil, expectedCodeSha256: String?, expectedRevision: String?,
                                account: Account) throws -> FunctionRecord {
         defer { cache.forget(name) }
         return try store.pool.write { db in
@@ -158,7 +160,7 @@ public struct FunctionRegistry: Sendable {
             if let expectedCodeSha256, expectedCodeSha256 != latest.codeSha256 {
                 throw AWSError.invalidParameter("CodeSHA256 (\(expectedCodeSha256)) is different from current CodeSHA256 in $LATEST (\(latest.codeSha256)). Please try again with the CodeSHA256 in $LATEST.")
             }
-            return try Self.publish(db, latest: latest, now: now())
+            return try Self.publish(db, latest: latest, description: description, now: now())
         }
     }
 
@@ -212,14 +214,18 @@ public struct FunctionRegistry: Sendable {
 
     /// Publishes `latest` as the next version, unless the newest version already has its code
     /// and settings (AWS returns that version instead).
-    private static func publish(_ db: Database, latest: FunctionRecord, now: Double) throws -> FunctionRecord {
+    private static func publish(_ db: Database, latest: FunctionRecord, description: String? = nil,
+                                now: Double) throws -> FunctionRecord {
         let versions = try Row.fetchAll(db, sql: "SELECT * FROM lambda_functions WHERE name = ? AND version != '$LATEST'",
                                         arguments: [latest.name]).map(record)
         let newest = versions.max { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
-        if let newest, newest.codeSha256 == latest.codeSha256, newest.settings == latest.settings {
+        var wanted = latest.settings
+        if let description { wanted.description = description }
+        if let newest, newest.codeSha256 == latest.codeSha256, newest.settings == wanted {
             return newest
         }
         var version = latest
+        version.settings = wanted
         version.version = String((newest.flatMap { Int($0.version) } ?? 0) + 1)
         version.lastModified = now
         version.revisionId = UUID().uuidString.lowercased()

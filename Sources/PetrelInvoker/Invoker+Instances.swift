@@ -82,6 +82,11 @@ extension Invoker {
         instances[id] = Instance(id: id, key: key, function: function, logStream: logStream, workDirectory: workDirectory,
                                  reader: OutputReader(path: "\(workDirectory)/output.log"), spawnedAt: .now)
         pools[key, default: Pool()].starting.insert(id)
+        if let notice = fallbackNotice(for: function) {
+            let event = LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: notice)
+            logs.append(group: "/aws/lambda/\(function.name)", stream: logStream, events: [event])
+            instances[id]?.initEvents.append(event)
+        }
         return logStream
     }
 
@@ -113,7 +118,7 @@ extension Invoker {
             }
         } catch {
             try? await server.channel.channel.close()
-            await launchFailed(order.instanceID, reason: "its layers could not be prepared: \(error)")
+            await launchFailed(order.instanceID, reason: (error as? InterpreterMissing)?.message ?? "its layers could not be prepared: \(error)")
             return
         }
         let launched: LaunchedInstance
@@ -165,7 +170,8 @@ extension Invoker {
                                      workDirectory: order.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(port)",
                                                logStreamName: logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters,
+                                               endpoint: configuration.publicEndpoint,
+                                               interpreter: try interpreterPath(for: function),
                                                bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
                                                    && !FileManager.default.isExecutableFile(atPath: codeDirectory + "/bootstrap"))
         return InstanceSpec(instanceID: order.instanceID, codeDirectory: codeDirectory,
@@ -173,6 +179,23 @@ extension Invoker {
                             arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),
                             outputPath: "\(order.workDirectory)/output.log", memoryMB: function.settings.memorySize,
                             ephemeralStorageMB: function.settings.ephemeralStorageMB, optDirectory: optDirectory)
+    }
+
+    /// The executable that runs `function`'s runtime ("" for a custom runtime); throws when
+    /// this machine has none for it (the function was created before its interpreter went).
+    nonisolated func interpreterPath(for function: FunctionRecord) throws -> String {
+        switch interpreters.resolve(function.settings.runtime) {
+        case .exact(let interpreter), .fallback(let interpreter, _): return interpreter.path
+        case .custom: return ""
+        case .missing: throw InterpreterMissing(message: interpreters.missingMessage(function.settings.runtime))
+        }
+    }
+
+    /// The line a function's log starts with when its runtime runs on another interpreter
+    /// than the one it names (`--runtime-fallback`), or nil.
+    nonisolated func fallbackNotice(for function: FunctionRecord) -> String? {
+        guard case .fallback(let interpreter, let wanted) = interpreters.resolve(function.settings.runtime) else { return nil }
+        return "INIT_START Runtime: \(function.settings.runtime) runs on \(interpreter.label) (\(interpreter.path)): \(interpreter.family.languageName) \(wanted) is not installed on this machine and petrel was started with --runtime-fallback"
     }
 
     /// Records the launched process; false if the instance was killed while starting.
@@ -262,6 +285,7 @@ extension Invoker {
             let initOutput = instance.reader.read()
             if !initOutput.isEmpty {
                 logs.append(group: "/aws/lambda/\(instance.function.name)", stream: instance.logStream, events: initOutput)
+                instances[instanceID]?.initEvents += initOutput
             }
         }
         if var pool = pools[instance.key], !pool.queue.isEmpty {
@@ -343,4 +367,8 @@ struct InstanceBackend: RuntimeAPIBackend {
         await invoker.responseTooLarge(instanceID, requestID: requestID)
     }
     func assignment() async -> Data? { await invoker.awaitAssignment(instanceID) }
+}
+
+struct InterpreterMissing: Error {
+    var message: String
 }

@@ -30,6 +30,8 @@ extension Invoker {
         public var ready: Int
         public var starting: Int
         public var residentBytes: Int
+        /// The interpreter the blanks run on, with its version: `Python 3.12.1`.
+        public var interpreter: String?
     }
 
     /// Starts blanks until every key has its target, and stops blanks of keys no longer served.
@@ -66,7 +68,7 @@ extension Invoker {
         return InstanceSpec(instanceID: order.instanceID, codeDirectory: slot.task,
                             runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                             arguments: RuntimeEnvironment.interpreterArguments(family: key.family, memoryMB: key.launchMemoryMB,
-                                                                               interpreters: interpreters, runtimeRoot: layout.runtimeRoot),
+                                                                               interpreter: key.interpreter, runtimeRoot: layout.runtimeRoot),
                             environment: RuntimeEnvironment.blankVariables(family: key.family, layout: layout, runtimeAPI: "127.0.0.1:\(port)",
                                                                               endpoint: configuration.publicEndpoint),
                             outputPath: "\(order.workDirectory)/output.log", memoryMB: key.launchMemoryMB,
@@ -75,7 +77,8 @@ extension Invoker {
 
     /// A blank that can serve `function` now (launched; ready ones first), taken out of the pool.
     func takeBlank(for function: FunctionRecord) -> Blank? {
-        guard warmPool.isEnabled, let key = BlankKey.serving(function.settings) else { return nil }
+        guard warmPool.isEnabled, let interpreter = try? interpreterPath(for: function),
+              let key = BlankKey.serving(function.settings, interpreter: interpreter) else { return nil }
         let candidates = blanks.values.filter { $0.key == key && !$0.assigned && $0.port != nil }
         guard let blank = candidates.first(where: \.ready) ?? candidates.first else {
             warmPool.missed(key)
@@ -96,7 +99,7 @@ extension Invoker {
                                      runtimeDirectory: configuration.runtimeDirectory, workDirectory: blank.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(blank.port ?? 0)",
                                                logStreamName: logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreters: interpreters)
+                                               endpoint: configuration.publicEndpoint, interpreter: blank.key.interpreter)
         let environment = RuntimeEnvironment.variables(inputs)
         let code = codeDirectory(function)
         let configuration = configuration
@@ -179,11 +182,12 @@ extension Invoker {
         for blank in blanks.values where !blank.assigned {
             var row = rows[blank.key] ?? WarmPoolEntry(runtime: blank.key.family == .node ? "nodejs" : "python",
                                                        memoryMB: blank.key.family == .node ? blank.key.memoryMB : nil,
-                                                       ready: 0, starting: 0, residentBytes: 0)
+                                                       ready: 0, starting: 0, residentBytes: 0,
+                                                       interpreter: interpreters.installed.first { $0.path == blank.key.interpreter }?.label)
             if blank.ready { row.ready += 1 } else { row.starting += 1 }
             row.residentBytes += blank.launched?.currentMemory() ?? 0
             rows[blank.key] = row
         }
-        return rows.values.sorted { ($0.runtime, $0.memoryMB ?? 0) < ($1.runtime, $1.memoryMB ?? 0) }
+        return rows.values.sorted { ($0.runtime, $0.memoryMB ?? 0, $0.interpreter ?? "") < ($1.runtime, $1.memoryMB ?? 0, $1.interpreter ?? "") }
     }
 }

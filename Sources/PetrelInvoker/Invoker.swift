@@ -19,7 +19,8 @@ public actor Invoker {
     let logs: LogStore
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
-    let interpreters: RuntimeEnvironment.Interpreters
+    /// Which interpreter runs which runtime here, found once at start.
+    public nonisolated let interpreters: RuntimeInterpreters
     let observer: (any InvocationObserver)?
 
     var instances: [String: Instance] = [:]
@@ -90,6 +91,9 @@ public actor Invoker {
         var idleSince: ContinuousClock.Instant = .now
         var initDuration: Duration?
         var reportedInit = false
+        /// What the runtime logged while it initialised: the first invocation's log tail
+        /// starts with it, as on AWS (`Loading function`).
+        var initEvents: [PetrelLogs.LogEvent] = []
         /// Frozen, or not yet thawed once (the first thaw also ends the Init CPU burst).
         var thawNeeded = true
     }
@@ -105,7 +109,7 @@ public actor Invoker {
     }
 
     init(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore, logger: Logger,
-         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeEnvironment.Interpreters,
+         eventLoopGroup: any EventLoopGroup, interpreters: RuntimeInterpreters,
          observer: (any InvocationObserver)?) {
         self.configuration = configuration
         self.launcher = launcher
@@ -115,6 +119,11 @@ public actor Invoker {
         self.interpreters = interpreters
         self.observer = observer
         self.warmPool = configuration.warmPool
+        var defaults: [RuntimeFamily: String] = [:]
+        for interpreter in interpreters.installed where defaults[interpreter.family] == nil {
+            defaults[interpreter.family] = interpreter.path
+        }
+        self.warmPool.useDefaultInterpreters(defaults)
         (launchOrders, launchContinuation) = AsyncStream.makeStream(of: LaunchOrder.self)
     }
 
@@ -122,7 +131,8 @@ public actor Invoker {
     public static func make(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore,
                             logger: Logger, observer: (any InvocationObserver)? = nil,
                             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Invoker {
-        let interpreters = await RuntimeEnvironment.Interpreters.resolve(runtimeDirectory: configuration.runtimeDirectory)
+        let interpreters = RuntimeInterpreters(installed: await InterpreterDiscovery.discover(runtimeDirectory: configuration.runtimeDirectory),
+                                               allowsFallback: configuration.runtimeFallback)
         try? FileManager.default.removeItem(atPath: configuration.workDirectory)
         try? FileManager.default.createDirectory(atPath: configuration.workDirectory, withIntermediateDirectories: true)
         return Invoker(configuration: configuration, launcher: launcher, logs: logs, logger: logger,
@@ -265,7 +275,9 @@ public actor Invoker {
             if case .success = outcome { return false }
             return true
         }())
-        let tail = invocation.request.wantsLogTail ? events.map(\.message).joined(separator: "\n") + "\n" : ""
+        let initEvents = instance.reportedInit ? [] : instance.initEvents
+        instances[instanceID]?.initEvents = []
+        let tail = invocation.request.wantsLogTail ? (initEvents + events).map(\.message).joined(separator: "\n") + "\n" : ""
         if kill {
             terminate(instanceID)
         } else {

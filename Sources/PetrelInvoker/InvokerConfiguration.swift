@@ -24,6 +24,9 @@ public struct InvokerConfiguration: Sendable {
     public var initTimeout: Duration = .seconds(10)
     /// Blank runtimes to keep started ahead of need (empty: no warm pool).
     public var warmPool = WarmPoolPolicy()
+    /// Run a runtime whose interpreter is not installed on the nearest one of its language
+    /// (`--runtime-fallback`), saying so in its log; otherwise such functions are refused.
+    public var runtimeFallback = false
 
     public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {

@@ -12,47 +12,10 @@ enum RuntimeEnvironment {
         var logStreamName: String
         var account: Account
         var endpoint: String
-        var interpreters: Interpreters
+        /// The executable of the function's interpreter (unused for custom runtimes).
+        var interpreter: String
         /// A custom runtime's `bootstrap` comes from a layer (/opt/bootstrap) when the code has none.
         var bootstrapInLayers = false
-    }
-
-    /// Host paths of the language interpreters, resolved once at start.
-    struct Interpreters: Sendable {
-        var node: String
-        var python: String
-
-        static func resolve(runtimeDirectory: String) async -> Interpreters {
-            let python = await pythonExecutable(runtimeDirectory: runtimeDirectory)
-            return Interpreters(node: which("node") ?? "/usr/bin/node", python: python ?? which("python3") ?? "/usr/bin/python3")
-        }
-
-        static func which(_ name: String) -> String? {
-            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-            for dir in path.split(separator: ":") {
-                let candidate = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-            return nil
-        }
-
-        /// The real interpreter behind shims such as pyenv's, so no shell script runs per start.
-        /// The Python runtime's `--compile` also writes its byte code while the runtime folder is
-        /// still writable (instances see it read-only), and prints that path.
-        static func pythonExecutable(runtimeDirectory: String) async -> String? {
-            guard let python = which("python3") else { return nil }
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-python-\(getpid())")
-            defer { try? FileManager.default.removeItem(at: output) }
-            let bootstrap = runtimeDirectory + "/python/bootstrap.py"
-            let probe = FileManager.default.fileExists(atPath: bootstrap)
-                ? [python, bootstrap, "--compile"] : [python, "-c", "import sys; print(sys.executable)"]
-            guard let process = try? ChildProcess.spawn(arguments: probe,
-                                                        environment: ProcessInfo.processInfo.environment,
-                                                        outputPath: output.path) else { return nil }
-            _ = await process.waitForExit()
-            let text = (try? String(contentsOf: output, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            return text.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
-        }
     }
 
     static func arguments(_ inputs: Inputs) -> [String] {
@@ -61,21 +24,21 @@ enum RuntimeEnvironment {
             return [inputs.bootstrapInLayers ? "/opt/bootstrap" : "\(inputs.layout.taskRoot)/bootstrap"]
         }
         return interpreterArguments(family: settings.family, memoryMB: settings.memorySize,
-                                    interpreters: inputs.interpreters, runtimeRoot: inputs.layout.runtimeRoot)
+                                    interpreter: inputs.interpreter, runtimeRoot: inputs.layout.runtimeRoot)
     }
 
     /// The argv of a Node or Python runtime, the same for a function's instance and for a
     /// pre-warmed blank one (whose heap is sized for `memoryMB` before it knows its function).
-    static func interpreterArguments(family: RuntimeFamily, memoryMB: Int, interpreters: Interpreters,
+    static func interpreterArguments(family: RuntimeFamily, memoryMB: Int, interpreter: String,
                                      runtimeRoot: String) -> [String] {
         switch family {
         case .node:
             // As AWS's bootstrap: leave room beside the V8 heap for buffers and the runtime.
             let heap = max(64, memoryMB * 85 / 100)
-            return [interpreters.node, "--max-old-space-size=\(heap)", "--max-semi-space-size=\(max(1, memoryMB / 256))",
+            return [interpreter, "--max-old-space-size=\(heap)", "--max-semi-space-size=\(max(1, memoryMB / 256))",
                     "\(runtimeRoot)/nodejs/bootstrap.js"]
         case .python:
-            return [interpreters.python, "-u", "\(runtimeRoot)/python/bootstrap.py"]
+            return [interpreter, "-u", "\(runtimeRoot)/python/bootstrap.py"]
         case .provided:
             return []
         }
@@ -162,7 +125,7 @@ enum RuntimeEnvironment {
             "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
             "NODE_PATH": "/opt/nodejs/\(nodeMajor(runtime))/node_modules:/opt/nodejs/node_modules:\(layout.runtimeRoot)/nodejs/node_modules:/usr/share/nodejs:/usr/lib/nodejs",
-            "PYTHONPATH": "\(layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(runtime))/site-packages",
+            "PYTHONPATH": "\(layout.runtimeRoot)/python:/opt/python:/opt/python/lib/\(pythonVersion(runtime))/site-packages:\(InterpreterDiscovery.pythonSDK)",
             "HOME": layout.tmp,
             "TMPDIR": layout.tmp,
         ]

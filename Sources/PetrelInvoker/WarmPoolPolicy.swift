@@ -1,23 +1,30 @@
 import Foundation
 import PetrelFunctions
 
-/// What a blank (pre-warmed) instance was started as: its language and, for Node, the memory
-/// size its V8 heap flags were computed for (they cannot change once Node runs).
+/// What a blank (pre-warmed) instance was started as: its language, the interpreter it runs
+/// on and, for Node, the memory size its V8 heap flags were computed for (they cannot change
+/// once Node runs).
 public struct BlankKey: Hashable, Sendable, CustomStringConvertible {
     public var family: RuntimeFamily
     /// Node: the MemorySize the heap is sized for. Python: 0 (any size fits).
     public var memoryMB: Int
+    /// The interpreter's executable ("" in tests: the family's default).
+    public var interpreter: String = ""
 
-    public var description: String { family == .node ? "nodejs/\(memoryMB)MB" : family.rawValue }
+    public var description: String {
+        let version = interpreter.split(separator: "/").last.map { "[\($0)]" } ?? ""
+        return (family == .node ? "nodejs/\(memoryMB)MB" : family.rawValue) + version
+    }
 
     /// The key of the blanks a function can start from; nil when it must start from scratch:
     /// custom runtimes, and /tmp sizes other than the default (bubblewrap sizes /tmp at start).
-    static func serving(_ settings: FunctionSettings) -> BlankKey? {
+    /// `interpreter` is the executable the function's runtime resolves to.
+    static func serving(_ settings: FunctionSettings, interpreter: String = "") -> BlankKey? {
         guard settings.ephemeralStorageMB == WarmPoolPolicy.defaultEphemeralStorageMB,
               !settings.environment.keys.contains(where: readAtProcessStart) else { return nil }
         switch settings.family {
-        case .node: return BlankKey(family: .node, memoryMB: settings.memorySize)
-        case .python: return BlankKey(family: .python, memoryMB: 0)
+        case .node: return BlankKey(family: .node, memoryMB: settings.memorySize, interpreter: interpreter)
+        case .python: return BlankKey(family: .python, memoryMB: 0, interpreter: interpreter)
         case .provided: return nil
         }
     }
@@ -38,20 +45,26 @@ public struct BlankKey: Hashable, Sendable, CustomStringConvertible {
 
 /// Which blank instances to keep ready (pure, so its choices are unit-tested).
 ///
-/// Each runtime family keeps `sizes[family]` blanks. Python blanks serve any memory size;
-/// Node blanks serve one size each, so the pool keeps Node blanks for the sizes cold starts
-/// recently asked for: AWS's default 128 MB at first, then the most recent few.
+/// Each runtime family keeps `sizes[family]` blanks of each key it serves. Python blanks
+/// serve any memory size; Node blanks serve one size each; both serve one interpreter
+/// (python3.12 and python3.13 run on different ones). So the pool keeps blanks for the keys
+/// cold starts recently asked for: the family's default interpreter (and for Node AWS's
+/// default 128 MB) at first, then the most recent few.
 public struct WarmPoolPolicy: Sendable, Equatable {
     public static let defaultEphemeralStorageMB = 512
-    /// How many Node memory sizes the pool serves at once.
+    /// How many keys (Node sizes, interpreters) a family serves at once.
     static let nodeSizesKept = 3
     /// After this many blanks of one family die before ever becoming ready, the pool stops
     /// starting that family (a broken interpreter must not become a fork loop).
     static let failuresBeforeGivingUp = 3
 
     public var sizes: [RuntimeFamily: Int]
+    /// The keys served per family, most recently wanted first.
+    private(set) var served: [RuntimeFamily: [BlankKey]] = [
+        .node: [BlankKey(family: .node, memoryMB: 128)], .python: [BlankKey(family: .python, memoryMB: 0)],
+    ]
     /// Node memory sizes served, most recently wanted first.
-    private(set) var nodeMemorySizes: [Int] = [128]
+    var nodeMemorySizes: [Int] { (served[.node] ?? []).map(\.memoryMB) }
     private(set) var consecutiveFailures: [RuntimeFamily: Int] = [:]
 
     public init(sizes: [RuntimeFamily: Int] = [:]) {
@@ -60,15 +73,24 @@ public struct WarmPoolPolicy: Sendable, Equatable {
 
     public var isEnabled: Bool { !sizes.isEmpty }
 
+    /// Serves each family's default interpreter at first (the one its runtimes' blanks start on
+    /// until cold starts ask for others).
+    mutating func useDefaultInterpreters(_ defaults: [RuntimeFamily: String]) {
+        for family in served.keys where defaults[family] == nil { served[family] = [] }  // none installed
+        for (family, interpreter) in defaults {
+            served[family] = (served[family] ?? []).map { key in
+                var key = key
+                if key.interpreter.isEmpty { key.interpreter = interpreter }
+                return key
+            }
+        }
+    }
+
     /// The keys the pool fills, each with its target count.
     var targets: [BlankKey: Int] {
         var targets: [BlankKey: Int] = [:]
         for (family, count) in sizes where (consecutiveFailures[family] ?? 0) < Self.failuresBeforeGivingUp {
-            switch family {
-            case .node: for size in nodeMemorySizes { targets[BlankKey(family: .node, memoryMB: size)] = count }
-            case .python: targets[BlankKey(family: .python, memoryMB: 0)] = count
-            case .provided: break
-            }
+            for key in served[family] ?? [] { targets[key] = count }
         }
         return targets
     }
@@ -87,12 +109,13 @@ public struct WarmPoolPolicy: Sendable, Equatable {
         return Set(present).subtracting(wanted)
     }
 
-    /// A cold start found no blank for `key`: serve that Node size from now on.
+    /// A cold start found no blank for `key`: serve that key (Node size, interpreter) from now on.
     mutating func missed(_ key: BlankKey) {
-        guard key.family == .node, sizes[.node] != nil else { return }
-        nodeMemorySizes.removeAll { $0 == key.memoryMB }
-        nodeMemorySizes.insert(key.memoryMB, at: 0)
-        nodeMemorySizes = Array(nodeMemorySizes.prefix(Self.nodeSizesKept))
+        guard key.family != .provided, sizes[key.family] != nil else { return }
+        var keys = served[key.family] ?? []
+        keys.removeAll { $0 == key }
+        keys.insert(key, at: 0)
+        served[key.family] = Array(keys.prefix(Self.nodeSizesKept))
     }
 
     /// A blank reached the Runtime API: its family works.

@@ -36,7 +36,19 @@ struct Gateway: HTTPResponder {
     static let health = ByteBuffer(string: #"{"services":["lambda","dynamodb","dynamodbstreams","logs"],"status":"running"}"#)
     static let countedPrefixes: Set<String> = ["DynamoDB_20120810", "DynamoDBStreams_20120810", "Logs_20140328"]
 
+    /// Every answer carries a request id, as AWS's do (SDKs report it as `$metadata.requestId` /
+    /// `ResponseMetadata.RequestId`); operations that have their own (Invoke) set it first.
     func respond(to request: Request, context: Context) async throws -> Response {
+        var response = try await route(request)
+        if response.headers[Gateway.requestIDField] == nil {
+            response.headers[Gateway.requestIDField] = UUID().uuidString.lowercased()
+        }
+        return response
+    }
+
+    static let requestIDField = HTTPField.Name("x-amzn-RequestId")!
+
+    private func route(_ request: Request) async throws -> Response {
         // In every mode: no foreign web origins, no DNS-rebound Host names.
         let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
                                                  secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
@@ -67,9 +79,12 @@ struct Gateway: HTTPResponder {
                 return await cloudWatch.respond(to: request, operation: String(target.dropFirst(CloudWatchRoutes.jsonTargetPrefix.count)),
                                                 format: .json)
             }
-            return await json(request, target: target, account: account)
+            return Gateway.allowingCORS(await json(request, target: target, account: account), for: request)
         }
         let path = request.uri.path
+        if request.method == .options, path == "/" {
+            return Gateway.corsPreflight(request)
+        }
         if (path == "/" && request.method == .get) || path == "/health" || path == "/_petrel/health" {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: Gateway.health))
         }
@@ -138,6 +153,30 @@ struct Gateway: HTTPResponder {
         } catch {
             return Response.wire(wire.render(internalErrors.answer(error, code: InternalErrors.code(forTargetPrefix: prefix), context: target)))
         }
+    }
+}
+
+extension Gateway {
+    /// A browser's preflight for the JSON services (DynamoDB's endpoint is `POST /`): allowed
+    /// from any origin, with whatever headers the SDK asks for, as DynamoDB answers it.
+    static func corsPreflight(_ request: Request) -> Response {
+        var headers: HTTPFields = [
+            .accessControlAllowOrigin: request.headers[.origin] ?? "*",
+            .accessControlAllowMethods: "GET, POST, PUT, DELETE, OPTIONS",
+            .accessControlMaxAge: "172800",
+            .contentLength: "0",
+        ]
+        if let asked = request.headers[.accessControlRequestHeaders] { headers[.accessControlAllowHeaders] = asked }
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// The CORS headers a browser needs to read a JSON service's answer.
+    static func allowingCORS(_ response: Response, for request: Request) -> Response {
+        guard request.headers[.origin] != nil else { return response }
+        var response = response
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[.accessControlExposeHeaders] = "x-amzn-RequestId, x-amzn-ErrorType, x-amz-crc32, Date"
+        return response
     }
 }
 

@@ -62,6 +62,7 @@ public struct PetrelServer: Sendable {
         invokerConfig.initTimeout = .seconds(10)
         invokerConfig.memoryBudgetMB = config.memoryBudgetMB
         invokerConfig.warmPool = config.warmPool
+        invokerConfig.runtimeFallback = config.runtimeFallback
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
         }

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var sandbox: SandboxOptions = SandboxOptions()
     /// Blank runtimes started ahead of need, per runtime family.
     public var warmPool = WarmPoolPolicy(sizes: [.node: 2, .python: 2])
+    /// `--runtime-fallback`: run a runtime whose interpreter is missing on the nearest one.
+    public var runtimeFallback = false
 
     /// `--iam`: nil picks audit on a loopback address and enforce elsewhere.
     public var iamMode: IAMMode?

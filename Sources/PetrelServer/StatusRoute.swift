@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PetrelFunctions
 import PetrelInvoker
 import PetrelSandbox
 
@@ -21,6 +22,8 @@ struct StatusRoute: Sendable {
             "isolationSummary": isolationSummary,
             "instances": await invoker.instanceCounts(),
             "asyncQueueDepth": asyncQueueDepth(),
+            "version": PetrelVersion.text,
+            "runtimes": Self.runtimeRows(invoker.interpreters),
         ]
         if let data = try? JSONEncoder().encode(await invoker.warmPoolStatus()),
            let rows = try? JSONSerialization.jsonObject(with: data) {
@@ -31,5 +34,33 @@ struct StatusRoute: Sendable {
             body["isolation"] = object
         }
         return Response.json(status: .ok, body)
+    }
+
+    /// One row per supported runtime: what runs it here, with the interpreter's exact version.
+    static func runtimeRows(_ interpreters: RuntimeInterpreters) -> [[String: Any]] {
+        interpreters.table.map { row in
+            var out: [String: Any] = ["runtime": row.runtime]
+            switch row.resolution {
+            case .exact(let i):
+                out["status"] = "installed"
+                out["interpreter"] = i.label
+                out["version"] = i.version
+                out["path"] = i.path
+            case .fallback(let i, let wanted):
+                out["status"] = "fallback"
+                out["interpreter"] = i.label
+                out["version"] = i.version
+                out["path"] = i.path
+                out["missing"] = "\(i.family.languageName) \(wanted)"
+            case .missing:
+                out["status"] = "missing"
+                let family = Runtimes.family(of: row.runtime) ?? .provided
+                out["missing"] = "\(family.languageName) \(Runtimes.interpreterVersions(for: row.runtime).first ?? "")"
+            case .custom:
+                out["status"] = "custom"
+                out["interpreter"] = "the function's own bootstrap"
+            }
+            return out
+        }
     }
 }

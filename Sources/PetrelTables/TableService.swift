@@ -60,7 +60,10 @@ public final class TableService: Sendable {
         case "TransactWriteItems": return try await transactWriteItems(request, context)
         case "TransactGetItems": return try await transactGetItems(request, context)
         case "DescribeEndpoints":
-            return Response.encode(["Endpoints": .array([.object(["Address": .string("localhost"), "CachePeriodInMinutes": .int(1440)])])])
+            // DynamoDB's own answer. SDKs never use endpoint discovery with a custom endpoint
+            // such as Petrel's, so this only has to look like AWS's.
+            return Response.encode(["Endpoints": .array([.object(["Address": .string("dynamodb.\(region).amazonaws.com"),
+                                                                  "CachePeriodInMinutes": .int(1440)])])])
         case "DescribeLimits":
             return Response.encode([
                 "AccountMaxReadCapacityUnits": .int(80000), "AccountMaxWriteCapacityUnits": .int(80000),

@@ -35,7 +35,9 @@ public struct WireResponse: Sendable {
 extension WireProtocol {
     public func render(_ error: AWSError) -> WireResponse {
         var members = error.extra
-        members["message"] = .string(error.message)
+        // A few errors spell it `Message` (DynamoDB's ConditionalCheckFailedException with an
+        // Item): an extra named so replaces the usual member.
+        if members["Message"] == nil { members["message"] = .string(error.message) }
         var headers = [("Content-Type", contentType), ("x-amzn-ErrorType", error.code)]
         switch self {
         case .restJSON:

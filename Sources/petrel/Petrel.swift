@@ -27,6 +27,7 @@ struct Petrel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petrel",
         abstract: "A self-hosted, AWS-compatible event-driven function platform.",
+        version: PetrelVersion.text,
         subcommands: [Serve.self, Status.self, Credentials.self, IAM.self]
     )
 }
@@ -55,6 +56,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-timeout"),
             help: "Seconds SIGTERM/SIGINT waits for in-flight invocations before killing every instance (a second signal stops at once).")
     var shutdownTimeout = 10.0
+    @Flag(name: .customLong("runtime-fallback"),
+          help: "Run a runtime whose interpreter is not installed (python3.14 without a Python 3.14) on the nearest one of its language, saying so in the function's log, instead of refusing to create it.")
+    var runtimeFallback = false
 
     @Option(help: "Identity: off (any signature), audit (unknown keys act as root; would-be denials recorded), enforce. Default: audit on a loopback address, enforce elsewhere.")
     var iam: String?
@@ -97,6 +101,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        config.runtimeFallback = runtimeFallback
         if let iam {
             guard let mode = IAMMode(rawValue: iam) else { throw ValidationError("--iam must be off, audit or enforce, not \(iam)") }
             config.iamMode = mode
@@ -140,9 +145,21 @@ struct Status: AsyncParsableCommand {
             let rows = pool.map { row -> String in
                 let size = (row["memoryMB"] as? Int).map { "/\($0)MB" } ?? ""
                 let mb = Double(row["residentBytes"] as? Int ?? 0) / 1_048_576
-                return "\(row["runtime"] ?? "?")\(size): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
+                let interpreter = (row["interpreter"] as? String).map { " (\($0))" } ?? ""
+                return "\(row["runtime"] ?? "?")\(size)\(interpreter): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
             }
             print("warm pool: " + rows.joined(separator: "; "))
+        }
+        let runtimes = (status["runtimes"] as? [[String: Any]]) ?? []
+        if !runtimes.isEmpty { print("runtimes:") }
+        for row in runtimes {
+            let runtime = (row["runtime"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+            switch row["status"] as? String {
+            case "installed": print("  \(runtime) \(row["interpreter"] ?? "?")  \(row["path"] ?? "")")
+            case "fallback": print("  \(runtime) \(row["interpreter"] ?? "?")  \(row["path"] ?? "")  (fallback: \(row["missing"] ?? "?") is not installed)")
+            case "custom": print("  \(runtime) the function's own bootstrap")
+            default: print("  \(runtime) not available: \(row["missing"] ?? "its interpreter") is not installed")
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ import Testing
                                     codeSize: 1, lastModified: 0, revisionId: "r")
         return .init(function: record, layout: InstanceLayout(taskRoot: "/var/task", runtimeRoot: "/var/runtime", tmp: "/tmp"),
                      runtimeAPI: "127.0.0.1:9001", logStreamName: "2015/08/30/[$LATEST]abc", account: Account(),
-                     endpoint: "http://127.0.0.1:4566", interpreters: .init(node: "/usr/bin/node", python: "/usr/bin/python3"))
+                     endpoint: "http://127.0.0.1:4566", interpreter: runtime.hasPrefix("node") ? "/usr/bin/node" : "/usr/bin/python3")
     }
 
     @Test func aBlankRuntimeKnowsWhereItIsAndNothingOfAFunction() {
@@ -28,7 +28,7 @@ import Testing
         for name in ["LANG", "LD_LIBRARY_PATH", "TZ", "PATH", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API"] {
             #expect(blank[name] == function[name], "\(name)")
         }
-        #expect(RuntimeEnvironment.interpreterArguments(family: .node, memoryMB: 256, interpreters: .init(node: "/n", python: "/p"),
+        #expect(RuntimeEnvironment.interpreterArguments(family: .node, memoryMB: 256, interpreter: "/n",
                                                         runtimeRoot: "/var/runtime")
                 == RuntimeEnvironment.arguments(inputs(runtime: "nodejs20.x", memory: 256)).map { $0 == "/usr/bin/node" ? "/n" : $0 })
     }

@@ -47,6 +47,12 @@ import PetrelCore
         ("begins_with(a, :one)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"),
         ("attribute_exists(a, b)", "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2"),
         ("a = :one AND", "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\""),
+        ("a.b = a.b", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a, b]"),
+        ("contains(a, a)", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a]"),
+        ("a BETWEEN :one AND :s", "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}"),
+        ("size(size(a)) = :one", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N"),
+        ("begins_with(size(a), :s)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"),
+        ("attribute_type(a, b)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}"),
     ])
     func rejectsConditions(text: String, message: String) {
         var context = Self.context()

@@ -139,6 +139,14 @@ import PetrelCore
         }
     }
 
+    @Test func storedItemsAreReadWithABound() throws {
+        let valid: Item = ["d": Self.nestedMap(32)]
+        #expect(try JSONParser.parseStoredItem(Data(valid.wireBytes)) == valid)
+        var deep = JSONWriter()
+        deep.write(item: ["d": Self.nestedMap(200)])
+        #expect(throws: Limits.nestingExceeded) { try JSONParser.parseStoredItem(Data(deep.bytes)) }
+    }
+
     @Test func updatesCannotNestPastTheLimit() throws {
         var context = ExpressionContext(values: [":v": Self.nestedMap(31)])
         let actions = try ExpressionParser.update("SET d.a.a = :v", context: &context)

@@ -6,7 +6,10 @@ function (2015 Node style) → the popular list in its own table. Fires many red
 concurrent clients, then checks that the popular list converges to the true top N recounted
 from the vouchers table.
 
-    python3 examples/vouchers/run.py [--endpoint http://127.0.0.1:4566] [--redemptions 5000] [--clients 16]
+    python3 examples/vouchers/run.py [--endpoint http://127.0.0.1:4566] [--redemptions 5000] [--clients 16] [--no-cleanup]
+
+Everything it creates is deleted at the end (the mapping, the function, the three tables), pass or
+fail, so it can run again and again; --no-cleanup keeps them to look at.
 """
 import argparse
 import concurrent.futures
@@ -56,14 +59,44 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--cleanup", action=argparse.BooleanOptionalAction, default=True,
+                        help="delete what the run created when it ends (default); --no-cleanup keeps it")
     args = parser.parse_args()
 
     ddb, lam = clients(args.endpoint)
     suffix = uuid.uuid4().hex[:6]
+    created = {"tables": [], "function": None, "mapping": None}
+    try:
+        return run(args, ddb, lam, suffix, created)
+    finally:
+        if args.cleanup:
+            cleanup(ddb, lam, created)
+
+
+def cleanup(ddb, lam, created):
+    """Deletes what the run created, the mapping first (it reads the stream), then the function and the tables."""
+    gone = []
+    if created["mapping"]:
+        lam.delete_event_source_mapping(UUID=created["mapping"])
+        gone.append(f"mapping {created['mapping']}")
+    if created["function"]:
+        lam.delete_function(FunctionName=created["function"])
+        gone.append(f"function {created['function']}")
+    for name in created["tables"]:
+        ddb.delete_table(TableName=name)
+        gone.append(f"table {name}")
+    if gone:
+        print("cleaned up: " + ", ".join(gone))
+
+
+def run(args, ddb, lam, suffix, created):
     vouchers, redemptions, popular = f"vouchers-{suffix}", f"redemptions-{suffix}", f"popular-vouchers-{suffix}"
     stream_arn = table(ddb, vouchers, "code", stream=True)["LatestStreamArn"]
+    created["tables"].append(vouchers)
     table(ddb, redemptions, "id")
+    created["tables"].append(redemptions)
     table(ddb, popular, "id")
+    created["tables"].append(popular)
     codes = [f"V{i:03d}" for i in range(args.vouchers)]
     for code in codes:
         ddb.put_item(TableName=vouchers, Item={"code": {"S": code}, "redemptions": {"N": "0"}, "limit": {"N": "1000000"}})
@@ -72,8 +105,10 @@ def main():
     lam.create_function(FunctionName=function, Runtime="nodejs20.x", Handler="index.handler",
                         Role="arn:aws:iam::000000000000:role/dynamodb-stream-execution", Code={"ZipFile": function_zip()},
                         Timeout=30, Environment={"Variables": {"POPULAR_TABLE": popular, "TOP_N": str(args.top)}})
-    lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON",
-                                    BatchSize=100, ParallelizationFactor=2)
+    created["function"] = function
+    created["mapping"] = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON",
+        BatchSize=100, ParallelizationFactor=2)["UUID"]
     print(f"tables {vouchers}, {redemptions}, {popular}; function {function} on {stream_arn}")
 
     # Skewed popularity: a few vouchers get most redemptions, so the top N is meaningful.
@@ -119,9 +154,10 @@ def main():
     print("popular list: %s" % listed)
     if listed != expected:
         print("FAILED: the popular list did not converge to the true top N")
-        sys.exit(1)
+        return 1
     print(f"converged {time.time() - started - elapsed:.2f} s after the last redemption")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -516,3 +516,165 @@ def test_graphs_from_the_real_metrics_endpoint(petrel, browser):
     page.go(f"/functions/{name}/monitoring")
     page.wait(lambda: len(page.all("[data-panel=monitoring] figure.chart-box")) >= 5, what="the charts")
     page.shot("16-monitoring-real")
+
+
+# --- Issue 13: what a user moving from AWS noticed first -------------------------------------
+
+SLOW_METRICS_STUB = METRICS_STUB.replace("DurationP99: 80 + (i % 9) * 3", "DurationP99: 300 + (i % 9) * 3 - 0.2")
+
+
+def overflowing_axis_labels(page):
+    """Y-axis labels whose text starts left of their chart (cut off at the SVG's edge)."""
+    return page.d.execute_script("""
+        return [...document.querySelectorAll('[data-panel=monitoring] svg.chart text.axis')]
+          .filter((t) => t.getAttribute('text-anchor') === 'end' && t.getBBox().x < 0)
+          .map((t) => t.textContent);""")
+
+
+def test_chart_axis_labels_are_not_cut_off(petrel, browser):
+    page = Page(browser, petrel.endpoint)
+    name = create_function(petrel, {"index.js": "exports.handler = async () => 1;"}, name=unique("axis"))
+    browser.get("about:blank")  # a new document: a hash change alone would not run the stub
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SLOW_METRICS_STUB})
+    try:
+        page.go(f"/functions/{name}/monitoring")
+        page.wait(lambda: len(page.all("[data-panel=monitoring] figure.chart-box")) == 5, what="the charts")
+        labels = [e.text for e in page.all("[data-panel=monitoring] svg.chart text.axis")]
+        assert "324 ms" in labels, labels  # the p99's 323.8 ms, rounded, and whole
+        assert overflowing_axis_labels(page) == []
+        page.shot("17-monitoring-axis-labels")
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+        browser.get("about:blank")
+
+
+def test_a_new_test_run_clears_the_previous_result(petrel, browser):
+    src = "console.log('Loading function');\nexports.handler = async (e) => e.key1;\n"
+    name = create_function(petrel, {"index.js": src}, name=unique("testtab"))
+    page = Page(browser, petrel.endpoint)
+    page.go(f"/functions/{name}/test")
+    page.wait_css("[data-panel=test] .CodeMirror, [data-panel=test] textarea.code")
+    page.set_editor("[data-panel=test]", '{"key1": "value1"}')
+    page.click("Test", "[data-panel=test]")
+    page.wait_text("[data-panel=test] .test-result", "Execution result: succeeded")
+    # The cold start's init output is in the first run's log, as on AWS.
+    assert "Loading function" in page.css("[data-panel=test] pre.log").text
+    page.set_editor("[data-panel=test]", '{"key1": ')
+    page.click("Test", "[data-panel=test]")
+    page.wait_text("[data-panel=test] .notice.error", "not valid JSON")
+    assert "Execution result" not in page.css("[data-panel=test] .test-result").text
+    page.shot("18-test-validation-error")
+
+
+def page_scrolls_sideways(page):
+    return page.d.execute_script("return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1;")
+
+
+def test_narrow_windows_do_not_scroll_sideways_and_long_names_wrap(petrel, browser):
+    long_name = ("z" + unique("long").replace("-", "") + "x" * 64)[:64]
+    create_function(petrel, {"index.js": "exports.handler = async () => 1;"}, name=long_name, Description="a function with a long name")
+    table = ("z" + "t" * 63)[:64] + unique("")[-6:]
+    petrel.client("dynamodb").create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    page = Page(browser, petrel.endpoint)
+    page.go("/functions")
+    page.fill("input[type=search]", long_name)
+    page.wait(lambda: len(page.all("table.list tbody tr")) == 1, what="the long-named function")
+    # 64 characters without a space wrap in their cell instead of pushing the columns apart.
+    width = page.d.execute_script("return document.querySelector('table.list tbody td.name-cell').getBoundingClientRect().width;")
+    assert width < 420, width
+    page.shot("19-long-name")
+    browser.set_window_size(400, 900)
+    try:
+        for where, ready in [("/functions", "h1"), ("/functions/new", "fieldset.blueprints"),
+                             (f"/functions/{long_name}/configuration", "[data-panel=configuration] form"),
+                             (f"/functions/{long_name}/monitoring", "[data-panel=monitoring]"),
+                             ("/tables", "table.list"), (f"/tables/{table}", "[aria-label=Items]")]:
+            page.go(where)
+            page.wait_css(ready)
+            time.sleep(0.3)  # late rows (sparklines, table details) fill in
+            assert not page_scrolls_sideways(page), where
+        page.go("/functions/new")
+        page.wait_css("fieldset.blueprints")
+        page.shot("20-narrow-create")
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+def test_python_blueprint_and_runtimes_with_their_interpreters(petrel, browser):
+    rows = {r["runtime"]: r for r in json.loads(fetch("GET", petrel.endpoint + "/_petrel/status")[2])["runtimes"]}
+    page = Page(browser, petrel.endpoint)
+    page.go("/functions/new")
+    fieldset = page.wait_css("fieldset.blueprints")
+    # The Code choice is a styled group, not the browser's bare fieldset.
+    assert fieldset.value_of_css_property("border-top-style") == "none"
+    assert page.css("fieldset.blueprints > legend").value_of_css_property("font-weight") in ("600", "bold")
+    page.css("input[name=source][value=hello-world-python]").click()
+    assert page.css("select[name=runtime]").get_attribute("value") == "python3.12"
+    assert page.css("input[name=handler]").get_attribute("value") == "lambda_function.lambda_handler"
+    option = page.wait(lambda: next((o for o in page.all("select[name=runtime] option") if o.get_attribute("value") == "python3.12"
+                                     and "Python" in o.text), None), what="runtime labels")
+    assert option.text == f"python3.12 — {rows['python3.12']['interpreter']}"
+    for runtime, row in rows.items():
+        if row["status"] == "missing":
+            assert page.css(f"select[name=runtime] option[value='{runtime}']").get_attribute("disabled") is not None
+    page.css("details summary").click()
+    shown = {r.get_attribute("data-runtime"): r.text for r in page.all("[data-role=runtimes] tbody tr")}
+    assert rows["nodejs22.x"]["interpreter"] in shown["nodejs22.x"]
+    name = unique("pyblue")
+    page.fill("input[name=name]", name)
+    page.shot("21-python-blueprint")
+    page.click("Create function")
+    page.wait(lambda: f"/functions/{name}/code" in browser.current_url, what="the new function's page")
+    response = petrel.client("lambda").invoke(FunctionName=name, Payload=b'{"key1": "v1", "key2": "v2", "key3": "v3"}')
+    assert json.loads(response["Payload"].read()) == "v1"
+
+
+def test_versions_tab_publishes_with_a_description(petrel, browser):
+    name = create_function(petrel, {"index.js": "exports.handler = async () => 1;"}, name=unique("versions"))
+    page = Page(browser, petrel.endpoint)
+    page.go(f"/functions/{name}/versions")
+    page.wait_css("[data-role=versions] tbody tr[data-version='$LATEST']")
+    page.fill("input[name=versionDescription]", "first release")
+    page.click("Publish new version", "[data-panel=versions]")
+    page.wait_text("[data-panel=versions] .notice.ok", "Published version 1")
+    page.wait_text("[data-role=versions] tbody tr[data-version='1']", "first release")
+    page.shot("22-versions")
+    assert petrel.client("lambda").get_function_configuration(FunctionName=name, Qualifier="1")["Description"] == "first release"
+    page.click("Delete", "[data-role=versions] tr[data-version='1']")
+    page.wait(lambda: not page.all("[data-role=versions] tbody tr[data-version='1']"), what="version 1 gone")
+    versions = [v["Version"] for v in petrel.client("lambda").list_versions_by_function(FunctionName=name)["Versions"]]
+    assert versions == ["$LATEST"]
+
+
+def test_tables_get_indexes_and_can_be_deleted_from_the_console(petrel, browser):
+    ddb = petrel.client("dynamodb")
+    table = unique("gsi")
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    for i in range(6):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"item{i}"}, "status": {"S": "open" if i % 2 else "closed"}, "n": {"N": str(i)}})
+    page = Page(browser, petrel.endpoint)
+    page.go(f"/tables/{table}")
+    page.wait_css("[aria-label=Indexes] form")
+    page.fill("input[name=indexName]", "by-status")
+    page.fill("input[name=indexPartitionKey]", "status")
+    page.fill("input[name=indexSortKey]", "n")
+    page.css("select[aria-label='Index sort key type'] option[value=N]").click()
+    page.click("Add index", "[aria-label=Indexes]")
+    page.wait_text("[aria-label=Indexes] table.list", "by-status")
+    gsis = ddb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+    assert [(g["IndexName"], [k["AttributeName"] for k in g["KeySchema"]]) for g in gsis] == [("by-status", ["status", "n"])]
+    # Query the index from the items section.
+    page.css("select[aria-label='Browse or query'] option[value=query]").click()
+    page.css("select[aria-label='Query the table or an index'] option[value='by-status']").click()
+    page.fill("input[aria-label='pk value']", "open")
+    page.click("Run", "[aria-label=Items]")
+    page.wait(lambda: sorted(r.text.split()[0] for r in page.all("[aria-label=Items] table.list tbody tr")) == ["item1", "item3", "item5"],
+              what="the index query's three items")
+    page.shot("23-table-index")
+    page.click("Delete", "body > main .bar")
+    page.click(f"Delete table {table}")
+    page.wait(lambda: browser.current_url.endswith("#/tables"), what="back at the tables list")
+    assert table not in ddb.list_tables()["TableNames"]

@@ -1,6 +1,7 @@
 """Python functions end to end: a real `petrel serve`, boto3 and the AWS CLI on the outside, Petrel's
 Python runtime (Sources/PetrelServer/Runtimes/python) on the inside."""
 import json
+import urllib.request
 import re
 import time
 
@@ -80,8 +81,13 @@ def test_sync_invoke_context_print_logging_and_report(petrel):
     assert wait_for(lambda: any(m.startswith("[INFO]") and rid2 in m and "info line second" in m for m in log_messages(petrel, name)))
 
 
-@pytest.mark.parametrize("runtime", ["python3.9", "python3.14"])
-def test_every_python_runtime_name_runs_on_the_machines_python(petrel, runtime):
+@pytest.mark.parametrize("runtime", ["python3.9", "python3.13"])
+def test_older_and_newer_python_runtimes_run(petrel, runtime):
+    # Each runs on its own CPython (tests/e2e/test_runtimes.py checks the versions); a machine
+    # without that CPython refuses the function instead.
+    rows = json.load(urllib.request.urlopen(petrel.endpoint + "/_petrel/status", timeout=10))["runtimes"]
+    if next(r for r in rows if r["runtime"] == runtime)["status"] != "installed":
+        pytest.skip(runtime + " has no interpreter on this machine")
     name = create_function(petrel, {"app.py": APP}, runtime=runtime, handler="app.handler")
     response, payload = invoke(petrel, name, {"tag": runtime})
     assert "FunctionError" not in response, payload

@@ -17,6 +17,9 @@ SERVICES = {
     "dynamodbstreams": "DynamoDBStreams_20120810",
     "logs": "Logs_20140328",
     "cloudwatch": "GraniteServiceVersion20100801",
+    # The query protocol (form-encoded Action=…&Version=…, XML answers).
+    "iam": "query",
+    "sts": "query",
 }
 JSON_VERSION = {"dynamodb": "1.0", "dynamodbstreams": "1.0", "logs": "1.1", "cloudwatch": "1.0"}
 
@@ -301,6 +304,43 @@ def _expression_operations(models):
 _expression_ops = {}
 
 
+def _flatten(prefix, value, shape, out):
+    """The query protocol's form encoding: structures dotted, lists as member.N, maps as entry.N."""
+    t = shape.type_name if shape is not None else None
+    if isinstance(value, dict) and t == "structure":
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else k, v, shape.members.get(k), out)
+    elif isinstance(value, list) and t == "list":
+        for i, v in enumerate(value, 1):
+            _flatten(f"{prefix}.member.{i}", v, shape.member, out)
+    elif isinstance(value, dict) and t == "map":
+        for i, (k, v) in enumerate(value.items(), 1):
+            out.append((f"{prefix}.entry.{i}.key", str(k)))
+            _flatten(f"{prefix}.entry.{i}.value", v, shape.value, out)
+    elif isinstance(value, bool):
+        out.append((prefix, "true" if value else "false"))
+    elif isinstance(value, (dict, list)):
+        out.append((prefix, json.dumps(value)))
+    elif value is None:
+        out.append((prefix, ""))
+    else:
+        out.append((prefix, str(value)))
+
+
+def _query_request(op, model, params, raw):
+    from urllib.parse import urlencode
+    if raw is not None:
+        body = b"Action=" + op.name.encode() + b"&Version=" + model.api_version.encode() + b"&" + raw
+    else:
+        pairs = [("Action", op.name), ("Version", model.api_version)]
+        if isinstance(params, dict):
+            _flatten("", params, op.input_shape, pairs)
+        else:
+            pairs.append(("Body", json.dumps(params)))
+        body = urlencode(pairs).encode()
+    return "POST", "/", {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body
+
+
 def make_case(rng, models, protected_names=(), targets=None):
     mutation = rng.choice(MUTATIONS)
     key = tuple(sorted(models))
@@ -326,6 +366,9 @@ def make_case(rng, models, protected_names=(), targets=None):
     except (IndexError, KeyError, TypeError):
         params, raw = {}, b"{}"
     prefix = SERVICES[service]
+    if prefix == "query":
+        method, path, headers, body = _query_request(op, model, params, raw)
+        return Case(service, opname, mutation, method, path, headers, body, "query")
     if prefix is None:
         method, path, headers, body = _rest_request(op, params, raw)
         return Case(service, opname, mutation, method, path, headers, body, "rest-json")

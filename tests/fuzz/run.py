@@ -41,7 +41,7 @@ import raw_http  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REGION = "us-east-1"
 SIGNING_NAME = {"lambda": "lambda", "dynamodb": "dynamodb", "dynamodbstreams": "dynamodb", "logs": "logs",
-                "cloudwatch": "monitoring"}
+                "cloudwatch": "monitoring", "iam": "iam", "sts": "sts"}
 CANARY_FUNCTION = "petrel-fuzz-canary-function"
 CANARY_TABLE = "petrel-fuzz-canary-table"
 # Resources the cases may name (and change, or delete: they are made again at each canary check).
@@ -162,6 +162,10 @@ def judge(case, status, headers, body):
     if status >= 500:
         return f"answered {status}"
     if status < 400:
+        return None
+    if case.protocol == "query":
+        if b"<Code>" not in body or b"<Message>" not in body:
+            return f"{status} query-protocol error without <Code> and <Message>: {body[:160]!r}"
         return None
     if case.protocol == "json":
         try:

@@ -10,7 +10,7 @@ extension LambdaRoutes {
         guard let name = input.FunctionName else {
             throw AWSError.validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
         }
-        let ref = try FunctionReference.parse(name)
+        let ref = try FunctionReference.parse(name, region: account.region)
         guard ref.qualifier == nil else { throw AWSError.invalidParameter("Unqualified function name expected: \(name)") }
         if input.PackageType == "Image" {
             throw AWSError.invalidParameter("Petrel runs Zip packages only; container images are not supported.")
@@ -19,6 +19,7 @@ extension LambdaRoutes {
             throw AWSError.invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
         let zip = try zipData(input.Code?.ZipFile, s3Bucket: input.Code?.S3Bucket)
+        try requireInterpreter(runtime)
         let settings = FunctionSettings(
             runtime: runtime, handler: input.Handler ?? "", role: input.Role ?? "",
             description: input.Description ?? "", memorySize: input.MemorySize ?? 128, timeout: input.Timeout ?? 3,
@@ -29,6 +30,15 @@ extension LambdaRoutes {
                                           tags: input.Tags ?? [:], account: account)
         logger.info("Created function \(ref.name) (\(runtime), \(record.codeSize) bytes)")
         return try json(FunctionConfiguration(record, account: account), account: account, status: .created)
+    }
+
+    /// Refuses a runtime whose interpreter this machine does not have (unless the server runs
+    /// with --runtime-fallback): a function must run on the interpreter its runtime names.
+    func requireInterpreter(_ runtime: String) throws {
+        guard Runtimes.family(of: runtime) != nil else { return }  // validation names what is wrong
+        if case .missing = invoker.interpreters.resolve(runtime) {
+            throw AWSError.invalidParameter(invoker.interpreters.missingMessage(runtime))
+        }
     }
 
     func zipData(_ base64: String?, s3Bucket: String?) throws -> Data {
@@ -97,6 +107,7 @@ extension LambdaRoutes {
     func updateConfiguration(_ ref: FunctionReference, request: Request, account: Account) async throws -> Response {
         let input = try await decode(UpdateFunctionConfigurationRequest.self, from: request)
         if let layers = input.Layers { _ = try layerRegistry.resolve(layers, account: account) }
+        if let runtime = input.Runtime { try requireInterpreter(runtime) }
         let record = try functions.updateConfiguration(name: ref.name, expectedRevision: input.RevisionId, account: account) { s in
             if let v = input.Role { s.role = v }
             if let v = input.Handler { s.handler = v }
@@ -114,7 +125,10 @@ extension LambdaRoutes {
 
     func publishVersion(_ ref: FunctionReference, request: Request, account: Account) async throws -> Response {
         let input = try await decode(PublishVersionRequest.self, from: request)
-        let record = try functions.publishVersion(name: ref.name, expectedCodeSha256: input.CodeSha256,
+        if let description = input.Description, description.count > 256 {
+            throw AWSError.invalidParameter("'Description' value failed to satisfy constraint: Member must have length less than or equal to 256")
+        }
+        let record = try functions.publishVersion(name: ref.name, description: input.Description, expectedCodeSha256: input.CodeSha256,
                                                   expectedRevision: input.RevisionId, account: account)
         return try json(FunctionConfiguration(record, account: account), status: .created)
     }

@@ -58,7 +58,7 @@ extension LambdaRoutes {
         return try json(["Status": 202], status: .accepted)
     }
 
-    /// The request body, checked against Lambda's size limit and for being JSON.
+    /// The request body, checked against Lambda's size limit and for being JSON; `{}` when empty.
     func payloadData(_ request: Request, limit: Int, operation: String) async throws -> Data {
         let buffer: ByteBuffer
         do {
@@ -71,8 +71,11 @@ extension LambdaRoutes {
             throw AWSError("InvalidRequestContentException", status: 400,
                            "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value")
         }
-        return data
+        // No payload is an empty JSON object, as on AWS (`aws lambda invoke --function-name f out.json`).
+        return data.isEmpty ? Self.emptyPayload : data
     }
+
+    static let emptyPayload = Data("{}".utf8)
 
     /// The last `limit` bytes of a log, cut at a character boundary.
     static func lastBytes(of text: String, limit: Int) -> String {

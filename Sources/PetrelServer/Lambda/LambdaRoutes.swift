@@ -31,7 +31,7 @@ struct LambdaRoutes: Sendable {
     static let maxControlBody = 70 * 1024 * 1024
 
     func matches(_ path: String) -> Bool {
-        path.hasPrefix("/2015-03-31/") || path.hasPrefix("/2014-11-13/") || path.hasPrefix("/2018-10-31/layers") || path.hasPrefix("/2019-09-30/functions/") || path.hasPrefix("/_petrel/code/")
+        path.hasPrefix("/_petrel/code/") || LambdaOperationNames.isLambdaPath(path)
     }
 
     func respond(to request: Request, account: Account) async -> Response {
@@ -60,7 +60,7 @@ struct LambdaRoutes: Sendable {
         case ("_petrel", 3) where segments[1] == "code" && method == .get:
             return try codeDownload(segments[2])
         case ("2019-09-30", 4) where segments[1] == "functions" && segments[3] == "provisioned-concurrency":
-            let ref = try FunctionReference.parse(segments[2])
+            let ref = try FunctionReference.parse(segments[2], region: account.region)
             return try await provisionedConcurrency(request, name: ref.name, account: account)
         case ("2018-10-31", _) where segments.count >= 2 && segments[1] == "layers":
             return try await layers(request, segments: segments, account: account)
@@ -75,14 +75,14 @@ struct LambdaRoutes: Sendable {
             default: break
             }
         case ("2015-03-31", 3) where segments[1] == "functions":
-            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier)
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
             switch method {
             case .get: return try getFunction(ref, account: account)
             case .delete: return try await deleteFunction(ref, account: account)
             default: break
             }
         case ("2015-03-31", 4) where segments[1] == "functions":
-            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier)
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
             switch (method, segments[3]) {
             case (.get, "configuration"): return try getConfiguration(ref, account: account)
             case (.put, "configuration"): return try await updateConfiguration(ref, request: request, account: account)
@@ -93,12 +93,13 @@ struct LambdaRoutes: Sendable {
             default: break
             }
         case ("2014-11-13", 4) where segments[1] == "functions" && segments[3] == "invoke-async" && method == .post:
-            let ref = try FunctionReference.parse(segments[2])
+            let ref = try FunctionReference.parse(segments[2], region: account.region)
             return try await invokeAsync(ref, request: request, account: account)
         default:
             break
         }
-        throw AWSError("UnknownOperationException", status: 404, "No Lambda operation at \(method) \(request.uri.path).")
+        throw AWSError("UnknownOperationException", status: 404, LambdaOperationNames.unsupportedMessage(
+            method: method.rawValue, path: request.uri.path, queryKeys: Set(query.map { String($0.key) })))
     }
 
     // MARK: Helpers shared by the operations

@@ -272,6 +272,7 @@ struct ExpressionParser {
         if case .punct(let p) = current, let comparator = Comparator(rawValue: p) {
             position += 1
             let right = try parseOperand(&context)
+            try checkDistinct(comparator.rawValue, left, right)
             return .compare(left, comparator, right)
         }
         if acceptKeyword("BETWEEN") {
@@ -279,7 +280,10 @@ struct ExpressionParser {
             guard acceptKeyword("AND") else { throw syntaxError() }
             let high = try parseOperand(&context)
             if case .value(let lv) = low, case .value(let hv) = high {
-                if lv.typeName != hv.typeName || (ConditionEvaluator.order(lv, hv) ?? 0) > 0 {
+                if lv.typeName != hv.typeName {
+                    throw AWSError.validation("Invalid \(kind): The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: \(lv.brief), upper bound operand: AttributeValue: \(hv.brief)")
+                }
+                if (ConditionEvaluator.order(lv, hv) ?? 0) > 0 {
                     throw AWSError.validation("Invalid \(kind): The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: \(lv.brief), upper bound operand: AttributeValue: \(hv.brief)")
                 }
             }
@@ -315,7 +319,15 @@ struct ExpressionParser {
         case "attribute_not_exists": try arity(1); return .notExists(try pathArg(0))
         case "attribute_type":
             try arity(2)
+            try checkDistinct(name, args[0], args[1])
             _ = try pathArg(0)
+            guard let type = ExpressionParser.staticType(args[1]) else {
+                // A path: its type is not known until the item is read, and DynamoDB wants a string.
+                throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}")
+            }
+            if type != "S" {
+                throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(type)")
+            }
             if case .value(let v) = args[1] {
                 guard case .s(let t) = v else {
                     throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(v.typeName)")
@@ -327,19 +339,34 @@ struct ExpressionParser {
             return .attributeType(args[0], args[1])
         case "begins_with":
             try arity(2)
+            try checkDistinct(name, args[0], args[1])
             for arg in args {
-                if case .value(let v) = arg {
-                    switch v {
-                    case .s, .b: break
-                    default:
-                        throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(v.typeName)")
-                    }
+                if let type = ExpressionParser.staticType(arg), type != "S", type != "B" {
+                    throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(type)")
                 }
             }
             return .beginsWith(args[0], args[1])
         default:
             try arity(2)
+            try checkDistinct(name, args[0], args[1])
             return .contains(args[0], args[1])
+        }
+    }
+
+    /// The type an operand has before any item is read: a literal's, or N for `size()`.
+    static func staticType(_ operand: Operand) -> String? {
+        switch operand {
+        case .value(let v): v.typeName
+        case .size: "N"
+        default: nil
+        }
+    }
+
+    /// DynamoDB refuses an operator or function whose first operand is the same path as
+    /// its second (`a = a`, `begins_with(a, a)`).
+    func checkDistinct(_ name: String, _ first: Operand, _ second: Operand) throws(AWSError) {
+        if case .path(let a) = first, case .path(let b) = second, a == b {
+            throw AWSError.validation("Invalid \(kind): The first operand must be distinct from the remaining operands for this operator or function; operator: \(name), first operand: \(a.rendered)")
         }
     }
 
@@ -355,12 +382,8 @@ struct ExpressionParser {
                 defer { depth -= 1 }
                 let inner = try parseOperand(&context)
                 try expect(.punct(")"))
-                if case .value(let v) = inner {
-                    switch v {
-                    case .s, .b, .ss, .ns, .bs, .l, .m: break
-                    default:
-                        throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: size, operand type: \(v.typeName)")
-                    }
+                if let type = ExpressionParser.staticType(inner), ["N", "BOOL", "NULL"].contains(type) {
+                    throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: size, operand type: \(type)")
                 }
                 return .size(inner)
             }

@@ -11,6 +11,10 @@ struct KeyCondition: Sendable, Equatable {
 
     var hash: AttributeValue
     var range: Range?
+    /// Multi-attribute index keys: the other partition key values, in schema order, and the
+    /// values the leading sort key attributes must equal (`range` applies to the one after).
+    var moreHash: [AttributeValue] = []
+    var rangePrefix: [AttributeValue] = []
 
     /// Checks a parsed KeyConditionExpression against the key schema, with DynamoDB's messages.
     static func from(_ condition: Condition, schema: KeySchema, kind: String = "KeyConditionExpression") throws(AWSError) -> KeyCondition {
@@ -24,6 +28,9 @@ struct KeyCondition: Sendable, Equatable {
             }
         }
         try flatten(condition)
+        if schema.compositeHash || schema.compositeRange {
+            return try multiAttribute(parts, schema: schema, kind: kind)
+        }
         if parts.count > 2 {
             throw AWSError.validation("Conditions can be of length 1 or 2 only")
         }
@@ -66,6 +73,63 @@ struct KeyCondition: Sendable, Equatable {
             throw AWSError.validation("Query condition missed key schema element: \(schema.hash.name)")
         }
         return KeyCondition(hash: hash, range: range)
+    }
+
+    /// A query on a multi-attribute index key: every partition key attribute with `=`, then sort
+    /// key attributes left to right without a gap, all with `=` but the last given.
+    private static func multiAttribute(_ parts: [Condition], schema: KeySchema, kind: String) throws(AWSError) -> KeyCondition {
+        var byName: [String: Range] = [:]
+        for part in parts {
+            let (name, r) = try analyse(part, kind: kind)
+            guard let attribute = schema.attributes.first(where: { $0.name == name }) else {
+                throw AWSError.validation("Query condition missed key schema element: \(schema.hash.name)")
+            }
+            if byName[name] != nil { throw AWSError.validation("Query key condition not supported") }
+            let values: [AttributeValue]
+            switch r {
+            case .compare(let op, let v):
+                if op == .ne { throw AWSError.validation("Unsupported operator on KeyCondition: <>") }
+                values = [v]
+            case .between(let a, let b): values = [a, b]
+            case .beginsWith(let v):
+                if attribute.type == "N" {
+                    throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+                }
+                values = [v]
+            }
+            for v in values where v.typeName != attribute.type {
+                throw AWSError.validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+            }
+            byName[name] = r
+        }
+        var hashes: [AttributeValue] = []
+        for attribute in schema.hashAttributes {
+            guard let r = byName[attribute.name] else {
+                throw AWSError.validation("Query condition missed key schema element: \(attribute.name)")
+            }
+            guard case .compare(.eq, let v) = r else { throw AWSError.validation("Query key condition not supported") }
+            hashes.append(v)
+        }
+        var prefix: [AttributeValue] = []
+        var last: Range?
+        let ranges = schema.rangeAttributes
+        for (i, attribute) in ranges.enumerated() {
+            guard let r = byName[attribute.name] else {
+                if let later = ranges[(i + 1)...].first(where: { byName[$0.name] != nil }) {
+                    throw AWSError.validation("Query condition missed key schema element: \(attribute.name); sort key attributes must be given left to right, and \(later.name) follows it")
+                }
+                break
+            }
+            if last != nil {
+                throw AWSError.validation("Invalid \(kind): Only the last sort key attribute in the condition may use a range operator; \(ranges[i - 1].name) is followed by \(attribute.name)")
+            }
+            if case .compare(.eq, let v) = r, i < ranges.count - 1, ranges[(i + 1)...].contains(where: { byName[$0.name] != nil }) {
+                prefix.append(v)
+            } else {
+                last = r
+            }
+        }
+        return KeyCondition(hash: hashes[0], range: last, moreHash: Array(hashes.dropFirst()), rangePrefix: prefix)
     }
 
     private static func analyse(_ c: Condition, kind: String) throws(AWSError) -> (String, Range) {

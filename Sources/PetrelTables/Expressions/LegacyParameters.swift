@@ -10,23 +10,26 @@ enum LegacyParameters {
         for name in raw.keys.sorted() {
             guard case .object(let spec) = raw[name]! else { throw AWSError.serialization("Expected entries must be objects") }
             let path: DocumentPath = [.name(name)]
+            func invalid(_ text: String) -> AWSError {
+                AWSError.validation("One or more parameter values were invalid: \(text) for Attribute: \(name)")
+            }
             if let op = spec["ComparisonOperator"]?.string {
-                if spec["Value"] != nil {
-                    throw AWSError.validation("One or more parameter values were invalid: Value and ComparisonOperator cannot be used together for Attribute: \(name)")
-                }
-                let list = try values(spec["AttributeValueList"])
+                if spec["Exists"] != nil { throw invalid("Exists and ComparisonOperator cannot be used together") }
+                if spec["Value"] != nil, spec["AttributeValueList"] != nil { throw invalid("Value and AttributeValueList cannot be used together") }
+                // A single Value stands for a one-element AttributeValueList.
+                let list: [AttributeValue]
+                if let raw = spec["Value"] { list = [try AttributeValue(wire: raw)] } else { list = try values(spec["AttributeValueList"]) }
                 conditions.append(try comparison(path, op, list, attribute: name))
                 continue
             }
+            if spec["AttributeValueList"] != nil { throw invalid("AttributeValueList can only be used with a ComparisonOperator") }
             let exists = spec["Exists"]?.bool ?? true
             if let raw = spec["Value"] {
                 let value = try AttributeValue(wire: raw)
-                if !exists {
-                    throw AWSError.validation("One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: \(name)")
-                }
+                if !exists { throw invalid("Value cannot be used when Exists is false") }
                 conditions.append(.compare(.path(path), .eq, .value(value)))
             } else if exists {
-                throw AWSError.validation("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: \(name)")
+                throw invalid("Value must be provided when Exists is \(spec["Exists"]?.bool.map { String($0) } ?? "null")")
             } else {
                 conditions.append(.notExists(path))
             }
@@ -82,6 +85,34 @@ enum LegacyParameters {
             }
         }
         let p = Operand.path(path)
+        // Which types each operator takes, as DynamoDB checks them.
+        func allow(_ types: Set<String>) throws(AWSError) {
+            for v in list where !types.contains(v.typeName) {
+                throw AWSError.validation("One or more parameter values were invalid: ComparisonOperator \(op) is not valid for \(v.typeName) AttributeValue type")
+            }
+        }
+        let scalars: Set<String> = ["S", "N", "B"]
+        let counts: [String: ClosedRange<Int>] = ["NULL": 0...0, "NOT_NULL": 0...0, "IN": 1...Int.max, "BETWEEN": 2...2]
+        if ["EQ", "NE", "LT", "LE", "GT", "GE", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "NULL", "NOT_NULL", "IN", "BETWEEN"].contains(op),
+           !(counts[op] ?? 1...1).contains(list.count) {
+            throw AWSError.validation("One or more parameter values were invalid: Invalid number of argument(s) for the \(op) ComparisonOperator")
+        }
+        switch op {
+        case "LT", "LE", "GT", "GE", "CONTAINS", "NOT_CONTAINS", "IN", "BETWEEN": try allow(scalars)
+        case "BEGINS_WITH": try allow(["S", "B"])
+        default: break
+        }
+        if op == "BETWEEN", list.count == 2 {
+            if list[0].typeName != list[1].typeName {
+                throw AWSError.validation("One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type")
+            }
+            if (ConditionEvaluator.order(list[0], list[1]) ?? 0) > 0 {
+                throw AWSError.validation("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")
+            }
+        }
+        if op == "IN", Set(list.map(\.typeName)).count > 1 {
+            throw AWSError.validation("One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type")
+        }
         switch op {
         case "EQ": try arity(1); return .compare(p, .eq, .value(list[0]))
         case "NE": try arity(1); return .compare(p, .ne, .value(list[0]))

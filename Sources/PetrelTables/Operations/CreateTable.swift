@@ -25,6 +25,7 @@ extension TableService {
 
     /// Builds a definition from CreateTable's parameters, checking them as DynamoDB does.
     static func parseDefinition(_ request: Request, name: String, context: OperationContext) throws -> TableDefinition {
+        try checkKeyTypes(request)
         _ = try request.required("AttributeDefinitions")
         let rawDefinitions = try request.array("AttributeDefinitions") ?? []
         var definitions: [KeyAttribute] = []
@@ -79,8 +80,9 @@ extension TableService {
             stream = StreamDefinition(arn: "", label: "", viewType: viewType, enabled: true)
         }
         var tags: [String: String] = [:]
-        for t in try request.array("Tags") ?? [] {
-            if let k = t["Key"]?.string, let v = t["Value"]?.string { tags[k] = v }
+        for (k, v) in try TableService.parseTags(try request.array("Tags") ?? []) { tags[k] = v }
+        if tags.count > 50 {
+            throw AWSError.validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
         }
         return TableDefinition(
             id: 0, name: name, region: context.region, arn: context.account.tableARN(name),
@@ -91,14 +93,34 @@ extension TableService {
             tableClass: try request.string("TableClass"))
     }
 
+    /// KeyType is an enum in the model: DynamoDB rejects a wrong one before anything else.
+    static func checkKeyTypes(_ request: Request) throws(AWSError) {
+        func check(_ elements: [JSON]?, _ prefix: String) throws(AWSError) {
+            for (i, element) in (elements ?? []).enumerated() {
+                if let type = element["KeyType"]?.string, type != "HASH", type != "RANGE" {
+                    throw AWSError.validation("1 validation error detected: Value '\(type)' at '\(prefix)keySchema.\(i + 1).member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
+                }
+            }
+        }
+        try check(request["KeySchema"]?.array, "")
+        for (j, index) in (request["GlobalSecondaryIndexes"]?.array ?? []).enumerated() {
+            try check(index["KeySchema"]?.array, "globalSecondaryIndexes.\(j + 1).member.")
+        }
+        for (j, index) in (request["LocalSecondaryIndexes"]?.array ?? []).enumerated() {
+            try check(index["KeySchema"]?.array, "localSecondaryIndexes.\(j + 1).member.")
+        }
+    }
+
     static let viewTypes = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"]
 
-    static func parseKeySchema(_ elements: [JSON], definitions: [KeyAttribute], what: String) throws(AWSError) -> KeySchema {
-        guard elements.count == 1 || elements.count == 2 else {
-            throw AWSError.validation("1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2 and greater than or equal to 1")
+    static func parseKeySchema(_ elements: [JSON], definitions: [KeyAttribute], what: String, multiAttribute: Bool = false) throws(AWSError) -> KeySchema {
+        // A global secondary index may name up to four HASH and four RANGE attributes.
+        let maxElements = multiAttribute ? 8 : 2
+        guard elements.count >= 1, elements.count <= maxElements else {
+            throw AWSError.validation("1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to \(maxElements) and greater than or equal to 1")
         }
-        var hash: KeyAttribute?
-        var range: KeyAttribute?
+        var hashes: [KeyAttribute] = []
+        var ranges: [KeyAttribute] = []
         for (i, e) in elements.enumerated() {
             guard let n = e["AttributeName"]?.string, let kind = e["KeyType"]?.string else {
                 throw AWSError.validation("1 validation error detected: Value null at 'keySchema.\(i + 1).member.attributeName' failed to satisfy constraint: Member must not be null")
@@ -106,19 +128,28 @@ extension TableService {
             guard let def = definitions.first(where: { $0.name == n }) else {
                 throw AWSError.validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [\(elements.compactMap { $0["AttributeName"]?.string }.joined(separator: ", "))], AttributeDefinitions: [\(definitions.map(\.name).joined(separator: ", "))]")
             }
-            switch (kind, i) {
-            case ("HASH", 0): hash = def
-            case ("RANGE", 1): range = def
-            case ("HASH", _):
+            switch kind {
+            case "HASH" where i == 0 || (multiAttribute && ranges.isEmpty):
+                hashes.append(def)
+            case "RANGE" where i > 0 && (multiAttribute || i == 1):
+                ranges.append(def)
+            case "HASH":
                 throw AWSError.validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
             default:
                 throw AWSError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
             }
         }
-        if let range, range.name == hash!.name {
-            throw AWSError.validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+        if hashes.count > 4 || ranges.count > 4 {
+            throw AWSError.validation("One or more parameter values were invalid: A KeySchema may have at most 4 HASH and 4 RANGE key attributes")
         }
-        return KeySchema(hash: hash!, range: range)
+        let names = (hashes + ranges).map(\.name)
+        if Set(names).count != names.count {
+            if hashes.count == 1, ranges.count == 1 {
+                throw AWSError.validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+            }
+            throw AWSError.validation("One or more parameter values were invalid: Duplicate attribute names in KeySchema")
+        }
+        return KeySchema(hash: hashes[0], range: ranges.first, moreHash: Array(hashes.dropFirst()), moreRange: Array(ranges.dropFirst()))
     }
 
     static func parseThroughput(_ raw: [String: JSON]?, billing: String) throws(AWSError) -> ThroughputSetting? {
@@ -141,7 +172,7 @@ extension TableService {
         guard let name = raw["IndexName"]?.string else {
             throw AWSError.validation("1 validation error detected: Value null at 'indexName' failed to satisfy constraint: Member must not be null")
         }
-        let key = try parseKeySchema(raw["KeySchema"]?.array ?? [], definitions: definitions, what: "Index")
+        let key = try parseKeySchema(raw["KeySchema"]?.array ?? [], definitions: definitions, what: "Index", multiAttribute: !local)
         guard let p = raw["Projection"], let type = p["ProjectionType"]?.string ?? (p["NonKeyAttributes"] != nil ? "INCLUDE" : nil) else {
             throw AWSError.validation("One or more parameter values were invalid: Unknown ProjectionType: null")
         }

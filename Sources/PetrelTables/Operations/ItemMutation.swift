@@ -102,7 +102,11 @@ struct ItemMutation: Sendable {
     func evaluate(old: Item?, table: TableDefinition) throws(AWSError) -> Outcome {
         if let condition, !ConditionEvaluator.evaluate(condition, old ?? [:]) {
             var extra: [String: JSONValue] = [:]
-            if returnOnFailure == "ALL_OLD", let old { extra["Item"] = old.wire.jsonValue }
+            if returnOnFailure == "ALL_OLD", let old {
+                // DynamoDB spells the member `Message` when it returns the item.
+                extra["Item"] = old.wire.jsonValue
+                extra["Message"] = .string("The conditional request failed")
+            }
             throw AWSError("ConditionalCheckFailedException", status: 400, "The conditional request failed", extra: extra)
         }
         switch kind {

@@ -82,11 +82,20 @@ extension TableService {
         }
         let projection = try TableService.projection(request, context: &expressions)
         let select = try request.choice("Select", ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"], default: projection == nil ? "ALL_ATTRIBUTES" : "SPECIFIC_ATTRIBUTES")
+        let projectionParameter = request["ProjectionExpression"] != nil ? "ProjectionExpression" : "AttributesToGet"
         if projection != nil, select != "SPECIFIC_ATTRIBUTES" {
-            throw AWSError.validation("Cannot specify the ProjectionExpression when choosing to get \(select)")
+            throw AWSError.validation("Cannot specify the \(projectionParameter) when choosing to get \(select)")
+        }
+        if projection == nil, select == "SPECIFIC_ATTRIBUTES" {
+            throw AWSError.validation("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
         }
         if select == "ALL_PROJECTED_ATTRIBUTES", index == nil {
             throw AWSError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+        }
+        // Without Select an index read returns what the index projects; only asking for
+        // ALL_ATTRIBUTES from a GSI that does not project them is an error.
+        if request["Select"] != nil, select == "ALL_ATTRIBUTES", let index, !index.isLocal, index.projection.type != "ALL" {
+            throw AWSError.validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index \(index.name) because its projection type is not ALL")
         }
         let limit = try request.int("Limit")
         if let limit, limit < 1 {
@@ -125,7 +134,7 @@ extension TableService {
             let plan = try self.readPlan(request, db, context, expressions: &expressions, legacyFilter: "QueryFilter")
             try expressions.checkAllUsed()
             let key = try KeyCondition.from(keyCondition, schema: plan.schema)
-            let hk = PrimaryKey.sortBytes(key.hash)
+            let hk = plan.schema.compositeHash ? PrimaryKey.tuple([key.hash] + key.moreHash) : PrimaryKey.sortBytes(key.hash)
             var sql: String
             var args: StatementArguments
             if let index = plan.index {
@@ -135,7 +144,17 @@ extension TableService {
                 sql = "SELECT item, size FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ?"
                 args = [plan.table.id, PrimaryKey.hashOf(hk), Data(hk)]
             }
-            if let range = key.range {
+            if plan.schema.compositeRange {
+                let (lower, upper) = TableService.tupleBounds(prefix: key.rangePrefix, last: key.range)
+                if !lower.isEmpty {
+                    sql += " AND rk >= ?"
+                    args += [Data(lower)]
+                }
+                if let upper {
+                    sql += " AND rk < ?"
+                    args += [Data(upper)]
+                }
+            } else if let range = key.range {
                 switch range {
                 case .compare(let op, let v):
                     sql += " AND rk \(op.rawValue) ?"
@@ -178,6 +197,36 @@ extension TableService {
         return out
     }
 
+    /// The stored-key range `[lower, upper)` of a multi-attribute sort key condition: equal to
+    /// `prefix` on the leading attributes and, on the next one, the condition `last`.
+    static func tupleBounds(prefix: [AttributeValue], last: KeyCondition.Range?) -> ([UInt8], [UInt8]?) {
+        let p = PrimaryKey.tuple(prefix)
+        switch last {
+        case nil: return (p, prefixSuccessor(p))
+        case .compare(let op, let v)?:
+            let c = p + PrimaryKey.tupleElement(v)
+            switch op {
+            case .lt: return (p, c)
+            case .le: return (p, prefixSuccessor(c))
+            case .gt: return (prefixSuccessor(c) ?? c, prefixSuccessor(p))
+            case .ge: return (c, prefixSuccessor(p))
+            default: return (c, prefixSuccessor(c))
+            }
+        case .between(let a, let b)?:
+            return (p + PrimaryKey.tupleElement(a), prefixSuccessor(p + PrimaryKey.tupleElement(b)))
+        case .beginsWith(let v)?:
+            let x = p + PrimaryKey.tupleElement(v, terminated: false)
+            return (x, prefixSuccessor(x))
+        }
+    }
+
+    /// The slice of the 32-bit key-hash space a parallel Scan segment covers.
+    static func segmentRange(_ segment: Int, of total: Int) -> Range<Int64> {
+        let width = (Int64(1) << 32) / Int64(total)
+        let low = Int64(segment) * width
+        return low..<(segment == total - 1 ? (Int64(1) << 32) : low + width)
+    }
+
     /// The smallest byte string greater than every string starting with `prefix`.
     static func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
         var bytes = prefix
@@ -192,8 +241,11 @@ extension TableService {
         try LegacyParameters.checkNotMixed(request, legacy: ["ScanFilter", "AttributesToGet"], expressions: ["FilterExpression", "ProjectionExpression"])
         let segment = try request.int("Segment")
         let total = try request.int("TotalSegments")
-        if (segment == nil) != (total == nil) {
+        if segment != nil, total == nil {
             throw AWSError.validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+        }
+        if segment == nil, total != nil {
+            throw AWSError.validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
         }
         if let total, total < 1 || total > 1_000_000 {
             throw AWSError.validation("1 validation error detected: Value '\(total)' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000")
@@ -214,14 +266,20 @@ extension TableService {
                 sql = "SELECT item, size FROM ddb_items WHERE table_id = ?"
                 args = [plan.table.id]
             }
+            var segmentRange: Range<Int64>?
             if let segment, let total {
-                let width = (Int64(1) << 32) / Int64(total)
-                let low = Int64(segment) * width
-                let high = segment == total - 1 ? (Int64(1) << 32) : low + width
+                let range = TableService.segmentRange(segment, of: total)
                 sql += " AND hh >= ? AND hh < ?"
-                args += [low, high]
+                args += [range.lowerBound, range.upperBound]
+                segmentRange = range
             }
             if let (position, base) = try self.startPosition(request, plan: plan) {
+                if let segmentRange, let total, !segmentRange.contains(position.hh) {
+                    // DynamoDB refuses a start key from another segment rather than return a
+                    // truncated page; it names the segment the key belongs to.
+                    let owner = min(Int(position.hh / ((Int64(1) << 32) / Int64(total))), total - 1)
+                    throw AWSError.validation("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: \(total) Segment: \(owner)")
+                }
                 if plan.index != nil {
                     sql += " AND (hh, hk, rk, pk) > (?, ?, ?, ?)"
                     args += [position.hh, Data(position.hk), Data(position.rk), Data(base.packed)]

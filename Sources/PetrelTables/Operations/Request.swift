@@ -69,13 +69,30 @@ struct Request {
         return try Item(wireItem: v, parameter: key)
     }
 
+    /// The table's name, also when the request names it by ARN
+    /// (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`), as DynamoDB allows.
     func tableName(_ key: String = "TableName") throws(AWSError) -> String {
         let name = try requiredString(key)
         try Request.validateTableName(name, field: Request.lowerFirst(key))
+        if name.hasPrefix("arn:") {
+            let parts = name.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[2] == "dynamodb", parts[5].hasPrefix("table/"),
+                  case let table = String(parts[5].dropFirst("table/".count)), !table.contains("/") else {
+                throw AWSError.validation("Invalid TableArn: Invalid ResourceArn provided as input \(name)")
+            }
+            try Request.validateTableName(table, field: Request.lowerFirst(key))
+            return table
+        }
         return name
     }
 
     static func validateTableName(_ name: String, field: String = "tableName") throws(AWSError) {
+        if name.hasPrefix("arn:") {
+            if name.count > 1024 {
+                throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to 1024")
+            }
+            return
+        }
         if name.count < 3 {
             throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to 3")
         }
@@ -88,6 +105,31 @@ struct Request {
         if !ok {
             throw AWSError.validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
         }
+    }
+
+    /// A string member within the model's length bounds, with the model validator's message.
+    func string(_ key: String, length: ClosedRange<Int>, field: String? = nil) throws(AWSError) -> String? {
+        guard let s = try string(key) else { return nil }
+        let at = field ?? Request.lowerFirst(key)
+        if s.count < length.lowerBound {
+            throw AWSError.validation("1 validation error detected: Value '\(s)' at '\(at)' failed to satisfy constraint: Member must have length greater than or equal to \(length.lowerBound)")
+        }
+        if s.count > length.upperBound {
+            throw AWSError.validation("1 validation error detected: Value '\(s)' at '\(at)' failed to satisfy constraint: Member must have length less than or equal to \(length.upperBound)")
+        }
+        return s
+    }
+
+    /// An integer member within the model's bounds, with the model validator's message.
+    func int(_ key: String, range: ClosedRange<Int>) throws(AWSError) -> Int? {
+        guard let i = try int(key) else { return nil }
+        if i < range.lowerBound {
+            throw AWSError.validation("1 validation error detected: Value '\(i)' at '\(Request.lowerFirst(key))' failed to satisfy constraint: Member must have value greater than or equal to \(range.lowerBound)")
+        }
+        if i > range.upperBound {
+            throw AWSError.validation("1 validation error detected: Value '\(i)' at '\(Request.lowerFirst(key))' failed to satisfy constraint: Member must have value less than or equal to \(range.upperBound)")
+        }
+        return i
     }
 
     /// Checks an enum-valued member against its allowed values.
@@ -110,6 +152,7 @@ struct Request {
                 if s.isEmpty {
                     throw AWSError.validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key \(k)")
                 }
+                try AttributeValue.checkName(s)
                 total += k.utf8.count + s.utf8.count
                 names[k] = s
             }

@@ -5,11 +5,7 @@ import PetrelCore
 extension TableService {
     /// Renders a TableDescription with botocore's member names.
     func describe(_ table: TableDefinition, itemCount: Int, size: Int, indexCounts: [String: (Int, Int)], status: String) -> JSON {
-        func keySchema(_ k: KeySchema) -> JSON {
-            var out: [JSON] = [.object(["AttributeName": .string(k.hash.name), "KeyType": .string("HASH")])]
-            if let r = k.range { out.append(.object(["AttributeName": .string(r.name), "KeyType": .string("RANGE")])) }
-            return .array(out)
-        }
+        func keySchema(_ k: KeySchema) -> JSON { k.wire }
         func throughput(_ t: ThroughputSetting?) -> JSON {
             .object(["NumberOfDecreasesToday": .int(0), "ReadCapacityUnits": .int(t?.read ?? 0), "WriteCapacityUnits": .int(t?.write ?? 0)])
         }
@@ -115,7 +111,7 @@ extension TableService {
             if table.deletionProtection {
                 throw AWSError.validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
             }
-            let (count, size, indexCounts) = try self.counts(db, table)
+            let (count, size, _) = try self.counts(db, table)
             try db.execute(sql: "DELETE FROM ddb_items WHERE table_id = ?", arguments: [table.id])
             try db.execute(sql: "DELETE FROM ddb_index_items WHERE table_id = ?", arguments: [table.id])
             try db.execute(sql: "DELETE FROM ddb_tables WHERE id = ?", arguments: [table.id])
@@ -123,11 +119,31 @@ extension TableService {
                 try db.execute(sql: "UPDATE ddb_streams SET disabled = ? WHERE arn = ?", arguments: [Date().timeIntervalSince1970, s.arn])
             }
             let closed = table.streamEnabled ? table.stream?.arn : nil
-            return (self.describe(table, itemCount: count, size: size, indexCounts: indexCounts, status: "DELETING"), closed)
+            return (TableService.deletingDescription(table, itemCount: count, size: size), closed)
         }
         catalog.remove(region: context.region, name: name)
         if let arn = closedStream { notifier.closed(arn) }
         return Response.encode(["TableDescription": description])
+    }
+
+    /// What DeleteTable answers: DynamoDB's short description of a table being deleted (no key
+    /// schema, attribute definitions, indexes or stream).
+    static func deletingDescription(_ table: TableDefinition, itemCount: Int, size: Int) -> JSON {
+        var d: [String: JSON] = [
+            "TableName": .string(table.name),
+            "TableArn": .string(table.arn),
+            "TableId": .string(table.tableId),
+            "TableStatus": .string("DELETING"),
+            "ProvisionedThroughput": .object(["NumberOfDecreasesToday": .int(0), "ReadCapacityUnits": .int(table.throughput?.read ?? 0),
+                                              "WriteCapacityUnits": .int(table.throughput?.write ?? 0)]),
+            "ItemCount": .int(itemCount),
+            "TableSizeBytes": .int(size),
+        ]
+        if table.billingMode == "PAY_PER_REQUEST" {
+            d["BillingModeSummary"] = .object(["BillingMode": .string("PAY_PER_REQUEST"),
+                                               "LastUpdateToPayPerRequestDateTime": .number(String(format: "%.3f", table.createdAt))])
+        }
+        return .object(d)
     }
 
     /// Creates a new stream (a new ARN and label) for a table, as enabling a stream does on AWS.

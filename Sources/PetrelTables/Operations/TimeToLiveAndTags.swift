@@ -5,10 +5,7 @@ import PetrelCore
 extension TableService {
     func updateTimeToLive(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        guard let spec = try request.object("TimeToLiveSpecification"),
-              let enabled = spec["Enabled"]?.bool, let attribute = spec["AttributeName"]?.string, !attribute.isEmpty else {
-            throw AWSError.validation("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
-        }
+        let (enabled, attribute) = try TableService.timeToLiveSpecification(request)
         let updated = try await store.pool.write { db -> TableDefinition in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFound
@@ -32,6 +29,24 @@ extension TableService {
         return Response.encode(["TimeToLiveSpecification": .object(["AttributeName": .string(attribute), "Enabled": .bool(enabled)])])
     }
 
+    /// TimeToLiveSpecification's members, checked in the order and words DynamoDB uses.
+    static func timeToLiveSpecification(_ request: Request) throws(AWSError) -> (Bool, String) {
+        func missing(_ at: String) -> AWSError {
+            AWSError.validation("1 validation error detected: Value null at '\(at)' failed to satisfy constraint: Member must not be null")
+        }
+        guard let object = try request.object("TimeToLiveSpecification") else { throw missing("timeToLiveSpecification") }
+        let spec = Request(members: object)
+        let attribute = try spec.string("AttributeName", length: 0...255, field: "timeToLiveSpecification.attributeName")
+        let enabled = try spec.bool("Enabled")
+        if attribute == nil, enabled == nil {
+            throw AWSError.validation("2 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null; Value null at 'timeToLiveSpecification.enabled' failed to satisfy constraint: Member must not be null")
+        }
+        guard let attribute else { throw missing("timeToLiveSpecification.attributeName") }
+        guard let enabled else { throw missing("timeToLiveSpecification.enabled") }
+        if attribute.isEmpty { throw AWSError.validation("TimeToLiveSpecification.AttributeName must be non empty") }
+        return (enabled, attribute)
+    }
+
     func describeTimeToLive(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
         let table = try await store.pool.read { db in try self.catalog.require(db, region: context.region, name: name) }
@@ -41,7 +56,16 @@ extension TableService {
     }
 
     private func tableByARN(_ db: Database, _ request: Request) throws -> TableDefinition {
-        let arn = try request.requiredString("ResourceArn")
+        _ = try request.required("ResourceArn")
+        let arn = try request.string("ResourceArn", length: 1...1283) ?? ""
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "dynamodb", parts[5].hasPrefix("table/") else {
+            throw AWSError.validation("Invalid TableArn: Invalid ResourceArn provided as input \(arn)")
+        }
+        if parts[5].dropFirst("table/".count).contains("/") {
+            // An index or stream ARN: DynamoDB tags tables only.
+            throw AWSError.validation("Invalid TableArn: Tags can only be applied to tables; invalid ResourceArn provided as input \(arn)")
+        }
         guard let table = try catalog.find(db, arn: arn) else {
             throw AWSError.resourceNotFound("Requested resource not found: ResourcArn: \(arn) not found")
         }
@@ -49,15 +73,14 @@ extension TableService {
     }
 
     func tagResource(_ request: Request, _ context: OperationContext) async throws -> Data {
-        let tags = try request.array("Tags") ?? []
+        _ = try request.required("ResourceArn")
+        guard let tags = try request.array("Tags") else {
+            throw AWSError.validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+        }
+        let parsed = try TableService.parseTags(tags)
         let updated = try await store.pool.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
-            for t in tags {
-                guard let k = t["Key"]?.string, let v = t["Value"]?.string else {
-                    throw AWSError.validation("1 validation error detected: Value null at 'tags.member.key' failed to satisfy constraint: Member must not be null")
-                }
-                table.tags[k] = v
-            }
+            for (k, v) in parsed { table.tags[k] = v }
             if table.tags.count > 50 {
                 throw AWSError.validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
             }
@@ -68,8 +91,42 @@ extension TableService {
         return Response.empty
     }
 
+    /// Tags as DynamoDB checks them: keys of 1 to 128 characters and values of up to 256, both
+    /// of letters, digits, white space and `+ - = . _ : /`; `aws:` keys are reserved.
+    static func parseTags(_ tags: [JSON]) throws(AWSError) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for (i, t) in tags.enumerated() {
+            let tag = Request(members: t.object ?? [:])
+            let at = "tags.\(i + 1).member"
+            _ = try tag.required("Key")
+            let key = try tag.string("Key", length: 1...128, field: "\(at).key") ?? ""
+            guard let value = try tag.string("Value", length: 0...256, field: "\(at).value") else {
+                throw AWSError.validation("1 validation error detected: Value null at '\(at).value' failed to satisfy constraint: Member must not be null")
+            }
+            for (text, field) in [(key, "key"), (value, "value")] where !TableService.isTagText(text) {
+                throw AWSError.validation("1 validation error detected: Value '\(text)' at '\(at).\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-]*)$")
+            }
+            if key.lowercased().hasPrefix("aws:") {
+                throw AWSError.validation("One or more parameter values were invalid: Tag keys starting with 'aws:' are reserved for system use: \(key)")
+            }
+            out.append((key, value))
+        }
+        return out
+    }
+
+    static func isTagText(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { c in
+            c.properties.isAlphabetic || c.properties.numericType != nil || c.properties.generalCategory == .spaceSeparator
+                || "_.:/=+-".unicodeScalars.contains(c)
+        }
+    }
+
     func untagResource(_ request: Request, _ context: OperationContext) async throws -> Data {
-        let keys = (try request.array("TagKeys") ?? []).compactMap(\.string)
+        _ = try request.required("ResourceArn")
+        guard let rawKeys = try request.array("TagKeys") else {
+            throw AWSError.validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+        }
+        let keys = rawKeys.compactMap(\.string)
         let updated = try await store.pool.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
             for k in keys { table.tags[k] = nil }

@@ -38,7 +38,9 @@ extension TableService {
                 try db.execute(sql: "DELETE FROM ddb_transaction_tokens WHERE created < ?", arguments: [now - TableService.tokenLifetime])
                 if let previous = try Data.fetchOne(db, sql: "SELECT request_hash FROM ddb_transaction_tokens WHERE token = ?", arguments: [token]) {
                     if previous != requestHash {
-                        throw AWSError("IdempotentParameterMismatchException", status: 400, "The request with the same client token was previously processed with different parameters. Use a new ClientRequestToken for a different request.")
+                        let text = "The request with the same client token was previously processed with different parameters. Use a new ClientRequestToken for a different request."
+                        // This exception's member is `Message` in DynamoDB's model.
+                        throw AWSError("IdempotentParameterMismatchException", status: 400, text, extra: ["Message": .string(text)])
                     }
                     return [:] // Already applied: succeed without writing again.
                 }
@@ -76,9 +78,10 @@ extension TableService {
             }
             if failed {
                 let codes = reasons.map { $0["Code"]?.stringValue ?? "None" }.joined(separator: ", ")
-                throw AWSError("TransactionCanceledException", status: 400,
-                               "Transaction cancelled, please refer cancellation reasons for specific reasons [\(codes)]",
-                               extra: ["CancellationReasons": .array(reasons)])
+                let text = "Transaction cancelled, please refer cancellation reasons for specific reasons [\(codes)]"
+                // `Message`, capitalised, is this exception's member in DynamoDB's model.
+                throw AWSError("TransactionCanceledException", status: 400, text,
+                               extra: ["CancellationReasons": .array(reasons), "Message": .string(text)])
             }
             var streams = StreamRecordWriter(region: context.region)
             for ((mutation, table, key, old), outcome) in zip(planned, outcomes) {

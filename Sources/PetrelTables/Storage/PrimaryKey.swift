@@ -31,6 +31,27 @@ struct PrimaryKey: Hashable, Sendable {
         hh = PrimaryKey.hashOf(hk)
     }
 
+    /// A multi-attribute index key: each side of several values is a tuple encoding whose byte
+    /// order is the order of the values taken left to right.
+    init(hashes: [AttributeValue], ranges: [AttributeValue], schema: KeySchema) {
+        hk = schema.compositeHash ? PrimaryKey.tuple(hashes) : PrimaryKey.sortBytes(hashes[0])
+        rk = schema.compositeRange ? PrimaryKey.tuple(ranges) : (ranges.first.map(PrimaryKey.sortBytes) ?? [])
+        hh = PrimaryKey.hashOf(hk)
+    }
+
+    /// One value of a tuple: its sort bytes with 0x00 escaped as 00 FF, ended by 00 01, so a
+    /// shorter value sorts before a longer one it begins and tuples compare element by element.
+    static func tupleElement(_ value: AttributeValue, terminated: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in sortBytes(value) {
+            if b == 0 { out.append(0); out.append(0xFF) } else { out.append(b) }
+        }
+        if terminated { out.append(0); out.append(1) }
+        return out
+    }
+
+    static func tuple(_ values: [AttributeValue]) -> [UInt8] { values.flatMap { tupleElement($0) } }
+
     /// The base-table key concatenated, for index rows (unique per item).
     var packed: [UInt8] {
         var out = withUnsafeBytes(of: UInt32(hk.count).bigEndian) { Array($0) }
@@ -106,6 +127,6 @@ extension KeySchema {
                 throw AWSError.validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: \(indexName), IndexKey: \(attr.name)")
             }
         }
-        return PrimaryKey(hash: item[hash.name]!, range: range.map { item[$0.name]! })
+        return PrimaryKey(hashes: hashAttributes.map { item[$0.name]! }, ranges: rangeAttributes.map { item[$0.name]! }, schema: self)
     }
 }

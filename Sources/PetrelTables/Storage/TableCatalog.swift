@@ -33,6 +33,8 @@ final class TableCatalog: Sendable {
     }
 
     func find(_ db: Database, region: String, name: String) throws -> TableDefinition? {
+        // Wherever a table name goes, DynamoDB also takes the table's ARN.
+        if name.hasPrefix("arn:") { return try find(db, arn: name) }
         try ensureLoaded(db)
         let key = TableCatalog.cacheKey(region, name)
         return state.withLock { $0.tables[key] }

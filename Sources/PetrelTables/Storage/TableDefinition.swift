@@ -6,12 +6,34 @@ struct KeyAttribute: Codable, Sendable, Equatable {
     var type: String
 }
 
-/// A table's or index's key schema.
+/// A table's or index's key schema. A global secondary index may have up to four partition
+/// and four sort key attributes (DynamoDB's multi-attribute keys): the first of each is `hash`
+/// and `range`, the others `moreHash` and `moreRange`, in the order given.
 struct KeySchema: Codable, Sendable, Equatable {
     var hash: KeyAttribute
     var range: KeyAttribute?
+    var moreHash: [KeyAttribute]?
+    var moreRange: [KeyAttribute]?
 
-    var attributes: [KeyAttribute] { [hash] + (range.map { [$0] } ?? []) }
+    init(hash: KeyAttribute, range: KeyAttribute?, moreHash: [KeyAttribute] = [], moreRange: [KeyAttribute] = []) {
+        self.hash = hash
+        self.range = range
+        self.moreHash = moreHash.isEmpty ? nil : moreHash
+        self.moreRange = moreRange.isEmpty ? nil : moreRange
+    }
+
+    var hashAttributes: [KeyAttribute] { [hash] + (moreHash ?? []) }
+    var rangeAttributes: [KeyAttribute] { (range.map { [$0] } ?? []) + (moreRange ?? []) }
+    var attributes: [KeyAttribute] { hashAttributes + rangeAttributes }
+    /// Keys of several attributes are stored as an order-preserving tuple encoding.
+    var compositeHash: Bool { !(moreHash ?? []).isEmpty }
+    var compositeRange: Bool { !(moreRange ?? []).isEmpty }
+
+    /// The KeySchema member of a description: HASH elements, then RANGE ones.
+    var wire: JSON {
+        .array(hashAttributes.map { .object(["AttributeName": .string($0.name), "KeyType": .string("HASH")]) }
+            + rangeAttributes.map { .object(["AttributeName": .string($0.name), "KeyType": .string("RANGE")]) })
+    }
 }
 
 /// Which attributes an index copies: KEYS_ONLY, INCLUDE (with NonKeyAttributes) or ALL.

@@ -44,8 +44,9 @@ extension TableService {
 
     func listStreams(_ request: Request, _ context: OperationContext) async throws -> Data {
         let tableName = try request.string("TableName")
-        let limit = try request.int("Limit") ?? 100
-        let start = try request.string("ExclusiveStartStreamArn")
+        if let tableName { try Request.validateTableName(tableName) }
+        let limit = try request.int("Limit", range: 1...100) ?? 100
+        let start = try request.string("ExclusiveStartStreamArn", length: 37...1024)
         let rows = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT arn, table_name, label FROM ddb_streams WHERE region = ? AND (? IS NULL OR table_name = ?) ORDER BY arn",
                              arguments: [context.region, tableName, tableName])
@@ -60,7 +61,10 @@ extension TableService {
     }
 
     func describeStream(_ request: Request, _ context: OperationContext) async throws -> Data {
-        let arn = try request.requiredString("StreamArn")
+        _ = try request.required("StreamArn")
+        let arn = try request.string("StreamArn", length: 37...1024) ?? ""
+        let limit = try request.int("Limit", range: 1...100) ?? 100
+        let startShard = try request.string("ExclusiveStartShardId", length: 28...65)
         let description = try await store.pool.read { db -> JSON in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ddb_streams WHERE arn = ?", arguments: [arn]),
                   let info = try self.streamInfo(db, arn: arn) else {
@@ -71,8 +75,7 @@ extension TableService {
             var range: [String: JSON] = ["StartingSequenceNumber": .string(StreamRecordWriter.formatSequence(first ?? next))]
             if !info.enabled, let last = info.latestSequenceNumber { range["EndingSequenceNumber"] = .string(last) }
             let key = try JSONDecoder().decode(KeySchema.self, from: row["key_schema"] as Data)
-            var keySchema: [JSON] = [.object(["AttributeName": .string(key.hash.name), "KeyType": .string("HASH")])]
-            if let r = key.range { keySchema.append(.object(["AttributeName": .string(r.name), "KeyType": .string("RANGE")])) }
+            let keySchema = key.wire
             return .object([
                 "StreamArn": .string(arn),
                 "StreamLabel": .string(row["label"]),
@@ -80,19 +83,23 @@ extension TableService {
                 "StreamViewType": .string(info.viewType),
                 "CreationRequestDateTime": .number(String(format: "%.3f", row["created"] as Double)),
                 "TableName": .string(info.tableName),
-                "KeySchema": .array(keySchema),
-                "Shards": .array([.object(["ShardId": .string(info.shardId), "SequenceNumberRange": .object(range)])]),
+                "KeySchema": keySchema,
+                // One shard per stream: a page after it (ExclusiveStartShardId) is empty.
+                "Shards": .array(Array([JSON.object(["ShardId": .string(info.shardId), "SequenceNumberRange": .object(range)])]
+                    .filter { _ in startShard.map { info.shardId > $0 } ?? true }.prefix(limit))),
             ])
         }
         return Response.encode(["StreamDescription": description])
     }
 
     func getShardIterator(_ request: Request, _ context: OperationContext) async throws -> Data {
-        let arn = try request.requiredString("StreamArn")
-        let shardId = try request.requiredString("ShardId")
+        _ = try request.required("StreamArn")
+        _ = try request.required("ShardId")
         _ = try request.required("ShardIteratorType")
+        let arn = try request.string("StreamArn", length: 37...1024) ?? ""
+        let shardId = try request.string("ShardId", length: 28...65) ?? ""
         let type = try request.choice("ShardIteratorType", ["TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"], default: "LATEST")
-        let sequence = try request.string("SequenceNumber")
+        let sequence = try request.string("SequenceNumber", length: 21...40)
         if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") && sequence == nil {
             throw AWSError.validation("Must specify a sequence number for iterator type \(type)")
         }
@@ -117,10 +124,7 @@ extension TableService {
 
     func getRecords(_ request: Request, _ context: OperationContext) async throws -> Data {
         let iterator = try ShardIterator(token: try request.requiredString("ShardIterator"))
-        let limit = try request.int("Limit") ?? 1000
-        if limit < 1 || limit > 1000 {
-            throw AWSError.validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000")
-        }
+        let limit = try request.int("Limit", range: 1...1000) ?? 1000
         let now = Date().timeIntervalSince1970
         if now - iterator.issued > ShardIterator.lifetime {
             throw AWSError("ExpiredIteratorException", status: 400, "Iterator expired. The iterator was created at time \(Date(timeIntervalSince1970: iterator.issued)) while right now it is \(Date(timeIntervalSince1970: now)). Get a new one with GetShardIterator.")

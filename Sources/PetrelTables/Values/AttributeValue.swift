@@ -137,7 +137,10 @@ extension AttributeValue {
             guard case .object(let o) = value else { throw AttributeValue.badMember(type) }
             var map: [String: AttributeValue] = [:]
             map.reserveCapacity(o.count)
-            for (k, v) in o { map[k] = try AttributeValue(wire: v, depth: depth + 1) }
+            for (k, v) in o {
+                try AttributeValue.checkName(k)
+                map[k] = try AttributeValue(wire: v, depth: depth + 1)
+            }
             self = .m(map)
         case "L":
             guard case .array(let a) = value else { throw AttributeValue.badMember(type) }
@@ -174,6 +177,13 @@ extension AttributeValue {
             self = .bs(set)
         default:
             throw AWSError.serialization("Unknown AttributeValue type \(type); expected one of S, N, B, BOOL, NULL, M, L, SS, NS, BS")
+        }
+    }
+
+    /// Attribute names, at the top of an item or inside a map, are at most 65,535 bytes.
+    static func checkName(_ name: String) throws(AWSError) {
+        if name.utf8.count > Limits.attributeNameBytes {
+            throw AWSError.validation("1 validation error detected: Attribute name is too large, must be less than 65536 bytes")
         }
     }
 
@@ -233,7 +243,10 @@ extension Dictionary where Key == String, Value == AttributeValue {
         }
         var item: [String: AttributeValue] = [:]
         item.reserveCapacity(members.count)
-        for (k, v) in members { item[k] = try AttributeValue(wire: v) }
+        for (k, v) in members {
+            try AttributeValue.checkName(k)
+            item[k] = try AttributeValue(wire: v)
+        }
         self = item
     }
 

@@ -30,8 +30,10 @@ extension JSONParser {
         return position < bytes.count && bytes[position] == byte
     }
 
-    /// `{ "name": AttributeValue, … }`
-    mutating func parseItemMembers() throws(AWSError) -> Item {
+    /// `{ "name": AttributeValue, … }`. Stored items are at most 32 levels deep; `depth` keeps
+    /// even a damaged row from costing more stack than a valid one.
+    mutating func parseItemMembers(depth: Int = 0) throws(AWSError) -> Item {
+        guard depth <= AttributeValue.maxNesting + 1 else { throw Limits.nestingExceeded }
         try expect(UInt8(ascii: "{"))
         var item: Item = [:]
         if peek(UInt8(ascii: "}")) { position += 1; return item }
@@ -40,7 +42,7 @@ extension JSONParser {
             guard peek(UInt8(ascii: "\"")) else { throw failure("Expected a member name") }
             let name = try parseString()
             try expect(UInt8(ascii: ":"))
-            item[name] = try parseAttribute()
+            item[name] = try parseAttribute(depth: depth)
         } while try acceptComma(closing: UInt8(ascii: "}"))
         return item
     }
@@ -76,7 +78,7 @@ extension JSONParser {
     }
 
     /// `{ "T": value }`
-    mutating func parseAttribute() throws(AWSError) -> AttributeValue {
+    mutating func parseAttribute(depth: Int) throws(AWSError) -> AttributeValue {
         try expect(UInt8(ascii: "{"))
         let type = try quoted()
         try expect(UInt8(ascii: ":"))
@@ -93,12 +95,13 @@ extension JSONParser {
             skipWhitespace()
             try expectLiteral("true")
             value = .null
-        case "M": value = .m(try parseItemMembers())
+        case "M": value = .m(try parseItemMembers(depth: depth + 1))
         case "L":
             try expect(UInt8(ascii: "["))
             var list: [AttributeValue] = []
             if peek(UInt8(ascii: "]")) { position += 1 } else {
-                repeat { list.append(try parseAttribute()) } while try acceptComma(closing: UInt8(ascii: "]"))
+                guard depth < AttributeValue.maxNesting + 1 else { throw Limits.nestingExceeded }
+                repeat { list.append(try parseAttribute(depth: depth + 1)) } while try acceptComma(closing: UInt8(ascii: "]"))
             }
             value = .l(list)
         case "SS": value = .ss(try stringList())

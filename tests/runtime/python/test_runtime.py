@@ -215,7 +215,7 @@ def test_starts_on_a_python_without_the_u_flag_and_still_flushes(runtime):
         rt.close()
 
 
-def test_compile_writes_a_checked_hash_pyc_and_prints_the_interpreter(tmp_path):
+def test_compile_writes_a_checked_hash_pyc_and_prints_the_interpreter_and_its_version(tmp_path):
     import importlib.util
     import shutil
     import struct
@@ -225,7 +225,10 @@ def test_compile_writes_a_checked_hash_pyc_and_prints_the_interpreter(tmp_path):
     copy = tmp_path / "python"
     shutil.copytree(RUNTIME_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     out = subprocess.check_output([PYTHON, str(copy / "bootstrap.py"), "--compile"]).decode().strip()
-    assert os.path.realpath(out) == os.path.realpath(PYTHON)
+    executable, version = out.splitlines()
+    assert os.path.realpath(executable) == os.path.realpath(PYTHON)
+    # The exact version, for `petrel status` and the runtime → interpreter table.
+    assert version == subprocess.check_output([PYTHON, "-c", "import platform; print(platform.python_version())"]).decode().strip()
     pyc = (copy / "__pycache__" / ("petrel_runtime.%s.pyc" % sys_implementation_tag())).read_bytes()
     flags = struct.unpack("<I", pyc[4:8])[0]
     assert flags == 0b11  # hash-based, checked: survives copies that change file times

@@ -92,6 +92,9 @@ export const lambda = {
     }
     return { status: response.status, functionError: response.headers.get('X-Amz-Function-Error'), payload: await response.text(), log };
   },
+  versions: (name, marker) => rest('GET', `${fn(name)}/versions?MaxItems=50` + (marker ? `&Marker=${encodeURIComponent(marker)}` : '')),
+  publish: (name, description) => rest('POST', `${fn(name)}/versions`, description ? { Description: description } : {}),
+  removeVersion: (name, version) => rest('DELETE', `${fn(name)}?Qualifier=${encodeURIComponent(version)}`),
   mappings: (name) => rest('GET', `/2015-03-31/event-source-mappings/?FunctionName=${encodeURIComponent(name)}`),
   createMapping: (input) => rest('POST', '/2015-03-31/event-source-mappings/', input),
   updateMapping: (uuid, input) => rest('PUT', `/2015-03-31/event-source-mappings/${uuid}`, input),
@@ -127,4 +130,13 @@ export function parseReport(log) {
     memoryUsed: num(/Max Memory Used: (\d+) MB/),
     init: num(/Init Duration: ([\d.]+) ms/),
   };
+}
+
+/** The server's runtimes, each with what runs it here ({runtime, status, interpreter, version, path, missing}); [] when unknown. */
+let runtimesCache;
+export async function runtimes() {
+  if (!runtimesCache) {
+    runtimesCache = rest('GET', '/_petrel/status').then((s) => (s && s.runtimes) || []).catch(() => { runtimesCache = undefined; return []; });
+  }
+  return runtimesCache;
 }

@@ -16,6 +16,20 @@ export const blueprints = [
     "environment": {}
   },
   {
+    "id": "hello-world-python",
+    "title": "Hello world (Python)",
+    "summary": "The same starter in Python: prints three values and returns the first.",
+    "runtime": "python3.12",
+    "handler": "lambda_function.lambda_handler",
+    "role": "basic",
+    "description": "A starter function that returns the first of three values",
+    "files": {
+      "lambda_function.py": "import json\n\nprint('Loading function')\n\n\ndef lambda_handler(event, context):\n    #print(\"Received event: \" + json.dumps(event, indent=2))\n    print(\"value1 = \" + event['key1'])\n    print(\"value2 = \" + event['key2'])\n    print(\"value3 = \" + event['key3'])\n    return event['key1']  # Echo back the first key value\n    #raise Exception('Something went wrong')\n"
+    },
+    "event": "{\n  \"key1\": \"value1\",\n  \"key2\": \"value2\",\n  \"key3\": \"value3\"\n}",
+    "environment": {}
+  },
+  {
     "id": "dynamodb-stream-processor",
     "title": "DynamoDB stream processor",
     "summary": "Logs each record of a table stream batch; add a table-stream trigger to run it.",

@@ -1,10 +1,10 @@
-// A function's page: code editor, test events, configuration, triggers, live logs, monitoring.
+// A function's page: code editor, test events, configuration, versions, triggers, live logs, monitoring.
 import { ddb, functionMetrics, lambda, logs, parseReport, testEvents } from './api.js';
-import { deleteButton, envEditor, RUNTIMES } from './functions.js';
+import { deleteButton, envEditor, labelRuntimes, RUNTIMES } from './functions.js';
 import { act, clear, createEditor, errorBox, field, formatBytes, formatTime, h, lineChart, notice, perMinute, select, tabs } from './ui.js';
 import { asText, readZip, toBase64, writeZip } from './zip.js';
 
-const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
+const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['versions', 'Versions'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
 const INLINE_LIMIT = 3 * 1024 * 1024;
 const MAX_TEST_EVENTS = 10;
 
@@ -35,7 +35,7 @@ export async function functionPage(view, name, initialTab) {
     refresh: async () => { fn = await lambda.get(name); renderSummary(); },
     onLeave: (f) => stops.push(f),
   };
-  const builders = { code: codeTab, test: testTab, configuration: configTab, triggers: triggersTab, logs: logsTab, monitoring: monitoringTab };
+  const builders = { code: codeTab, test: testTab, configuration: configTab, versions: versionsTab, triggers: triggersTab, logs: logsTab, monitoring: monitoringTab };
   const tabBar = h('div');
   function show(tab) {
     if (!builders[tab]) tab = 'code';
@@ -230,6 +230,7 @@ async function testTab(el, ctx) {
   }, 'Could not delete the test event'));
   runButton.addEventListener('click', () => act(runButton, out, async () => {
     clear(out);
+    clear(result); // a new run's error must not sit above the previous run's result
     const payload = eventText();
     clear(result, h('p.muted', 'Running…'));
     const started = performance.now();
@@ -288,6 +289,58 @@ function configTab(el, ctx) {
     }, 'Could not save the configuration');
   });
   el.append(form);
+  labelRuntimes(runtime).catch(() => null);
+}
+
+// --- Versions --------------------------------------------------------------------------------
+
+async function versionsTab(el, ctx) {
+  const out = h('div');
+  const listBox = h('div');
+  const description = h('input', { name: 'versionDescription', maxlength: 256, size: 40, placeholder: 'what changed' });
+  const publish = h('button.primary', { type: 'submit' }, 'Publish new version');
+  const form = h('form.panel', { 'aria-label': 'Publish a version' },
+    h('p.muted.small', 'Publishing freezes $LATEST\'s code and configuration as a numbered version (PublishVersion). Invoke it as NAME:VERSION.'),
+    h('div.bar', field('Version description', description), publish), out);
+  el.append(form, h('h2', 'Versions'), listBox);
+  async function render() {
+    const versions = [];
+    let marker;
+    do {
+      const r = await lambda.versions(ctx.name, marker);
+      versions.push(...(r.Versions || []));
+      marker = r.NextMarker;
+    } while (marker);
+    versions.sort((a, b) => (a.Version === '$LATEST' ? -1 : b.Version === '$LATEST' ? 1 : Number(b.Version) - Number(a.Version)));
+    clear(listBox, h('div.table-scroll', h('table.list', { 'data-role': 'versions' },
+      h('thead', h('tr', ['Version', 'Description', 'Runtime', 'Code SHA-256', 'Last modified', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', versions.map((v) => {
+        const actions = h('td');
+        if (v.Version !== '$LATEST') {
+          const remove = h('button.danger', { type: 'button', 'aria-label': `Delete version ${v.Version}` }, 'Delete');
+          remove.addEventListener('click', () => act(remove, out, async () => {
+            await lambda.removeVersion(ctx.name, v.Version);
+            await render();
+            clear(out, notice(`Deleted version ${v.Version}.`, 'ok'));
+          }, `Could not delete version ${v.Version}`));
+          actions.append(remove);
+        }
+        return h('tr', { 'data-version': v.Version }, h('td', h('strong', v.Version)), h('td.name-cell', v.Description || ''), h('td', v.Runtime),
+          h('td.mono', { title: v.CodeSha256 }, (v.CodeSha256 || '').slice(0, 12) + '…'), h('td', formatTime(v.LastModified)), actions);
+      })))));
+  }
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(publish, out, async () => {
+      clear(out);
+      const v = await lambda.publish(ctx.name, description.value.trim());
+      description.value = '';
+      await render();
+      clear(out, notice(`Published version ${v.Version}${v.Description ? ` (“${v.Description}”)` : ''}.`, 'ok'));
+    }, 'Could not publish a version');
+  });
+  try { await render(); } catch (e) { clear(listBox, errorBox(e, 'Could not list the versions')); }
+  return { show: () => render().catch(() => null) };
 }
 
 // --- Triggers --------------------------------------------------------------------------------
@@ -330,7 +383,7 @@ async function triggersTab(el, ctx) {
     const focused = document.activeElement && listBox.contains(document.activeElement)
       ? [document.activeElement.closest('tr')?.dataset.uuid, document.activeElement.dataset.action] : null;
     if (!mappings.length) { clear(listBox, notice('No triggers. Add one below to run this function on a table\'s changes.')); return; }
-    clear(listBox, h('table.list', h('thead', h('tr', ['Source', 'State', 'Batch size', 'Starting position', 'Last result', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    clear(listBox, h('div.table-scroll', h('table.list', h('thead', h('tr', ['Source', 'State', 'Batch size', 'Starting position', 'Last result', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', mappings.map((m) => {
         const enabled = m.State === 'Enabled' || m.State === 'Enabling' || m.State === 'Creating';
         const toggle = h('button', { type: 'button', 'data-action': 'toggle' }, enabled ? 'Disable' : 'Enable');
@@ -343,7 +396,7 @@ async function triggersTab(el, ctx) {
           h('td', h('a', { href: `#/tables/${encodeURIComponent(tableOfArn(m.EventSourceArn))}` }, tableOfArn(m.EventSourceArn)), h('div.muted.small.mono', m.EventSourceArn)),
           h('td', h(`span.pill.${enabled ? 'on' : 'off'}`, m.State)), h('td', m.BatchSize), h('td', m.StartingPosition || ''),
           h('td', m.LastProcessingResult || ''), h('td', toggle, ' ', remove));
-      }))));
+      })))));
     if (focused && focused[0]) listBox.querySelector(`tr[data-uuid="${focused[0]}"] [data-action="${focused[1]}"]`)?.focus();
     again();
   }

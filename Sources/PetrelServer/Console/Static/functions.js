@@ -1,5 +1,5 @@
 // The functions list (paged, searchable by name prefix) and the create form.
-import { functionMetrics, lambda, testEvents } from './api.js';
+import { functionMetrics, lambda, runtimes, testEvents } from './api.js';
 import { blueprints } from './blueprints.js';
 import { act, clear, errorBox, field, formatBytes, formatTime, h, notice, perMinute, select, sparkline } from './ui.js';
 import { readZip, toBase64, writeZip } from './zip.js';
@@ -14,6 +14,37 @@ export const ROLE_TEMPLATES = [
 export const roleArn = (nameOrArn) => nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:iam::000000000000:role/${nameOrArn}`;
 const PAGE = 50;
 let metricsMissing = false; // the metrics endpoint answered 404 once: don't ask for every row
+
+/** What runs a runtime here, in words: "Python 3.12.1", "not installed (Python 3.14)". */
+export function runtimeText(row) {
+  if (!row) return '';
+  if (row.status === 'installed') return row.interpreter;
+  if (row.status === 'fallback') return `${row.interpreter}, as a fallback: ${row.missing} is not installed`;
+  if (row.status === 'custom') return 'your own bootstrap';
+  return `not installed (${row.missing})`;
+}
+
+/** Labels a runtime <select>'s options with the exact interpreter behind each, and disables
+ *  those this machine cannot run (CreateFunction would refuse them). */
+export async function labelRuntimes(selectEl) {
+  const rows = await runtimes();
+  const byName = Object.fromEntries(rows.map((r) => [r.runtime, r]));
+  for (const option of selectEl.options) {
+    const row = byName[option.value];
+    if (!row) continue;
+    option.textContent = `${option.value} — ${runtimeText(row)}`;
+    option.disabled = row.status === 'missing' && option.value !== selectEl.value;
+  }
+  return rows;
+}
+
+/** Every runtime and what runs it on this machine: the table `petrel status` prints. */
+export function runtimesTable(rows) {
+  return h('details', h('summary.small', 'Runtimes on this machine'),
+    h('div.table-scroll', h('table.list.runtimes-table', { 'data-role': 'runtimes' },
+      h('thead', h('tr', ['Runtime', 'Runs on', 'Executable'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', rows.map((r) => h('tr', { 'data-runtime': r.runtime }, h('td', r.runtime), h('td', runtimeText(r)), h('td.mono', r.path || '')))))));
+}
 
 /** Names are ordered and ListFunctions' Marker is the last name seen, so a prefix search starts just before it. */
 function markerBefore(prefix) {
@@ -71,15 +102,15 @@ export async function functionListPage(view) {
       const graph = h('td.graph', h('span.muted.small', '…'));
       const actions = h('td');
       const row = h('tr',
-        h('td', h('a', { href: `#/functions/${encodeURIComponent(f.FunctionName)}` }, f.FunctionName),
+        h('td.name-cell', h('a', { href: `#/functions/${encodeURIComponent(f.FunctionName)}` }, f.FunctionName),
           f.Description ? h('div.muted.small', f.Description) : null),
         h('td', f.Runtime), h('td', `${f.MemorySize} MB`), h('td', formatBytes(f.CodeSize || 0)),
         h('td', formatTime(f.LastModified)), graph, actions);
       deleteButton(actions, f.FunctionName, () => row.remove());
       return { row, graph, name: f.FunctionName };
     });
-    clear(body, h('table.list', h('thead', h('tr', ['Name', 'Runtime', 'Memory', 'Code size', 'Last modified', 'Invocations / errors (1 h)', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', rows.map((r) => r.row))));
+    clear(body, h('div.table-scroll', h('table.list', h('thead', h('tr', ['Name', 'Runtime', 'Memory', 'Code size', 'Last modified', 'Invocations / errors (1 h)', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', rows.map((r) => r.row)))));
     loadGraphs(rows);
   }
 
@@ -174,7 +205,7 @@ export async function createFunctionPage(view) {
   const zipInput = h('input', { type: 'file', accept: '.zip,application/zip', name: 'zip', 'aria-label': 'Deployment package (.zip)' });
   const zipInfo = h('div.hint');
   const choices = [...blueprints.map((b) => [b.id, b.title, b.summary]), ['upload', 'Upload a .zip', 'Your own deployment package, built as for `aws lambda create-function --zip-file`.']];
-  const picker = h('fieldset.blueprints', h('legend.muted.small', 'Code'), choices.map(([id, title, summary], i) =>
+  const picker = h('fieldset.blueprints', h('legend', 'Choose the code'), choices.map(([id, title, summary], i) =>
     h('label.blueprint', h('input', { type: 'radio', name: 'source', value: id, checked: i === 0 }), h('strong', title), h('div.summary', summary))));
   const uploadBox = h('div', { hidden: true }, field('Deployment package', zipInput), zipInfo);
 
@@ -206,7 +237,7 @@ export async function createFunctionPage(view) {
 
   const submit = h('button.primary', { type: 'submit' }, 'Create function');
   form.append(
-    h('h2', 'Choose the code'), picker, uploadBox,
+    picker, uploadBox,
     h('h2', 'Basic information'),
     h('div.grid2',
       field('Function name', name, 'Letters, digits, dashes and underscores, up to 64.'),
@@ -219,8 +250,11 @@ export async function createFunctionPage(view) {
     h('h3', 'Environment variables'), env,
     h('div.bar', { style: 'margin-top:16px' }, submit, h('a.button', { href: '#/functions' }, 'Cancel')),
     out);
+  const runtimesBox = h('div');
+  form.insertBefore(runtimesBox, role);
   view.append(h('div.crumbs', h('a', { href: '#/functions' }, 'Functions'), ' / Create'), h('h1', 'Create function'), form);
   applyBlueprint();
+  labelRuntimes(runtime).then((rows) => { if (rows.length) runtimesBox.append(runtimesTable(rows)); }).catch(() => null);
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();

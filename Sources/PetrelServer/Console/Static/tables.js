@@ -28,9 +28,12 @@ export async function tableListPage(view) {
           count.textContent = t.ItemCount ?? '';
           created.textContent = formatTime(t.CreationDateTime);
         }).catch(() => { keys.textContent = '?'; stream.textContent = ''; count.textContent = ''; });
-        return h('tr', h('td', h('a', { href: `#/tables/${encodeURIComponent(n)}` }, n)), keys, stream, count, created);
+        const actions = h('td');
+        const row = h('tr', h('td.name-cell', h('a', { href: `#/tables/${encodeURIComponent(n)}` }, n)), keys, stream, count, created, actions);
+        deleteTableButton(actions, n, () => row.remove());
+        return row;
       });
-      clear(body, h('table.list', h('thead', h('tr', ['Name', 'Keys', 'Stream', 'Items', 'Created'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', rows)));
+      clear(body, h('div.table-scroll', h('table.list', h('thead', h('tr', ['Name', 'Keys', 'Stream', 'Items', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', rows))));
     }
     clear(pager,
       h('button', { type: 'button', disabled: index === 0, on: { click: () => { index--; load(); } } }, '← Previous'),
@@ -38,6 +41,75 @@ export async function tableListPage(view) {
       h('button', { type: 'button', disabled: !r.LastEvaluatedTableName, on: { click: () => { starts[index + 1] = r.LastEvaluatedTableName; index++; load(); } } }, 'Next →'));
   }
   await load();
+}
+
+/** Delete with an inline "are you sure" (DeleteTable; its items, indexes and stream go with it). */
+function deleteTableButton(container, name, onDeleted) {
+  const button = h('button.danger', { type: 'button', 'aria-label': `Delete table ${name}` }, 'Delete');
+  const where = h('div');
+  button.addEventListener('click', () => {
+    const yes = h('button.danger', { type: 'button' }, `Delete table ${name}`);
+    const no = h('button', { type: 'button' }, 'Cancel');
+    const box = h('span', yes, ' ', no);
+    no.addEventListener('click', () => { box.replaceWith(button); button.focus(); });
+    yes.addEventListener('click', () => act(yes, where, async () => {
+      await ddb('DeleteTable', { TableName: name });
+      onDeleted();
+    }, `Could not delete table ${name}`));
+    button.replaceWith(box);
+    yes.focus();
+  });
+  container.append(button, where);
+}
+
+const keyTypes = [['S', 'String'], ['N', 'Number'], ['B', 'Binary']];
+
+/** The table's global secondary indexes: a list (with Delete) and a form that adds one (UpdateTable). */
+function indexesSection(table, onChange) {
+  const out = h('div');
+  const list = h('div');
+  const indexes = table.GlobalSecondaryIndexes || [];
+  const keysOf = (ks) => ks.map((k) => `${k.AttributeName} (${k.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ');
+  if (!indexes.length) list.append(notice('No global secondary indexes. Add one to query the items by another key.'));
+  else list.append(h('div.table-scroll', h('table.list', h('thead', h('tr', ['Index', 'Keys', 'Projection', 'Status', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', indexes.map((ix) => {
+      const remove = h('button.danger', { type: 'button', 'aria-label': `Delete index ${ix.IndexName}` }, 'Delete');
+      remove.addEventListener('click', () => act(remove, out, async () => {
+        await ddb('UpdateTable', { TableName: table.TableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: ix.IndexName } }] });
+        await onChange(`Deleted index ${ix.IndexName}.`);
+      }, `Could not delete index ${ix.IndexName}`));
+      return h('tr', h('td.name-cell', ix.IndexName), h('td', keysOf(ix.KeySchema || [])), h('td', (ix.Projection || {}).ProjectionType || ''),
+        h('td', h(`span.pill.${ix.IndexStatus === 'ACTIVE' ? 'on' : 'off'}`, ix.IndexStatus || '')), h('td', remove));
+    })))));
+  const name = h('input', { name: 'indexName', autocomplete: 'off', placeholder: 'by-status' });
+  const pk = h('input', { name: 'indexPartitionKey' });
+  const pkType = select(keyTypes, 'S', { 'aria-label': 'Index partition key type' });
+  const sk = h('input', { name: 'indexSortKey', placeholder: '(none)' });
+  const skType = select(keyTypes, 'S', { 'aria-label': 'Index sort key type' });
+  const projection = select([['ALL', 'All attributes'], ['KEYS_ONLY', 'Keys only']], 'ALL', { 'aria-label': 'Projection' });
+  const add = h('button.primary', { type: 'submit' }, 'Add index');
+  const form = h('form', { 'aria-label': 'Add a global secondary index' },
+    h('div.grid2', field('Index name', name, '3 to 255 letters, digits, dots, dashes and underscores.'), field('Projection', projection),
+      field('Partition key', pk), field('Partition key type', pkType), field('Sort key (optional)', sk), field('Sort key type', skType)),
+    h('div.bar', add), out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(add, out, async () => {
+      clear(out);
+      const keys = [{ AttributeName: pk.value.trim(), KeyType: 'HASH' }];
+      const defs = [{ AttributeName: pk.value.trim(), AttributeType: pkType.value }];
+      if (sk.value.trim()) { keys.push({ AttributeName: sk.value.trim(), KeyType: 'RANGE' }); defs.push({ AttributeName: sk.value.trim(), AttributeType: skType.value }); }
+      const known = Object.fromEntries((table.AttributeDefinitions || []).map((d) => [d.AttributeName, d.AttributeType]));
+      for (const d of defs) known[d.AttributeName] = known[d.AttributeName] || d.AttributeType;
+      await ddb('UpdateTable', {
+        TableName: table.TableName,
+        AttributeDefinitions: Object.entries(known).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: name.value.trim(), KeySchema: keys, Projection: { ProjectionType: projection.value } } }],
+      });
+      await onChange(`Added index ${name.value.trim()}.`);
+    }, 'Could not add the index');
+  });
+  return h('section.panel', { 'aria-label': 'Indexes' }, h('h2', 'Global secondary indexes'), list, h('h3', 'Add an index'), form);
 }
 
 export function createTablePage(view) {
@@ -96,7 +168,18 @@ export async function tablePage(view, name) {
   const typeOf = (attr) => (table.AttributeDefinitions.find((d) => d.AttributeName === attr) || {}).AttributeType || 'S';
   const [pkName, skName] = [table.KeySchema.find((k) => k.KeyType === 'HASH').AttributeName, (table.KeySchema.find((k) => k.KeyType === 'RANGE') || {}).AttributeName];
   const streamOn = table.StreamSpecification && table.StreamSpecification.StreamEnabled;
-  view.append(crumbs, h('h1', name),
+  const headerActions = h('div');
+  deleteTableButton(headerActions, name, () => { location.hash = '#/tables'; });
+  const indexesBox = h('div');
+  const showIndexes = (t, message) => {
+    clear(indexesBox, indexesSection(t, async (done) => {
+      table = (await ddb('DescribeTable', { TableName: name })).Table;
+      showIndexes(table, done);
+      refreshIndexChoice();
+    }));
+    if (message) indexesBox.querySelector('section').append(notice(message, 'ok'));
+  };
+  view.append(crumbs, h('div.bar', h('h1.grow', name), headerActions),
     h('p.muted.small', `Keys: ${keys.map((k) => `${k} (${typeOf(k)})`).join(', ')} · stream ${streamOn ? table.StreamSpecification.StreamViewType : 'off'} · about ${table.ItemCount ?? 0} items`,
       table.LatestStreamArn ? h('div.mono', table.LatestStreamArn) : null));
 
@@ -120,7 +203,28 @@ export async function tablePage(view, name) {
   const skOp = select([['', '(any sort key)'], ['=', '='], ['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>='], ['begins_with', 'begins with']], '', { 'aria-label': 'Sort key condition' });
   const skValue = h('input', { 'aria-label': `${skName || 'sort key'} value`, placeholder: skName || '' });
   const run = h('button', { type: 'button' }, 'Run');
-  const queryBar = h('div.bar', { hidden: true }, field(`${pkName} (partition key)`, pkValue), skName ? [field(`${skName} (sort key)`, skOp), field('value', skValue)] : null);
+  const indexChoice = select([['', 'the table']], '', { 'aria-label': 'Query the table or an index' });
+  const queryKeys = () => {
+    const ix = (table.GlobalSecondaryIndexes || []).find((i) => i.IndexName === indexChoice.value);
+    const schema = ix ? ix.KeySchema : table.KeySchema;
+    return [schema.find((k) => k.KeyType === 'HASH').AttributeName, (schema.find((k) => k.KeyType === 'RANGE') || {}).AttributeName];
+  };
+  const pkField = field(`${pkName} (partition key)`, pkValue);
+  const skFields = h('span.group', field(`${skName || 'sort key'} (sort key)`, skOp), field('value', skValue));
+  function refreshIndexChoice() {
+    const current = indexChoice.value;
+    clear(indexChoice, h('option', { value: '' }, 'the table'), (table.GlobalSecondaryIndexes || []).map((i) => h('option', { value: i.IndexName }, `index ${i.IndexName}`)));
+    indexChoice.value = [...indexChoice.options].some((o) => o.value === current) ? current : '';
+    indexField.hidden = indexChoice.options.length < 2;
+    const [p, k] = queryKeys();
+    pkField.querySelector('label').textContent = `${p} (partition key)`;
+    pkValue.placeholder = `${p} =`;
+    skFields.hidden = !k;
+    if (k) skFields.querySelector('label').textContent = `${k} (sort key)`;
+  }
+  indexChoice.addEventListener('change', refreshIndexChoice);
+  const indexField = field('Query', indexChoice);
+  const queryBar = h('div.bar', { hidden: true }, indexField, pkField, skFields);
   const starts = [undefined];
   let index = 0;
 
@@ -129,15 +233,17 @@ export async function tablePage(view, name) {
     let r;
     try {
       if (mode.value === 'query') {
-        if (!pkValue.value) { clear(itemsBox, notice(`Type a ${pkName} value, then Run.`)); clear(pager); return; }
-        const names = { '#pk': pkName };
-        const values = { ':pk': { [typeOf(pkName)]: pkValue.value } };
+        const [qpk, qsk] = queryKeys();
+        if (!pkValue.value) { clear(itemsBox, notice(`Type a ${qpk} value, then Run.`)); clear(pager); return; }
+        const names = { '#pk': qpk };
+        const values = { ':pk': { [typeOf(qpk)]: pkValue.value } };
         let cond = '#pk = :pk';
-        if (skName && skOp.value) {
-          names['#sk'] = skName; values[':sk'] = { [typeOf(skName)]: skValue.value };
+        if (qsk && skOp.value) {
+          names['#sk'] = qsk; values[':sk'] = { [typeOf(qsk)]: skValue.value };
           cond += skOp.value === 'begins_with' ? ' AND begins_with(#sk, :sk)' : ` AND #sk ${skOp.value} :sk`;
         }
-        r = await ddb('Query', { ...base, KeyConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values });
+        r = await ddb('Query', { ...base, ...(indexChoice.value ? { IndexName: indexChoice.value } : {}),
+          KeyConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values });
       } else {
         r = await ddb('Scan', base);
       }
@@ -147,7 +253,7 @@ export async function tablePage(view, name) {
     const columns = [...keys];
     for (const item of items) for (const k of Object.keys(item)) if (!columns.includes(k) && columns.length < 12) columns.push(k);
     if (!items.length) clear(itemsBox, notice(index === 0 ? 'No items.' : 'No more items.'));
-    else clear(itemsBox, h('table.list', h('thead', h('tr', columns.map((c) => h('th', { scope: 'col' }, c)), h('th', ''))),
+    else clear(itemsBox, h('div.table-scroll', h('table.list', h('thead', h('tr', columns.map((c) => h('th', { scope: 'col' }, c)), h('th', ''))),
       h('tbody', items.map((item) => {
         const edit = h('button', { type: 'button', 'aria-label': `Edit item ${cell(item[pkName])}` }, 'Edit');
         edit.addEventListener('click', () => { editor.setValue(JSON.stringify(item, null, 2)); editorPanel.scrollIntoView({ block: 'nearest' }); editor.focus(); });
@@ -165,7 +271,7 @@ export async function tablePage(view, name) {
           del.replaceWith(box); yes.focus();
         });
         return h('tr', columns.map((c) => h('td.mono', { title: item[c] ? JSON.stringify(item[c]) : '' }, cell(item[c]))), h('td', edit, ' ', del));
-      }))));
+      })))));
     clear(pager,
       h('button', { type: 'button', disabled: index === 0, on: { click: () => { index--; load(); } } }, '← Previous'),
       h('span.muted.small', `Page ${index + 1} · ${items.length} item(s) · ${r.ScannedCount ?? items.length} read`),
@@ -187,6 +293,8 @@ export async function tablePage(view, name) {
     await load();
   }, 'Could not put the item'));
 
-  view.append(h('section', { 'aria-label': 'Items' }, h('div.bar', h('h2.grow', 'Items'), mode, run), queryBar, itemsOut, itemsBox, pager), editorPanel);
+  view.append(h('section', { 'aria-label': 'Items' }, h('div.bar', h('h2.grow', 'Items'), mode, run), queryBar, itemsOut, itemsBox, pager), editorPanel, indexesBox);
+  showIndexes(table);
+  refreshIndexChoice();
   await load();
 }

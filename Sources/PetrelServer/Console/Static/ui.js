@@ -140,21 +140,33 @@ export function sparkline(points, keys = ['Invocations', 'Errors'], width = 120,
   return svg;
 }
 
+/** A y-axis label: whole numbers as they are, others with one decimal below 100 (323.8 → 324). */
+export function axisLabel(v, unit = '') {
+  const text = Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(1);
+  return text + unit;
+}
+
+/** Room left of the plot for the longest y-axis label (10 px text, ≤ 6.5 px a character), so none is cut. */
+export function axisRoom(labels) {
+  return Math.ceil(Math.max(...labels.map((l) => l.length)) * 6.5) + 10;
+}
+
 /** A line chart with axes for one or more series of [{Timestamp, key: value}]. */
 export function lineChart(title, points, series, unit = '') {
-  const width = 420, height = 160, left = 44, bottom = 22, top = 10, right = 10;
-  const plotW = width - left - right, plotH = height - top - bottom;
+  const width = 420, height = 160, bottom = 22, top = 10, right = 10;
   const values = points.flatMap((p) => series.map(([k]) => p[k] ?? 0));
   const max = Math.max(1, ...values);
+  const ticks = [0, 0.5, 1].map((frac) => [max * frac, axisLabel(max * frac, unit)]);
+  const left = axisRoom(ticks.map(([, l]) => l));
+  const plotW = width - left - right, plotH = height - top - bottom;
   const t0 = points.length ? points[0].Timestamp : 0;
   const t1 = points.length ? points[points.length - 1].Timestamp : 1;
   const x = (t) => left + (t1 === t0 ? plotW / 2 : ((t - t0) / (t1 - t0)) * plotW);
   const y = (v) => top + plotH - (v / max) * plotH;
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': title });
-  for (const frac of [0, 0.5, 1]) {
-    const v = max * frac;
+  for (const [v, text] of ticks) {
     svg.append(s('line', { x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid' }));
-    svg.append(s('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, `${Number.isInteger(v) ? v : v.toFixed(1)}${unit}`));
+    svg.append(s('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, text));
   }
   if (points.length) {
     const label = (t) => new Date(t * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

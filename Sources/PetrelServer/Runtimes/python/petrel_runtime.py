@@ -225,7 +225,7 @@ def log_error(error_result):
         description += " " + error_result["errorMessage"]
     lines = [description]
     stack_trace = error_result.get("stackTrace")
-    if stack_trace is not None:
+    if stack_trace:  # no header over an empty trace (an UnmarshalError has none)
         lines.append("Traceback (most recent call last):")
         for element in stack_trace:
             if element == "":

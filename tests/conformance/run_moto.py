@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Runs moto's `aws_verified` DynamoDB and DynamoDB Streams tests against a real Petrel server.
+
+moto's test suite ships in its source distribution on PyPI. The tests marked `aws_verified` were
+checked against real AWS: with MOTO_TEST_ALLOW_AWS_REQUEST=true they skip moto's mock and call
+whatever endpoint boto3 is given, so with AWS_ENDPOINT_URL pointing at Petrel they are an
+independent DynamoDB conformance suite. Nothing of moto is copied into this repository: the sdist
+is downloaded (pip download) and unpacked into a cache directory the first time.
+
+    python3 tests/conformance/run_moto.py                 # build first: swift build
+    python3 tests/conformance/run_moto.py -k scan         # a subset
+    python3 tests/conformance/run_moto.py --failures      # list every failing test and its error
+
+Prints the pass/fail counts (all tests, and without the ones that need a service or an API
+Petrel does not serve) and exits 0, or 1 when the server died during the run or fewer tests
+passed than --min-pass.
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MOTO_VERSION = "5.2.1"
+SUITES = ["tests/test_dynamodb", "tests/test_dynamodbstreams"]
+# Test files that exercise what Petrel does not serve (S3 import/export, resource policies,
+# PartiQL) or that ask STS for the account: counted apart, so the headline figure is about
+# DynamoDB behaviour Petrel claims to implement.
+OUT_OF_SCOPE_FILES = {
+    "test_dynamodb_import_table.py": "ImportTable (needs S3)",
+    "test_dynamodb_export_table.py": "ExportTableToPointInTime (needs S3)",
+    "test_dynamodb_resource_policy.py": "resource policies (not implemented)",
+    "test_dynamodb_statements.py": "PartiQL ExecuteStatement (not implemented)",
+}
+
+
+def cache_dir():
+    base = os.environ.get("PETREL_CONFORMANCE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "petrel-conformance")
+    os.makedirs(base, exist_ok=True)
+    return base
+
+
+def moto_sources(cache):
+    """The unpacked sdist, downloaded once."""
+    tree = os.path.join(cache, f"moto-{MOTO_VERSION}")
+    if os.path.isdir(os.path.join(tree, "tests", "test_dynamodb")):
+        return tree
+    archive = os.path.join(cache, f"moto-{MOTO_VERSION}.tar.gz")
+    if not os.path.exists(archive):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        f"moto=={MOTO_VERSION}", "-d", cache], check=True, timeout=600)
+    staging = tempfile.mkdtemp(dir=cache)
+    with tarfile.open(archive) as tar:
+        tar.extractall(staging, filter="data")
+    os.replace(os.path.join(staging, f"moto-{MOTO_VERSION}"), tree)
+    shutil.rmtree(staging, ignore_errors=True)
+    return tree
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, data_dir):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(data_dir, "server.log")
+        self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port), "--data-dir", data_dir],
+                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit("petrel exited at start:\n" + open(self.log_path).read())
+            try:
+                urllib.request.urlopen(self.endpoint + "/", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("petrel did not start")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def results(junit_path):
+    """(file, test name, outcome, message) per test case."""
+    out = []
+    for case in ET.parse(junit_path).getroot().iter("testcase"):
+        path = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
+        name = case.get("name")
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome = "failed" if child.tag == "failure" else "error"
+                message = (child.get("message") or child.text or "").strip().splitlines()[0:1]
+                message = message[0][:200] if message else ""
+            elif child.tag == "skipped":
+                outcome = "skipped"
+        out.append((os.path.basename(path.split("::")[0]) or path, name, outcome, message))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
+    parser.add_argument("--endpoint", help="use a running server instead of starting one")
+    parser.add_argument("-k", dest="keyword", help="pytest -k expression")
+    parser.add_argument("--failures", action="store_true", help="list every failing test")
+    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer in-scope tests pass")
+    parser.add_argument("--junit", help="keep pytest's JUnit XML here")
+    args = parser.parse_args()
+
+    tree = moto_sources(cache_dir())
+    work = tempfile.mkdtemp(prefix="petrel-conformance-")
+    server = None
+    if args.endpoint:
+        endpoint = args.endpoint
+    else:
+        server = Server(args.petrel, work)
+        endpoint = server.endpoint
+    junit = args.junit or os.path.join(work, "junit.xml")
+    env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true", AWS_ENDPOINT_URL=endpoint,
+               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "aws_verified", "-p", "no:cacheprovider",
+               "--color=no", "-o", "addopts=", "--junitxml", junit, "-o", "junit_family=xunit1", *SUITES]
+    if args.keyword:
+        command += ["-k", args.keyword]
+    started = time.time()
+    try:
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
+    finally:
+        died = server is not None and not server.alive()
+        if server:
+            server.stop()
+    if not os.path.exists(junit):
+        print(proc.stdout[-4000:], proc.stderr[-4000:])
+        raise SystemExit("pytest wrote no results")
+    cases = results(junit)
+    in_scope = [c for c in cases if c[0] not in OUT_OF_SCOPE_FILES]
+
+    def counts(rows):
+        passed = sum(1 for r in rows if r[2] == "passed")
+        failed = sum(1 for r in rows if r[2] in ("failed", "error"))
+        skipped = sum(1 for r in rows if r[2] == "skipped")
+        return passed, failed, skipped
+
+    if args.failures:
+        for file, name, outcome, message in cases:
+            if outcome in ("failed", "error"):
+                scope = f" [{OUT_OF_SCOPE_FILES[file]}]" if file in OUT_OF_SCOPE_FILES else ""
+                print(f"FAIL {file}::{name}{scope}\n     {message}")
+    p, f, s = counts(cases)
+    ip, i_f, i_s = counts(in_scope)
+    print(f"moto {MOTO_VERSION} aws_verified DynamoDB tests against Petrel ({time.time() - started:.0f} s):")
+    print(f"  all tests:        {p} passed, {f} failed, {s} skipped of {len(cases)}")
+    print(f"  DynamoDB in scope: {ip} passed, {i_f} failed, {i_s} skipped of {len(in_scope)}"
+          f" ({100.0 * ip / max(1, len(in_scope)):.1f} %)")
+    print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
+    if died:
+        print("THE SERVER DIED during the run; its log: " + server.log_path)
+        print(open(server.log_path, errors="replace").read()[-3000:])
+        return 1
+    shutil.rmtree(work, ignore_errors=True) if not args.junit else None
+    return 1 if ip < args.min_pass else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
