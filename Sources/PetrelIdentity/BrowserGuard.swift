@@ -1,5 +1,6 @@
 /// Refuses what a web page the user happens to visit could make a browser send to Petrel:
-/// requests from another origin (their `Origin` is not the address they are sent to), and,
+/// requests from another origin (their `Origin` is neither the address they are sent to nor a
+/// page served from this machine), and,
 /// on a loopback address, browser requests whose `Host` is not a loopback name (DNS
 /// rebinding: a hostile name resolved to 127.0.0.1). A request is a browser's when it carries
 /// `Origin` or the `Sec-Fetch-*` headers (which pages cannot set or remove), or a `Mozilla/`
@@ -16,8 +17,11 @@ public enum BrowserGuard {
             return "Host '\(host)' is not an address this Petrel serves (it listens on loopback only); refused to prevent DNS rebinding."
         }
         if let origin, !signaturesRequired {
-            guard let host, origin == "http://" + host || origin == "https://" + host else {
-                return "Requests from the web origin '\(origin)' are refused: only Petrel's own console (\(host.map { "http://" + $0 } ?? "its own origin")) may call it from a browser."
+            // The console's own origin, and pages served from this machine (a developer's app
+            // on localhost:3000 calling DynamoDB with the browser SDK, as DynamoDB's CORS allows).
+            let sameOrigin = host.map { origin == "http://" + $0 || origin == "https://" + $0 } ?? false
+            guard sameOrigin || isLoopbackOrigin(origin) else {
+                return "Requests from the web origin '\(origin)' are refused: only Petrel's own console (\(host.map { "http://" + $0 } ?? "its own origin")) and pages served from this machine may call it from a browser."
             }
         }
         return nil
@@ -26,6 +30,14 @@ public enum BrowserGuard {
     /// Whether the request shows a browser's marks.
     public static func isBrowser(userAgent: String?, secFetchSite: String?, secFetchMode: String?) -> Bool {
         secFetchSite != nil || secFetchMode != nil || (userAgent?.hasPrefix("Mozilla/") ?? false)
+    }
+
+    /// `http://localhost:3000`, `http://127.0.0.1:8080`, `https://[::1]`.
+    static func isLoopbackOrigin(_ origin: String) -> Bool {
+        for scheme in ["http://", "https://"] where origin.hasPrefix(scheme) {
+            return isLoopbackName(hostName(String(origin.dropFirst(scheme.count))))
+        }
+        return false
     }
 
     /// `127.0.0.1:4566` → `127.0.0.1`; `[::1]:4566` → `::1`.

@@ -10,7 +10,9 @@ import Testing
         ("127.0.0.1:4566", "http://127.0.0.1:4566", true, false),               // the console, same origin
         ("127.0.0.1:4566", "http://evil.example", true, true),                  // another site's page
         ("127.0.0.1:4566", "null", true, true),                                 // a sandboxed frame or file://
-        ("127.0.0.1:4566", "http://localhost:4566", true, true),                // another origin, even if loopback
+        ("127.0.0.1:4566", "http://localhost:3000", true, false),               // a developer's local app (DynamoDB CORS)
+        ("127.0.0.1:4566", "http://127.0.0.1.evil.example", true, true),
+        ("127.0.0.1:4566", "file://", true, true),
         ("evil.example:4566", nil, true, true),                                 // DNS rebinding
         ("evil.example:4566", "http://evil.example:4566", true, true),
         ("petrel.internal:4566", nil, false, false),                            // bound beyond loopback: any name
@@ -43,8 +45,8 @@ import Testing
 
     @Test(arguments: [
         // origin, signatures required -> refused
-        ("http://localhost:3000", false, true),     // audit/off: a page would act as root
-        ("http://localhost:3000", true, false),     // enforce: it must sign with keys it was given
+        ("https://evil.example", false, true),      // audit/off: a page would act as root
+        ("https://evil.example", true, false),      // enforce: it must sign with keys it was given
         ("http://127.0.0.1:4566", false, false),    // the console's own origin
     ])
     func foreignOriginsOnlyWhereSignaturesAreRequired(origin: String, enforced: Bool, refused: Bool) {

@@ -23,7 +23,12 @@ def test_the_own_origin_and_plain_clients_are_served(petrel):
     assert request(petrel, "/")[0] == 200
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
+def test_pages_served_from_this_machine_may_call(petrel):
+    # A developer's own app (say on localhost:3000) using the browser SDK, as DynamoDB's CORS allows.
+    assert request(petrel, headers={"Origin": "http://localhost:3000"})[0] == 200
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1.evil.example:3000"])
 def test_foreign_origins_are_refused(petrel, origin):
     status, body = request(petrel, headers={"Origin": origin})
     assert status == 403

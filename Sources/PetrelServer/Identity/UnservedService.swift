@@ -28,8 +28,8 @@ enum UnservedService {
     /// Petrel's answer when the request is for a service it does not serve; nil otherwise.
     static func detect(_ request: Request) -> Response? {
         var service: String?
-        if let header = request.headers[.authorization], let credential = SigV4Credential(authorizationHeader: header) {
-            service = credential.service
+        if let header = request.headers[.authorization] {
+            service = scopeService(header)
         } else if let query = request.uri.query, query.contains("X-Amz-Credential=") {
             let credential = SigV4Canonical.queryPairs(query).first { $0.name == "X-Amz-Credential" }?.value ?? ""
             let parts = credential.split(separator: "/")
@@ -39,6 +39,17 @@ enum UnservedService {
             return response(service: service, protocol: wireKind(service, request))
         }
         return nil
+    }
+
+    /// The service of `Credential=AKID/DATE/REGION/SERVICE/aws4_request`, read byte-wise
+    /// (this runs on every request).
+    static func scopeService(_ header: String) -> String? {
+        let bytes = header.utf8
+        guard let range = bytes.firstRange(of: "Credential=".utf8) else { return nil }
+        let credential = bytes[range.upperBound...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
+        let parts = credential.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 5 else { return nil }
+        return String(Substring(parts[3]))
     }
 
     static func wireKind(_ service: String, _ request: Request) -> WireKind {
