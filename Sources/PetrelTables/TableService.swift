@@ -12,6 +12,8 @@ public final class TableService: Sendable {
     let account: Account
     let catalog = TableCatalog()
     let notifier = StreamNotifier()
+    /// Provisioned-throughput buckets (PROVISIONED tables only).
+    let meter = CapacityMeter()
     /// Item writes go through group commit; table DDL uses the pool directly.
     let writer: WriteCombiner
     /// Seconds between TTL sweeps; tests shorten it.

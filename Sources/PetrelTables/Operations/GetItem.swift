@@ -30,10 +30,17 @@ extension TableService {
         try expressions.checkAllUsed()
         let keyParameter = try ItemMutation.requiredKey(request)
         let capacity = try request.consumedCapacity(tableName, units: 0.5)
+        let consistent = try request.bool("ConsistentRead") ?? false
         let raw = try store.readNow { db -> Data? in
             let table = try self.catalog.require(db, region: context.region, name: tableName)
+            try self.meter.checkRead(table)
             let key = try table.key.key(ofKeyParameter: keyParameter)
-            return try ItemStore.fetchRaw(db, tableId: table.id, key: key)
+            let raw = try ItemStore.fetchRaw(db, tableId: table.id, key: key)
+            if CapacityMeter.isProvisioned(table) {
+                let size = try raw.map { try ItemStore.decode($0).itemSize } ?? 0
+                self.meter.spendRead(table, units: CapacityUnits.read(bytes: size, consistent: consistent))
+            }
+            return raw
         }
         var out: [String: JSON] = [:]
         if let c = capacity { out["ConsumedCapacity"] = c }

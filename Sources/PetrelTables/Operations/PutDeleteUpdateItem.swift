@@ -7,8 +7,10 @@ extension TableService {
     func commit(_ mutation: ItemMutation, _ context: OperationContext) async throws -> ItemMutation.Outcome {
         let (outcome, appended) = try await writer.write { db -> (ItemMutation.Outcome, [String: Int64]) in
             let table = try self.catalog.require(db, region: context.region, name: mutation.tableName)
+            try self.meter.checkWrite(table)
             var streams = StreamRecordWriter(region: context.region)
             let outcome = try mutation.apply(db, table: table, streams: &streams)
+            self.meter.spendWrite(table, units: CapacityMeter.writeUnits(outcome))
             return (outcome, streams.appended)
         }
         notifier.published(appended)

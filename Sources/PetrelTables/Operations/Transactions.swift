@@ -55,6 +55,9 @@ extension TableService {
                 }
                 planned.append((mutation, table, key, try ItemStore.fetch(db, tableId: table.id, key: key)))
             }
+            // Past a table's provisioned writes the transaction is cancelled, as DynamoDB does.
+            let throttled = planned.map { !self.meter.admitsWrite($0.1) }
+            if throttled.contains(true) { throw TableService.throttledTransaction(throttled) }
             var reasons: [JSONValue] = []
             var outcomes: [ItemMutation.Outcome] = []
             var failed = false
@@ -87,6 +90,9 @@ extension TableService {
             for ((mutation, table, key, old), outcome) in zip(planned, outcomes) {
                 if case .check = mutation.kind { continue }
                 try ItemWriter.write(db, table: table, key: key, old: old, new: outcome.new, streams: &streams)
+            }
+            for ((_, table, _, _), outcome) in zip(planned, outcomes) {
+                self.meter.spendWrite(table, units: CapacityMeter.writeUnits(outcome, transactional: true))
             }
             if let token {
                 try db.execute(sql: "INSERT INTO ddb_transaction_tokens (token, request_hash, created) VALUES (?, ?, ?)", arguments: [token, requestHash, now])
@@ -121,10 +127,14 @@ extension TableService {
         let plannedGets = gets
         let responses = try await store.pool.read { db -> [JSON] in
             var out: [JSON] = []
-            for (name, keyParameter, projection) in plannedGets {
-                let table = try self.catalog.require(db, region: context.region, name: name)
+            let tables = try plannedGets.map { try self.catalog.require(db, region: context.region, name: $0.0) }
+            let throttled = tables.map { !self.meter.admitsRead($0) }
+            if throttled.contains(true) { throw TableService.throttledTransaction(throttled) }
+            for ((_, keyParameter, projection), table) in zip(plannedGets, tables) {
                 let key = try table.key.key(ofKeyParameter: keyParameter)
-                guard let item = try ItemStore.fetch(db, tableId: table.id, key: key) else { out.append(.object([:])); continue }
+                let found = try ItemStore.fetch(db, tableId: table.id, key: key)
+                self.meter.spendRead(table, units: CapacityUnits.read(bytes: found?.itemSize ?? 0, consistent: true, transactional: true))
+                guard let item = found else { out.append(.object([:])); continue }
                 out.append(.object(["Item": (projection.map { Projection.apply($0, to: item) } ?? item).wire]))
             }
             return out
@@ -132,5 +142,19 @@ extension TableService {
         var out: [String: JSON] = ["Responses": .array(responses)]
         if let c = try request.consumedCapacityList(gets.map(\.0) + gets.map(\.0)) { out["ConsumedCapacity"] = c }
         return Response.encode(out)
+    }
+}
+
+extension TableService {
+    /// TransactionCanceledException with a ProvisionedThroughputExceeded reason for each
+    /// throttled item, as DynamoDB cancels a transaction past provisioned capacity.
+    static func throttledTransaction(_ throttled: [Bool]) -> AWSError {
+        let reasons: [JSONValue] = throttled.map { hit in
+            hit ? .object(["Code": .string("ProvisionedThroughputExceeded"), "Message": .string(CapacityMeter.exceeded.message)])
+                : .object(["Code": .string("None")])
+        }
+        let codes = throttled.map { $0 ? "ProvisionedThroughputExceeded" : "None" }.joined(separator: ", ")
+        let text = "Transaction cancelled, please refer cancellation reasons for specific reasons [\(codes)]"
+        return AWSError("TransactionCanceledException", status: 400, text, extra: ["CancellationReasons": .array(reasons), "Message": .string(text)])
     }
 }
