@@ -101,3 +101,13 @@ def test_on_demand_tables_are_not_throttled(ddb):
         put(ddb, table, i)
     for _ in range(80):
         ddb.get_item(TableName=table, Key={"pk": {"S": "k0"}}, ConsistentRead=True)
+
+
+def test_transactions_past_capacity_are_cancelled(ddb):
+    table = make_table(ddb, read=1, write=1)
+    _, response = first_throttle(lambda i: put(ddb, table, i), 30)
+    assert_throttled(response)
+    code, _, r = error_of(ddb.transact_write_items, TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "t"}}}}])
+    assert code == "TransactionCanceledException"
+    assert [c["Code"] for c in r["CancellationReasons"]] == ["ProvisionedThroughputExceeded"]
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "t"}})
