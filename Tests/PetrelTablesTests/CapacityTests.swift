@@ -22,21 +22,33 @@ import PetrelCore
         #expect(CapacityUnits.read(bytes: bytes, consistent: consistent, transactional: true) == CapacityUnits.read(bytes: bytes, consistent: true) * 2)
     }
 
-    /// (spends at times, admitted at the end?, balance at the end) for a 1 unit/s bucket made at t=0.
-    @Test(arguments: [
-        ([(Double, Double)](), 10.0, true, 300.0),                // fresh: a full 300 s bank, never above it
-        ([(0, 300)], 0, false, 0),                                // bank spent: throttled
-        ([(0, 300)], 1, true, 1),                                 // one second refills one unit
-        ([(0, 325)], 10, false, -15),                             // a big request runs into debt
-        ([(0, 325)], 26, true, 1),                                // ... paid back by refill
-        ([(0, 300), (100, 50)], 100, true, 50),                   // spend at 100 s after refilling 100
-        ([(0, 300)], 1000, true, 300),                            // refill stops at the burst window
-    ])
-    func bucket(spends: [(Double, Double)], at time: Double, admitted: Bool, balance: Double) {
+    /// Spends (time, units) on a 1 unit/s bucket made at t=0, then asks at `time`.
+    struct BucketCase: Sendable, CustomTestStringConvertible {
+        var spends: [Spend]
+        var time: Double
+        var admitted: Bool
+        var balance: Double
+        var why: String
+        var testDescription: String { why }
+    }
+    struct Spend: Sendable { var at: Double; var units: Double }
+
+    static let bucketCases: [BucketCase] = [
+        BucketCase(spends: [], time: 10, admitted: true, balance: 300, why: "fresh: a full 300 s bank, never above it"),
+        BucketCase(spends: [Spend(at: 0, units: 300)], time: 0, admitted: false, balance: 0, why: "bank spent: throttled"),
+        BucketCase(spends: [Spend(at: 0, units: 300)], time: 1, admitted: true, balance: 1, why: "one second refills one unit"),
+        BucketCase(spends: [Spend(at: 0, units: 325)], time: 10, admitted: false, balance: -15, why: "a big request runs into debt"),
+        BucketCase(spends: [Spend(at: 0, units: 325)], time: 26, admitted: true, balance: 1, why: "debt paid back by refill"),
+        BucketCase(spends: [Spend(at: 0, units: 300), Spend(at: 100, units: 50)], time: 100, admitted: true, balance: 50, why: "spend after refilling 100"),
+        BucketCase(spends: [Spend(at: 0, units: 300)], time: 1000, admitted: true, balance: 300, why: "refill stops at the burst window"),
+    ]
+
+    @Test(arguments: bucketCases)
+    func bucket(_ c: BucketCase) {
         var bucket = CapacityBucket(unitsPerSecond: 1, now: 0)
-        for (t, units) in spends { bucket.spend(units, now: t) }
-        #expect(bucket.admits(now: time) == admitted)
-        #expect(bucket.balance == balance)
+        for spend in c.spends { bucket.spend(spend.units, now: spend.at) }
+        #expect(bucket.admits(now: c.time) == c.admitted)
+        #expect(bucket.balance == c.balance)
     }
 
     static func table(billing: String, read: Int = 1, write: Int = 1, gsiWrite: Int? = nil) -> TableDefinition {
