@@ -18,15 +18,15 @@ passed than --min-pass.
 import argparse
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from petrel_process import PetrelProcess  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MOTO_VERSION = "5.2.1"
@@ -66,42 +66,10 @@ def moto_sources(cache):
     return tree
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(PetrelProcess):
     def __init__(self, binary, data_dir):
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log_path = os.path.join(data_dir, "server.log")
-        self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port), "--data-dir", data_dir],
-                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit("petrel exited at start:\n" + open(self.log_path).read())
-            try:
-                urllib.request.urlopen(self.endpoint + "/", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("petrel did not start")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().__init__(data_dir, binary=binary)
+        self.start()
 
 
 def results(junit_path):

@@ -1,20 +1,16 @@
 """End-to-end fixtures: a real `petrel serve` on a free port, driven by the real AWS CLI and boto3."""
 import json
 import os
-import shutil
+import sys
 import signal
-import socket
 import subprocess
-import tempfile
 import time
-import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-PETREL_BIN = os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel"))
 REGION = "us-east-1"
 CLIENT_ENV = {
     "AWS_ACCESS_KEY_ID": "test",
@@ -23,61 +19,12 @@ CLIENT_ENV = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from petrel_process import PETREL_BIN, PetrelProcess as _Process, free_port  # noqa: E402
 
 
-class PetrelProcess:
-    """One server process with its own data directory. Can be killed (-9) and restarted."""
-
-    def __init__(self, data_dir, extra_args=()):
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.extra_args = list(extra_args)
-        self.proc = None
-        self.log_path = os.path.join(data_dir, "server.log")
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        os.makedirs(self.data_dir, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [PETREL_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("petrel exited at start:\n" + open(self.log_path).read())
-            try:
-                urllib.request.urlopen(self.endpoint + "/", timeout=1).read()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("petrel did not start:\n" + open(self.log_path).read())
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def kill9(self):
-        self.stop(signal.SIGKILL)
-
-    def restart(self):
-        self.stop()
-        self.port = free_port()
-        return self.start()
+class PetrelProcess(_Process):
+    """A server with the e2e suite's clients: boto3 and the real AWS CLI."""
 
     def client(self, service):
         return boto3.client(

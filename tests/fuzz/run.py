@@ -19,13 +19,10 @@ import os
 import random
 import resource
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 
 import boto3
@@ -37,6 +34,9 @@ from botocore.credentials import Credentials
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_cases  # noqa: E402
 import raw_http  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from petrel_process import PETREL_BIN, PetrelProcess  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REGION = "us-east-1"
@@ -50,46 +50,15 @@ TARGETS = {"table": "petrel-fuzz-target-table", "function": "petrel-fuzz-target-
 CREDENTIALS = Credentials(os.environ.get("AWS_ACCESS_KEY_ID", "test"), os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(PetrelProcess):
+    """A server in a temporary data directory, removed when it stops."""
 
-
-class Server:
-    def __init__(self, binary, extra_args):
-        self.data_dir = tempfile.mkdtemp(prefix="petrel-fuzz-")
-        self.port = free_port()
-        self.log_path = os.path.join(self.data_dir, "server.log")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir, "--warm-pool", "python=1,nodejs=0",
-             *extra_args],
-            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit("petrel exited at start:\n" + open(self.log_path).read())
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("petrel did not start")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def tail(self, n=40):
-        with open(self.log_path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
+    def __init__(self, binary):
+        super().__init__(tempfile.mkdtemp(prefix="petrel-fuzz-"), ["--warm-pool", "python=1,nodejs=0"], binary=binary)
+        self.start()
 
     def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        super().stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -260,7 +229,7 @@ def main():
         endpoint = args.endpoint.rstrip("/")
         port = int(endpoint.rsplit(":", 1)[1])
     else:
-        server = Server(os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")), [])
+        server = Server(PETREL_BIN)
         port = server.port
         endpoint = f"http://127.0.0.1:{port}"
     started = time.time()
