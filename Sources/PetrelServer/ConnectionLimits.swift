@@ -5,8 +5,9 @@ import NIOHTTP1
 
 /// Limits on every connection to Petrel's public port, whatever the route.
 enum ConnectionLimits {
-    /// A connection with no request in progress is closed after this long (the idle timeout of
-    /// AWS's own load balancers). It also ends a client that trickles its request head.
+    /// A connection is closed after this long without a byte from the client while it has no
+    /// request in progress or is still sending one (the idle timeout of AWS's own load
+    /// balancers): it ends a client that stops mid-head or mid-body, and idle keep-alives.
     static let idleTimeout: TimeAmount = .seconds(60)
     /// Request heads: 80 KB in all and 500 header fields (AWS's front ends refuse less).
     static let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
