@@ -49,21 +49,7 @@ struct KeyCondition: Sendable, Equatable {
                 hash = v
             } else if let rangeKey = schema.range, name == rangeKey.name {
                 guard range == nil else { throw AWSError.validation("Query key condition not supported") }
-                let values: [AttributeValue]
-                switch r {
-                case .compare(let op, let v):
-                    if op == .ne { throw AWSError.validation("Unsupported operator on KeyCondition: <>") }
-                    values = [v]
-                case .between(let a, let b): values = [a, b]
-                case .beginsWith(let v):
-                    if rangeKey.type == "N" {
-                        throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-                    }
-                    values = [v]
-                }
-                for v in values where v.typeName != rangeKey.type {
-                    throw AWSError.validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-                }
+                try checkOperands(r, keyType: rangeKey.type, kind: kind)
                 range = r
             } else {
                 throw AWSError.validation("Query condition missed key schema element: \(schema.hash.name)")
@@ -73,6 +59,25 @@ struct KeyCondition: Sendable, Equatable {
             throw AWSError.validation("Query condition missed key schema element: \(schema.hash.name)")
         }
         return KeyCondition(hash: hash, range: range)
+    }
+
+    /// A sort-key condition's operator and operand types, checked against the key attribute's type.
+    private static func checkOperands(_ r: Range, keyType: String, kind: String) throws(AWSError) {
+        let values: [AttributeValue]
+        switch r {
+        case .compare(let op, let v):
+            if op == .ne { throw AWSError.validation("Unsupported operator on KeyCondition: <>") }
+            values = [v]
+        case .between(let a, let b): values = [a, b]
+        case .beginsWith(let v):
+            if keyType == "N" {
+                throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+            }
+            values = [v]
+        }
+        for v in values where v.typeName != keyType {
+            throw AWSError.validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+        }
     }
 
     /// A query on a multi-attribute index key: every partition key attribute with `=`, then sort
@@ -85,21 +90,7 @@ struct KeyCondition: Sendable, Equatable {
                 throw AWSError.validation("Query condition missed key schema element: \(schema.hash.name)")
             }
             if byName[name] != nil { throw AWSError.validation("Query key condition not supported") }
-            let values: [AttributeValue]
-            switch r {
-            case .compare(let op, let v):
-                if op == .ne { throw AWSError.validation("Unsupported operator on KeyCondition: <>") }
-                values = [v]
-            case .between(let a, let b): values = [a, b]
-            case .beginsWith(let v):
-                if attribute.type == "N" {
-                    throw AWSError.validation("Invalid \(kind): Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-                }
-                values = [v]
-            }
-            for v in values where v.typeName != attribute.type {
-                throw AWSError.validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-            }
+            try checkOperands(r, keyType: attribute.type, kind: kind)
             byName[name] = r
         }
         var hashes: [AttributeValue] = []
