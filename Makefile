@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTEST ?= python3 -m pytest
 BENCH_ARGS ?=
 
-.PHONY: deps test-deps build release serve test unit runtime e2e bench fuzz conformance
+.PHONY: deps test-deps build release serve test unit runtime e2e postgres bench fuzz conformance
 
 deps:
 	./scripts/install-deps.sh
@@ -31,7 +31,24 @@ runtime: test-deps
 e2e: build test-deps
 	PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q tests/e2e
 
-test: unit runtime conformance e2e
+# The storage-sensitive suites again on PostgreSQL (issue 21): a throwaway PostgreSQL 15 cluster
+# from Debian's packages (scripts/postgres-cluster.sh), the Swift store tests over both stores,
+# then the e2e files below with PETREL_STORE set (tests/petrel_process.py gives every server a
+# database of its own on the cluster). The cluster is removed afterwards, pass or fail.
+PG_PORT ?= 5433
+E2E_POSTGRES ?= $(wildcard tests/e2e/test_tables_*.py) tests/e2e/test_streams_records.py \
+	tests/e2e/test_streams_cli.py tests/e2e/test_stream_triggers.py tests/e2e/test_vouchers_example.py \
+	tests/e2e/test_lambda_api.py tests/e2e/test_layers.py tests/e2e/test_logs_api.py tests/e2e/test_metrics.py \
+	tests/e2e/test_provisioned_concurrency.py tests/e2e/test_iam_audit.py tests/e2e/test_iam_enforce.py \
+	tests/e2e/test_status.py
+postgres: build test-deps
+	@dsn=$$(PG_PORT=$(PG_PORT) ./scripts/postgres-cluster.sh start) || exit 1; \
+	echo "PostgreSQL pass on $$dsn"; status=0; \
+	PETREL_TEST_STORE=$$dsn $(SWIFT) test --filter PetrelStoreTests || status=$$?; \
+	PETREL_STORE=$$dsn PETREL_BIN=$(CURDIR)/.build/debug/petrel $(PYTEST) -q $(E2E_POSTGRES) || status=$$?; \
+	PG_PORT=$(PG_PORT) ./scripts/postgres-cluster.sh stop; exit $$status
+
+test: unit runtime conformance e2e postgres
 
 # make bench BENCH_ARGS='--seconds 10 --density 200'
 bench: release test-deps

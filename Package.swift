@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Ids, ARNs, AWS-shaped errors, JSON values. No I/O.
@@ -29,10 +30,15 @@ let package = Package(
             "PetrelCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // SQLite (WAL) database and migrations.
+        // The storage seam: SQLite (WAL, embedded default) and PostgreSQL (a cluster's shared
+        // database) behind one interface, and migrations.
         .target(name: "PetrelStore", dependencies: [
             "PetrelCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // DynamoDB-compatible tables and streams.
         .target(name: "PetrelTables", dependencies: [
@@ -110,6 +116,7 @@ let package = Package(
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
+        .testTarget(name: "PetrelStoreTests", dependencies: ["PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: [
             "PetrelInvoker", "PetrelCore", "PetrelFunctions", "PetrelSandbox", "PetrelLogs",

@@ -20,6 +20,8 @@ if $want_tests; then
   # The console's browser tests run in headless Chromium.
   command -v chromium >/dev/null || need_apt+=(chromium)
   command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+  # The PostgreSQL pass of `make test` (scripts/postgres-cluster.sh starts a throwaway cluster).
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"

@@ -1,5 +1,6 @@
 """One `petrel serve` process on a free port with its own data directory: the one way every test
 tool (the e2e suite, the fuzzing campaign, the conformance runner) starts a server."""
+import hashlib
 import os
 import signal
 import socket
@@ -9,6 +10,24 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 PETREL_BIN = os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel"))
+# PETREL_STORE=postgres://user:pass@host:port/db runs every server on PostgreSQL instead of the
+# embedded SQLite: each data directory gets a database of its own on that cluster (created on
+# first start, kept across restarts), so servers stay as independent as with SQLite.
+PETREL_STORE = os.environ.get("PETREL_STORE", "")
+
+
+def store_url(data_dir):
+    """The --store URL for a server with this data directory, or None for the SQLite default."""
+    if not PETREL_STORE.startswith(("postgres://", "postgresql://")):
+        return None
+    url, mark, query = PETREL_STORE.partition("?")
+    base, _, _ = url.rpartition("/")
+    name = "petrel_" + hashlib.sha1(os.path.abspath(data_dir).encode()).hexdigest()[:20]
+    made = subprocess.run(["psql", PETREL_STORE, "-qAtc", f"CREATE DATABASE {name}"],
+                          capture_output=True, text=True)
+    if made.returncode != 0 and "already exists" not in made.stderr:
+        raise RuntimeError(f"could not create database {name}: {made.stderr}")
+    return f"{base}/{name}{mark}{query}"
 
 
 def free_port():
@@ -35,8 +54,10 @@ class PetrelProcess:
     def start(self):
         os.makedirs(self.data_dir, exist_ok=True)
         log = open(self.log_path, "ab")
+        store = store_url(self.data_dir)
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *self.extra_args],
+            [self.binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
+             *(["--store", store] if store else []), *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.time() + 30
