@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Recognises "the disk is full" among the errors a write can throw, whichever layer threw it:
-/// SQLite (`SQLITE_FULL`), or a file write (`ENOSPC`, `EDQUOT`). A full disk is the
+/// SQLite (`SQLITE_FULL`), PostgreSQL (`53100 disk_full`), or a file write (`ENOSPC`, `EDQUOT`). A full disk is the
 /// operator's to fix, not a bug: the request fails with a 500 that says so, the log says which
 /// directory is full, and nothing acknowledged before is touched (SQLite rolls the
 /// transaction back). Writes succeed again by themselves once space returns.
@@ -11,6 +11,7 @@ public enum StorageFull {
         if let database = error as? DatabaseError {
             return database.resultCode == .SQLITE_FULL
         }
+        if let postgres = error as? PostgresStoreError { return postgres.serverError?.isDiskFull == true }
         if let posix = error as? POSIXError {
             return posix.code == .ENOSPC || posix.code == .EDQUOT
         }

@@ -28,10 +28,14 @@ public final class Store: Sendable {
         try database.migrate(all.steps)
     }
 
-    /// A store in a fresh temporary directory, for tests.
+    /// A store in a fresh temporary directory, for tests; on a fresh database of the
+    /// PostgreSQL cluster in `PETREL_TEST_STORE` when that is set (`make postgres`).
     public static func temporary(migrations: [(inout SQLMigrations) -> Void]) throws -> Store {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("petrel-test-\(UUID().uuidString)")
+        if let cluster = PostgresDatabase.testCluster {
+            return try Store(database: PostgresDatabase.scratch(base: cluster), directory: dir, migrations: migrations)
+        }
         return try Store(directory: dir, migrations: migrations)
     }
 }

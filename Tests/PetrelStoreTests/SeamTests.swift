@@ -3,7 +3,7 @@ import Testing
 @testable import PetrelStore
 
 /// The storage seam's contract, checked on every engine the test run has: SQLite always, and
-/// PostgreSQL when one is configured (see `Engines`).
+/// PostgreSQL when one is configured (see `Engine`).
 struct SeamTests {
     static func schema(_ m: inout SQLMigrations) {
         m.registerMigration("seam-test-v1") { db in
@@ -21,10 +21,10 @@ struct SeamTests {
         }
     }
 
-    static func store() throws -> Store { try Engines.store(migrations: [schema]) }
+    static func store(_ engine: Engine) throws -> Store { try engine.store(migrations: [schema]) }
 
-    @Test func valuesRoundTripWithTheirTypes() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func valuesRoundTripWithTheirTypes(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         let bytes = Data([0, 1, 2, 255])
         let row = try store.database.write { db in
             try db.fetchOne(sql: "INSERT INTO seam_things (name, size, weight, bytes) VALUES (?, ?, ?, ?) RETURNING id, name, size, weight, bytes",
@@ -39,8 +39,8 @@ struct SeamTests {
         #expect(found["missing"] as String? == nil)
     }
 
-    @Test func nullReadsAsNilAndNumbersConvertLeniently() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func nullReadsAsNilAndNumbersConvertLeniently(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         try store.database.write { db in
             try db.execute(sql: "INSERT INTO seam_things (name, size) VALUES (?, ?)", arguments: ["b", 7])
         }
@@ -50,8 +50,8 @@ struct SeamTests {
         #expect(row["size"] as Bool == true)
     }
 
-    @Test func upsertsAndConflictsArePortable() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func upsertsAndConflictsArePortable(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         try store.database.write { db in
             for size in [1, 2, 3] {
                 try db.execute(sql: "INSERT INTO seam_things (name, size) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET size = excluded.size",
@@ -64,8 +64,8 @@ struct SeamTests {
         #expect(sizes == [3])
     }
 
-    @Test func aThrowingWriteCommitsNothing() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func aThrowingWriteCommitsNothing(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.database.write { db in
@@ -77,8 +77,8 @@ struct SeamTests {
         #expect(count == 0)
     }
 
-    @Test func cursorsStopWhenAsked() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func cursorsStopWhenAsked(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         try store.database.write { db in
             for i in 0..<10 { try db.execute(sql: "INSERT INTO seam_things (name, size) VALUES (?, ?)", arguments: ["e\(i)", i]) }
         }
@@ -92,8 +92,8 @@ struct SeamTests {
         #expect(seen == [0, 1, 2, 3])
     }
 
-    @Test func countersFollowTheWritingTransactions() async throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func countersFollowTheWritingTransactions(_ engine: Engine) async throws {
+        let store = try Self.store(engine)
         let values = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<50 {
                 group.addTask {
@@ -107,8 +107,8 @@ struct SeamTests {
         #expect(values.sorted() == Array(1...50))
     }
 
-    @Test func savepointsRollBackOnlyTheirOwnWork() throws {
-        let store = try Self.store()
+    @Test(arguments: Engine.all) func savepointsRollBackOnlyTheirOwnWork(_ engine: Engine) throws {
+        let store = try Self.store(engine)
         try store.database.writeWithoutTransaction { db in
             try db.inWriteTransaction {
                 try db.execute(sql: "INSERT INTO seam_things (name) VALUES (?)", arguments: ["kept"])
@@ -133,10 +133,23 @@ struct SeamTests {
     }
 }
 
-/// The engines a test run covers. SQLite always; a PostgreSQL engine joins when the run is
-/// given one (the PostgreSQL store adds itself here).
-enum Engines {
-    static func store(migrations: [(inout SQLMigrations) -> Void]) throws -> Store {
-        try Store.temporary(migrations: migrations)
+/// The engines a test run covers: SQLite always, and PostgreSQL when the run is given a
+/// cluster in `PETREL_TEST_STORE` (`make postgres` starts one): each test then gets a fresh
+/// database on it, as it gets a fresh SQLite file.
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static var all: [Engine] { PostgresDatabase.testCluster == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    var testDescription: String { rawValue }
+
+    func store(migrations: [(inout SQLMigrations) -> Void]) throws -> Store {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-seam-\(UUID().uuidString)")
+        switch self {
+        case .sqlite:
+            return try Store(directory: directory, migrations: migrations)
+        case .postgres:
+            return try Store(database: PostgresDatabase.scratch(base: PostgresDatabase.testCluster!), directory: directory, migrations: migrations)
+        }
     }
 }

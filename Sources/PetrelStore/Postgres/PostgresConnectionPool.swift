@@ -88,21 +88,31 @@ final class PostgresConnectionPool: @unchecked Sendable {
             idle.append(connection)
         } else {
             open -= 1
-            if !connection.isClosed { connection.close().whenComplete { _ in } }
+            // postgres-nio wants a connection closed before it is freed: keep it until then.
+            if !connection.isClosed { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
         }
         condition.signal()
         condition.unlock()
     }
 
-    /// Closes every connection and the event loops. Callers still holding one get errors.
+    /// Closes every connection and then the event loops, without waiting (it may be called
+    /// from anywhere, even one of the pool's own loops). Callers still holding one get errors.
     func shutdown() {
         condition.lock()
+        if closed {
+            condition.unlock()
+            return
+        }
         closed = true
         let connections = idle
         idle.removeAll()
         condition.broadcast()
         condition.unlock()
-        for connection in connections { _ = try? BlockingWait.wait(connection.close()) }
-        group.shutdownGracefully { _ in }
+        let group = self.group
+        let loop = group.next()
+        EventLoopFuture.andAllComplete(connections.map { $0.close() }, on: loop).whenComplete { _ in
+            withExtendedLifetime(connections) {}
+            group.shutdownGracefully { _ in }
+        }
     }
 }

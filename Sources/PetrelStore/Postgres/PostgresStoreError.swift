@@ -66,6 +66,14 @@ public struct PostgresServerError: Error, CustomStringConvertible, Sendable {
         return text + " in: \(sql)"
     }
 
+    public init(sqlState: String, message: String, detail: String? = nil, constraint: String? = nil, sql: String) {
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.constraint = constraint
+        self.sql = sql
+    }
+
     init?(_ error: any Error, sql: String) {
         guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo,
               let state = info[.sqlState] else { return nil }
