@@ -34,7 +34,7 @@ public struct PetrelServer: Sendable {
         let config = configuration
         let dataDirectory = config.dataDirectory.standardizedFileURL
         let iamMode = try config.effectiveIAMMode()
-        let store = try Store(directory: dataDirectory, migrations: [
+        let migrations: [(inout SQLMigrations) -> Void] = [
             FunctionRegistry.registerMigrations,
             LayerRegistry.registerMigrations,
             ProvisionedConcurrencyStore.registerMigrations,
@@ -45,7 +45,15 @@ public struct PetrelServer: Sendable {
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
-        ])
+        ]
+        let store: Store
+        if let storeURL = config.storeURL {
+            let database = PostgresDatabase(url: try PostgresURL(storeURL))
+            logger.info("State in PostgreSQL at \(database.url.redacted)")
+            store = try Store(database: database, directory: dataDirectory, migrations: migrations)
+        } else {
+            store = try Store(directory: dataDirectory, migrations: migrations)
+        }
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
         let layers = LayerRegistry(store: store, code: codeStore)

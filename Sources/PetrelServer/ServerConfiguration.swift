@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 4566
     public var dataDirectory: URL = URL(fileURLWithPath: ".petrel")
+    /// The shared database, `postgres://user:password@host:port/database` (docs/cluster.md);
+    /// nil keeps state in SQLite in the data directory, the embedded default.
+    public var storeURL: String?
     public var account: Account = Account()
     /// How long an idle instance stays warm before it is reaped.
     public var keepAlive: Duration = .seconds(300)

@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 4566
     @Option(name: .customLong("data-dir"), help: "Where state lives (SQLite database, code).") var dataDir = ".petrel"
+    @Option(help: "Keep state in a PostgreSQL database instead of SQLite in --data-dir: postgres://user:password@host:port/database (see docs/cluster.md).")
+    var store: String?
     @Option(help: "Default region when a request names none.") var region = "us-east-1"
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
@@ -73,6 +75,12 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.dataDirectory = URL(fileURLWithPath: dataDir)
+        if let store {
+            guard store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") else {
+                throw ValidationError("--store must be a postgres:// URL (leave it out for SQLite in --data-dir), not \(store)")
+            }
+            config.storeURL = store
+        }
         config.account.region = region
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit

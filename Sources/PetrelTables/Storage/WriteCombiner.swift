@@ -31,6 +31,8 @@ final class WriteCombiner: Sendable {
     init(database: any SQLDatabase) { self.database = database }
 
     func write<T: Sendable>(_ work: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        // PostgreSQL: one SERIALIZABLE transaction per write, run again on a conflict (a batch could not be).
+        if database.dialect == .postgres { return try await database.write(work) }
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let lead = state.withLock { s -> Bool in
                 s.queue.append(Pending(work: { try work($0) }, continuation: continuation))
