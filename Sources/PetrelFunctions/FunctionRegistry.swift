@@ -240,9 +240,9 @@ public struct FunctionRegistry: Sendable {
     private static func insert(_ db: any SQLConnection, _ r: FunctionRecord, replace: Bool = false) throws {
         let settings = String(decoding: try JSONEncoder().encode(r.settings), as: UTF8.self)
         try db.execute(sql: """
-            INSERT \(replace ? "OR REPLACE" : "") INTO lambda_functions
+            INSERT INTO lambda_functions
                 (name, version, settings, code_sha256, code_digest, code_size, last_modified, revision_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)\(replace ? " ON CONFLICT (name, version) DO UPDATE SET settings = excluded.settings, code_sha256 = excluded.code_sha256, code_digest = excluded.code_digest, code_size = excluded.code_size, last_modified = excluded.last_modified, revision_id = excluded.revision_id" : "")
             """, arguments: [r.name, r.version, settings, r.codeSha256, r.codeDigest, r.codeSize, r.lastModified, r.revisionId])
     }
 

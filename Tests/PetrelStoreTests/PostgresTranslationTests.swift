@@ -27,6 +27,11 @@ import Testing
         Case(portable: "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT (a) DO UPDATE SET b = excluded.b RETURNING id",
              postgres: "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b RETURNING id", parameters: 2),
         Case(portable: "SELECT 'é?' , ? -- ünïcode ?", postgres: "SELECT 'é?' , $1 -- ünïcode ?", parameters: 1),
+        Case(portable: "SELECT * FROM t WHERE a = ? AND (? IS NULL OR b = ?)", postgres: "SELECT * FROM t WHERE a = $1 AND (CAST($2 AS TEXT) IS NULL OR b = $3)", parameters: 3),
+        Case(portable: "SELECT * FROM t WHERE ?  is not  null", postgres: "SELECT * FROM t WHERE CAST($1 AS TEXT)  is not  null", parameters: 1),
+        Case(portable: "SELECT * FROM t WHERE ? IS NULLABLE", postgres: "SELECT * FROM t WHERE $1 IS NULLABLE", parameters: 1),
+        Case(portable: "CREATE TABLE t (a TEXT PRIMARY KEY, b BLOB) WITHOUT ROWID", postgres: "CREATE TABLE t (a TEXT PRIMARY KEY, b BYTEA)", parameters: 0),
+        Case(portable: "CREATE TABLE t (\n  a TEXT PRIMARY KEY\n) without rowid;", postgres: "CREATE TABLE t (\n  a TEXT PRIMARY KEY\n);", parameters: 0),
     ])
     func statements(_ example: Case) {
         let translated = PostgresTranslation.statement(example.portable)

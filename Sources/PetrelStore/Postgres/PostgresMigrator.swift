@@ -18,6 +18,16 @@ extension PostgresDatabase {
             try connection.command("""
                 CREATE COLLATION IF NOT EXISTS petrel_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)
                 """)
+            // SQLite's functions take any integer; PostgreSQL's substr takes 32-bit ones, and
+            // arguments are bound as 64-bit: overloads that accept them.
+            try connection.command("""
+                CREATE OR REPLACE FUNCTION substr(text, bigint, bigint) RETURNS text
+                    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT pg_catalog.substr($1, $2::integer, $3::integer)'
+                """)
+            try connection.command("""
+                CREATE OR REPLACE FUNCTION substr(text, bigint) RETURNS text
+                    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT pg_catalog.substr($1, $2::integer)'
+                """)
             let applied = Set(try connection.fetchAll(String.self, sql: "SELECT id FROM petrel_migrations"))
             for migration in migrations where !applied.contains(migration.id) {
                 do {

@@ -50,14 +50,18 @@ public enum PostgresTranslation {
                 // `?` or SQLite's numbered `?NNN`.
                 var end = index + 1
                 while end < scalars.count, scalars[end].properties.numericType != nil, scalars[end].isASCII { end += 1 }
+                let placeholder: String
                 if end > index + 1 {
                     let number = String(String.UnicodeScalarView(scalars[(index + 1)..<end]))
-                    append("$" + number)
+                    placeholder = "$" + number
                     parameters = max(parameters, Int(number) ?? 0)
                 } else {
                     parameters += 1
-                    append("$\(parameters)")
+                    placeholder = "$\(parameters)"
                 }
+                // `? IS NULL`: PostgreSQL cannot type a NULL argument from that alone (42P18),
+                // and any argument can be cast to text to be tested.
+                append(isNullTest(scalars, from: end) ? "CAST(\(placeholder) AS TEXT)" : placeholder)
                 words.removeAll()
                 index = end
             case _ where isWordStart(scalar):
@@ -138,6 +142,15 @@ public enum PostgresTranslation {
             // `COLLATE NOCASE`: a case-insensitive collation of the database's own (created
             // before the migrations run, see PostgresMigrator), so unique names stay case-blind.
             return "petrel_nocase"
+        case "ROWID":
+            // `WITHOUT ROWID` (a SQLite storage option): PostgreSQL tables have no rowid anyway.
+            if words.count >= 2, words[words.count - 2].uppercased() == "WITHOUT",
+               let range = output.range(of: "WITHOUT", options: [.backwards, .caseInsensitive]) {
+                output.removeSubrange(range.lowerBound...)
+                while output.last?.isWhitespace == true { output.removeLast() }
+                return ""
+            }
+            return word
         case "AUTOINCREMENT":
             // `INTEGER PRIMARY KEY AUTOINCREMENT` → `BIGSERIAL PRIMARY KEY`: the BIGINT already
             // written becomes BIGSERIAL, and AUTOINCREMENT itself goes.
@@ -152,6 +165,26 @@ public enum PostgresTranslation {
         default:
             return word
         }
+    }
+
+    /// Whether `IS NULL` or `IS NOT NULL` follows at `start` (after white space).
+    private static func isNullTest(_ scalars: [Unicode.Scalar], from start: Int) -> Bool {
+        var index = start
+        func skipSpace() -> Bool {
+            let before = index
+            while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
+            return index > before
+        }
+        func word(_ expected: String) -> Bool {
+            var end = index
+            while end < scalars.count, isWordPart(scalars[end]) { end += 1 }
+            guard String(String.UnicodeScalarView(scalars[index..<end])).uppercased() == expected else { return false }
+            index = end
+            return true
+        }
+        guard skipSpace(), word("IS"), skipSpace() else { return false }
+        if word("NOT") { guard skipSpace() else { return false } }
+        return word("NULL")
     }
 
     private static func isWordStart(_ scalar: Unicode.Scalar) -> Bool {

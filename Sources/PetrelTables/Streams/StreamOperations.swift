@@ -71,7 +71,7 @@ extension TableService {
                 throw TableService.streamNotFound(arn)
             }
             let first = try db.fetchOne(Int64.self, sql: "SELECT min(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [arn])
-            let next = (try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'") ?? 0) + 1
+            let next = (try db.fetchOne(Int64.self, sql: "SELECT last FROM ddb_counters WHERE name = 'stream_records'") ?? 0) + 1
             var range: [String: JSON] = ["StartingSequenceNumber": .string(StreamRecordWriter.formatSequence(first ?? next))]
             if !info.enabled, let last = info.latestSequenceNumber { range["EndingSequenceNumber"] = .string(last) }
             let key = try JSONDecoder().decode(KeySchema.self, from: row["key_schema"] as Data)
