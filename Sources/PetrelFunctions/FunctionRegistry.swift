@@ -72,6 +72,8 @@ public struct FunctionRegistry: Sendable {
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
+        // Another node may have stored the code: bring it to this one before it is run.
+        try code.localDirectory(digest: record.codeDigest)
         cache.put(record)
         return record
     }
