@@ -36,6 +36,7 @@ public struct PetrelServer: Sendable {
         let iamMode = try config.effectiveIAMMode()
         let migrations: [(inout SQLMigrations) -> Void] = [
             FunctionRegistry.registerMigrations,
+            CodeStore.registerMigrations,
             LayerRegistry.registerMigrations,
             ProvisionedConcurrencyStore.registerMigrations,
             LogStore.registerMigrations,
@@ -54,7 +55,7 @@ public struct PetrelServer: Sendable {
         } else {
             store = try Store(directory: dataDirectory, migrations: migrations)
         }
-        let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
+        let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"), database: store.database)
         let functions = FunctionRegistry(store: store, code: codeStore)
         let layers = LayerRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)
