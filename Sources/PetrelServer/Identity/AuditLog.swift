@@ -23,6 +23,22 @@ final class AuditLog: Sendable {
         var reason: String
         /// What enforce would answer: the AWS error code.
         var error: String
+        /// Whether allowing `action` on `resource` to the principal makes it pass (nil: when
+        /// the error is an access denial).
+        var grant: Bool? = nil
+
+        var grantable: Bool { grant ?? error.hasPrefix("AccessDenied") }
+
+        /// The principal a policy is attached to: a role's sessions (a function's instances
+        /// among them) are the role.
+        var policyOwner: String {
+            guard principal.hasPrefix("arn:aws:sts::"), principal.contains(":assumed-role/") else { return principal }
+            let parts = principal.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6 else { return principal }
+            let path = parts[5].split(separator: "/")
+            guard path.count >= 2 else { return principal }
+            return "arn:aws:iam::\(parts[4]):role/\(path[1])"
+        }
     }
 
     func record(_ finding: Finding, now: Date = Date()) {
