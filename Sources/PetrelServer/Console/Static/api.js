@@ -140,3 +140,43 @@ export async function runtimes() {
   }
   return runtimesCache;
 }
+
+/** IAM's query API (form in, XML out), as the AWS CLI calls it; returns the parsed XML document. */
+export async function iam(action, params = {}) {
+  const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params });
+  let response;
+  try {
+    response = await fetch('/', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+  } catch (e) {
+    throw new ApiError('NetworkError', 'Petrel did not answer: ' + e.message, 0);
+  }
+  const doc = new DOMParser().parseFromString(await response.text(), 'application/xml');
+  const text = (tag) => (doc.getElementsByTagName(tag)[0] || {}).textContent;
+  if (!response.ok) throw new ApiError(text('Code') || '', text('Message'), response.status);
+  return doc;
+}
+
+/** The text of the first `tag` under `el`. */
+export const xmlText = (el, tag) => ((el.getElementsByTagName(tag)[0] || {}).textContent || '');
+/** The <member> children of the first `tag` under `el`. */
+export const xmlMembers = (el, tag) => [...((el.getElementsByTagName(tag)[0] || { children: [] }).children)];
+
+export const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [
+  { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+/** Creates the role from a template unless it exists; answers whether it was created. */
+export async function ensureRole(name, template) {
+  try {
+    await iam('GetRole', { RoleName: name });
+    return false;
+  } catch (e) {
+    if (e.type !== 'NoSuchEntity') throw e;
+  }
+  await iam('CreateRole', { RoleName: name, AssumeRolePolicyDocument: LAMBDA_TRUST, Description: template.title });
+  for (const arn of template.managed) await iam('AttachRolePolicy', { RoleName: name, PolicyArn: arn });
+  if (template.inline) await iam('PutRolePolicy', { RoleName: name, PolicyName: template.inline.name, PolicyDocument: JSON.stringify(template.inline.document) });
+  return true;
+}
+
+/** What --iam enforce would have refused, and the least-privilege policy per principal. */
+export const auditReport = () => rest('GET', '/_petrel/iam/audit');

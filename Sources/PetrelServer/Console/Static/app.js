@@ -1,8 +1,9 @@
-// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME.
+// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME, #/roles.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
 import { createTablePage, tableListPage, tablePage } from './tables.js';
+import { rolesPage } from './roles.js';
 
 const main = document.getElementById('main');
 document.querySelector('.endpoint').textContent = location.origin;
@@ -27,6 +28,7 @@ async function route() {
     else if (section === 'tables' && !name) page = tableListPage(view);
     else if (section === 'tables' && name === 'new') page = createTablePage(view);
     else if (section === 'tables') page = tablePage(view, name);
+    else if (section === 'roles') page = rolesPage(view);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
     cleanup = await page;
   } catch (e) {
