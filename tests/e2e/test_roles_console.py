@@ -54,3 +54,52 @@ def test_the_roles_page_shows_policies_and_findings(fresh_petrel, browser):  # n
     assert "dynamodb:ListTables" in section and "AccessDeniedException" in section
     page.shot("roles")
     page.no_errors()
+
+
+def test_under_enforce_the_console_signs_in_and_signs_its_calls(fresh_petrel, browser):  # noqa: F811
+    import subprocess
+
+    from conftest import PETREL_BIN
+    from iam_helpers import client, root_credentials
+    server = fresh_petrel("--iam", "enforce")
+    root = root_credentials(server)
+    iam = client(server, "iam", *root)
+    role = unique("signed")
+    arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    name = unique("signed-fn")
+    client(server, "lambda", *root).create_function(FunctionName=name, Runtime="nodejs20.x", Handler="index.handler", Role=arn,
+                                                    Code={"ZipFile": make_zip({"index.js": "exports.handler = async () => 'ok';"})})
+    page = Page(browser, server.endpoint)
+    # Unsigned, nothing works: the console asks for a key.
+    page.go("/functions")
+    page.wait_css("[data-role=sign-in]")
+    page.wait(lambda: "#/signin" in browser.current_url or page.all(".notice.error"), what="the sign-in prompt")
+
+    # The form, with a user's key whose policy lets it list functions only.
+    user = unique("viewer")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="ListOnly", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["lambda:ListFunctions", "lambda:GetFunction"], "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    page.go("/signin")
+    page.wait_css("input[name=accessKeyId]")
+    page.fill("input[name=accessKeyId]", key["AccessKeyId"])
+    page.fill("input[name=secretAccessKey]", key["SecretAccessKey"])
+    page.click("Sign in")
+    page.wait_text("[data-role=identity]", f"user/{user}")
+    page.wait_text("main", name)
+    page.no_errors()
+
+    # The link `petrel credentials --console-link` prints signs in as the root.
+    link = subprocess.run([PETREL_BIN, "credentials", "--data-dir", server.data_dir, "--console-link"],
+                          capture_output=True, text=True, timeout=30).stdout.strip()
+    assert link.startswith(server.endpoint + "/console/#credentials=")
+    browser.get(link)
+    page.wait_text("[data-role=identity]", "root")
+    assert "credentials=" not in browser.current_url
+    page.go("/roles")
+    page.wait_css(f"tr[data-role-name='{role}']")
+    page.go(f"/functions/{name}/code")
+    page.wait_text(".files", "index.js")
+    page.no_errors()
+    page.shot("enforce-signed-in")

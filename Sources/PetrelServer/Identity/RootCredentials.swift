@@ -45,6 +45,15 @@ public enum RootCredentials {
         return try JSONDecoder().decode(File.self, from: data)
     }
 
+    /// A console link that signs in with the key: the key rides in the fragment, which the
+    /// browser never sends; the console keeps it in the tab's sessionStorage and drops it from
+    /// the address bar.
+    public static func consoleLink(_ file: File) -> String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.~"))
+        func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
+        return "\(file.endpoint)/console/#credentials=\(encoded(file.accessKeyId)):\(encoded(file.secretAccessKey)):\(file.region)"
+    }
+
     /// The credentials as shell exports and as an AWS CLI profile.
     public static func describe(_ file: File, profile: String) -> String {
         """
