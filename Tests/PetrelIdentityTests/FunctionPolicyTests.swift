@@ -176,3 +176,17 @@ import Testing
         #expect(PolicyEvaluator.evaluate(question, policies).isAllowed == c.allowed)
     }
 }
+
+@Suite struct PolicyOwnerTests {
+    @Test(arguments: [
+        ("arn:aws:sts::000000000000:assumed-role/writer/popular-vouchers", "arn:aws:iam::000000000000:role/writer"),
+        ("arn:aws:sts::000000000000:assumed-role/writer/s1", "arn:aws:iam::000000000000:role/writer"),
+        ("arn:aws:iam::000000000000:user/alice", "arn:aws:iam::000000000000:user/alice"),
+        ("arn:aws:sts::000000000000:assumed-role/only-role", "arn:aws:sts::000000000000:assumed-role/only-role"),
+        ("lambda.amazonaws.com", "lambda.amazonaws.com"),
+        ("unknown access key test", "unknown access key test"),
+    ])
+    func roleSessionsAreTheirRole(principal: String, owner: String) {
+        #expect(LeastPrivilege.policyOwner(principal) == owner)
+    }
+}

@@ -31,14 +31,7 @@ final class AuditLog: Sendable {
 
         /// The principal a policy is attached to: a role's sessions (a function's instances
         /// among them) are the role.
-        var policyOwner: String {
-            guard principal.hasPrefix("arn:aws:sts::"), principal.contains(":assumed-role/") else { return principal }
-            let parts = principal.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-            guard parts.count == 6 else { return principal }
-            let path = parts[5].split(separator: "/")
-            guard path.count >= 2 else { return principal }
-            return "arn:aws:iam::\(parts[4]):role/\(path[1])"
-        }
+        var policyOwner: String { LeastPrivilege.policyOwner(principal) }
     }
 
     func record(_ finding: Finding, now: Date = Date()) {

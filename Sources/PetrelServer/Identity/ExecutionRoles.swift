@@ -188,8 +188,10 @@ final class ExecutionRoles: Sendable {
                       AuthorizationTarget("logs:PutLogEvents", groupARN + ":log-stream:\(stream)")]
         let role = function.settings.role
         let denial: (principal: String, target: AuthorizationTarget, reason: String)?
+        var grantable = true
         switch state(ofRole: role, function: name) {
         case .missing:
+            grantable = false
             denial = (role, checks[0], "the execution role of function \(name) does not exist")
         case .assumable(let record), .untrusting(let record):
             denial = firstDenied(role: record, function: name, checks).map { (record.arn, $0.0, $0.1) }
@@ -198,7 +200,7 @@ final class ExecutionRoles: Sendable {
         let dropped = mode == .enforce
         audit.record(.init(principal: denial.principal, accessKeyId: nil, action: denial.target.action, resource: denial.target.resource,
                            reason: "\(dropped ? "log events of function \(name) dropped" : "enforce would drop the log events of function \(name)"): \(denial.reason)",
-                           error: "AccessDeniedException"))
+                           error: "AccessDeniedException", grant: grantable))
         if dropped {
             logger.warning("Dropping the log events of function \(name): its role may not \(denial.target.action) on \(denial.target.resource) (\(denial.reason))")
         }
@@ -215,8 +217,10 @@ final class ExecutionRoles: Sendable {
                       AuthorizationTarget("dynamodb:DescribeStream", eventSourceArn), AuthorizationTarget("dynamodb:ListStreams", "*")]
         let role = function.settings.role
         var denials: [(principal: String, target: AuthorizationTarget, reason: String)] = []
+        var grantable = true
         switch state(ofRole: role, function: ref.name) {
         case .missing:
+            grantable = false
             denials = [(role, checks[0], "the execution role of function \(ref.name) does not exist")]
         case .assumable(let record), .untrusting(let record):
             for check in checks {
@@ -226,7 +230,7 @@ final class ExecutionRoles: Sendable {
         guard !denials.isEmpty else { return }
         for denial in denials {
             audit.record(.init(principal: denial.principal, accessKeyId: nil, action: denial.target.action, resource: denial.target.resource,
-                               reason: "event source mapping of function \(ref.name): \(denial.reason)", error: refusal.code, grant: true))
+                               reason: "event source mapping of function \(ref.name): \(denial.reason)", error: refusal.code, grant: grantable))
         }
         if mode == .enforce { throw refusal }
     }
