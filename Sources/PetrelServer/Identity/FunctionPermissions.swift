@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelCore
 import PetrelIdentity
 import PetrelStore
@@ -23,18 +22,18 @@ final class FunctionPermissions: Sendable {
     }
 
     func policy(function: String, qualifier: String?) throws -> Stored? {
-        try store.pool.read { db in try Self.fetch(db, function: function, qualifier: qualifier ?? "") }
+        try store.database.read { db in try Self.fetch(db, function: function, qualifier: qualifier ?? "") }
     }
 
-    private static func fetch(_ db: Database, function: String, qualifier: String) throws -> Stored? {
-        try Row.fetchOne(db, sql: "SELECT document, revision_id FROM lambda_function_policies WHERE function_name = ? AND qualifier = ?",
-                         arguments: [function, qualifier]).map { Stored(document: $0["document"], revisionID: $0["revision_id"]) }
+    private static func fetch(_ db: any SQLConnection, function: String, qualifier: String) throws -> Stored? {
+        try db.fetchOne(sql: "SELECT document, revision_id FROM lambda_function_policies WHERE function_name = ? AND qualifier = ?",
+                        arguments: [function, qualifier]).map { Stored(document: $0["document"], revisionID: $0["revision_id"]) }
     }
 
     /// Appends a statement; answers the statement's text.
     func add(function: String, qualifier: String?, statement: [String: Any], expectedRevision: String?) throws -> String {
         defer { invalidate() }
-        return try store.pool.write { db in
+        return try store.database.write { db in
             let current = try Self.fetch(db, function: function, qualifier: qualifier ?? "")
             if let expectedRevision, expectedRevision != current?.revisionID { throw FunctionPolicy.revisionMismatch }
             let (document, text) = try FunctionPolicy.adding(statement, to: current?.document)
@@ -48,7 +47,7 @@ final class FunctionPermissions: Sendable {
 
     func remove(function: String, qualifier: String?, statementID: String, expectedRevision: String?) throws {
         defer { invalidate() }
-        try store.pool.write { db in
+        try store.database.write { db in
             guard let current = try Self.fetch(db, function: function, qualifier: qualifier ?? "") else { throw FunctionPolicy.noPolicy }
             if let expectedRevision, expectedRevision != current.revisionID { throw FunctionPolicy.revisionMismatch }
             if let document = try FunctionPolicy.removing(statementID, from: current.document) {
@@ -64,7 +63,7 @@ final class FunctionPermissions: Sendable {
     /// Forgets a deleted function's policies (all of them, or one version's).
     func delete(function: String, qualifier: String?) throws {
         defer { invalidate() }
-        try store.pool.write { db in
+        try store.database.write { db in
             if let qualifier {
                 try db.execute(sql: "DELETE FROM lambda_function_policies WHERE function_name = ? AND qualifier = ?", arguments: [function, qualifier])
             } else {
@@ -85,7 +84,7 @@ final class FunctionPermissions: Sendable {
         if let hit = cache.withLock({ $0[key] }), hit.at.duration(to: now) < Self.cacheLifetime { return hit.policies }
         var policies: [NamedPolicy] = []
         for q in Set(["", qualifier ?? ""]).sorted() {
-            guard let stored = try? store.pool.read({ db in try Self.fetch(db, function: function, qualifier: q) }),
+            guard let stored = try? store.database.read({ db in try Self.fetch(db, function: function, qualifier: q) }),
                   let document = try? PolicyDocument.parse(stored.document, kind: .resource) else { continue }
             policies.append(NamedPolicy(name: "resource-based policy of function \(function)\(q.isEmpty ? "" : ":" + q)", document: document))
         }
