@@ -141,3 +141,20 @@ def test_a_same_account_user_named_by_the_policy_needs_no_identity_policy(server
         assert json.load(theirs.invoke(FunctionName=name, Payload=b'{"n": 3}')["Payload"]) == {"got": 3}
     finally:
         client(server, "lambda", *root).remove_permission(FunctionName=name, StatementId="one-user")
+
+
+def test_a_permission_on_an_alias_covers_that_alias_only(server, root, other, function):
+    name, arn = function
+    ours, theirs = client(server, "lambda", *root), client(server, "lambda", *other)
+    version = ours.publish_version(FunctionName=name)["Version"]
+    ours.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    ours.add_permission(FunctionName=name, Qualifier="live", StatementId="live-only", Action="lambda:InvokeFunction", Principal=OTHER)
+    statement = json.loads(ours.get_policy(FunctionName=name, Qualifier="live")["Policy"])["Statement"][0]
+    assert statement["Resource"] == f"{arn}:live"
+    assert json.load(theirs.invoke(FunctionName=f"{arn}:live", Payload=b'{"n": 5}')["Payload"]) == {"got": 5}
+    with pytest.raises(ClientError) as excinfo:
+        theirs.invoke(FunctionName=arn, Payload=b"{}")
+    assert code(excinfo) == "AccessDeniedException"
+    with pytest.raises(ClientError) as excinfo:
+        ours.get_policy(FunctionName=name)
+    assert code(excinfo) == "ResourceNotFoundException"

@@ -20,7 +20,7 @@ extension LambdaRoutes {
         var InvokedViaFunctionUrl: Bool?
     }
 
-    /// The function (and version) must exist; aliases are not served yet.
+    /// The function (and the version or alias a qualifier names) must exist.
     private func permissionTarget(_ ref: FunctionReference, account: Account) throws -> FunctionRecord {
         if let q = ref.qualifier, q.isEmpty || q.count > 128 || !q.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "$_-".contains($0)) }) {
             throw AWSError.validation("1 validation error detected: Value '\(q)' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
