@@ -60,6 +60,11 @@ for mode, who in [("off", "root"), ("audit", "test"), ("audit", "root"), ("enfor
         ddb.put_item(TableName="ttt", Item={"k": {"S": "a"}, "v": {"S": "x" * 100}})
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z: z.writestr("index.js", "exports.handler = async (e) => e;")
+        # An execution role Lambda may assume (enforce checks it) that may write the function's logs.
+        iam_root = client(port, "iam", rk, rs)
+        iam_root.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        iam_root.attach_role_policy(RoleName="r", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
         client(port, "lambda", rk, rs).create_function(FunctionName="f", Runtime="nodejs20.x", Handler="index.handler",
                                                        Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": buf.getvalue()})
         key, secret = (rk, rs) if who == "root" else ("test", "test")

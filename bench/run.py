@@ -293,6 +293,11 @@ def tables_section(seconds):
                     "--seconds", str(seconds)], check=False)
 
 
+def identity_section():
+    print("\nIdentity: a warm GetItem and Invoke per --iam mode (one signed request replayed over keep-alive, p50 and mean)")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "identity_overhead.py"), BIN, "2000"], check=False)
+
+
 def exit_on_sigterm():
     """SIGTERM unwinds like Ctrl-C, so servers are stopped and temporary directories removed."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -304,6 +309,7 @@ def main():
     parser.add_argument("--no-stream", action="store_true", help="skip the stream-trigger figures")
     parser.add_argument("--no-tables", action="store_true", help="skip the tables benchmark (Petrel against moto)")
     parser.add_argument("--no-overload", action="store_true", help="skip the 5,000-connection overload burst")
+    parser.add_argument("--no-identity", action="store_true", help="skip the per --iam mode GetItem/Invoke figures")
     parser.add_argument("--density", type=int, nargs="?", const=200, default=0, metavar="N",
                         help="also run bench/density.py with N concurrent instances (default 200; heavy, off by default)")
     args = parser.parse_args()
@@ -322,6 +328,8 @@ def main():
         stream_section()
     if not args.no_tables:
         tables_section(args.seconds)
+    if not args.no_identity:
+        identity_section()
     if not args.no_overload:
         import overload
         overload.overload_section(args.seconds, 5000)

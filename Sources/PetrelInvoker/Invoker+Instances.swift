@@ -173,7 +173,8 @@ extension Invoker {
                                                endpoint: configuration.publicEndpoint,
                                                interpreter: try interpreterPath(for: function),
                                                bootstrapInLayers: optDirectory.map { FileManager.default.isExecutableFile(atPath: $0 + "/bootstrap") } ?? false
-                                                   && !FileManager.default.isExecutableFile(atPath: codeDirectory + "/bootstrap"))
+                                                   && !FileManager.default.isExecutableFile(atPath: codeDirectory + "/bootstrap"),
+                                               credentials: configuration.instanceEnvironment(function))
         return InstanceSpec(instanceID: order.instanceID, codeDirectory: codeDirectory,
                             runtimeDirectory: configuration.runtimeDirectory, workDirectory: order.workDirectory,
                             arguments: RuntimeEnvironment.arguments(inputs), environment: RuntimeEnvironment.variables(inputs),

@@ -99,7 +99,8 @@ extension Invoker {
                                      runtimeDirectory: configuration.runtimeDirectory, workDirectory: blank.workDirectory)
         let inputs = RuntimeEnvironment.Inputs(function: function, layout: layout, runtimeAPI: "127.0.0.1:\(blank.port ?? 0)",
                                                logStreamName: logStream, account: configuration.account,
-                                               endpoint: configuration.publicEndpoint, interpreter: blank.key.interpreter)
+                                               endpoint: configuration.publicEndpoint, interpreter: blank.key.interpreter,
+                                               credentials: configuration.instanceEnvironment(function))
         let environment = RuntimeEnvironment.variables(inputs)
         let code = codeDirectory(function)
         let configuration = configuration

@@ -27,6 +27,9 @@ public struct InvokerConfiguration: Sendable {
     /// Run a runtime whose interpreter is not installed on the nearest one of its language
     /// (`--runtime-fallback`), saying so in its log; otherwise such functions are refused.
     public var runtimeFallback = false
+    /// Variables a new instance of a function gets over the platform's (identity: its role's
+    /// temporary credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN).
+    public var instanceEnvironment: @Sendable (FunctionRecord) -> [String: String] = { _ in [:] }
 
     public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {

@@ -48,6 +48,13 @@ public final class LogStore: Sendable {
     private let pending = Mutex<[(group: String, stream: String, events: [LogEvent])]>([])
     /// CloudWatch's limit on one event; longer messages are cut, as AWS does.
     public static let maxEventBytes = 256 * 1024
+    /// Decides, per (group, stream), whether queued events are written (identity: a function's
+    /// role must allow writing its logs); nil writes everything. Asked when a batch is flushed.
+    private let writeGate = Mutex<(@Sendable (String, String) -> Bool)?>(nil)
+
+    public func setWriteGate(_ gate: @escaping @Sendable (_ group: String, _ stream: String) -> Bool) {
+        writeGate.withLock { $0 = gate }
+    }
 
     public init(store: Store) {
         self.store = store
@@ -95,10 +102,11 @@ public final class LogStore: Sendable {
 
     /// Writes everything queued so far in one transaction.
     public func flush() throws {
-        let batch = pending.withLock { queue in
+        var batch = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue
         }
+        if let gate = writeGate.withLock({ $0 }) { batch.removeAll { !gate($0.group, $0.stream) } }
         guard !batch.isEmpty else { return }
         let ingestion = Int64(Date().timeIntervalSince1970 * 1000)
         // One stream's appends in this batch become one run of inserts and one update.

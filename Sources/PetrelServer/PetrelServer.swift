@@ -61,6 +61,20 @@ public struct PetrelServer: Sendable {
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
         let metrics = MetricsStore(store: store)
+        let identities = IdentityStore(store: store, account: config.account.id)
+        try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
+                                   region: config.account.region)
+        for other in config.otherAccounts {
+            try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
+                                       region: config.account.region, other: other)
+        }
+        let audit = AuditLog(logs: logs)
+        let permissions = FunctionPermissions(store: store)
+        let executionRoles = iamMode == .off ? nil : ExecutionRoles(mode: iamMode, identities: identities, audit: audit, account: config.account,
+                                                                    functions: functions, logger: logger)
+        if let executionRoles {
+            logs.setWriteGate { group, stream in executionRoles.logsAllowed(group: group, stream: stream) }
+        }
         let launcher = Launchers.best(options: config.sandbox)
         logger.info("\(launcher.isolationSummary)")
         var invokerConfig = InvokerConfiguration(
@@ -72,6 +86,9 @@ public struct PetrelServer: Sendable {
         invokerConfig.memoryBudgetMB = config.memoryBudgetMB
         invokerConfig.warmPool = config.warmPool
         invokerConfig.runtimeFallback = config.runtimeFallback
+        if let executionRoles {
+            invokerConfig.instanceEnvironment = { function in executionRoles.instanceEnvironment(function) }
+        }
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
         }
@@ -86,15 +103,11 @@ public struct PetrelServer: Sendable {
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
-                                  endpoint: config.publicEndpoint)
+                                  endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles)
         let requests = RequestCounters()
-        let identities = IdentityStore(store: store, account: config.account.id)
-        try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
-                                   region: config.account.region)
-        let audit = AuditLog(logs: logs)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
-                                                            hashKeys: HashKeys(tables: tables))
+                                                            hashKeys: HashKeys(tables: tables), permissions: permissions)
         logger.info("Identity: --iam \(iamMode.rawValue)\(iamMode == .audit ? " (unknown keys act as the account root; what enforce would refuse is recorded in /petrel/iam/audit)" : "")")
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
                               cloudWatch: CloudWatchRoutes(metrics: metrics),
@@ -125,7 +138,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
-            ],
+            ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
             },

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var iamMode: IAMMode?
     /// `--i-know-this-is-open`: allows a non-loopback address without enforce.
     public var allowOpen = false
+    /// `--other-account`: accounts whose root keys are created too, to call in across accounts.
+    public var otherAccounts: [String] = []
 
     public init() {}
 

@@ -72,5 +72,19 @@ public enum IdentityMigrations {
                 );
                 """)
         }
+        // Root keys of other accounts (`--other-account`), whose principals call in across
+        // accounts, and functions' resource-based policies (AddPermission).
+        migrator.registerMigration("identity-v2") { db in
+            try db.executeScript("""
+                ALTER TABLE iam_access_keys ADD COLUMN account TEXT;
+                CREATE TABLE lambda_function_policies (
+                    function_name TEXT NOT NULL,
+                    qualifier TEXT NOT NULL,         -- '' for the unqualified function
+                    revision_id TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    PRIMARY KEY (function_name, qualifier)
+                );
+                """)
+        }
     }
 }

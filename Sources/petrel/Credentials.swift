@@ -11,13 +11,23 @@ struct Credentials: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "The server's data directory.") var dataDir = ".petrel"
     @Option(help: "The AWS CLI profile name to print.") var profile = "petrel"
+    @Option(help: "Another account's root key (one the server was started with --other-account for).") var account: String?
+    @Flag(name: .customLong("console-link"), help: "Print a link that opens the console signed in with this key (for --iam enforce).")
+    var consoleLink = false
 
     func run() async throws {
         let file: RootCredentials.File
         do {
-            file = try RootCredentials.read(dataDirectory: URL(fileURLWithPath: dataDir))
+            file = try RootCredentials.read(dataDirectory: URL(fileURLWithPath: dataDir), account: account)
         } catch {
+            if let account {
+                throw ValidationError("No root credentials for account \(account) in \(dataDir): start the server with `--other-account \(account)`.")
+            }
             throw ValidationError("No root credentials in \(dataDir): start the server once with `petrel serve --data-dir \(dataDir)`.")
+        }
+        if consoleLink {
+            print(RootCredentials.consoleLink(file))
+            return
         }
         print(RootCredentials.describe(file, profile: profile))
     }

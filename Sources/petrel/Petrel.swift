@@ -64,6 +64,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Identity: off (any signature), audit (unknown keys act as root; would-be denials recorded), enforce. Default: audit on a loopback address, enforce elsewhere.")
     var iam: String?
+    @Option(name: .customLong("other-account"),
+            help: "Another account id whose root key is created too (credentials-<id>.json in the data dir): its principals call in across accounts, allowed only by resource policies (AddPermission). Repeatable.")
+    var otherAccounts: [String] = []
     @Flag(name: .customLong("i-know-this-is-open"), help: "Allow a non-loopback address without --iam enforce.")
     var iKnowThisIsOpen = false
 
@@ -115,6 +118,10 @@ struct Serve: AsyncParsableCommand {
             config.iamMode = mode
         }
         config.allowOpen = iKnowThisIsOpen
+        for other in otherAccounts where other.count != 12 || !other.allSatisfy(\.isNumber) || other == config.account.id {
+            throw ValidationError("--other-account must be a 12-digit account id other than \(config.account.id), not \(other)")
+        }
+        config.otherAccounts = otherAccounts
         do {
             _ = try config.effectiveIAMMode()
         } catch {

@@ -304,6 +304,13 @@ def test_customer_managed_policies_with_versions(server, root, reader):
 def test_a_user_may_invoke_only_the_function_its_policy_names(server, root):
     from conftest import ROLE, make_zip
     lam_root = client(server, "lambda", *root)
+    # Enforce checks that the execution role exists and trusts Lambda.
+    try:
+        client(server, "iam", *root).create_role(RoleName=ROLE.split("/")[-1], AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "EntityAlreadyExists"
     allowed, other = unique("allowed"), unique("other")
     code = make_zip({"index.js": "exports.handler = async (e) => ({ok: e.n + 1});"})
     for name in (allowed, other):

@@ -23,6 +23,15 @@ final class AuditLog: Sendable {
         var reason: String
         /// What enforce would answer: the AWS error code.
         var error: String
+        /// Whether allowing `action` on `resource` to the principal makes it pass (nil: when
+        /// the error is an access denial).
+        var grant: Bool? = nil
+
+        var grantable: Bool { grant ?? error.hasPrefix("AccessDenied") }
+
+        /// The principal a policy is attached to: a role's sessions (a function's instances
+        /// among them) are the role.
+        var policyOwner: String { LeastPrivilege.policyOwner(principal) }
     }
 
     func record(_ finding: Finding, now: Date = Date()) {

@@ -29,8 +29,8 @@ extension IdentityRoutes {
             unique.append(finding)
         }
         var grants: [String: [(action: String, resource: String)]] = [:]
-        for finding in unique where finding.error.hasPrefix("AccessDenied") {
-            grants[finding.principal, default: []].append((finding.action, finding.resource))
+        for finding in unique where finding.grantable {
+            grants[finding.policyOwner, default: []].append((finding.action, finding.resource))
         }
         let policies = grants.mapValues { LeastPrivilege.policy(for: $0) }
         let report: [String: Any] = [

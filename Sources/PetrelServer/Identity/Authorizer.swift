@@ -18,6 +18,8 @@ struct Authorizer: Sendable {
     let logger: Logger
     /// Partition key names for `dynamodb:LeadingKeys`.
     let hashKeys: HashKeys?
+    /// Functions' resource-based policies, evaluated with the caller's own on Lambda actions.
+    var permissions: FunctionPermissions? = nil
     /// The largest body any operation takes (Lambda's CreateFunction with a base64 zip).
     static let maxBody = LambdaRoutes.maxControlBody
 
@@ -92,7 +94,8 @@ struct Authorizer: Sendable {
             logger.error("The principal of access key \(key.accessKeyID) could not be loaded: \(error)")
             return .refuse(render(SignatureError.invalidToken.error(for: api.family), api: api))
         }
-        if caller.principal.kind == .root { return .proceed(request, caller) }
+        // The account's own root may do anything; another account's root needs resource policies.
+        if caller.principal.kind == .root && caller.principal.account == account.id { return .proceed(request, caller) }
         let region = auth.region
         let call = apiRequest(api, request: request, body: signed.body)
         var keys: [String: String] = [:]
@@ -108,7 +111,11 @@ struct Authorizer: Sendable {
             for (k, v) in target.context { keys[k] = v }
             let question = AuthorizationRequest(action: target.action, resource: target.resource, resourceAccount: account.id,
                                                 principal: caller.principal, context: keys)
-            let decision = PolicyEvaluator.evaluate(question, caller.policies)
+            var policies = caller.policies
+            if let permissions, let function = Self.function(inARN: target.resource) {
+                policies.resource = permissions.resourcePolicies(function: function.name, qualifier: function.qualifier)
+            }
+            let decision = PolicyEvaluator.evaluate(question, policies)
             guard case .allow = decision else {
                 let denial = Self.accessDenied(caller.principal, target, decision, api: api)
                 audit.record(.init(principal: caller.principal.arn, accessKeyId: caller.accessKeyID, action: target.action, resource: target.resource,
@@ -183,6 +190,14 @@ struct Authorizer: Sendable {
         return headers
     }
 
+    /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → (NAME, QUALIFIER).
+    static func function(inARN arn: String) -> (name: String, qualifier: String?)? {
+        guard arn.hasPrefix("arn:aws:lambda:") else { return nil }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 7 || parts.count == 8, parts[5] == "function", !parts[6].isEmpty, parts[6] != "*" else { return nil }
+        return (String(parts[6]), parts.count == 8 ? String(parts[7]) : nil)
+    }
+
     static func reason(_ decision: Decision) -> String {
         switch decision {
         case .allow: "allowed"
@@ -197,6 +212,7 @@ struct Authorizer: Sendable {
         case .explicitDeny: because = "with an explicit deny in an identity-based policy"
         case .implicitDeny(let reason) where reason.contains("boundary"): because = "because no permissions boundary allows the \(target.action) action"
         case .implicitDeny(let reason) where reason.contains("session"): because = "because no session policy allows the \(target.action) action"
+        case .implicitDeny(let reason) where reason.contains("resource-based"): because = "because no resource-based policy allows the \(target.action) action"
         default: because = "because no identity-based policy allows the \(target.action) action"
         }
         let message = "User: \(principal.arn) is not authorized to perform: \(target.action) on resource: \(target.resource) \(because)"

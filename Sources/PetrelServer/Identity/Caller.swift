@@ -45,7 +45,7 @@ extension IdentityStore {
             if let user = key.userName { return try userCaller(user, key: key) }
             return Caller(principal: .root(account: account), policies: PolicySet(), accessKeyID: key.accessKeyID, key: key)
         default:
-            return Caller(principal: .root(account: account), policies: PolicySet(), accessKeyID: key.accessKeyID, key: key)
+            return Caller(principal: .root(account: key.account ?? account), policies: PolicySet(), accessKeyID: key.accessKeyID, key: key)
         }
     }
 

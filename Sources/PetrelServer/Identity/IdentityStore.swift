@@ -80,6 +80,8 @@ final class IdentityStore: Sendable {
         var roleARN: String?
         var sessionName: String?
         var sessionPolicy: String?
+        /// The account a root key belongs to when it is not the served one (`--other-account`).
+        var account: String?
 
         init(row: SQLRow) {
             accessKeyID = row["access_key_id"]
@@ -93,6 +95,7 @@ final class IdentityStore: Sendable {
             roleARN = row["role_arn"]
             sessionName = row["session_name"]
             sessionPolicy = row["session_policy"]
+            account = row["account"]
         }
 
         var secretForVerifier: AccessKeySecret { AccessKeySecret(secret: secret, sessionToken: sessionToken, expiration: expiration) }
@@ -109,15 +112,20 @@ final class IdentityStore: Sendable {
         return record ?? nil
     }
 
-    /// The root key, created on first start: (key, whether it was just created).
-    func ensureRootKey() throws -> (KeyRecord, Bool) {
+    /// The root key, created on first start: (key, whether it was just created). `other` names
+    /// another account (`--other-account`) whose root calls in across accounts.
+    func ensureRootKey(other: String? = nil) throws -> (KeyRecord, Bool) {
         try write { db in
-            if let row = try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'root' ORDER BY created LIMIT 1") {
+            let existing = other == nil
+                ? try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'root' AND account IS NULL ORDER BY created LIMIT 1")
+                : try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'root' AND account = ? ORDER BY created LIMIT 1",
+                                  arguments: [other])
+            if let row = existing {
                 return (KeyRecord(row: row), false)
             }
             let id = Self.newID("AKIA")
-            try db.execute(sql: "INSERT INTO iam_access_keys (access_key_id, secret, owner_kind, status, created) VALUES (?, ?, 'root', 'Active', ?)",
-                           arguments: [id, Self.newSecret(), Date().timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO iam_access_keys (access_key_id, secret, owner_kind, status, created, account) VALUES (?, ?, 'root', 'Active', ?, ?)",
+                           arguments: [id, Self.newSecret(), Date().timeIntervalSince1970, other])
             return (KeyRecord(row: try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!), true)
         }
     }

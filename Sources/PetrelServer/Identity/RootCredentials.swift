@@ -13,15 +13,22 @@ public enum RootCredentials {
         public var endpoint: String
     }
 
-    static func ensure(identities: IdentityStore, dataDirectory: URL, endpoint: String, region: String) throws {
-        let (key, created) = try identities.ensureRootKey()
-        let file = File(accessKeyId: key.accessKeyID, secretAccessKey: key.secret, account: identities.account, region: region, endpoint: endpoint)
-        let url = dataDirectory.appendingPathComponent(fileName)
+    /// The file holding `account`'s root key: `credentials.json` for the served account,
+    /// `credentials-<account>.json` for another one (`--other-account`).
+    public static func fileName(account: String?) -> String {
+        account.map { "credentials-\($0).json" } ?? fileName
+    }
+
+    /// `other`: another account, whose root may call in across accounts (resource policies decide).
+    static func ensure(identities: IdentityStore, dataDirectory: URL, endpoint: String, region: String, other: String? = nil) throws {
+        let (key, created) = try identities.ensureRootKey(other: other)
+        let file = File(accessKeyId: key.accessKeyID, secretAccessKey: key.secret, account: other ?? identities.account, region: region, endpoint: endpoint)
+        let url = dataDirectory.appendingPathComponent(fileName(account: other))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(file).write(to: url, options: .atomic)
         chmod(url.path, 0o600)
-        if created {
+        if created && other == nil {
             // Written straight to the descriptor: a buffered print may never reach a log file.
             FileHandle.standardOutput.write(Data("""
                 Petrel created the account root's access key (printed once; `petrel credentials` prints it again):
@@ -33,9 +40,18 @@ public enum RootCredentials {
     }
 
     /// Reads the file `petrel serve` wrote in `dataDirectory`.
-    public static func read(dataDirectory: URL) throws -> File {
-        let data = try Data(contentsOf: dataDirectory.appendingPathComponent(fileName))
+    public static func read(dataDirectory: URL, account: String? = nil) throws -> File {
+        let data = try Data(contentsOf: dataDirectory.appendingPathComponent(fileName(account: account)))
         return try JSONDecoder().decode(File.self, from: data)
+    }
+
+    /// A console link that signs in with the key: the key rides in the fragment, which the
+    /// browser never sends; the console keeps it in the tab's sessionStorage and drops it from
+    /// the address bar.
+    public static func consoleLink(_ file: File) -> String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.~"))
+        func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
+        return "\(file.endpoint)/console/#credentials=\(encoded(file.accessKeyId)):\(encoded(file.secretAccessKey)):\(file.region)"
     }
 
     /// The credentials as shell exports and as an AWS CLI profile.

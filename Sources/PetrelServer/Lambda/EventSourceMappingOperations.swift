@@ -9,6 +9,9 @@ extension LambdaRoutes {
         switch (request.method, uuid) {
         case (.post, nil):
             let input = try await decode(CreateEventSourceMappingRequest.self, from: request)
+            if let function = input.FunctionName, let source = input.EventSourceArn {
+                try executionRoles?.checkStreamAccess(function: function, eventSourceArn: source)
+            }
             return try json(mappings.create(input, account: account), status: .accepted)
         case (.get, nil):
             let query = request.uri.queryParameters

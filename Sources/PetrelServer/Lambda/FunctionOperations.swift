@@ -26,6 +26,7 @@ extension LambdaRoutes {
             environment: input.Environment?.Variables ?? [:], ephemeralStorageMB: input.EphemeralStorage?.Size ?? 512,
             architectures: input.Architectures ?? ["x86_64"], layers: input.Layers ?? [])
         _ = try layerRegistry.resolve(settings.layers, account: account)
+        try executionRoles?.checkAssumable(role: settings.role, function: ref.name)
         let record = try functions.create(name: ref.name, settings: settings, zip: zip, publish: input.Publish ?? false,
                                           tags: input.Tags ?? [:], account: account)
         logger.info("Created function \(ref.name) (\(runtime), \(record.codeSize) bytes)")
@@ -108,6 +109,7 @@ extension LambdaRoutes {
         let input = try await decode(UpdateFunctionConfigurationRequest.self, from: request)
         if let layers = input.Layers { _ = try layerRegistry.resolve(layers, account: account) }
         if let runtime = input.Runtime { try requireInterpreter(runtime) }
+        if let role = input.Role { try executionRoles?.checkAssumable(role: role, function: ref.name) }
         let record = try functions.updateConfiguration(name: ref.name, expectedRevision: input.RevisionId, account: account) { s in
             if let v = input.Role { s.role = v }
             if let v = input.Handler { s.handler = v }
@@ -136,6 +138,7 @@ extension LambdaRoutes {
     func deleteFunction(_ ref: FunctionReference, account: Account) async throws -> Response {
         try functions.delete(ref, account: account)
         if ref.qualifier == nil { try provisioning.delete(name: ref.name) }
+        try permissions.delete(function: ref.name, qualifier: ref.qualifier)
         await invoker.retire(functionName: ref.name, version: ref.qualifier)
         logger.info("Deleted function \(ref.name)\(ref.qualifier.map { ":" + $0 } ?? "")")
         return Response(status: .noContent)

@@ -24,6 +24,10 @@ struct LambdaRoutes: Sendable {
     var internalErrors: InternalErrors { InternalErrors(dataDirectory: dataDirectory, logger: logger) }
     /// Petrel's own endpoint, for Code.Location URLs.
     let endpoint: String
+    /// Functions' resource-based policies (AddPermission).
+    let permissions: FunctionPermissions
+    /// Execution roles: checked on CreateFunction and UpdateFunctionConfiguration (nil: `--iam off`).
+    let executionRoles: ExecutionRoles?
 
     /// Lambda's limit on a synchronous request (and on CreateFunction's JSON with a base64 zip).
     static let maxInvokePayload = 6 * 1024 * 1024
@@ -98,8 +102,13 @@ struct LambdaRoutes: Sendable {
             case (.post, "invocations"): return try await invoke(ref, request: request, account: account)
             case (.post, "versions"): return try await publishVersion(ref, request: request, account: account)
             case (.get, "versions"): return try listVersions(ref, account: account)
+            case (.get, "policy"): return try getPolicy(ref, account: account)
+            case (.post, "policy"): return try await addPermission(ref, request: request, account: account)
             default: break
             }
+        case ("2015-03-31", 5) where segments[1] == "functions" && segments[3] == "policy" && method == .delete:
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
+            return try removePermission(ref, statementID: segments[4], request: request, account: account)
         case ("2014-11-13", 4) where segments[1] == "functions" && segments[3] == "invoke-async" && method == .post:
             let ref = try FunctionReference.parse(segments[2], region: account.region)
             return try await invokeAsync(ref, request: request, account: account)

@@ -1,4 +1,9 @@
-// Petrel's public APIs, called the way the AWS CLI calls them (same origin, no signature).
+// Petrel's public APIs, called the way the AWS CLI calls them (same origin; signed with SigV4 when
+// someone signed in, which --iam enforce requires).
+import { signedHeaders } from './sigv4.js';
+
+/** Error types that mean: this server wants a signature from a known key. */
+export const AUTH_ERRORS = /MissingAuthenticationToken|UnrecognizedClient|InvalidClientTokenId|InvalidSignature|SignatureDoesNotMatch|IncompleteSignature|ExpiredToken/;
 
 export class ApiError extends Error {
   constructor(type, message, status) {
@@ -10,6 +15,8 @@ export class ApiError extends Error {
   get nextStep() {
     const t = this.type;
     if (this.status === 0) return 'Check that petrel serve is running, then try again.';
+    if (AUTH_ERRORS.test(t)) return 'This server runs with --iam enforce: sign in with an access key (Sign in, top right; `petrel credentials --console-link` prints a link that signs you in).';
+    if (/AccessDenied/.test(t)) return 'The signed-in principal may not do this: attach a policy that allows it (see Roles), or sign in as another.';
     if (/ResourceNotFound/.test(t)) return 'It may have been deleted or renamed: go back to the list and reload.';
     if (/already exist/i.test(this.message)) return 'Choose another name, or open the existing one from the list.';
     if (/ResourceInUse|ResourceConflict|PreconditionFailed/.test(t)) return 'Someone changed it meanwhile: reload the page, then try again.';
@@ -29,9 +36,11 @@ async function parseError(response) {
   return new ApiError(type, body.message || body.Message || body.errorMessage, response.status);
 }
 
-async function send(url, init) {
+/** Sends a request, signed for `service` when someone signed in. */
+async function send(url, init, service) {
   let response;
   try {
+    if (service) init = { ...init, headers: await signedHeaders(init.method || 'GET', url, init.headers || {}, init.body, service) };
     response = await fetch(url, init);
   } catch (e) {
     throw new ApiError('NetworkError', 'Petrel did not answer: ' + e.message, 0);
@@ -50,7 +59,7 @@ export async function target(service, operation, body = {}) {
       'Content-Type': json11 ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
     },
     body: JSON.stringify(body),
-  });
+  }, json11 ? 'logs' : 'dynamodb');
   return response.json();
 }
 
@@ -64,7 +73,7 @@ export async function rest(method, path, body, headers = {}) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
-  const response = await send(path, init);
+  const response = await send(path, init, path.startsWith('/_petrel/') ? undefined : 'lambda');
   if (response.status === 204) return null;
   const text = await response.text();
   return text ? JSON.parse(text) : null;
@@ -83,7 +92,7 @@ export const lambda = {
   async invoke(name, payload) {
     const response = await send(`${fn(name)}/invocations`, {
       method: 'POST', headers: { 'X-Amz-Log-Type': 'Tail', 'Content-Type': 'application/json' }, body: payload,
-    });
+    }, 'lambda');
     const logResult = response.headers.get('X-Amz-Log-Result');
     let log = '';
     if (logResult) {
@@ -140,3 +149,44 @@ export async function runtimes() {
   }
   return runtimesCache;
 }
+
+/** IAM's query API (form in, XML out), as the AWS CLI calls it; returns the parsed XML document. */
+export async function iam(action, params = {}, service = 'iam') {
+  const body = new URLSearchParams({ Action: action, Version: service === 'sts' ? '2011-06-15' : '2010-05-08', ...params }).toString();
+  let response;
+  try {
+    const headers = await signedHeaders('POST', '/', { 'Content-Type': 'application/x-www-form-urlencoded' }, body, service);
+    response = await fetch('/', { method: 'POST', headers, body });
+  } catch (e) {
+    throw new ApiError('NetworkError', 'Petrel did not answer: ' + e.message, 0);
+  }
+  const doc = new DOMParser().parseFromString(await response.text(), 'application/xml');
+  const text = (tag) => (doc.getElementsByTagName(tag)[0] || {}).textContent;
+  if (!response.ok) throw new ApiError(text('Code') || '', text('Message'), response.status);
+  return doc;
+}
+
+/** The text of the first `tag` under `el`. */
+export const xmlText = (el, tag) => ((el.getElementsByTagName(tag)[0] || {}).textContent || '');
+/** The <member> children of the first `tag` under `el`. */
+export const xmlMembers = (el, tag) => [...((el.getElementsByTagName(tag)[0] || { children: [] }).children)];
+
+export const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [
+  { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+/** Creates the role from a template unless it exists; answers whether it was created. */
+export async function ensureRole(name, template) {
+  try {
+    await iam('GetRole', { RoleName: name });
+    return false;
+  } catch (e) {
+    if (e.type !== 'NoSuchEntity') throw e;
+  }
+  await iam('CreateRole', { RoleName: name, AssumeRolePolicyDocument: LAMBDA_TRUST, Description: template.title });
+  for (const arn of template.managed) await iam('AttachRolePolicy', { RoleName: name, PolicyArn: arn });
+  if (template.inline) await iam('PutRolePolicy', { RoleName: name, PolicyName: template.inline.name, PolicyDocument: JSON.stringify(template.inline.document) });
+  return true;
+}
+
+/** What --iam enforce would have refused, and the least-privilege policy per principal. */
+export const auditReport = () => rest('GET', '/_petrel/iam/audit');

@@ -1,15 +1,25 @@
-// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME.
+// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME, #/roles, #/signin.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
 import { createTablePage, tableListPage, tablePage } from './tables.js';
+import { rolesPage } from './roles.js';
+import { AUTH_ERRORS } from './api.js';
+import { credentials, takeCredentialsFromLink } from './sigv4.js';
+import { showIdentity, signInPage } from './signin.js';
 
 const main = document.getElementById('main');
 document.querySelector('.endpoint').textContent = location.origin;
+const identity = document.querySelector('.identity');
+takeCredentialsFromLink();
+const refreshIdentity = () => showIdentity(identity).catch(() => null);
+refreshIdentity();
 
 let cleanup = null;
 
 async function route() {
+  // A sign-in link may arrive while the console is already open (only the fragment changes).
+  if (takeCredentialsFromLink()) refreshIdentity();
   if (cleanup) { try { cleanup(); } catch { /* ignore */ } cleanup = null; }
   const parts = (location.hash.replace(/^#\/?/, '') || 'functions').split('/').map(decodeURIComponent);
   const [section, name, tab] = parts;
@@ -27,9 +37,13 @@ async function route() {
     else if (section === 'tables' && !name) page = tableListPage(view);
     else if (section === 'tables' && name === 'new') page = createTablePage(view);
     else if (section === 'tables') page = tablePage(view, name);
+    else if (section === 'roles') page = rolesPage(view);
+    else if (section === 'signin') page = signInPage(view, refreshIdentity);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
     cleanup = await page;
   } catch (e) {
+    // Under --iam enforce nothing works unsigned: ask for a key first.
+    if (AUTH_ERRORS.test(e.type || '') && !credentials() && section !== 'signin') { location.hash = '#/signin'; return; }
     view.append(errorBox(e));
   }
   document.title = `${(view.querySelector('h1') || {}).textContent || 'Petrel'} · Petrel console`;

@@ -1,5 +1,5 @@
 // The functions list (paged, searchable by name prefix) and the create form.
-import { functionMetrics, lambda, runtimes, testEvents } from './api.js';
+import { ensureRole, functionMetrics, lambda, runtimes, testEvents } from './api.js';
 import { blueprints } from './blueprints.js';
 import { act, clear, errorBox, field, formatBytes, formatTime, h, notice, perMinute, select, sparkline } from './ui.js';
 import { readZip, toBase64, writeZip } from './zip.js';
@@ -9,8 +9,20 @@ export const RUNTIMES = ['nodejs24.x', 'nodejs22.x', 'nodejs20.x', 'nodejs18.x',
 export const ROLE_TEMPLATES = [
   ['basic', 'Basic execution role (lambda-basic-execution)', 'lambda-basic-execution'],
   ['stream', 'DynamoDB stream execution role (lambda-dynamodb-stream-execution)', 'lambda-dynamodb-stream-execution'],
-  ['name', 'A role name or ARN of my own', ''],
+  ['microservice', 'Simple microservice permissions (lambda-microservice-execution)', 'lambda-microservice-execution'],
+  ['name', 'An existing role (name or ARN)', ''],
 ];
+/** The policy templates a new role is made from, as the AWS console offers them. */
+export const POLICY_TEMPLATES = {
+  basic: { title: 'Basic Lambda permissions', managed: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+  stream: { title: 'DynamoDB stream permissions', managed: ['arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole'] },
+  microservice: {
+    title: 'Simple microservice permissions', managed: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    inline: { name: 'SimpleMicroservicePermissions', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow',
+      Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      Resource: 'arn:aws:dynamodb:*:*:table/*' }] } },
+  },
+};
 export const roleArn = (nameOrArn) => nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:iam::000000000000:role/${nameOrArn}`;
 const PAGE = 50;
 let metricsMissing = false; // the metrics endpoint answered 404 once: don't ask for every row
@@ -185,8 +197,15 @@ export function roleChooser(initial = 'basic') {
     const t = ROLE_TEMPLATES.find((r) => r[0] === kind.value);
     if (t[2]) name.value = t[2]; else { name.value = ''; name.focus(); }
   });
-  const el = h('div', field('Execution role', kind), field('Role name', name, 'Becomes arn:aws:iam::000000000000:role/NAME (roles are not enforced by Petrel).'));
+  const el = h('div', field('Execution role', kind), field('Role name', name,
+    'Becomes arn:aws:iam::000000000000:role/NAME. A template\'s role is created from its policy templates when it does not exist yet; see Roles.'));
   el.arn = () => roleArn(name.value.trim() || 'lambda-basic-execution');
+  /** Creates the template's role if it is missing (an existing role is used as it is). */
+  el.ensure = async () => {
+    const template = POLICY_TEMPLATES[kind.value];
+    const roleName = name.value.trim();
+    if (template && roleName && !roleName.startsWith('arn:')) await ensureRole(roleName, template);
+  };
   el.setTemplate = (t) => { kind.value = t; kind.dispatchEvent(new Event('change')); };
   return el;
 }
@@ -275,6 +294,7 @@ export async function createFunctionPage(view) {
         zipBase64 = toBase64(new Uint8Array(await file.arrayBuffer()));
       }
       const vars = env.value();
+      await role.ensure();
       const created = await lambda.create({
         FunctionName: name.value, Description: description.value, Runtime: runtime.value, Handler: handler.value,
         Role: role.arn(), MemorySize: Number(memory.value), Timeout: Number(timeout.value),
