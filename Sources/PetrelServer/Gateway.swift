@@ -29,6 +29,7 @@ struct Gateway: HTTPResponder {
     let identity: IdentityRoutes
     /// Whether the server listens on loopback only (then only loopback Host names are served).
     let boundToLoopback: Bool
+    let queues: QueuesRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -67,6 +68,7 @@ struct Gateway: HTTPResponder {
             case .proceed(let checked, let who): (request, caller) = (checked, who)
             }
         }
+        if let answer = await queuesRoute(&request, caller: caller) { return answer }
         if request.uri.path == "/", let service = IdentityRoutes.queryService(request) {
             return await identity.respond(to: request, service: service, caller: caller)
         }

@@ -8,6 +8,7 @@ import PetrelIdentity
 import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
+import PetrelQueues
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
@@ -45,6 +46,7 @@ public struct PetrelServer: Sendable {
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
+            QueueStore.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -78,6 +80,7 @@ public struct PetrelServer: Sendable {
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
+        let queueService = QueueService(store: store, logger: logger)
         let requests = RequestCounters()
         let identities = IdentityStore(store: store, account: config.account.id)
         try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
@@ -98,7 +101,9 @@ public struct PetrelServer: Sendable {
                               internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
-                              boundToLoopback: config.isLoopback)
+                              boundToLoopback: config.isLoopback,
+                              queues: QueuesRoutes(service: queueService, account: config.account,
+                                                   internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -116,6 +121,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
+                ClosureService(name: "queues") { await queueService.run() },
             ],
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
