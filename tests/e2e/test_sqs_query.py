@@ -15,6 +15,9 @@ def qsqs(petrel):
 
 
 def test_boto3_over_the_query_protocol(qsqs, petrel):
+    sent_types = []
+    qsqs.meta.events.register("before-send.sqs", lambda request, **_: sent_types.append(
+        (request.headers.get("Content-Type", b""), request.headers.get("X-Amz-Target"))))
     n = f"query-{uuid.uuid4().hex[:8]}"
     url = qsqs.create_queue(QueueName=n, Attributes={"VisibilityTimeout": "20"}, tags={"k": "v"})["QueueUrl"]
     assert url == f"http://127.0.0.1:{petrel.port}/000000000000/{n}"
@@ -41,6 +44,8 @@ def test_boto3_over_the_query_protocol(qsqs, petrel):
     assert e.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
     qsqs.delete_queue(QueueUrl=url)
     assert url not in qsqs.list_queues(QueueNamePrefix=n).get("QueueUrls", [])
+    # Every call above was a form post, none a JSON target.
+    assert sent_types and all(t[1] is None and b"x-www-form-urlencoded" in (t[0] if isinstance(t[0], bytes) else t[0].encode()) for t in sent_types)
 
 
 def test_raw_query_requests_to_root_and_to_the_queue_url(petrel):
