@@ -47,6 +47,7 @@ public struct PetrelServer: Sendable {
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
             QueueStore.registerMigrations,
+            EventInvokeConfigStore.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -81,6 +82,9 @@ public struct PetrelServer: Sendable {
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let queueService = QueueService(store: store, logger: logger)
+        let eventInvokeConfigs = EventInvokeConfigStore(store: store)
+        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, queues: queueService, asyncQueue: asyncQueue,
+                                             account: config.account, logger: logger).hooks)
         let requests = RequestCounters()
         let identities = IdentityStore(store: store, account: config.account.id)
         try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
@@ -103,7 +107,8 @@ public struct PetrelServer: Sendable {
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
                               boundToLoopback: config.isLoopback,
                               queues: QueuesRoutes(service: queueService, account: config.account,
-                                                   internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)))
+                                                   internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
+                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
