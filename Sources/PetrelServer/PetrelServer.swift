@@ -83,7 +83,7 @@ public struct PetrelServer: Sendable {
                                   endpoint: config.publicEndpoint)
         let queueService = QueueService(store: store, logger: logger)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
-        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, queues: queueService, asyncQueue: asyncQueue,
+        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
         let requests = RequestCounters()
         let identities = IdentityStore(store: store, account: config.account.id)

@@ -106,3 +106,23 @@ exports.handler = async (record) => {{
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 1
     assert record["requestPayload"] == {"n": 1}
+
+
+def test_dead_letter_config_receives_the_event_with_aws_attributes(fresh_petrel):
+    server = fresh_petrel("--async-retry-delay", "0.2")
+    lam, sqs = server.client("lambda"), server.client("sqs")
+    dlq_url, dlq_arn = queue(sqs, unique("fn-dlq"))
+    failing = create_function(server, FAILS, DeadLetterConfig={"TargetArn": dlq_arn})
+    assert lam.get_function_configuration(FunctionName=failing)["DeadLetterConfig"] == {"TargetArn": dlq_arn}
+    with pytest.raises(ClientError) as e:
+        lam.update_function_configuration(FunctionName=failing, DeadLetterConfig={"TargetArn": "not-an-arn"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=1)
+    sent = lam.invoke(FunctionName=failing, InvocationType="Event", Payload=json.dumps({"n": 5}))
+    message = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=20, MessageAttributeNames=["All"])["Messages"][0]
+    assert json.loads(message["Body"]) == {"n": 5}
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes == {"RequestID": sent["ResponseMetadata"]["RequestId"], "ErrorCode": "200", "ErrorMessage": "always 5"}
+    # Removing it: an empty TargetArn.
+    lam.update_function_configuration(FunctionName=failing, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=failing)

@@ -10,6 +10,7 @@ import PetrelQueues
 /// invocation record as the message.
 struct AsyncDestinations: Sendable {
     let configs: EventInvokeConfigStore
+    let functions: FunctionRegistry
     let queues: QueueService
     let asyncQueue: AsyncInvocationQueue
     let account: Account
@@ -34,6 +35,7 @@ struct AsyncDestinations: Sendable {
 
     func deliver(_ outcome: AsyncEventOutcome) async {
         let qualifier = outcome.qualifier ?? "$LATEST"
+        if outcome.condition != .success { deadLetter(outcome) }
         guard let config = try? configs.get(region: outcome.region, function: outcome.functionName, qualifier: qualifier) else { return }
         let destination = outcome.condition == .success ? config.onSuccess : config.onFailure
         guard let destination else { return }
@@ -52,6 +54,29 @@ struct AsyncDestinations: Sendable {
             }
         } catch {
             logger.warning("Could not deliver the \(outcome.condition.rawValue) record of \(outcome.requestID) to \(destination): \(error)")
+        }
+    }
+
+    /// The function's DeadLetterConfig: the event itself, with AWS's message attributes
+    /// RequestID, ErrorCode and ErrorMessage.
+    func deadLetter(_ outcome: AsyncEventOutcome) {
+        let account = account.inRegion(outcome.region)
+        guard let function = try? functions.get(FunctionReference(name: outcome.functionName, qualifier: outcome.qualifier), account: account),
+              let target = function.settings.deadLetterTargetArn else { return }
+        var message = "Event age exceeded (\(outcome.invokeCount) invocations)"
+        if let result = outcome.result,
+           let error = (try? JSONSerialization.jsonObject(with: result.payload)) as? [String: Any] {
+            message = error["errorMessage"] as? String ?? String(decoding: result.payload, as: UTF8.self)
+        }
+        let attributes: [String: MessageAttributeValue] = [
+            "RequestID": .init(dataType: "String", stringValue: outcome.requestID),
+            "ErrorCode": .init(dataType: "Number", stringValue: "200"),
+            "ErrorMessage": .init(dataType: "String", stringValue: String(message.prefix(1024)).isEmpty ? "Unhandled" : String(message.prefix(1024))),
+        ]
+        do {
+            try queues.send(toQueueArn: target, body: String(decoding: outcome.payload, as: UTF8.self), attributes: attributes, senderID: account.id)
+        } catch {
+            logger.warning("Could not send \(outcome.requestID) to the dead-letter queue \(target) of \(outcome.functionName): \(error)")
         }
     }
 
