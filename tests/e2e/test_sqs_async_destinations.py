@@ -6,7 +6,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_function, unique, wait_for
+from conftest import create_function, log_messages, unique, wait_for
 
 FAILS = {"index.js": "exports.handler = async (event) => { throw new Error('always ' + event.n); };"}
 WORKS = {"index.js": "exports.handler = async (event) => ({ doubled: event.n * 2 });"}
@@ -126,3 +126,25 @@ def test_dead_letter_config_receives_the_event_with_aws_attributes(fresh_petrel)
     # Removing it: an empty TargetArn.
     lam.update_function_configuration(FunctionName=failing, DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=failing)
+
+
+def test_a_failing_event_reaches_on_failure_across_kill_9(fresh_petrel):
+    server = fresh_petrel("--async-retry-delay", "1.5")
+    lam, sqs = server.client("lambda"), server.client("sqs")
+    failing = create_function(server, FAILS)
+    queue_name = unique("onfail-k9")
+    _, arn = queue(sqs, queue_name)
+    lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=2,
+                                         DestinationConfig={"OnFailure": {"Destination": arn}})
+    lam.invoke(FunctionName=failing, InvocationType="Event", Payload=json.dumps({"n": 9}))
+    # Killed while the event waits for its first retry.
+    assert wait_for(lambda: any("always 9" in m for m in log_messages(server, failing)), timeout=15)
+    server.kill9()
+    server.restart()
+    sqs = server.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    record = json.loads(one_message(sqs, url, timeout=30)["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestPayload"] == {"n": 9}
+
