@@ -86,7 +86,7 @@ public enum MessageContent {
             let base = type.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
             guard ["String", "Number", "Binary"].contains(base), type.utf8.count <= 256,
                   type == base || type.count > base.count + 1 else {
-                throw QueueError.invalidParameter("The type of message (user) attribute '\(name)' is invalid. You must use only the following supported type prefixes: Binary, Number, String.")
+                throw QueueError.invalidParameter("The message attribute '\(name)' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")
             }
             if base == "Binary" {
                 guard let data = value.binaryValue, !data.isEmpty else {
@@ -115,7 +115,7 @@ public enum MessageContent {
             (c.value < 128 && CharacterSet.alphanumerics.contains(c)) || c == "_" || c == "-" || c == "."
         }
         guard !name.isEmpty, name.count <= 256, allowed, !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else {
-            throw QueueError.invalidParameter("Message (user) attribute name '\(name)' is invalid. The attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.")
+            throw QueueError.invalidParameter("The message attribute name '\(name)' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.")
         }
         let lower = name.lowercased()
         guard !lower.hasPrefix("aws."), !lower.hasPrefix("amazon.") else {
@@ -139,7 +139,8 @@ public enum MessageContent {
         if names.contains("All") || names.contains(".*") { return attributes }
         return attributes.filter { name, _ in
             names.contains { wanted in
-                wanted.hasSuffix(".*") ? name.hasPrefix(String(wanted.dropLast(1))) : wanted == name
+                // `bar.*` is a prefix: `bar.x`, and (as SQS's regular expression reads it) `bar1`.
+                wanted.hasSuffix(".*") ? name.hasPrefix(String(wanted.dropLast(2))) : wanted == name
             }
         }
     }

@@ -33,12 +33,16 @@ extension QueueService {
         var delay = queue.settings.delaySeconds
         if let given = try entry.int("DelaySeconds") {
             if queue.settings.fifo {
-                throw QueueError.invalidParameter("DelaySeconds", String(given), reason: "The request include parameter that is not valid for this queue type.")
-            }
+                // FIFO queues have no per-message delay; 0 is accepted (the queue's delay applies).
+                guard given == 0 else {
+                    throw QueueError.invalidParameter("DelaySeconds", String(given), reason: "The request include parameter that is not valid for this queue type.")
+                }
+            } else {
             guard (0...900).contains(given) else {
                 throw QueueError.invalidParameter("DelaySeconds", String(given), reason: "DelaySeconds must be >= 0 and <= 900.")
             }
             delay = given
+            }
         }
         let group = try entry.string("MessageGroupId")
         var dedup = try entry.string("MessageDeduplicationId")
@@ -55,8 +59,9 @@ extension QueueService {
                 }
                 dedup = MessageContent.sha256(body: body)
             }
-        } else if dedup != nil {
-            throw QueueError.invalidParameter("MessageDeduplicationId", dedup!, reason: "The request includes a parameter that is not valid for this queue type.")
+        } else {
+            // Standard queues do not deduplicate; the id is accepted and ignored.
+            dedup = nil
         }
         let message = NewMessage(messageID: UUID().uuidString.lowercased(), body: body, attributes: attributes,
                                  traceHeader: system["AWSTraceHeader"]?.stringValue, delaySeconds: delay, groupID: group,
@@ -121,6 +126,15 @@ extension QueueService {
         }
         guard total <= 1_048_576 else {
             throw QueueError.make("BatchRequestTooLong", "Batch requests cannot be longer than 1048576 bytes. You have sent \(total) bytes.")
+        }
+        if queue.settings.fifo {
+            // A FIFO batch missing a group or deduplication id fails whole, as SQS answers it.
+            for entry in entries {
+                guard try entry.string("MessageGroupId") != nil else { throw QueueError.missingParameter("MessageGroupId") }
+                if try entry.string("MessageDeduplicationId") == nil, !queue.settings.contentBasedDeduplication {
+                    throw QueueError.invalidParameter("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+                }
+            }
         }
         var prepared: [(String, PreparedSend)] = []
         var failed: [JSONValue] = []
@@ -217,6 +231,11 @@ extension QueueService {
         return .object(out)
     }
 
+    /// What SQS answers for a FIFO receipt handle whose receive is over.
+    static func expired(_ text: String) -> AWSError {
+        QueueError.invalidParameter("ReceiptHandle", text, reason: "The receipt handle has expired.")
+    }
+
     func handle(_ text: String) throws -> ReceiptHandle {
         guard let handle = ReceiptHandle(text: text) else { throw QueueError.receiptHandleIsInvalid(text) }
         return handle
@@ -225,9 +244,13 @@ extension QueueService {
     func deleteOne(_ text: String, queue: QueueRecord) throws {
         let handle = try handle(text)
         guard handle.queueID == queue.id else { throw QueueError.receiptHandleIsInvalid(text) }
-        // A stale handle (the message was received again, or is gone) succeeds without
-        // deleting, as on AWS.
-        _ = try store.delete(handle, queueID: queue.id)
+        // Standard queues: any receipt of the message deletes it, and a handle of a message
+        // already gone succeeds (AWS's observed behaviour). FIFO queues: a handle whose receive
+        // is over (visibility ended, or received again) has expired.
+        let fifo = queue.settings.fifo
+        if try store.delete(handle, queueID: queue.id, strict: fifo, now: now()) == .stale, fifo {
+            throw Self.expired(text)
+        }
     }
 
     func deleteMessage(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
@@ -259,11 +282,11 @@ extension QueueService {
         guard (0...43_200).contains(seconds) else {
             throw QueueError.invalidParameter("VisibilityTimeout", String(seconds), reason: "VisibilityTimeout must be an integer between 0 and 43200")
         }
-        switch try store.changeVisibility(handle, queueID: queue.id, seconds: seconds, now: now()) {
+        switch try store.changeVisibility(handle, queueID: queue.id, seconds: seconds, now: now(), strict: queue.settings.fifo) {
         case .done:
             if seconds == 0 { wakeups.signal(queue.id) }
         case .stale:
-            throw QueueError.make("ReceiptHandleIsInvalid", "The receipt handle has expired.")
+            throw queue.settings.fifo ? Self.expired(text) : QueueError.receiptHandleIsInvalid(text)
         case .notInFlight:
             throw QueueError.messageNotInflight()
         case .beyondLimit:

@@ -4,8 +4,9 @@ import PetrelCore
 /// Queue operations: create, find, list, delete, purge, attributes, tags, permissions.
 extension QueueService {
     func createQueue(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
-        let name = try input.required("QueueName")
-        var attributes = try input.stringMap("Attributes")
+        let name = try input.string("QueueName") ?? ""
+        // Names are trimmed ("VisibilityTimeout " is VisibilityTimeout), as SQS's front end does.
+        var attributes = Dictionary(try input.stringMap("Attributes").map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) }) { _, last in last }
         let tags = try input.stringMap("tags").merging(try input.stringMap("Tags")) { a, _ in a }
         let fifo = name.hasSuffix(".fifo")
         if attributes["FifoQueue"]?.lowercased() == "true", !fifo {
@@ -15,7 +16,7 @@ extension QueueService {
             throw QueueError.invalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         }
         if fifo, attributes["FifoQueue"] == nil { attributes["FifoQueue"] = "true" }
-        try validateTags(tags)
+        try validateTags(tags, queue: name)
         let address = QueueAddress(account: context.account, region: context.region, name: name)
         var settings = QueueSettings(fifo: fifo)
         try settings.apply(attributes, creating: true)
@@ -41,8 +42,8 @@ extension QueueService {
         }
     }
 
-    func validateTags(_ tags: [String: String]) throws {
-        guard tags.count <= 50 else { throw QueueError.invalidParameter("Too many tags added for queue. A queue can have at most 50 tags.") }
+    func validateTags(_ tags: [String: String], queue name: String = "") throws {
+        guard tags.count <= 50 else { throw QueueError.invalidParameter("Too many tags added for queue \(name).") }
         for (key, value) in tags {
             guard (1...128).contains(key.count), value.count <= 256 else {
                 throw QueueError.invalidParameter("Tag keys must be 1 to 128 characters and values at most 256 characters.")
@@ -124,7 +125,7 @@ extension QueueService {
 
     func setQueueAttributes(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
         let queue = try queue(input, context)
-        let attributes = try input.stringMap("Attributes")
+        let attributes = Dictionary(try input.stringMap("Attributes").map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) }) { _, last in last }
         var settings = queue.settings
         try settings.apply(attributes, creating: false)
         try checkDeadLetterTarget(settings, source: queue.address)
@@ -134,8 +135,10 @@ extension QueueService {
 
     func tagQueue(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
         let queue = try queue(input, context)
-        let tags = queue.tags.merging(try input.stringMap("Tags")) { _, new in new }
-        try validateTags(tags)
+        let given = try input.stringMap("Tags")
+        guard !given.isEmpty else { throw QueueError.missingParameter("Tags") }
+        let tags = queue.tags.merging(given) { _, new in new }
+        try validateTags(tags, queue: queue.address.name)
         try store.update(queueID: queue.id, tags: tags)
         return .object([:])
     }
@@ -143,7 +146,11 @@ extension QueueService {
     func untagQueue(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
         let queue = try queue(input, context)
         var tags = queue.tags
-        for key in try input.strings("TagKeys") { tags[key] = nil }
+        let keys = try input.strings("TagKeys")
+        guard !keys.isEmpty, keys.allSatisfy({ (1...128).contains($0.count) }) else {
+            throw QueueError.invalidParameter("Tag keys must be between 1 and 128 characters in length.")
+        }
+        for key in keys { tags[key] = nil }
         try store.update(queueID: queue.id, tags: tags)
         return .object([:])
     }
@@ -158,12 +165,20 @@ extension QueueService {
         let queue = try queue(input, context)
         let label = try input.required("Label")
         let accounts = try input.strings("AWSAccountIds"), actions = try input.strings("Actions")
-        guard !accounts.isEmpty else { throw QueueError.missingParameter("AWSAccountIds") }
-        guard !actions.isEmpty else { throw QueueError.missingParameter("Actions") }
         var policy = Self.policyObject(queue.settings.policy, queue: queue)
         var statements = policy["Statement"] as? [[String: Any]] ?? []
         guard !statements.contains(where: { $0["Sid"] as? String == label }) else {
             throw QueueError.invalidParameter("Value \(label) for parameter Label is invalid. Reason: Already exists.")
+        }
+        for action in actions where Self.ownerOnlyActions.contains(action) {
+            throw QueueError.invalidParameter("Value SQS:\(action) for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.")
+        }
+        guard !actions.isEmpty else { throw QueueError.missingParameter("Actions") }
+        guard !accounts.isEmpty else {
+            throw QueueError.invalidParameter("Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.")
+        }
+        guard actions.count <= 7 else {
+            throw QueueError.make("OverLimit", "\(actions.count) Actions were found, maximum allowed is 7.")
         }
         statements.append([
             "Sid": label, "Effect": "Allow",
@@ -173,6 +188,11 @@ extension QueueService {
         policy["Statement"] = statements
         return try writePolicy(policy, queue: queue)
     }
+
+    /// Actions AddPermission cannot share: only the queue's owner may call them.
+    static let ownerOnlyActions: Set<String> = [
+        "AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "SetQueueAttributes", "TagQueue", "UntagQueue",
+    ]
 
     func removePermission(_ input: SQSInput, _ context: QueueRequestContext) throws -> JSONValue {
         let queue = try queue(input, context)

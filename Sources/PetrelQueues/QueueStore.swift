@@ -402,7 +402,8 @@ public struct QueueStore: Sendable {
     public enum HandleOutcome: Sendable, Equatable {
         /// Deleted, or changed.
         case done
-        /// The message is gone, or was received again since this handle: nothing happened.
+        /// The message is gone (or, with a strict handle, was received again or its visibility
+        /// ended): nothing happened.
         case stale
         /// The handle is current but the message is not in flight.
         case notInFlight
@@ -410,21 +411,27 @@ public struct QueueStore: Sendable {
         case beyondLimit
     }
 
-    public func delete(_ handle: ReceiptHandle, queueID: Int64) throws -> HandleOutcome {
+    /// `strict` (FIFO queues): the handle must be the message's latest receive, still in flight.
+    /// Otherwise any receipt handle of the message deletes it, as standard queues do.
+    public func delete(_ handle: ReceiptHandle, queueID: Int64, strict: Bool, now: Int64) throws -> HandleOutcome {
         try store.pool.write { db in
             guard handle.queueID == queueID else { return .stale }
-            try db.execute(sql: "DELETE FROM sqs_messages WHERE message_key = ? AND queue_id = ? AND receive_count = ?",
-                           arguments: [handle.messageKey, queueID, handle.receiveCount])
+            if strict {
+                try db.execute(sql: "DELETE FROM sqs_messages WHERE message_key = ? AND queue_id = ? AND receive_count = ? AND visible_at > ?",
+                               arguments: [handle.messageKey, queueID, handle.receiveCount, now])
+            } else {
+                try db.execute(sql: "DELETE FROM sqs_messages WHERE message_key = ? AND queue_id = ?", arguments: [handle.messageKey, queueID])
+            }
             return db.changesCount == 1 ? .done : .stale
         }
     }
 
-    public func changeVisibility(_ handle: ReceiptHandle, queueID: Int64, seconds: Int, now: Int64) throws -> HandleOutcome {
+    public func changeVisibility(_ handle: ReceiptHandle, queueID: Int64, seconds: Int, now: Int64, strict: Bool) throws -> HandleOutcome {
         try store.pool.write { db in
             guard handle.queueID == queueID,
                   let row = try Row.fetchOne(db, sql: "SELECT receive_count, visible_at, received_at FROM sqs_messages WHERE message_key = ? AND queue_id = ?",
                                              arguments: [handle.messageKey, queueID]),
-                  (row["receive_count"] as Int) == handle.receiveCount else { return .stale }
+                  !strict || (row["receive_count"] as Int) == handle.receiveCount else { return .stale }
             guard (row["visible_at"] as Int64) > now else { return .notInFlight }
             guard ReceivePlan.visibilityChangeAllowed(receivedAt: row["received_at"], now: now, seconds: seconds) else { return .beyondLimit }
             try db.execute(sql: "UPDATE sqs_messages SET visible_at = ? WHERE message_key = ?",
