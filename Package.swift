@@ -42,7 +42,6 @@ let package = Package(
         // SQS-compatible queues: pure core (visibility, FIFO groups, deduplication, digests) and storage.
         .target(name: "PetrelQueues", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

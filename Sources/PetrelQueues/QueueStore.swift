@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelCore
 import PetrelStore
 
@@ -75,7 +74,7 @@ public struct QueueStore: Sendable {
 
     public init(store: Store) { self.store = store }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("sqs-v1") { db in
             for sql in migrationV1 { try db.execute(sql: sql) }
         }
@@ -151,7 +150,7 @@ public struct QueueStore: Sendable {
 
     static let queueColumns = "queue_id, region, account_id, name, fifo, attributes, tags, created_at, modified_at, purged_at"
 
-    static func queue(_ row: Row) throws -> QueueRecord {
+    static func queue(_ row: SQLRow) throws -> QueueRecord {
         let address = QueueAddress(account: row["account_id"], region: row["region"], name: row["name"])
         var settings = QueueSettings(fifo: (row["fifo"] as Int64) != 0)
         try settings.apply(decode(row["attributes"]) ?? [:], creating: true)
@@ -160,25 +159,25 @@ public struct QueueStore: Sendable {
     }
 
     public func queue(_ address: QueueAddress) throws -> QueueRecord? {
-        try store.pool.read { db in try Self.queue(db, address) }
+        try store.database.read { db in try Self.queue(db, address) }
     }
 
-    static func queue(_ db: Database, _ address: QueueAddress) throws -> QueueRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(queueColumns) FROM sqs_queues WHERE region = ? AND account_id = ? AND name = ?",
+    static func queue(_ db: any SQLConnection, _ address: QueueAddress) throws -> QueueRecord? {
+        try db.fetchOne(sql: "SELECT \(queueColumns) FROM sqs_queues WHERE region = ? AND account_id = ? AND name = ?",
                          arguments: [address.region, address.account, address.name]).map(queue)
     }
 
     public func queue(id: Int64) throws -> QueueRecord? {
-        try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.queueColumns) FROM sqs_queues WHERE queue_id = ?", arguments: [id]).map(Self.queue)
+        try store.database.read { db in
+            try db.fetchOne(sql: "SELECT \(Self.queueColumns) FROM sqs_queues WHERE queue_id = ?", arguments: [id]).map(Self.queue)
         }
     }
 
     /// Creates the queue, or answers the one of that name (`created` false).
     public func create(_ address: QueueAddress, settings: QueueSettings, tags: [String: String], now: Int64) throws -> (QueueRecord, created: Bool) {
-        try store.pool.write { db in
+        try store.database.write { db in
             if let existing = try Self.queue(db, address) { return (existing, false) }
-            let id = try Int64.fetchOne(db, sql: """
+            let id = try db.fetchOne(Int64.self, sql: """
                 INSERT INTO sqs_queues (region, account_id, name, fifo, attributes, tags, dead_letter_target, created_at, modified_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING queue_id
                 """, arguments: [address.region, address.account, address.name, settings.fifo ? 1 : 0, Self.encode(settings.attributes),
@@ -188,8 +187,8 @@ public struct QueueStore: Sendable {
     }
 
     public func list(region: String, account: String, prefix: String, after: String?, limit: Int) throws -> [String] {
-        try store.pool.read { db in
-            try String.fetchAll(db, sql: """
+        try store.database.read { db in
+            try db.fetchAll(String.self, sql: """
                 SELECT name FROM sqs_queues WHERE region = ? AND account_id = ? AND name LIKE ? ESCAPE '\\' AND name > ?
                 ORDER BY name LIMIT ?
                 """, arguments: [region, account, Self.likePrefix(prefix), after ?? "", limit])
@@ -203,14 +202,14 @@ public struct QueueStore: Sendable {
 
     /// Queues whose RedrivePolicy names `deadLetterArn`.
     public func sources(of deadLetterArn: String, after: String?, limit: Int) throws -> [QueueRecord] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.queueColumns) FROM sqs_queues WHERE dead_letter_target = ? AND name > ? ORDER BY name LIMIT ?",
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT \(Self.queueColumns) FROM sqs_queues WHERE dead_letter_target = ? AND name > ? ORDER BY name LIMIT ?",
                              arguments: [deadLetterArn, after ?? "", limit]).map(Self.queue)
         }
     }
 
     public func delete(queueID: Int64) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "DELETE FROM sqs_messages WHERE queue_id = ?", arguments: [queueID])
             try db.execute(sql: "DELETE FROM sqs_deduplication WHERE queue_id = ?", arguments: [queueID])
             try db.execute(sql: "DELETE FROM sqs_queues WHERE queue_id = ?", arguments: [queueID])
@@ -218,22 +217,22 @@ public struct QueueStore: Sendable {
     }
 
     public func update(queueID: Int64, settings: QueueSettings, now: Int64) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE sqs_queues SET attributes = ?, dead_letter_target = ?, modified_at = ? WHERE queue_id = ?",
                            arguments: [Self.encode(settings.attributes), settings.redrivePolicy?.deadLetterTargetArn, now, queueID])
         }
     }
 
     public func update(queueID: Int64, tags: [String: String]) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE sqs_queues SET tags = ? WHERE queue_id = ?", arguments: [Self.encode(tags), queueID])
         }
     }
 
     /// Deletes every message; false when a purge ran less than `cooldownMs` ago.
     public func purge(queueID: Int64, now: Int64, cooldownMs: Int64) throws -> Bool {
-        try store.pool.write { db in
-            let last = try Int64.fetchOne(db, sql: "SELECT purged_at FROM sqs_queues WHERE queue_id = ?", arguments: [queueID]) ?? 0
+        try store.database.write { db in
+            let last = try db.fetchOne(Int64.self, sql: "SELECT purged_at FROM sqs_queues WHERE queue_id = ?", arguments: [queueID]) ?? 0
             if last > 0, now - last < cooldownMs { return false }
             try db.execute(sql: "DELETE FROM sqs_messages WHERE queue_id = ?", arguments: [queueID])
             try db.execute(sql: "UPDATE sqs_queues SET purged_at = ? WHERE queue_id = ?", arguments: [now, queueID])
@@ -243,10 +242,10 @@ public struct QueueStore: Sendable {
 
     /// Visible, in flight, delayed.
     public func counts(queueID: Int64, now: Int64) throws -> (visible: Int, inFlight: Int, delayed: Int) {
-        try store.pool.read { db in
-            let visible = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?",
+        try store.database.read { db in
+            let visible = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?",
                                            arguments: [queueID, now]) ?? 0
-            let row = try Row.fetchOne(db, sql: """
+            let row = try db.fetchOne(sql: """
                 SELECT COALESCE(SUM(CASE WHEN receive_count > 0 THEN 1 ELSE 0 END), 0) AS in_flight,
                        COALESCE(SUM(CASE WHEN receive_count = 0 THEN 1 ELSE 0 END), 0) AS delayed
                 FROM sqs_messages WHERE queue_id = ? AND visible_at > ?
@@ -257,8 +256,8 @@ public struct QueueStore: Sendable {
 
     /// When the next message not visible now becomes visible (for a long poll's timer).
     public func nextVisibleAt(queueID: Int64, now: Int64) throws -> Int64? {
-        try store.pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id = ? AND visible_at > ?", arguments: [queueID, now])
+        try store.database.read { db in
+            try db.fetchOne(Int64.self, sql: "SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id = ? AND visible_at > ?", arguments: [queueID, now])
         }
     }
 
@@ -269,7 +268,7 @@ public struct QueueStore: Sendable {
         received_at, group_id, deduplication_id, sequence_number, sender_id, dead_letter_source
         """
 
-    static func message(_ row: Row) -> StoredMessage {
+    static func message(_ row: SQLRow) -> StoredMessage {
         StoredMessage(key: row["message_key"], queueID: row["queue_id"], messageID: row["message_id"], body: row["body"],
                       attributes: decode(row["attributes"]) ?? [:], traceHeader: row["trace_header"], sentAt: row["sent_at"],
                       visibleAt: row["visible_at"], receiveCount: row["receive_count"], firstReceivedAt: row["first_received_at"],
@@ -281,7 +280,7 @@ public struct QueueStore: Sendable {
     /// answers the first message instead of adding one; every added message gets the queue's
     /// next sequence number.
     public func send(_ messages: [NewMessage], to queue: QueueRecord, now: Int64) throws -> [SentMessage] {
-        try store.pool.write { db in
+        try store.database.write { db in
             var out: [SentMessage] = []
             for message in messages {
                 out.append(try Self.insert(db, message, queue: queue, now: now))
@@ -290,21 +289,21 @@ public struct QueueStore: Sendable {
         }
     }
 
-    static func insert(_ db: Database, _ message: NewMessage, queue: QueueRecord, now: Int64, sentAt: Int64? = nil,
+    static func insert(_ db: any SQLConnection, _ message: NewMessage, queue: QueueRecord, now: Int64, sentAt: Int64? = nil,
                        receiveCount: Int = 0, deadLetterSource: String? = nil) throws -> SentMessage {
         var sequence: String?
         var dedupKey: String?
         if queue.settings.fifo {
             if let id = message.deduplicationID {
                 let key = ReceivePlan.deduplicationKey(id: id, group: message.groupID, scope: queue.settings.deduplicationScope)
-                if let row = try Row.fetchOne(db, sql: """
+                if let row = try db.fetchOne(sql: """
                     SELECT message_id, sequence_number FROM sqs_deduplication WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?
                     """, arguments: [queue.id, key, now]) {
                     return SentMessage(messageID: row["message_id"], sequenceNumber: row["sequence_number"])
                 }
                 dedupKey = key
             }
-            let next = try Int64.fetchOne(db, sql: "UPDATE sqs_queues SET next_sequence = next_sequence + 1 WHERE queue_id = ? RETURNING next_sequence",
+            let next = try db.fetchOne(Int64.self, sql: "UPDATE sqs_queues SET next_sequence = next_sequence + 1 WHERE queue_id = ? RETURNING next_sequence",
                                           arguments: [queue.id]) ?? 1
             sequence = String(format: "1%019lld", next)
         }
@@ -329,7 +328,7 @@ public struct QueueStore: Sendable {
     /// transaction. A message past its queue's maxReceiveCount moves to `deadLetter` instead.
     public func receive(from queue: QueueRecord, max: Int, visibilityMs: Int64, now: Int64,
                         deadLetter: QueueRecord?) throws -> (received: [StoredMessage], movedToDeadLetter: Int) {
-        try store.pool.write { db in
+        try store.database.write { db in
             var received: [StoredMessage] = []
             var moved = 0
             let maxReceives = deadLetter == nil ? nil : queue.settings.redrivePolicy?.maxReceiveCount
@@ -361,20 +360,20 @@ public struct QueueStore: Sendable {
         }
     }
 
-    static func choose(_ db: Database, queue: QueueRecord, max: Int, now: Int64) throws -> [StoredMessage] {
+    static func choose(_ db: any SQLConnection, queue: QueueRecord, max: Int, now: Int64) throws -> [StoredMessage] {
         if !queue.settings.fifo {
-            return try Row.fetchAll(db, sql: """
+            return try db.fetchAll(sql: """
                 SELECT \(messageColumns) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, message_key LIMIT ?
                 """, arguments: [queue.id, now, max]).map(message)
         }
-        let blocked = Set(try String.fetchAll(db, sql: """
+        let blocked = Set(try db.fetchAll(String.self, sql: """
             SELECT DISTINCT COALESCE(group_id, '') FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0
             """, arguments: [queue.id, now]))
         var after: Int64 = 0
         var candidates: [StoredMessage] = []
         var chosen: [Int64] = []
         for _ in 0..<50 {
-            let page = try Row.fetchAll(db, sql: """
+            let page = try db.fetchAll(sql: """
                 SELECT \(messageColumns) FROM sqs_messages WHERE queue_id = ? AND message_key > ? ORDER BY message_key LIMIT 500
                 """, arguments: [queue.id, after]).map(message)
             candidates += page
@@ -387,7 +386,7 @@ public struct QueueStore: Sendable {
         return chosen.compactMap { byKey[$0] }
     }
 
-    static func move(_ db: Database, _ message: StoredMessage, to target: QueueRecord, now: Int64, keepReceives: Bool, source: String?) throws {
+    static func move(_ db: any SQLConnection, _ message: StoredMessage, to target: QueueRecord, now: Int64, keepReceives: Bool, source: String?) throws {
         try db.execute(sql: "DELETE FROM sqs_messages WHERE message_key = ?", arguments: [message.key])
         let copy = NewMessage(messageID: message.messageID, body: message.body, attributes: message.attributes, traceHeader: message.traceHeader,
                               delaySeconds: 0, groupID: message.groupID, deduplicationID: nil, senderID: message.senderID)
@@ -414,7 +413,7 @@ public struct QueueStore: Sendable {
     /// `strict` (FIFO queues): the handle must be the message's latest receive, still in flight.
     /// Otherwise any receipt handle of the message deletes it, as standard queues do.
     public func delete(_ handle: ReceiptHandle, queueID: Int64, strict: Bool, now: Int64) throws -> HandleOutcome {
-        try store.pool.write { db in
+        try store.database.write { db in
             guard handle.queueID == queueID else { return .stale }
             if strict {
                 try db.execute(sql: "DELETE FROM sqs_messages WHERE message_key = ? AND queue_id = ? AND receive_count = ? AND visible_at > ?",
@@ -427,9 +426,9 @@ public struct QueueStore: Sendable {
     }
 
     public func changeVisibility(_ handle: ReceiptHandle, queueID: Int64, seconds: Int, now: Int64, strict: Bool) throws -> HandleOutcome {
-        try store.pool.write { db in
+        try store.database.write { db in
             guard handle.queueID == queueID,
-                  let row = try Row.fetchOne(db, sql: "SELECT receive_count, visible_at, received_at FROM sqs_messages WHERE message_key = ? AND queue_id = ?",
+                  let row = try db.fetchOne(sql: "SELECT receive_count, visible_at, received_at FROM sqs_messages WHERE message_key = ? AND queue_id = ?",
                                              arguments: [handle.messageKey, queueID]),
                   !strict || (row["receive_count"] as Int) == handle.receiveCount else { return .stale }
             guard (row["visible_at"] as Int64) > now else { return .notInFlight }
@@ -443,8 +442,8 @@ public struct QueueStore: Sendable {
     /// Deletes messages older than their queue's retention period and expired deduplication
     /// ids; answers how many messages went.
     public func expire(now: Int64) throws -> Int {
-        try store.pool.write { db in
-            let queues = try Row.fetchAll(db, sql: "SELECT \(Self.queueColumns) FROM sqs_queues").map(Self.queue)
+        try store.database.write { db in
+            let queues = try db.fetchAll(sql: "SELECT \(Self.queueColumns) FROM sqs_queues").map(Self.queue)
             var removed = 0
             for queue in queues {
                 try db.execute(sql: "DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at < ?",
@@ -459,7 +458,7 @@ public struct QueueStore: Sendable {
     // MARK: Move tasks
 
     public func insertMoveTask(_ task: MoveTaskRecord) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 INSERT INTO sqs_move_tasks (task_handle, source_arn, destination_arn, max_per_second, status, moved, to_move, started_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -467,34 +466,34 @@ public struct QueueStore: Sendable {
         }
     }
 
-    static func moveTask(_ row: Row) -> MoveTaskRecord {
+    static func moveTask(_ row: SQLRow) -> MoveTaskRecord {
         MoveTaskRecord(handle: row["task_handle"], sourceArn: row["source_arn"], destinationArn: row["destination_arn"],
                        maxPerSecond: row["max_per_second"], status: row["status"], moved: row["moved"], toMove: row["to_move"],
                        startedAt: row["started_at"], failureReason: row["failure_reason"])
     }
 
     public func moveTasks(sourceArn: String) throws -> [MoveTaskRecord] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sqs_move_tasks WHERE source_arn = ? ORDER BY started_at DESC, task_handle",
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM sqs_move_tasks WHERE source_arn = ? ORDER BY started_at DESC, task_handle",
                              arguments: [sourceArn]).map(Self.moveTask)
         }
     }
 
     public func moveTasks(status: String) throws -> [MoveTaskRecord] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sqs_move_tasks WHERE status = ? ORDER BY started_at, task_handle",
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM sqs_move_tasks WHERE status = ? ORDER BY started_at, task_handle",
                              arguments: [status]).map(Self.moveTask)
         }
     }
 
     public func moveTask(handle: String) throws -> MoveTaskRecord? {
-        try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sqs_move_tasks WHERE task_handle = ?", arguments: [handle]).map(Self.moveTask)
+        try store.database.read { db in
+            try db.fetchOne(sql: "SELECT * FROM sqs_move_tasks WHERE task_handle = ?", arguments: [handle]).map(Self.moveTask)
         }
     }
 
     public func setMoveTask(handle: String, status: String, failureReason: String? = nil) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE sqs_move_tasks SET status = ?, failure_reason = ? WHERE task_handle = ?",
                            arguments: [status, failureReason, handle])
         }
@@ -504,8 +503,8 @@ public struct QueueStore: Sendable {
     /// queue it was dead-lettered from), counting them on the task; answers how many moved.
     public func moveMessages(task: String, source: QueueRecord, destination: QueueRecord?, limit: Int, now: Int64,
                              resolve: (String) throws -> QueueRecord?) throws -> Int {
-        try store.pool.write { db in
-            let messages = try Row.fetchAll(db, sql: """
+        try store.database.write { db in
+            let messages = try db.fetchAll(sql: """
                 SELECT \(Self.messageColumns) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? ORDER BY message_key LIMIT ?
                 """, arguments: [source.id, now, limit]).map(Self.message)
             var moved = 0

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelInvoker
 import PetrelStore
 
@@ -26,9 +25,9 @@ struct EventInvokeConfigStore: Sendable {
         }
     }
 
-    static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("lambda-event-invoke-configs-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE lambda_event_invoke_configs (
                     region TEXT NOT NULL,
                     function_name TEXT NOT NULL,
@@ -44,28 +43,28 @@ struct EventInvokeConfigStore: Sendable {
         }
     }
 
-    static func config(_ row: Row) -> Config {
+    static func config(_ row: SQLRow) -> Config {
         Config(functionName: row["function_name"], qualifier: row["qualifier"], region: row["region"],
                maximumRetryAttempts: row["maximum_retry_attempts"], maximumEventAgeInSeconds: row["maximum_event_age"],
                onSuccess: row["on_success"], onFailure: row["on_failure"], lastModified: row["last_modified"])
     }
 
     func get(region: String, function: String, qualifier: String) throws -> Config? {
-        try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? AND qualifier = ?",
+        try store.database.read { db in
+            try db.fetchOne(sql: "SELECT * FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? AND qualifier = ?",
                              arguments: [region, function, qualifier]).map(Self.config)
         }
     }
 
     func list(region: String, function: String) throws -> [Config] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? ORDER BY qualifier",
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? ORDER BY qualifier",
                              arguments: [region, function]).map(Self.config)
         }
     }
 
     func put(_ c: Config) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 INSERT INTO lambda_event_invoke_configs (region, function_name, qualifier, maximum_retry_attempts, maximum_event_age,
                                                          on_success, on_failure, last_modified)
@@ -80,7 +79,7 @@ struct EventInvokeConfigStore: Sendable {
 
     /// Whether a config was there to delete.
     func delete(region: String, function: String, qualifier: String) throws -> Bool {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "DELETE FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? AND qualifier = ?",
                            arguments: [region, function, qualifier])
             return db.changesCount > 0
