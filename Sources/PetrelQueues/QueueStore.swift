@@ -245,12 +245,12 @@ public struct QueueStore: Sendable {
         try store.database.read { db in
             let visible = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?",
                                            arguments: [queueID, now]) ?? 0
-            let row = try db.fetchOne(sql: """
-                SELECT COALESCE(SUM(CASE WHEN receive_count > 0 THEN 1 ELSE 0 END), 0) AS in_flight,
-                       COALESCE(SUM(CASE WHEN receive_count = 0 THEN 1 ELSE 0 END), 0) AS delayed
-                FROM sqs_messages WHERE queue_id = ? AND visible_at > ?
-                """, arguments: [queueID, now])
-            return (visible, row?["in_flight"] ?? 0, row?["delayed"] ?? 0)
+            // COUNT(*) rather than SUM(CASE …): SUM of integers is NUMERIC on PostgreSQL.
+            let inFlight = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0",
+                                           arguments: [queueID, now]) ?? 0
+            let delayed = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND receive_count = 0",
+                                          arguments: [queueID, now]) ?? 0
+            return (visible, inFlight, delayed)
         }
     }
 
