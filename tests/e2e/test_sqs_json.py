@@ -1,5 +1,7 @@
 """SQS over AWS JSON 1.0 (what boto3 and the AWS CLI speak today), with the real boto3."""
 import base64
+import http.client
+import json
 import statistics
 import threading
 import time
@@ -286,3 +288,41 @@ def test_purge_once_a_minute(sqs):
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "0"
     with pytest.raises(sqs.exceptions.PurgeQueueInProgress):
         sqs.purge_queue(QueueUrl=url)
+
+
+def _json_call(conn, operation, body):
+    conn.request("POST", "/", body=json.dumps(body), headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{operation}"})
+    response = conn.getresponse()
+    return json.loads(response.read() or b"{}")
+
+
+def test_long_poll_wake_latency_over_keep_alive_connections(sqs, petrel):
+    """The wake-up itself, without boto3's per-call cost: one keep-alive connection parks a
+    ReceiveMessage, another sends; measured from the send's answer to the receive's answer."""
+    url = sqs.create_queue(QueueName=name("wake"))["QueueUrl"]
+    host = petrel.endpoint.split("//")[1]
+    poller, sender = http.client.HTTPConnection(host, timeout=30), http.client.HTTPConnection(host, timeout=30)
+    after_send, after_call = [], []
+    for i in range(40):
+        result = {}
+
+        def poll():
+            result["out"] = _json_call(poller, "ReceiveMessage", {"QueueUrl": url, "WaitTimeSeconds": 10})
+            result["at"] = time.perf_counter()
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.05)
+        started = time.perf_counter()
+        _json_call(sender, "SendMessage", {"QueueUrl": url, "MessageBody": f"w{i}"})
+        sent = time.perf_counter()
+        t.join(15)
+        message = result["out"]["Messages"][0]
+        assert message["Body"] == f"w{i}"
+        after_call.append((result["at"] - started) * 1000)
+        after_send.append((result["at"] - sent) * 1000)
+        _json_call(sender, "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": message["ReceiptHandle"]})
+    print(f"long-poll wake (keep-alive, 40 rounds): send call start → receive answered p50 {statistics.median(after_call):.2f} ms; "
+          f"send answered → receive answered p50 {statistics.median(after_send):.2f} ms, p90 {sorted(after_send)[35]:.2f} ms")
+    assert statistics.median(after_call) < 100
