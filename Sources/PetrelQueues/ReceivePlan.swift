@@ -1,4 +1,5 @@
-/// Which messages a ReceiveMessage takes: pure, over candidates read in queue order.
+/// Which messages a ReceiveMessage takes: pure, over candidates read in queue order. (A
+/// standard queue's receive is a range read of visible messages; FIFO needs this plan.)
 public enum ReceivePlan {
     public struct Candidate: Sendable, Equatable {
         public var key: Int64
@@ -15,11 +16,6 @@ public enum ReceivePlan {
         }
 
         func inFlight(now: Int64) -> Bool { receiveCount > 0 && visibleAt > now }
-    }
-
-    /// Standard queues: visible messages, in the order given, up to `max`.
-    public static func standard(_ candidates: [Candidate], now: Int64, max: Int) -> [Int64] {
-        Array(candidates.lazy.filter { $0.visibleAt <= now }.map(\.key).prefix(max))
     }
 
     /// FIFO queues: `candidates` in send order. A group whose message is in flight

@@ -27,11 +27,6 @@ import Testing
         #expect(ReceivePlan.fifo(candidates, blockedGroups: blocked, now: Self.now, max: max) == expected)
     }
 
-    @Test func standardTakesVisibleOnly() {
-        let list = [Self.c(1, "", Self.now + 1), Self.c(2, ""), Self.c(3, ""), Self.c(4, "")]
-        #expect(ReceivePlan.standard(list, now: Self.now, max: 2) == [2, 3])
-    }
-
     @Test(arguments: [(0, 3, false), (2, 3, false), (3, 3, true), (5, 3, true), (9, nil, false)] as [(Int, Int?, Bool)])
     func deadLetterAfterMaxReceives(count: Int, max: Int?, moves: Bool) {
         #expect(ReceivePlan.exceedsMaxReceives(receiveCount: count, maxReceiveCount: max) == moves)
