@@ -184,7 +184,7 @@ extension QueueService {
             let now = now()
             let (messages, moved) = try store.receive(from: queue, max: max, visibilityMs: Int64(visibility) * 1000, now: now, deadLetter: deadLetter)
             if moved > 0, let deadLetter { wakeups.signal(deadLetter.id) }
-            if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline || Task.isCancelled {
+            if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline || Task.isCancelled || wakeups.isClosed {
                 let rendered = messages.map { Self.render($0, wanted: wanted, attributeNames: attributeNames, fifo: queue.settings.fifo) }
                 return rendered.isEmpty ? .object([:]) : .object(["Messages": .array(rendered)])
             }

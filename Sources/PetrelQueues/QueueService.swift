@@ -92,8 +92,14 @@ public final class QueueService: Sendable {
         return try store.queue(address)
     }
 
-    /// Retention (every 60 s) and message move tasks, until cancelled.
+    /// Answers every parked long poll now, and every later one at once (the server is
+    /// shutting down).
+    public func closeLongPolls() { wakeups.close() }
+
+    /// Retention (every 60 s) and message move tasks, until cancelled (graceful shutdown);
+    /// then parked long polls are answered at once.
     public func run() async {
+        defer { wakeups.close() }
         var lastExpiry: Int64 = 0
         while !Task.isCancelled {
             let seen = wakeups.generation(Self.tasksChannel)

@@ -17,6 +17,7 @@ public final class QueueWakeups: Sendable {
         var generation: [Int64: UInt64] = [:]
         var waiters: [Int64: [Waiter]] = [:]
         var nextID: UInt64 = 0
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -36,6 +37,21 @@ public final class QueueWakeups: Sendable {
         for waiter in ready { waiter.continuation.resume() }
     }
 
+    /// Whether the server is shutting down: long polls answer with what they have.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Wakes every waiter for good (graceful shutdown), so parked long polls answer at once
+    /// instead of holding the shutdown for their remaining wait.
+    public func close() {
+        let all = state.withLock { s -> [Waiter] in
+            s.closed = true
+            let waiting = s.waiters.values.flatMap { $0 }
+            s.waiters = [:]
+            return waiting
+        }
+        for waiter in all { waiter.continuation.resume() }
+    }
+
     /// Suspends until `queue`'s generation passes `seen`, the deadline passes, or the task
     /// is cancelled.
     public func wait(_ queue: Int64, seen: UInt64, until deadline: ContinuousClock.Instant) async {
@@ -52,7 +68,7 @@ public final class QueueWakeups: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
-                    if (s.generation[queue] ?? 0) != seen || Task.isCancelled { return true }
+                    if (s.generation[queue] ?? 0) != seen || s.closed || Task.isCancelled { return true }
                     s.waiters[queue, default: []].append(Waiter(id: id, continuation: continuation))
                     return false
                 }

@@ -134,7 +134,8 @@ public struct PetrelServer: Sendable {
             logger: logger
         )
         do {
-            try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger)
+            try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger,
+                                             onFirstSignal: { queueService.closeLongPolls() })
         } catch is CancellationError {
             // Shut down by a signal: nothing to report.
         }
@@ -149,7 +150,10 @@ public struct PetrelServer: Sendable {
     /// every instance as it is cancelled; queued async events and checkpoints are already
     /// durable). A second signal cancels at once. Services stop in reverse order of
     /// registration: the HTTP server first, the log writer last.
-    static func runUntilSignalled(_ app: some Service, shutdownTimeout: Duration, logger: Logger) async throws {
+    /// `onFirstSignal` runs as the graceful shutdown starts (parked SQS long polls answer then,
+    /// instead of holding in-flight requests open until the timeout).
+    static func runUntilSignalled(_ app: some Service, shutdownTimeout: Duration, logger: Logger,
+                                  onFirstSignal: @escaping @Sendable () -> Void = {}) async throws {
         var plan = ServiceGroupConfiguration(services: [app], logger: logger)
         plan.maximumGracefulShutdownDuration = shutdownTimeout
         plan.maximumCancellationDuration = .seconds(10)
@@ -161,6 +165,7 @@ public struct PetrelServer: Sendable {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                     received += 1
                     if received == 1 {
+                        onFirstSignal()
                         logger.info("\(signal): no new requests; in-flight ones have \(shutdownTimeout) to finish (send it again to stop at once)")
                         await group.triggerGracefulShutdown()
                     } else {

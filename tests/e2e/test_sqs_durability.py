@@ -36,3 +36,25 @@ def test_messages_survive_kill_9_and_visibility_carries_across_restart(fresh_pet
     dup = sqs.send_message(QueueUrl=fifo, MessageBody="again", MessageGroupId="g", MessageDeduplicationId="f0")
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]]
     assert bodies == ["f0", "f1", "f2"] and dup["MessageId"]
+
+
+def test_a_parked_long_poll_does_not_hold_a_graceful_stop(fresh_petrel):
+    import threading
+
+    server = fresh_petrel()
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName=f"stop-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    result = {}
+
+    def poll():
+        result["out"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    server.stop()   # SIGTERM: graceful
+    took = time.monotonic() - started
+    t.join(5)
+    assert "Messages" not in result["out"]   # answered, empty, as the shutdown began
+    assert took < 5, f"stopping took {took:.1f} s"
