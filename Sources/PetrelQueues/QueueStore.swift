@@ -186,18 +186,14 @@ public struct QueueStore: Sendable {
         }
     }
 
+    /// Names with `prefix` (case-sensitive, as SQS's QueueNamePrefix; LIKE is not, on SQLite).
     public func list(region: String, account: String, prefix: String, after: String?, limit: Int) throws -> [String] {
         try store.database.read { db in
             try db.fetchAll(String.self, sql: """
-                SELECT name FROM sqs_queues WHERE region = ? AND account_id = ? AND name LIKE ? ESCAPE '\\' AND name > ?
+                SELECT name FROM sqs_queues WHERE region = ? AND account_id = ? AND substr(name, 1, ?) = ? AND name > ?
                 ORDER BY name LIMIT ?
-                """, arguments: [region, account, Self.likePrefix(prefix), after ?? "", limit])
+                """, arguments: [region, account, prefix.count, prefix, after ?? "", limit])
         }
-    }
-
-    static func likePrefix(_ prefix: String) -> String {
-        prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
     /// Queues whose RedrivePolicy names `deadLetterArn`.

@@ -326,3 +326,11 @@ def test_long_poll_wake_latency_over_keep_alive_connections(sqs, petrel):
     print(f"long-poll wake (keep-alive, 40 rounds): send call start → receive answered p50 {statistics.median(after_call):.2f} ms; "
           f"send answered → receive answered p50 {statistics.median(after_send):.2f} ms, p90 {sorted(after_send)[35]:.2f} ms")
     assert statistics.median(after_call) < 100
+
+
+def test_list_queues_prefix_is_case_sensitive(sqs):
+    stem = uuid.uuid4().hex[:8]
+    upper = sqs.create_queue(QueueName=f"Case{stem}")["QueueUrl"]
+    lower = sqs.create_queue(QueueName=f"case{stem}_x")["QueueUrl"]
+    assert sqs.list_queues(QueueNamePrefix=f"Case{stem}")["QueueUrls"] == [upper]
+    assert sqs.list_queues(QueueNamePrefix=f"case{stem}_")["QueueUrls"] == [lower]
