@@ -178,12 +178,26 @@ extension QueueService {
         }
         let attributeNames = try input.strings("MessageAttributeNames")
         let deadLetter = try queue.settings.redrivePolicy.flatMap { try self.queue(arn: $0.deadLetterTargetArn) }
+        let fifo = queue.settings.fifo
+        let attemptID = fifo ? try input.string("ReceiveRequestAttemptId") : nil
+        if let attemptID {
+            guard (1...128).contains(attemptID.count), Self.isValidFifoID(attemptID) else {
+                throw QueueError.invalidParameter("ReceiveRequestAttemptId", attemptID, reason: "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.")
+            }
+            if let earlier = try store.repeatReceive(queueID: queue.id, attemptID: attemptID, now: now()), !earlier.isEmpty {
+                let rendered = earlier.map { Self.render($0, wanted: wanted, attributeNames: attributeNames, fifo: fifo) }
+                return .object(["Messages": .array(rendered)])
+            }
+        }
         let deadline = ContinuousClock.now + .seconds(wait)
         while true {
             let seen = wakeups.generation(queue.id)
             let now = now()
             let (messages, moved) = try store.receive(from: queue, max: max, visibilityMs: Int64(visibility) * 1000, now: now, deadLetter: deadLetter)
             if moved > 0, let deadLetter { wakeups.signal(deadLetter.id) }
+            if let attemptID, !messages.isEmpty {
+                try store.rememberReceive(queueID: queue.id, attemptID: attemptID, messages: messages, now: now)
+            }
             if !messages.isEmpty || wait == 0 || ContinuousClock.now >= deadline || Task.isCancelled || wakeups.isClosed {
                 let rendered = messages.map { Self.render($0, wanted: wanted, attributeNames: attributeNames, fifo: queue.settings.fifo) }
                 return rendered.isEmpty ? .object([:]) : .object(["Messages": .array(rendered)])

@@ -78,6 +78,17 @@ public struct QueueStore: Sendable {
         migrator.registerMigration("sqs-v1") { db in
             for sql in migrationV1 { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("sqs-v2-receive-attempts") { db in
+            try db.execute(sql: """
+                CREATE TABLE sqs_receive_attempts (
+                    queue_id INTEGER NOT NULL,
+                    attempt_id TEXT NOT NULL,
+                    receipts TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (queue_id, attempt_id)
+                )
+                """)
+        }
     }
 
     static let migrationV1 = [
@@ -353,6 +364,39 @@ public struct QueueStore: Sendable {
                 if moved == movedBefore { break }
             }
             return (received, moved)
+        }
+    }
+
+    /// FIFO ReceiveRequestAttemptId: the messages an earlier receive with this attempt id
+    /// took, when every one of them is still in flight from that receive (a retry after a lost
+    /// answer gets the same messages and handles); nil otherwise.
+    public func repeatReceive(queueID: Int64, attemptID: String, now: Int64) throws -> [StoredMessage]? {
+        try store.database.read { db in
+            guard let text = try db.fetchOne(String.self, sql: """
+                SELECT receipts FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ? AND expires_at > ?
+                """, arguments: [queueID, attemptID, now]),
+                  let receipts: [[Int64]] = Self.decode(text) else { return nil }
+            var out: [StoredMessage] = []
+            for receipt in receipts where receipt.count == 2 {
+                guard let row = try db.fetchOne(sql: "SELECT \(Self.messageColumns) FROM sqs_messages WHERE message_key = ?", arguments: [receipt[0]]) else {
+                    return nil
+                }
+                let message = Self.message(row)
+                guard Int64(message.receiveCount) == receipt[1], message.visibleAt > now else { return nil }
+                out.append(message)
+            }
+            return out
+        }
+    }
+
+    public func rememberReceive(queueID: Int64, attemptID: String, messages: [StoredMessage], now: Int64) throws {
+        let receipts = messages.map { [$0.key, Int64($0.receiveCount)] }
+        try store.database.write { db in
+            try db.execute(sql: "DELETE FROM sqs_receive_attempts WHERE expires_at <= ?", arguments: [now])
+            try db.execute(sql: """
+                INSERT INTO sqs_receive_attempts (queue_id, attempt_id, receipts, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (queue_id, attempt_id) DO UPDATE SET receipts = excluded.receipts, expires_at = excluded.expires_at
+                """, arguments: [queueID, attemptID, Self.encode(receipts), now + ReceivePlan.deduplicationWindowMs])
         }
     }
 

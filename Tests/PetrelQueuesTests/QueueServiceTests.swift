@@ -99,6 +99,26 @@ import Testing
         #expect(later["MessageId"] != a["MessageId"])
     }
 
+    @Test func fifoReceiveRequestAttemptIdRepeatsTheSameReceive() async throws {
+        let url = try await create("attempt.fifo", ["FifoQueue": "true", "VisibilityTimeout": "30"])
+        for body in ["a", "b"] {
+            _ = try await send(url, body, extra: ["MessageGroupId": .string("g"), "MessageDeduplicationId": .string(body)])
+        }
+        func receive(_ attempt: String) async throws -> [JSONValue] {
+            let out = try await call("ReceiveMessage", ["QueueUrl": .string(url), "MaxNumberOfMessages": .number(1),
+                                                        "ReceiveRequestAttemptId": .string(attempt)])
+            guard case .array(let messages)? = out["Messages"] else { return [] }
+            return messages
+        }
+        let first = try await receive("try-1")
+        let retried = try await receive("try-1")
+        #expect(first.map { $0["Body"] } == [.string("a")])
+        #expect(retried.map { $0["ReceiptHandle"] } == first.map { $0["ReceiptHandle"] })
+        // Once the message is deleted, the attempt gives nothing new from it; a new attempt gets b.
+        _ = try await call("DeleteMessage", ["QueueUrl": .string(url), "ReceiptHandle": first[0]["ReceiptHandle"]!])
+        #expect(try await receive("try-2").map { $0["Body"] } == [.string("b")])
+    }
+
     @Test func deadLetterAfterMaxReceiveCount() async throws {
         let dlq = try await create("dead")
         let arn = "arn:aws:sqs:us-east-1:000000000000:dead"
