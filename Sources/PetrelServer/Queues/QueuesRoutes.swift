@@ -121,9 +121,12 @@ struct QueuesRoutes: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/xml"],
                             body: .init(byteBuffer: ByteBuffer(string: SQSQuery.response(operation, output, requestID: requestID))))
         } catch {
-            let error = awsError(error, operation: operation)
-            return Response(status: .init(code: error.status), headers: [.contentType: "text/xml"],
-                            body: .init(byteBuffer: ByteBuffer(string: SQSQuery.errorResponse(error, requestID: requestID))))
+            return queryError(awsError(error, operation: operation), requestID: requestID)
         }
+    }
+
+    func queryError(_ error: AWSError, requestID: String = UUID().uuidString.lowercased()) -> Response {
+        Response(status: .init(code: error.status), headers: [.contentType: "text/xml"],
+                 body: .init(byteBuffer: ByteBuffer(string: SQSQuery.errorResponse(error, requestID: requestID))))
     }
 }
