@@ -45,6 +45,12 @@ let package = Package(
             "PetrelCore", "PetrelStore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // SQS-compatible queues: pure core (visibility, FIFO groups, deduplication, digests) and storage.
+        .target(name: "PetrelQueues", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Functions, versions, code artifacts.
         .target(name: "PetrelFunctions", dependencies: [
             "PetrelCore", "PetrelStore",
@@ -83,7 +89,7 @@ let package = Package(
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
-            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity",
+            "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -108,6 +114,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),

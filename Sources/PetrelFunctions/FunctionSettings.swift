@@ -12,6 +12,8 @@ public struct FunctionSettings: Sendable, Codable, Equatable {
     public var ephemeralStorageMB: Int
     public var architectures: [String]
     public var layers: [String]
+    /// DeadLetterConfig.TargetArn: where asynchronous events that exhaust their retries or age go.
+    public var deadLetterTargetArn: String? = nil
 
     public init(runtime: String, handler: String, role: String, description: String = "",
                 memorySize: Int = 128, timeout: Int = 3, environment: [String: String] = [:],

@@ -18,6 +18,7 @@ public final class AsyncInvocationQueue: Sendable {
     let logger: Logger
     private let inFlight = Mutex<Set<String>>([])
     private let wakeUp = WakeSignal()
+    private let hooks = Mutex<AsyncEventHooks?>(nil)
     /// AWS's MaximumRetryAttempts default for asynchronous invocation.
     static let maximumRetryAttempts = 2
     static let maxConcurrent = 256
@@ -62,6 +63,9 @@ public final class AsyncInvocationQueue: Sendable {
         wakeUp.signal()
     }
 
+    /// Installs per-function limits and the outcome hook (event invoke configuration).
+    public func install(_ hooks: AsyncEventHooks) { self.hooks.withLock { $0 = hooks } }
+
     public func pendingCount() throws -> Int {
         try store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
     }
@@ -73,6 +77,7 @@ public final class AsyncInvocationQueue: Sendable {
         var region: String
         var payload: Data
         var attempts: Int
+        var created: Double
     }
 
     /// Runs due invocations until cancelled.
@@ -114,7 +119,7 @@ public final class AsyncInvocationQueue: Sendable {
                 continue
             }
             due.append(Entry(requestID: id, functionName: row["function_name"], qualifier: row["qualifier"],
-                             region: row["region"], payload: row["payload"], attempts: row["attempts"]))
+                             region: row["region"], payload: row["payload"], attempts: row["attempts"], created: row["created"]))
         }
         inFlight.withLock { set in due.forEach { set.insert($0.requestID) } }
         return (due, nextDue)
@@ -132,11 +137,26 @@ public final class AsyncInvocationQueue: Sendable {
         }
         let request = InvocationRequest(function: function, payload: entry.payload, requestID: entry.requestID,
                                         invokedFunctionArn: account.lambdaFunctionARN(function.name, qualifier: entry.qualifier))
+        let hooks = self.hooks.withLock { $0 }
+        let limits = hooks?.limits(entry.functionName, entry.qualifier, entry.region) ?? .aws
+        func finish(_ condition: AsyncEventOutcome.Condition, _ result: InvocationResult?, count: Int) async {
+            await hooks?.finished(AsyncEventOutcome(requestID: entry.requestID, functionName: entry.functionName, qualifier: entry.qualifier,
+                                                    region: entry.region, condition: condition, invokeCount: count,
+                                                    payload: entry.payload, result: result))
+        }
+        if Date().timeIntervalSince1970 - entry.created > Double(limits.maximumEventAgeSeconds) {
+            logger.warning("Async invocation \(entry.requestID) of \(entry.functionName) is older than \(limits.maximumEventAgeSeconds) s; dropping it")
+            await finish(.eventAgeExceeded, nil, count: entry.attempts)
+            delete(entry.requestID)
+            return
+        }
         do {
             let result = try await invoker.invoke(request)
             if !result.isError {
+                await finish(.success, result, count: entry.attempts + 1)
                 delete(entry.requestID)
-            } else if entry.attempts >= Self.maximumRetryAttempts {
+            } else if entry.attempts >= limits.maximumRetryAttempts {
+                await finish(.retriesExhausted, result, count: entry.attempts + 1)
                 logger.warning("Async invocation \(entry.requestID) of \(entry.functionName) failed \(entry.attempts + 1) times; dropping it: \(String(decoding: result.payload.prefix(512), as: UTF8.self))")
                 delete(entry.requestID)
             } else {

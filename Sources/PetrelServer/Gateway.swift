@@ -29,6 +29,8 @@ struct Gateway: HTTPResponder {
     let identity: IdentityRoutes
     /// Whether the server listens on loopback only (then only loopback Host names are served).
     let boundToLoopback: Bool
+    let queues: QueuesRoutes
+    let eventInvokeConfigs: EventInvokeConfigRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -67,6 +69,7 @@ struct Gateway: HTTPResponder {
             case .proceed(let checked, let who): (request, caller) = (checked, who)
             }
         }
+        if let answer = await queuesRoute(&request, caller: caller) { return answer }
         if request.uri.path == "/", let service = IdentityRoutes.queryService(request) {
             return await identity.respond(to: request, service: service, caller: caller)
         }
@@ -91,6 +94,9 @@ struct Gateway: HTTPResponder {
         }
         if ConsoleRoutes.matches(path) {
             return await console.respond(to: request)
+        }
+        if eventInvokeConfigs.matches(path) {
+            return await eventInvokeConfigs.respond(to: request, account: account)
         }
         if lambda.matches(path) {
             return await lambda.respond(to: request, account: account)

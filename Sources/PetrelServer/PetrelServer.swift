@@ -8,6 +8,7 @@ import PetrelIdentity
 import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
+import PetrelQueues
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
@@ -46,6 +47,8 @@ public struct PetrelServer: Sendable {
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
+            QueueStore.registerMigrations,
+            EventInvokeConfigStore.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -104,6 +107,10 @@ public struct PetrelServer: Sendable {
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles)
+        let queueService = QueueService(store: store, logger: logger)
+        let eventInvokeConfigs = EventInvokeConfigStore(store: store)
+        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
+                                             account: config.account, logger: logger).hooks)
         let requests = RequestCounters()
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
@@ -120,7 +127,10 @@ public struct PetrelServer: Sendable {
                               internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
-                              boundToLoopback: config.isLoopback)
+                              boundToLoopback: config.isLoopback,
+                              queues: QueuesRoutes(service: queueService, account: config.account,
+                                                   internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
+                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -138,6 +148,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
+                ClosureService(name: "queues") { await queueService.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
@@ -145,7 +156,8 @@ public struct PetrelServer: Sendable {
             logger: logger
         )
         do {
-            try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger)
+            try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger,
+                                             onFirstSignal: { queueService.closeLongPolls() })
         } catch is CancellationError {
             // Shut down by a signal: nothing to report.
         }
@@ -160,7 +172,10 @@ public struct PetrelServer: Sendable {
     /// every instance as it is cancelled; queued async events and checkpoints are already
     /// durable). A second signal cancels at once. Services stop in reverse order of
     /// registration: the HTTP server first, the log writer last.
-    static func runUntilSignalled(_ app: some Service, shutdownTimeout: Duration, logger: Logger) async throws {
+    /// `onFirstSignal` runs as the graceful shutdown starts (parked SQS long polls answer then,
+    /// instead of holding in-flight requests open until the timeout).
+    static func runUntilSignalled(_ app: some Service, shutdownTimeout: Duration, logger: Logger,
+                                  onFirstSignal: @escaping @Sendable () -> Void = {}) async throws {
         var plan = ServiceGroupConfiguration(services: [app], logger: logger)
         plan.maximumGracefulShutdownDuration = shutdownTimeout
         plan.maximumCancellationDuration = .seconds(10)
@@ -172,6 +187,7 @@ public struct PetrelServer: Sendable {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                     received += 1
                     if received == 1 {
+                        onFirstSignal()
                         logger.info("\(signal): no new requests; in-flight ones have \(shutdownTimeout) to finish (send it again to stop at once)")
                         await group.triggerGracefulShutdown()
                     } else {

@@ -12,7 +12,7 @@ from conftest import PETREL_BIN, free_port
 @pytest.mark.parametrize("args, name", [
     (["s3", "ls"], "Amazon S3"),
     (["sns", "list-topics"], "Amazon SNS"),
-    (["sqs", "list-queues"], "Amazon SQS"),
+    (["secretsmanager", "list-secrets"], "AWS Secrets Manager"),
     (["ec2", "describe-instances"], "Amazon EC2"),
 ])
 def test_the_cli_hears_which_service_is_not_served(petrel, args, name):
@@ -25,7 +25,7 @@ def test_the_cli_hears_which_service_is_not_served(petrel, args, name):
 @pytest.mark.parametrize("service, call", [
     ("s3", lambda c: c.list_buckets()),
     ("sns", lambda c: c.list_topics()),
-    ("sqs", lambda c: c.list_queues()),
+    ("events", lambda c: c.list_event_buses()),
     ("kinesis", lambda c: c.list_streams()),
 ])
 def test_boto3_gets_an_error_in_the_services_protocol(petrel, service, call):

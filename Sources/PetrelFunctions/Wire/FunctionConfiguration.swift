@@ -61,6 +61,7 @@ public struct FunctionConfiguration: Codable, Sendable, Equatable {
     public var EphemeralStorage: EphemeralStorageShape
     public var SnapStart: SnapStartResponseShape
     public var LoggingConfig: LoggingConfigShape
+    public var DeadLetterConfig: DeadLetterConfigShape?
 
     public init(_ record: FunctionRecord, account: Account) {
         let settings = record.settings
@@ -87,6 +88,7 @@ public struct FunctionConfiguration: Codable, Sendable, Equatable {
         EphemeralStorage = EphemeralStorageShape(Size: settings.ephemeralStorageMB)
         SnapStart = SnapStartResponseShape(ApplyOn: "None", OptimizationStatus: "Off")
         LoggingConfig = LoggingConfigShape(LogFormat: "Text", LogGroup: "/aws/lambda/\(record.name)")
+        DeadLetterConfig = settings.deadLetterTargetArn.map { DeadLetterConfigShape(TargetArn: $0) }
     }
 
     /// Lambda's timestamp format: `2015-08-30T12:34:56.789+0000`.
@@ -96,6 +98,25 @@ public struct FunctionConfiguration: Codable, Sendable, Equatable {
         let millis = Int((seconds - seconds.rounded(.down)) * 1000)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000",
                       c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, millis)
+    }
+}
+
+public struct DeadLetterConfigShape: Codable, Sendable, Equatable {
+    public var TargetArn: String?
+
+    public init(TargetArn: String?) { self.TargetArn = TargetArn }
+
+    /// The target to keep: nil for an empty one (which removes it). Only SQS queues are served.
+    public func validatedTarget() throws -> String? {
+        guard let arn = TargetArn, !arn.isEmpty else { return nil }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs" || parts[2] == "sns" else {
+            throw AWSError.invalidParameter("1 validation error detected: Value '\(arn)' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+        }
+        guard parts[2] == "sqs" else {
+            throw AWSError.invalidParameter("Petrel delivers dead letters to SQS queues only; \(arn) is an SNS topic.")
+        }
+        return arn
     }
 }
 
@@ -122,6 +143,7 @@ public struct CreateFunctionRequest: Codable, Sendable {
     public var Architectures: [String]?
     public var EphemeralStorage: EphemeralStorageShape?
     public var Tags: [String: String]?
+    public var DeadLetterConfig: DeadLetterConfigShape?
 }
 
 public struct UpdateFunctionConfigurationRequest: Codable, Sendable {
@@ -135,6 +157,7 @@ public struct UpdateFunctionConfigurationRequest: Codable, Sendable {
     public var RevisionId: String?
     public var Layers: [String]?
     public var EphemeralStorage: EphemeralStorageShape?
+    public var DeadLetterConfig: DeadLetterConfigShape?
 }
 
 public struct UpdateFunctionCodeRequest: Codable, Sendable {

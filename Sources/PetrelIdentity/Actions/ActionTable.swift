@@ -45,12 +45,15 @@ public enum ActionTable {
             case "DynamoDBStreams_20120810": return streams(operation, body, account: account, region: region)
             case "Logs_20140328": return logs(operation, body, account: account, region: region)
             case "GraniteServiceVersion20100801": return [AuthorizationTarget("cloudwatch:\(operation)", "*")]
+            case "AmazonSQS":
+                return [sqs(operation, queueURL: body?["QueueUrl"]?.stringValue, queueName: body?["QueueName"]?.stringValue,
+                            sourceArn: body?["SourceArn"]?.stringValue, account: account, region: region)]
             default: return [AuthorizationTarget("\(prefix.lowercased()):\(operation)", "*")]
             }
         case .lambda(let method, let segments, let query, let body):
             return [lambda(method, segments, query, body, account: account, region: region)]
         case .query(let service, let parameters):
-            return queryService(service, parameters, account: account)
+            return queryService(service, parameters, account: account, region: region)
         case .cloudWatch(let operation):
             return [AuthorizationTarget("cloudwatch:\(operation)", "*")]
         }
@@ -295,9 +298,11 @@ public enum ActionTable {
 
     // MARK: IAM and STS
 
-    static func queryService(_ service: String, _ p: [String: String], account: String) -> [AuthorizationTarget] {
+    static func queryService(_ service: String, _ p: [String: String], account: String, region: String = "us-east-1") -> [AuthorizationTarget] {
         let operation = p["Action"] ?? ""
         switch service {
+        case "sqs":
+            return [sqs(operation, queueURL: p["QueueUrl"], queueName: p["QueueName"], sourceArn: p["SourceArn"], account: account, region: region)]
         case "sts":
             switch operation {
             // No permission is needed to ask who you are or for a session token; AssumeRole is
@@ -327,5 +332,26 @@ public enum ActionTable {
         default:
             return [AuthorizationTarget("\(service):\(operation)", "*")]
         }
+    }
+
+    // MARK: SQS
+
+    /// `sqs:Operation` on the queue's ARN (from its URL's last two path segments, or its name);
+    /// ListQueues and the move-task listing of a queue act on `*` / the source queue.
+    static func sqs(_ operation: String, queueURL: String?, queueName: String?, sourceArn: String?,
+                    account: String, region: String) -> AuthorizationTarget {
+        var resource = "*"
+        if let queueURL {
+            let parts = queueURL.split(separator: "?").first.map { $0.split(separator: "/") } ?? []
+            if parts.count >= 2 {
+                let owner = String(parts[parts.count - 2])
+                resource = "arn:aws:sqs:\(region):\(owner.allSatisfy(\.isNumber) ? owner : account):\(parts[parts.count - 1])"
+            }
+        } else if let queueName {
+            resource = "arn:aws:sqs:\(region):\(account):\(queueName)"
+        } else if let sourceArn {
+            resource = sourceArn
+        }
+        return AuthorizationTarget("sqs:\(operation)", resource)
     }
 }

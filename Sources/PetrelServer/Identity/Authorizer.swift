@@ -54,6 +54,9 @@ struct Authorizer: Sendable {
         if path == "/", let service = IdentityRoutes.queryService(request) {
             return .query(service: service)
         }
+        if QueuesRoutes.isQueuePath(path), IdentityRoutes.queryService(request) != nil {
+            return .query(service: "sqs")
+        }
         return nil
     }
 

@@ -20,11 +20,12 @@ extension LambdaRoutes {
         }
         let zip = try zipData(input.Code?.ZipFile, s3Bucket: input.Code?.S3Bucket)
         try requireInterpreter(runtime)
-        let settings = FunctionSettings(
+        var settings = FunctionSettings(
             runtime: runtime, handler: input.Handler ?? "", role: input.Role ?? "",
             description: input.Description ?? "", memorySize: input.MemorySize ?? 128, timeout: input.Timeout ?? 3,
             environment: input.Environment?.Variables ?? [:], ephemeralStorageMB: input.EphemeralStorage?.Size ?? 512,
             architectures: input.Architectures ?? ["x86_64"], layers: input.Layers ?? [])
+        settings.deadLetterTargetArn = try input.DeadLetterConfig?.validatedTarget()
         _ = try layerRegistry.resolve(settings.layers, account: account)
         try executionRoles?.checkAssumable(role: settings.role, function: ref.name)
         let record = try functions.create(name: ref.name, settings: settings, zip: zip, publish: input.Publish ?? false,
@@ -110,6 +111,7 @@ extension LambdaRoutes {
         if let layers = input.Layers { _ = try layerRegistry.resolve(layers, account: account) }
         if let runtime = input.Runtime { try requireInterpreter(runtime) }
         if let role = input.Role { try executionRoles?.checkAssumable(role: role, function: ref.name) }
+        let deadLetterTarget = try input.DeadLetterConfig?.validatedTarget()
         let record = try functions.updateConfiguration(name: ref.name, expectedRevision: input.RevisionId, account: account) { s in
             if let v = input.Role { s.role = v }
             if let v = input.Handler { s.handler = v }
@@ -120,6 +122,7 @@ extension LambdaRoutes {
             if let v = input.Runtime { s.runtime = v }
             if let v = input.Layers { s.layers = v }
             if let v = input.EphemeralStorage { s.ephemeralStorageMB = v.Size }
+            if input.DeadLetterConfig != nil { s.deadLetterTargetArn = deadLetterTarget }
         }
         await invoker.retire(functionName: ref.name, version: "$LATEST")
         return try json(FunctionConfiguration(record, account: account), account: account)

@@ -1,0 +1,52 @@
+@testable import PetrelQueues
+import Testing
+
+@Suite struct QueueSettingsTests {
+    @Test(arguments: [
+        ("VisibilityTimeout", "0", true), ("VisibilityTimeout", "43200", true), ("VisibilityTimeout", "43201", false),
+        ("VisibilityTimeout", "abc", false), ("DelaySeconds", "900", true), ("DelaySeconds", "901", false),
+        ("MaximumMessageSize", "1023", false), ("MaximumMessageSize", "1048576", true), ("MaximumMessageSize", "1048577", false),
+        ("MessageRetentionPeriod", "59", false), ("MessageRetentionPeriod", "1209600", true),
+        ("ReceiveMessageWaitTimeSeconds", "20", true), ("ReceiveMessageWaitTimeSeconds", "21", false),
+        ("Policy", "{\"Version\":\"2012-10-17\"}", true), ("Policy", "not json", false),
+        ("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":\"3\"}", true),
+        ("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":0}", false),
+        ("RedrivePolicy", "{\"deadLetterTargetArn\":\"nope\",\"maxReceiveCount\":3}", false),
+        ("RedriveAllowPolicy", "{\"redrivePermission\":\"allowAll\"}", true),
+        ("RedriveAllowPolicy", "{\"redrivePermission\":\"byQueue\"}", false),
+        ("RedriveAllowPolicy", "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"arn:aws:sqs:us-east-1:000000000000:a\"]}", true),
+        ("ContentBasedDeduplication", "true", false),   // FIFO only
+        ("NoSuchAttribute", "1", false),
+        ("SqsManagedSseEnabled", "false", true),
+    ])
+    func standardQueueAttribute(name: String, value: String, valid: Bool) {
+        var settings = QueueSettings(fifo: false)
+        #expect(((try? settings.apply([name: value], creating: true)) != nil) == valid)
+    }
+
+    @Test func fifoAttributes() throws {
+        var settings = QueueSettings(fifo: true)
+        try settings.apply(["FifoQueue": "true", "ContentBasedDeduplication": "true", "DeduplicationScope": "messageGroup",
+                            "FifoThroughputLimit": "perMessageGroupId"], creating: true)
+        #expect(settings.attributes["ContentBasedDeduplication"] == "true")
+        var bad = QueueSettings(fifo: true)
+        #expect(throws: (any Error).self) { try bad.apply(["FifoThroughputLimit": "perMessageGroupId"], creating: true) }
+        #expect(throws: (any Error).self) { try bad.apply(["FifoQueue": "false"], creating: false) }
+    }
+
+    @Test func redrivePolicyAnswersANumber() throws {
+        var settings = QueueSettings(fifo: false)
+        try settings.apply(["RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:d\",\"maxReceiveCount\":\"5\"}"], creating: true)
+        #expect(settings.attributes["RedrivePolicy"] == "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:d\",\"maxReceiveCount\":5}")
+    }
+
+    @Test(arguments: [
+        ([String: String](), nil as String?),
+        (["VisibilityTimeout": "30"], nil),
+        (["VisibilityTimeout": "31"], "VisibilityTimeout"),
+        (["DelaySeconds": "0", "MaximumMessageSize": "2048"], "MaximumMessageSize"),
+    ])
+    func createIsIdempotentWithEqualAttributes(given: [String: String], difference: String?) {
+        #expect(QueueSettings(fifo: false).firstDifference(from: given) == difference)
+    }
+}
