@@ -29,6 +29,8 @@ struct Gateway: HTTPResponder {
     let identity: IdentityRoutes
     /// Whether the server listens on loopback only (then only loopback Host names are served).
     let boundToLoopback: Bool
+    /// S3 (REST-XML), told apart by its signing name or its Host.
+    let objects: ObjectRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -57,6 +59,7 @@ struct Gateway: HTTPResponder {
                                               signaturesRequired: authorizer?.mode == .enforce) {
             return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
         }
+        if ObjectRoutes.claims(request) { return await objects.respond(to: request, authorizer: authorizer) }
         // Services Petrel does not serve get their own protocol's error, not the health JSON.
         if let unserved = UnservedService.detect(request) { return unserved }
         var request = request

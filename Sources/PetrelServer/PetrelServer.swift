@@ -8,6 +8,7 @@ import PetrelIdentity
 import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
+import PetrelObjects
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
@@ -45,6 +46,7 @@ public struct PetrelServer: Sendable {
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
+            ObjectStore.registerMigrations,
         ])
         let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
         let functions = FunctionRegistry(store: store, code: codeStore)
@@ -79,6 +81,9 @@ public struct PetrelServer: Sendable {
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
+        let objectStore = ObjectStore(store: store)
+        // Blobs whose writes a crash cut short: no row names them.
+        _ = try objectStore.collectPendingBlobs(olderThan: 0)
         let identities = IdentityStore(store: store, account: config.account.id)
         try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
                                    region: config.account.region)
@@ -98,7 +103,8 @@ public struct PetrelServer: Sendable {
                               internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
-                              boundToLoopback: config.isLoopback)
+                              boundToLoopback: config.isLoopback,
+                              objects: ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import PetrelObjects
+
+@Suite struct BucketNameTests {
+    @Test(arguments: [
+        ("my-bucket", true), ("a.b.c", true), ("abc", true), ("ab", false), (String(repeating: "a", count: 64), false),
+        ("My-Bucket", false), ("-bucket", false), ("bucket-", false), ("a..b", false), ("192.168.5.4", false),
+        ("xn--bucket", false), ("bucket-s3alias", false), ("under_score", false), ("a.-b", false), ("1.2.3.bucket", true),
+    ])
+    func validity(name: String, valid: Bool) {
+        #expect(BucketName.isValid(name) == valid)
+    }
+}
+
+@Suite struct AddressingTests {
+    @Test(arguments: [
+        ("127.0.0.1:4566", "/bucket/key/with%20space", "bucket", "key/with space"),
+        ("127.0.0.1:4566", "/bucket", "bucket", nil),
+        ("127.0.0.1:4566", "/bucket/", "bucket", nil),
+        ("127.0.0.1:4566", "/", nil, nil),
+        ("my.bucket.s3.localhost:4566", "/a/b", "my.bucket", "a/b"),
+        ("bucket.s3.us-west-2.localhost", "/k", "bucket", "k"),
+        ("s3.localhost:4566", "/bucket/k%2Bplus+sign", "bucket", "k+plus+sign"),
+        ("bucket.s3.localhost", "/", "bucket", nil),
+        ("localhost:4566", "/b/%E2%9C%93", "b", "✓"),
+    ] as [(String, String, String?, String?)])
+    func parse(host: String, path: String, bucket: String?, key: String?) {
+        #expect(ObjectAddress.parse(host: host, rawPath: path) == ObjectAddress(bucket: bucket, key: key))
+    }
+
+    @Test(arguments: [("bucket.s3.localhost:4566", true), ("s3.localhost", true), ("127.0.0.1:4566", false), ("localhost", false)])
+    func s3Host(host: String, expected: Bool) {
+        #expect(ObjectAddress.isS3Host(host) == expected)
+    }
+}
+
+@Suite struct ByteRangeTests {
+    @Test(arguments: [
+        ("bytes=0-9", 100, ByteRange.partial(first: 0, last: 9)),
+        ("bytes=90-", 100, .partial(first: 90, last: 99)),
+        ("bytes=-10", 100, .partial(first: 90, last: 99)),
+        ("bytes=-200", 100, .partial(first: 0, last: 99)),
+        ("bytes=50-500", 100, .partial(first: 50, last: 99)),
+        ("bytes=100-", 100, .unsatisfiable),
+        ("bytes=100-200", 100, .unsatisfiable),
+        ("bytes=-0", 100, .unsatisfiable),
+        ("bytes=9-3", 100, .whole),
+        ("bytes=0-1,5-6", 100, .whole),
+        ("items=0-1", 100, .whole),
+        (nil, 100, .whole),
+        ("bytes=0-", 0, .unsatisfiable),
+    ] as [(String?, Int64, ByteRange)])
+    func parse(header: String?, size: Int64, expected: ByteRange) {
+        #expect(ByteRange.parse(header, size: size) == expected)
+    }
+}
+
+@Suite struct ConditionTests {
+    static let modified = Date(timeIntervalSince1970: 1_700_000_000.25)
+    static let before = Date(timeIntervalSince1970: 1_699_999_000)
+    static let after = Date(timeIntervalSince1970: 1_700_001_000)
+
+    @Test(arguments: [
+        (Conditions(), Conditions.Outcome.proceed),
+        (Conditions(ifMatch: "\"abc\""), .proceed),
+        (Conditions(ifMatch: "\"zzz\""), .preconditionFailed("If-Match")),
+        (Conditions(ifMatch: "*"), .proceed),
+        (Conditions(ifMatch: "\"x\", \"abc\""), .proceed),
+        (Conditions(ifNoneMatch: "\"abc\""), .notModified),
+        (Conditions(ifNoneMatch: "W/\"abc\""), .notModified),
+        (Conditions(ifNoneMatch: "\"zzz\""), .proceed),
+        (Conditions(ifModifiedSince: before), .proceed),
+        (Conditions(ifModifiedSince: after), .notModified),
+        (Conditions(ifModifiedSince: Date(timeIntervalSince1970: 1_700_000_000)), .notModified),
+        (Conditions(ifUnmodifiedSince: before), .preconditionFailed("If-Unmodified-Since")),
+        (Conditions(ifUnmodifiedSince: after), .proceed),
+        // If-Match true wins over a failing If-Unmodified-Since; If-None-Match false wins over If-Modified-Since.
+        (Conditions(ifMatch: "abc", ifUnmodifiedSince: before), .proceed),
+        (Conditions(ifNoneMatch: "zzz", ifModifiedSince: after), .proceed),
+        (Conditions(ifMatch: "zzz", ifNoneMatch: "abc"), .preconditionFailed("If-Match")),
+    ])
+    func evaluate(conditions: Conditions, expected: Conditions.Outcome) {
+        #expect(conditions.evaluate(etag: "\"abc\"", lastModified: Self.modified) == expected)
+    }
+
+    @Test func httpDates() {
+        let date = HTTPDate.parse("Tue, 14 Nov 2023 22:13:20 GMT")
+        #expect(date == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: 1_700_000_000)) == "Tue, 14 Nov 2023 22:13:20 GMT")
+        #expect(HTTPDate.iso8601(Date(timeIntervalSince1970: 1_700_000_000.5)) == "2023-11-14T22:13:20.500Z")
+    }
+}
+
+@Suite struct ChecksumTests {
+    @Test(arguments: [
+        (ChecksumAlgorithm.crc32, "123456789", "y/Q5Jg=="),
+        (.crc32, "hello world", "DUoRhQ=="),
+        (.crc32c, "123456789", "4waSgw=="),
+        (.crc64nvme, "123456789", "rosUhgp5mIg="),
+        (.sha1, "123456789", "98O8HYCOBHMq32eZZczDTKeuNEE="),
+        (.sha256, "123456789", "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU="),
+    ])
+    func knownValues(algorithm: ChecksumAlgorithm, input: String, expected: String) {
+        #expect(algorithm.digest(Array(input.utf8)) == expected)
+    }
+
+    @Test(arguments: ChecksumAlgorithm.allCases)
+    func incrementalEqualsWhole(algorithm: ChecksumAlgorithm) {
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        var hasher = Checksummer(algorithm)
+        for piece in stride(from: 0, to: bytes.count, by: 997) { hasher.update(Array(bytes[piece..<min(piece + 997, bytes.count)])) }
+        #expect(hasher.finalize() == algorithm.digest(bytes))
+    }
+
+    @Test func etags() {
+        #expect(ETag.of([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(ETag.multipart(["\"0cc175b9c0f1b6a831c399e269772661\"", "92eb5ffee6ae2fec3ad71c777531578f"])
+                == "96e024ba2074fe77e8e965ba43a704be-2")
+        #expect(ETag.multipart(["not-hex"]) == nil)
+    }
+}
+
+@Suite struct AwsChunkedTests {
+    @Test(arguments: [1, 3, 7, 1000])
+    func unsignedTrailer(pieceSize: Int) throws {
+        let body = "5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n"
+        var decoder = AwsChunkedDecoder()
+        var output: [UInt8] = []
+        let bytes = Array(body.utf8)
+        for start in stride(from: 0, to: bytes.count, by: pieceSize) {
+            output += try decoder.feed(Array(bytes[start..<min(start + pieceSize, bytes.count)]))
+        }
+        #expect(String(decoding: output, as: UTF8.self) == "hello world")
+        #expect(decoder.trailers["x-amz-checksum-crc32"] == "DUoRhQ==")
+        #expect(decoder.isFinished)
+        #expect(decoder.decodedLength == 11)
+    }
+
+    @Test func signedChunksRecordSignatures() throws {
+        let body = "3;chunk-signature=aaa\r\nabc\r\n0;chunk-signature=bbb\r\n\r\n"
+        var decoder = AwsChunkedDecoder()
+        let output = try decoder.feed(Array(body.utf8))
+        #expect(output == Array("abc".utf8))
+        #expect(decoder.chunks.map(\.signature) == ["aaa", "bbb"])
+        #expect(decoder.chunks[1].sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test(arguments: ["zz\r\nabc\r\n", "2\r\nabc\r\n"])
+    func malformed(body: String) {
+        var decoder = AwsChunkedDecoder()
+        #expect(throws: AwsChunkedDecoder.Failure.self) { _ = try decoder.feed(Array(body.utf8)) }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import PetrelObjects
+
+@Suite struct NotificationTests {
+    static func configuration(_ xml: String) throws -> NotificationConfiguration {
+        let node = try #require(XMLNode.parse(Data(xml.utf8)))
+        return try NotificationConfiguration.parse(node)
+    }
+
+    static let arn = "arn:aws:lambda:us-east-1:000000000000:function:thumbs"
+
+    static func rule(_ id: String, _ events: [String], prefix: String? = nil, suffix: String? = nil) -> String {
+        var filter = ""
+        if prefix != nil || suffix != nil {
+            filter = "<Filter><S3Key>"
+            if let prefix { filter += "<FilterRule><Name>prefix</Name><Value>\(prefix)</Value></FilterRule>" }
+            if let suffix { filter += "<FilterRule><Name>Suffix</Name><Value>\(suffix)</Value></FilterRule>" }
+            filter += "</S3Key></Filter>"
+        }
+        return "<CloudFunctionConfiguration><Id>\(id)</Id><CloudFunction>\(arn)</CloudFunction>"
+            + events.map { "<Event>\($0)</Event>" }.joined() + filter + "</CloudFunctionConfiguration>"
+    }
+
+    static func document(_ rules: String...) -> String {
+        "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" + rules.joined() + "</NotificationConfiguration>"
+    }
+
+    @Test(arguments: [
+        ("s3:ObjectCreated:Put", "images/cat.jpg", true),
+        ("s3:ObjectCreated:CompleteMultipartUpload", "images/big.jpg", true),
+        ("s3:ObjectCreated:Put", "images/cat.png", false),
+        ("s3:ObjectCreated:Put", "docs/cat.jpg", false),
+        ("s3:ObjectRemoved:Delete", "images/cat.jpg", false),
+    ])
+    func matching(event: String, key: String, expected: Bool) throws {
+        let configuration = try Self.configuration(Self.document(Self.rule("created", ["s3:ObjectCreated:*"], prefix: "images/", suffix: ".jpg")))
+        #expect(configuration.lambdaFunctions[0].matches(eventName: event, key: key) == expected)
+    }
+
+    @Test(arguments: [
+        (document(rule("a", ["s3:ObjectCreated:*"]), rule("b", ["s3:ObjectCreated:Put"])), true),
+        (document(rule("a", ["s3:ObjectCreated:*"], prefix: "a/"), rule("b", ["s3:ObjectCreated:Put"], prefix: "b/")), false),
+        (document(rule("a", ["s3:ObjectCreated:*"], suffix: ".jpg"), rule("b", ["s3:ObjectCreated:*"], suffix: "x.jpg")), true),
+        (document(rule("a", ["s3:ObjectCreated:*"]), rule("b", ["s3:ObjectRemoved:*"])), false),
+    ])
+    func overlaps(xml: String, refused: Bool) {
+        let outcome = Result { try Self.configuration(xml) }
+        if refused {
+            #expect(throws: S3Error.self) { try outcome.get() }
+        } else {
+            #expect(throws: Never.self) { try outcome.get() }
+        }
+    }
+
+    @Test(arguments: [
+        document("<CloudFunctionConfiguration><CloudFunction>x</CloudFunction><Event>s3:Nope</Event></CloudFunctionConfiguration>"),
+        document(rule("a", ["s3:ObjectCreated:*"]).replacingOccurrences(of: "</CloudFunctionConfiguration>",
+                 with: "<Filter><S3Key><FilterRule><Name>middle</Name><Value>x</Value></FilterRule></S3Key></Filter></CloudFunctionConfiguration>")),
+        "<Other/>",
+    ])
+    func invalid(xml: String) {
+        #expect(throws: S3Error.self) { try Self.configuration(xml) }
+    }
+
+    @Test func roundTripThroughXML() throws {
+        let first = try Self.configuration(Self.document(Self.rule("one", ["s3:ObjectCreated:*"], prefix: "in/", suffix: ".txt")))
+        let again = try Self.configuration(first.xml)
+        #expect(again == first)
+    }
+
+    @Test func eventRecordShape() throws {
+        let event = ObjectEvent(eventName: "s3:ObjectCreated:Put", bucket: "photos", key: "my dir/a+b=c.jpg", size: 42, etag: "abc",
+                                sequencer: "0055AED6DCD90281E5", time: Date(timeIntervalSince1970: 0), region: "us-east-1",
+                                requestID: "REQ", sourceIP: "127.0.0.1", principalID: "AWS:000000000000")
+        let json = try #require(JSONSerialization.jsonObject(with: event.payload(configurationID: "cfg")) as? [String: Any])
+        let record = try #require((json["Records"] as? [[String: Any]])?.first)
+        #expect(record["eventVersion"] as? String == "2.1")
+        #expect(record["eventSource"] as? String == "aws:s3")
+        #expect(record["eventName"] as? String == "ObjectCreated:Put")
+        #expect(record["eventTime"] as? String == "1970-01-01T00:00:00.000Z")
+        let s3 = try #require(record["s3"] as? [String: Any])
+        #expect(s3["configurationId"] as? String == "cfg")
+        let bucket = try #require(s3["bucket"] as? [String: Any])
+        #expect(bucket["arn"] as? String == "arn:aws:s3:::photos")
+        let object = try #require(s3["object"] as? [String: Any])
+        #expect(object["key"] as? String == "my+dir/a%2Bb%3Dc.jpg")
+        #expect(object["size"] as? Int == 42)
+        #expect(object["eTag"] as? String == "abc")
+        #expect(object["sequencer"] as? String == "0055AED6DCD90281E5")
+    }
+
+    @Test(arguments: [
+        ("arn:aws:lambda:us-west-2:000000000000:function:f", "f", nil, "us-west-2"),
+        ("arn:aws:lambda:us-east-1:000000000000:function:f:live", "f", "live", "us-east-1"),
+        ("plain", "plain", nil, nil),
+    ] as [(String, String, String?, String?)])
+    func functionARNs(text: String, name: String, qualifier: String?, region: String?) throws {
+        let arn = try #require(FunctionARN(text))
+        #expect(arn.name == name && arn.qualifier == qualifier && arn.region == region)
+    }
+}
+
+@Suite struct MultipartRuleTests {
+    static let mib: Int64 = 1024 * 1024
+    static let stored: [Int: MultipartRules.StoredPart] = [
+        1: .init(number: 1, etag: "aa", size: 5 * mib), 2: .init(number: 2, etag: "bb", size: 5 * mib),
+        3: .init(number: 3, etag: "cc", size: 1), 4: .init(number: 4, etag: "dd", size: 10),
+    ]
+
+    @Test(arguments: [
+        ([(1, "\"aa\""), (2, "bb"), (3, "cc")], nil),
+        ([(1, "aa")], nil),
+        ([(3, "cc")], nil),
+        ([(2, "bb"), (1, "aa")], "InvalidPartOrder"),
+        ([(1, "aa"), (1, "aa")], "InvalidPartOrder"),
+        ([(1, "aa"), (5, "ee")], "InvalidPart"),
+        ([(1, "zz")], "InvalidPart"),
+        ([(3, "cc"), (4, "dd")], "EntityTooSmall"),
+        ([], "MalformedXML"),
+    ] as [([(Int, String)], String?)])
+    func assemble(requested: [(Int, String)], expectedError: String?) {
+        let parts = requested.map { MultipartRules.RequestedPart(number: $0.0, etag: $0.1) }
+        do {
+            let assembled = try MultipartRules.assemble(requested: parts, stored: Self.stored)
+            #expect(expectedError == nil)
+            #expect(assembled.map(\.number) == parts.map(\.number))
+        } catch {
+            #expect(error.code == expectedError)
+        }
+    }
+}

@@ -1,0 +1,324 @@
+"""S3 end to end: the real AWS CLI and boto3 against `petrel serve` (path-style and virtual-hosted)."""
+import datetime
+import hashlib
+import http.client
+import os
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+from boto3.s3.transfer import TransferConfig
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+
+def bucket_name(prefix="b"):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def s3(petrel):
+    return petrel.client("s3")
+
+
+@pytest.fixture
+def bucket(s3):
+    name = bucket_name()
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"], excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_bucket_lifecycle(s3):
+    name = bucket_name()
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    assert s3.head_bucket(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "eu-west-2"
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-2"
+    assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    with pytest.raises(ClientError) as excinfo:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    assert error_code(excinfo) == ("BucketAlreadyOwnedByYou", 409)
+    s3.put_object(Bucket=name, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as excinfo:
+        s3.delete_bucket(Bucket=name)
+    assert error_code(excinfo) == ("BucketNotEmpty", 409)
+    s3.delete_object(Bucket=name, Key="k")
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as excinfo:
+        s3.head_bucket(Bucket=name)
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as excinfo:
+        s3.list_objects_v2(Bucket=name)
+    assert error_code(excinfo) == ("NoSuchBucket", 404)
+
+
+def test_invalid_bucket_name(petrel):
+    # boto3 validates names itself; the raw request shows the server's answer.
+    status, body = signed_request(petrel, "PUT", "/Bad_Name")
+    assert status == 400 and b"<Code>InvalidBucketName</Code>" in body
+
+
+def test_put_get_head_metadata_and_headers(s3, bucket):
+    body = os.urandom(3000)
+    put = s3.put_object(Bucket=bucket, Key="dir/file name+1.bin", Body=body, ContentType="application/x-test",
+                        Metadata={"color": "blue", "Owner": "me"}, CacheControl="max-age=60",
+                        ContentDisposition="attachment", ContentLanguage="en", ContentEncoding="identity")
+    assert put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest()
+    got = s3.get_object(Bucket=bucket, Key="dir/file name+1.bin")
+    assert got["Body"].read() == body
+    assert got["ContentType"] == "application/x-test"
+    assert got["Metadata"] == {"color": "blue", "owner": "me"}
+    assert got["CacheControl"] == "max-age=60"
+    assert got["ContentDisposition"] == "attachment"
+    assert got["ContentLanguage"] == "en"
+    assert got["ContentLength"] == 3000
+    head = s3.head_object(Bucket=bucket, Key="dir/file name+1.bin")
+    assert head["ETag"] == put["ETag"] and head["ContentLength"] == 3000
+    overridden = s3.get_object(Bucket=bucket, Key="dir/file name+1.bin", ResponseContentType="text/plain",
+                               ResponseContentDisposition="inline")
+    assert overridden["ContentType"] == "text/plain" and overridden["ContentDisposition"] == "inline"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="missing")
+    assert error_code(excinfo) == ("NoSuchKey", 404)
+    with pytest.raises(ClientError) as excinfo:
+        s3.head_object(Bucket=bucket, Key="missing")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_ranges(s3, bucket):
+    body = bytes(range(256)) * 10
+    s3.put_object(Bucket=bucket, Key="r", Body=body)
+    part = s3.get_object(Bucket=bucket, Key="r", Range="bytes=10-19")
+    assert part["Body"].read() == body[10:20]
+    assert part["ContentRange"] == "bytes 10-19/2560"
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=-5")["Body"].read() == body[-5:]
+    assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=2550-")["Body"].read() == body[2550:]
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="r", Range="bytes=5000-6000")
+    assert error_code(excinfo) == ("InvalidRange", 416)
+
+
+def test_conditional_requests(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="c", Body=b"v1")["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"v1"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="c", IfMatch='"0000"')
+    assert error_code(excinfo) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="c", IfNoneMatch=etag)
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="c", IfModifiedSince=future)
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    assert s3.get_object(Bucket=bucket, Key="c", IfModifiedSince=past)["Body"].read() == b"v1"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="c", IfUnmodifiedSince=past)
+    assert error_code(excinfo) == ("PreconditionFailed", 412)
+    # Conditional writes.
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfNoneMatch="*")
+    assert error_code(excinfo) == ("PreconditionFailed", 412)
+    s3.put_object(Bucket=bucket, Key="new", Body=b"first", IfNoneMatch="*")
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfMatch='"0000"')
+    assert error_code(excinfo) == ("PreconditionFailed", 412)
+    s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfMatch=etag)
+    assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"v2"
+
+
+def test_listing_v1_v2_pagination_and_delimiter(s3, bucket):
+    keys = [f"logs/{i:03d}.txt" for i in range(25)] + ["a", "b/1", "b/2", "c d", "z"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    seen = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 7}):
+        seen += [o["Key"] for o in page.get("Contents", [])]
+    assert seen == sorted(keys)
+    top = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    assert [o["Key"] for o in top["Contents"]] == ["a", "c d", "z"]
+    assert [p["Prefix"] for p in top["CommonPrefixes"]] == ["b/", "logs/"]
+    assert top["KeyCount"] == 5
+    v1 = []
+    for page in s3.get_paginator("list_objects").paginate(Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 2}):
+        v1 += [o["Key"] for o in page.get("Contents", [])] + [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    assert sorted(v1) == ["a", "b/", "c d", "logs/", "z"]
+    after = s3.list_objects_v2(Bucket=bucket, Prefix="logs/", StartAfter="logs/020.txt")
+    assert [o["Key"] for o in after["Contents"]] == [f"logs/{i:03d}.txt" for i in range(21, 25)]
+    encoded = s3.list_objects(Bucket=bucket, Prefix="c", EncodingType="url")
+    # Asked for explicitly, botocore leaves the keys encoded (it decodes only what it asked for itself).
+    assert [o["Key"] for o in encoded["Contents"]] == ["c%20d"]
+
+
+def test_delete_objects_and_copy(s3, bucket):
+    for key in ["one", "two", "three"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode(), Metadata={"k": key})
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "one"}, {"Key": "two"}, {"Key": "never"}]})
+    assert sorted(d["Key"] for d in deleted["Deleted"]) == ["never", "one", "two"]
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "three"})
+    assert copied["CopyObjectResult"]["ETag"] == '"%s"' % hashlib.md5(b"three").hexdigest()
+    got = s3.get_object(Bucket=bucket, Key="copy")
+    assert got["Body"].read() == b"three" and got["Metadata"] == {"k": "three"}
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "three"},
+                   MetadataDirective="REPLACE", Metadata={"new": "yes"}, ContentType="text/x")
+    replaced = s3.head_object(Bucket=bucket, Key="copy")
+    assert replaced["Metadata"] == {"new": "yes"} and replaced["ContentType"] == "text/x"
+    with pytest.raises(ClientError) as excinfo:
+        s3.copy_object(Bucket=bucket, Key="three", CopySource={"Bucket": bucket, "Key": "three"})
+    assert error_code(excinfo) == ("InvalidRequest", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.copy_object(Bucket=bucket, Key="x", CopySource={"Bucket": bucket, "Key": "three"}, CopySourceIfMatch='"00"')
+    assert error_code(excinfo) == ("PreconditionFailed", 412)
+
+
+def test_checksums(s3, bucket):
+    for algorithm in ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"]:
+        try:
+            put = s3.put_object(Bucket=bucket, Key=f"sum-{algorithm}", Body=b"hello world", ChecksumAlgorithm=algorithm)
+        except Exception as error:  # CRC32C/CRC64NVME need awscrt on the client
+            if "awscrt" in str(error) or "MissingDependency" in type(error).__name__:
+                continue
+            raise
+        assert put[f"Checksum{algorithm}"]
+        got = s3.get_object(Bucket=bucket, Key=f"sum-{algorithm}", ChecksumMode="ENABLED")
+        assert got["Body"].read() == b"hello world"
+        assert got[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]
+    # A wrong declared checksum is refused.
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="bad", Body=b"hello world", ChecksumCRC32="AAAAAA==")
+    assert error_code(excinfo) == ("BadDigest", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="bad", Body=b"hello world", ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg==")
+    assert error_code(excinfo) == ("BadDigest", 400)
+
+
+def test_multipart_transfer_manager_20mb(s3, bucket, tmp_path):
+    source = tmp_path / "big.bin"
+    data = os.urandom(20 * 1024 * 1024)
+    source.write_bytes(data)
+    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+    s3.upload_file(str(source), bucket, "big.bin", Config=config)
+    head = s3.head_object(Bucket=bucket, Key="big.bin")
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"].strip('"').endswith("-3")
+    target = tmp_path / "back.bin"
+    s3.download_file(bucket, "big.bin", str(target), Config=config)
+    assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(data).digest()
+
+
+def test_multipart_rules_and_listing(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [upload]
+    small = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"small")
+    last = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"last")
+    parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 5), (2, 4)]
+    with pytest.raises(ClientError) as excinfo:
+        s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": 1, "ETag": small["ETag"]}, {"PartNumber": 2, "ETag": last["ETag"]}]})
+    assert error_code(excinfo) == ("EntityTooSmall", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": 2, "ETag": last["ETag"]}, {"PartNumber": 1, "ETag": small["ETag"]}]})
+    assert error_code(excinfo) == ("InvalidPartOrder", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": 1, "ETag": '"00000000000000000000000000000000"'}]})
+    assert error_code(excinfo) == ("InvalidPart", 400)
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 2, "ETag": last["ETag"]}]})
+    assert done["ETag"].strip('"').endswith("-1")
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"last"
+    aborted = s3.create_multipart_upload(Bucket=bucket, Key="gone")["UploadId"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="gone", UploadId=aborted)
+    with pytest.raises(ClientError) as excinfo:
+        s3.list_parts(Bucket=bucket, Key="gone", UploadId=aborted)
+    assert error_code(excinfo) == ("NoSuchUpload", 404)
+
+
+def test_upload_part_copy(s3, bucket):
+    source = os.urandom(6 * 1024 * 1024)
+    s3.put_object(Bucket=bucket, Key="src", Body=source)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    first = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
+                                CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange=f"bytes=0-{5 * 1024 * 1024 - 1}")
+    second = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=2,
+                                 CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange=f"bytes={5 * 1024 * 1024}-{len(source) - 1}")
+    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]}, {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source
+
+
+def test_presigned_urls(s3, bucket):
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "presigned.txt"}, ExpiresIn=300)
+    request = urllib.request.Request(put_url, data=b"via presigned put", method="PUT")
+    assert urllib.request.urlopen(request).status == 200
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "presigned.txt"}, ExpiresIn=300)
+    assert urllib.request.urlopen(get_url).read() == b"via presigned put"
+
+
+def signed_request(petrel, method, path, host=None, body=b"", headers=None):
+    """A SigV4-signed raw request (botocore's signer), optionally with another Host header."""
+    host = host or f"127.0.0.1:{petrel.port}"
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=dict(headers or {}, Host=host))
+    request.headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
+    SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+    connection = http.client.HTTPConnection("127.0.0.1", petrel.port, timeout=30)
+    connection.request(method, path, body=body, headers=dict(request.headers.items()))
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def test_virtual_hosted_style(petrel, s3, bucket):
+    host = f"{bucket}.s3.localhost:{petrel.port}"
+    status, _ = signed_request(petrel, "PUT", "/virtual/key.txt", host=host, body=b"hosted")
+    assert status == 200
+    assert s3.get_object(Bucket=bucket, Key="virtual/key.txt")["Body"].read() == b"hosted"
+    status, body = signed_request(petrel, "GET", "/?list-type=2", host=f"{bucket}.s3.us-east-1.localhost:{petrel.port}")
+    assert status == 200 and b"<Key>virtual/key.txt</Key>" in body
+    status, body = signed_request(petrel, "GET", "/virtual/key.txt", host=host)
+    assert status == 200 and body == b"hosted"
+
+
+def test_s3_is_told_apart_from_lambda(petrel, s3):
+    # A bucket named like Lambda's dated path prefix is still S3's, by its signing name.
+    name = "2015-03-31"
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="functions", Body=b"not lambda")
+    assert s3.get_object(Bucket=name, Key="functions")["Body"].read() == b"not lambda"
+    assert "Functions" in petrel.client("lambda").list_functions()
+    s3.delete_object(Bucket=name, Key="functions")
+    s3.delete_bucket(Bucket=name)
+
+
+def test_aws_cli_high_level(petrel, tmp_path):
+    name = bucket_name("cli")
+    petrel.cli("s3", "mb", f"s3://{name}")
+    local = tmp_path / "tree"
+    (local / "sub").mkdir(parents=True)
+    (local / "a.txt").write_text("alpha")
+    (local / "sub" / "b.txt").write_text("beta")
+    (local / "big.bin").write_bytes(os.urandom(12 * 1024 * 1024))
+    petrel.cli("s3", "sync", str(local), f"s3://{name}/tree")
+    listing = petrel.cli("s3", "ls", "--recursive", f"s3://{name}/")
+    assert "tree/a.txt" in listing and "tree/sub/b.txt" in listing and "tree/big.bin" in listing
+    back = tmp_path / "back"
+    petrel.cli("s3", "cp", "--recursive", f"s3://{name}/tree", str(back))
+    assert (back / "sub" / "b.txt").read_text() == "beta"
+    assert (back / "big.bin").read_bytes() == (local / "big.bin").read_bytes()
+    # A second sync uploads nothing.
+    assert "upload:" not in petrel.cli("s3", "sync", str(local), f"s3://{name}/tree")
+    head = petrel.cli("s3api", "head-object", "--bucket", name, "--key", "tree/a.txt")
+    assert head["ContentLength"] == 5
+    petrel.cli("s3", "rm", "--recursive", f"s3://{name}/tree")
+    petrel.cli("s3", "rb", f"s3://{name}")
+    assert name not in petrel.cli("s3", "ls")
