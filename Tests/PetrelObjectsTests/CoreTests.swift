@@ -152,3 +152,59 @@ import Testing
         #expect(throws: AwsChunkedDecoder.Failure.self) { _ = try decoder.feed(Array(body.utf8)) }
     }
 }
+
+@Suite struct ChunkSignatureTests {
+    /// AWS's worked example ("Transferring payload in multiple chunks", Amazon S3 API reference):
+    /// 65,536 and 1,024 bytes of `a`, then the final empty chunk.
+    static let key = ChunkSignatures.signingKey(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", date: "20130524",
+                                                region: "us-east-1", service: "s3")
+    static let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+    static let signatures = ["ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+                             "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+                             "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"]
+
+    static func body(signatures: [String]) -> [UInt8] {
+        var body = Array("10000;chunk-signature=\(signatures[0])\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: 65536)
+        body += Array("\r\n400;chunk-signature=\(signatures[1])\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: 1024)
+        body += Array("\r\n0;chunk-signature=\(signatures[2])\r\n\r\n".utf8)
+        return body
+    }
+
+    @Test func awsExampleVerifies() throws {
+        var decoder = AwsChunkedDecoder()
+        let payload = try decoder.feed(Self.body(signatures: Self.signatures))
+        #expect(payload.count == 66560)
+        #expect(ChunkSignatures.verify(decoder.chunks, seed: Self.seed, key: Self.key, amzDate: "20130524T000000Z",
+                                       scope: "20130524/us-east-1/s3/aws4_request"))
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func anyTamperedSignatureFails(index: Int) throws {
+        var signatures = Self.signatures
+        signatures[index] = String(repeating: "0", count: 64)
+        var decoder = AwsChunkedDecoder()
+        _ = try decoder.feed(Self.body(signatures: signatures))
+        #expect(!ChunkSignatures.verify(decoder.chunks, seed: Self.seed, key: Self.key, amzDate: "20130524T000000Z",
+                                        scope: "20130524/us-east-1/s3/aws4_request"))
+    }
+}
+
+@Suite struct SigV2Tests {
+    /// AWS's documented examples (Amazon S3 Developer Guide, "Signing and authenticating REST requests").
+    @Test func documentedGetObject() {
+        let toSign = SigV2.stringToSign(method: "GET", contentMD5: "", contentType: "", dateOrExpires: "Tue, 27 Mar 2007 19:36:42 +0000",
+                                        amzHeaders: [], resource: SigV2.resource(virtualHostBucket: "awsexamplebucket1",
+                                                                                 rawPath: "/photos/puppy.jpg", query: []))
+        #expect(toSign == "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg")
+        #expect(SigV2.signature(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", stringToSign: toSign) == "qgk2+6Sv9/oM7G3qLEjTH1a1l1g=")
+    }
+
+    @Test(arguments: [
+        ("/b/k", [("uploadId", "abc"), ("partNumber", "2"), ("X-Amz-Foo", "x")], "/b/k?partNumber=2&uploadId=abc"),
+        ("/b/", [("acl", "")], "/b/?acl"),
+        ("/b/k", [("response-content-type", "text/plain"), ("Expires", "1")], "/b/k?response-content-type=text/plain"),
+    ] as [(String, [(String, String)], String)])
+    func resources(path: String, query: [(String, String)], expected: String) {
+        #expect(SigV2.resource(virtualHostBucket: nil, rawPath: path, query: query) == expected)
+    }
+}

@@ -9,14 +9,18 @@ import PetrelObjects
 /// streams, UNSIGNED-PAYLOAD, or a STREAMING-… mode whose chunk signatures continue this one).
 /// Only the account's root keys may use S3 for now: IAM policies are not evaluated for `s3:` actions.
 struct S3Signing: Sendable {
-    let verifier: SigV4Verifier
     let secret: String
     let auth: SigV4Authorization
     let seedSignature: String
     let amzDate: String
     let scope: String
 
-    static func authenticate(_ request: Request, authorizer: Authorizer) throws -> S3Signing {
+    static func authenticate(_ request: Request, authorizer: Authorizer) throws -> S3Signing? {
+        let query = S3Query(request.uri.query)
+        if query["AWSAccessKeyId"] != nil || request.headers[.authorization]?.hasPrefix("AWS ") == true {
+            try authenticateV2(request, query: query, authorizer: authorizer)
+            return nil
+        }
         let signed = SignedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                                    headers: Authorizer.headers(of: request))
         let auth: SigV4Authorization
@@ -41,34 +45,72 @@ struct S3Signing: Sendable {
             : (signed.header("x-amz-content-sha256") ?? SigV4Canonical.emptyPayloadHash)
         let signingKey = authorizer.verifier.signingKey(secret: key.secretForVerifier.secret, date: auth.scopeDate, region: auth.region,
                                                         service: auth.service)
-        let canonical = SigV4Canonical.canonicalRequest(signed, signedHeaders: auth.signedHeaders, payloadHash: payloadHash)
+        // S3 signs the path as sent, encoded once, not normalised (unlike every other service).
+        let canonicalURI = SigV4Canonical.uriEncode(ObjectAddress.percentDecode(request.uri.path).utf8, keepSlash: true)
+        let canonical = request.method.rawValue + "\n" + canonicalURI + "\n" + SigV4Canonical.canonicalQuery(signed.query) + "\n"
+            + SigV4Canonical.canonicalHeaders(signed.headers, signed: auth.signedHeaders) + "\n"
+            + auth.signedHeaders.joined(separator: ";") + "\n" + payloadHash
         let toSign = SigV4Canonical.stringToSign(amzDate: auth.amzDate, scope: auth.scope, canonicalRequest: canonical)
         guard SigV4Canonical.signature(key: signingKey, stringToSign: toSign) == auth.signature else {
             throw S3Error("SignatureDoesNotMatch", status: 403,
                           "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
+        try requireRoot(key, authorizer: authorizer)
+        return S3Signing(secret: key.secretForVerifier.secret, auth: auth, seedSignature: auth.signature, amzDate: auth.amzDate, scope: auth.scope)
+    }
+
+    static func requireRoot(_ key: IdentityStore.KeyRecord, authorizer: Authorizer) throws {
         let caller = try authorizer.identities.caller(for: key)
         guard caller.principal.kind == .root else {
             throw accessDenied("Petrel does not evaluate IAM policies for S3 yet: only the account's root keys may use S3 with --iam enforce.")
         }
-        return S3Signing(verifier: authorizer.verifier, secret: key.secretForVerifier.secret, auth: auth, seedSignature: auth.signature, amzDate: auth.amzDate, scope: auth.scope)
+    }
+
+    /// The legacy signature: `Authorization: AWS key:signature` or a presigned
+    /// `?AWSAccessKeyId=…&Expires=…&Signature=…` (what boto3 presigns by default).
+    static func authenticateV2(_ request: Request, query: S3Query, authorizer: Authorizer) throws {
+        var keyID: String
+        var signature: String
+        var dateOrExpires: String
+        if let header = request.headers[.authorization], header.hasPrefix("AWS ") {
+            let credential = header.dropFirst(4).split(separator: ":", maxSplits: 1)
+            guard credential.count == 2 else { throw S3Error("InvalidArgument", status: 400, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature") }
+            (keyID, signature) = (String(credential[0]), String(credential[1]))
+            dateOrExpires = request.headers[HTTPField.Name("x-amz-date")!] == nil ? (request.headers[HTTPField.Name("Date")!] ?? "") : ""
+        } else {
+            keyID = query["AWSAccessKeyId"] ?? ""
+            signature = query["Signature"] ?? ""
+            dateOrExpires = query["Expires"] ?? ""
+            guard let expires = TimeInterval(dateOrExpires) else {
+                throw accessDenied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+            }
+            if expires < Date().timeIntervalSince1970 { throw accessDenied("Request has expired") }
+        }
+        guard let key = authorizer.identities.key(keyID), key.status == "Active" else {
+            throw S3Error("InvalidAccessKeyId", status: 403, "The AWS Access Key Id you provided does not exist in our records.",
+                          fields: [("AWSAccessKeyId", keyID)])
+        }
+        let amzHeaders = request.headers.map { ($0.name.canonicalName, $0.value) } + query.pairs.filter { $0.0.lowercased().hasPrefix("x-amz-") }
+        let resource = SigV2.resource(virtualHostBucket: ObjectAddress.virtualHostBucket(request.head.authority),
+                                      rawPath: request.uri.path, query: query.pairs)
+        let toSign = SigV2.stringToSign(method: request.method.rawValue, contentMD5: request.headers[HTTPField.Name("Content-MD5")!] ?? "",
+                                        contentType: request.headers[.contentType] ?? "", dateOrExpires: dateOrExpires,
+                                        amzHeaders: amzHeaders, resource: resource)
+        guard SigV2.signature(secret: key.secretForVerifier.secret, stringToSign: toSign) == signature else {
+            throw S3Error("SignatureDoesNotMatch", status: 403,
+                          "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+        }
+        try requireRoot(key, authorizer: authorizer)
     }
 
     static func accessDenied(_ message: String) -> S3Error { S3Error("AccessDenied", status: 403, message) }
 
     /// Checks the chain of chunk signatures of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body.
     func verifyChunks(_ chunks: [AwsChunkedDecoder.Chunk]) throws {
-        var previous = seedSignature
-        let signingKey = verifier.signingKey(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
-        for chunk in chunks {
-            let toSign = ["AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, previous, SigV4Canonical.emptyPayloadHash, chunk.sha256]
-                .joined(separator: "\n")
-            let expected = SigV4Canonical.signature(key: signingKey, stringToSign: toSign)
-            guard expected == chunk.signature else {
-                throw S3Error("SignatureDoesNotMatch", status: 403,
-                              "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-            }
-            previous = expected
+        let key = ChunkSignatures.signingKey(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
+        guard ChunkSignatures.verify(chunks, seed: seedSignature, key: key, amzDate: amzDate, scope: scope) else {
+            throw S3Error("SignatureDoesNotMatch", status: 403,
+                          "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
     }
 }
