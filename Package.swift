@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
     ],
     targets: [
         // Ids, ARNs, AWS-shaped errors, JSON values. No I/O.
@@ -93,6 +94,7 @@ let package = Package(
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity",
             "PetrelObjects",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -208,3 +208,18 @@ import Testing
         #expect(SigV2.resource(virtualHostBucket: nil, rawPath: path, query: query) == expected)
     }
 }
+
+@Suite struct DateFormatTests {
+    /// The hand-rolled formatting agrees with Foundation's across eras, leap days and weekdays.
+    @Test(arguments: [0.0, 951_782_400, 1_700_000_000.5, 1_709_164_800.999, 4_102_444_800, -86_400])
+    func agreesWithFoundation(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        let http = DateFormatter()
+        http.locale = Locale(identifier: "en_US_POSIX")
+        http.timeZone = TimeZone(identifier: "GMT")
+        http.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        #expect(HTTPDate.format(date) == http.string(from: date))
+        http.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+        #expect(HTTPDate.iso8601(date) == http.string(from: date))
+    }
+}

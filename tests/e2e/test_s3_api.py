@@ -322,3 +322,40 @@ def test_aws_cli_high_level(petrel, tmp_path):
     petrel.cli("s3", "rm", "--recursive", f"s3://{name}/tree")
     petrel.cli("s3", "rb", f"s3://{name}")
     assert name not in petrel.cli("s3", "ls")
+
+
+def test_aws_chunked_with_trailing_checksum(petrel, s3, bucket):
+    """The body botocore sends over TLS (STREAMING-UNSIGNED-PAYLOAD-TRAILER), made by botocore's own encoder."""
+    import io
+    import base64
+    import zlib
+    from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
+
+    data = os.urandom(300_000)
+    encoded = AwsChunkedWrapper(io.BytesIO(data), checksum_cls=Crc32Checksum, checksum_name="x-amz-checksum-crc32",
+                                chunk_size=65536).read()
+    headers = {"Content-Encoding": "aws-chunked", "X-Amz-Trailer": "x-amz-checksum-crc32",
+               "X-Amz-Decoded-Content-Length": str(len(data)), "x-amz-sdk-checksum-algorithm": "CRC32"}
+
+    def send(body, key):
+        host = f"127.0.0.1:{petrel.port}"
+        request = AWSRequest(method="PUT", url=f"http://{host}/{bucket}/{key}", data=body, headers=dict(headers, Host=host))
+        request.headers["x-amz-content-sha256"] = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+        SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+        connection = http.client.HTTPConnection("127.0.0.1", petrel.port, timeout=30)
+        connection.request("PUT", f"/{bucket}/{key}", body=body, headers=dict(request.headers.items()))
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+
+    status, response_headers, body = send(encoded, "trailer.bin")
+    assert status == 200, body
+    expected = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    assert response_headers["x-amz-checksum-crc32"] == expected
+    got = s3.get_object(Bucket=bucket, Key="trailer.bin", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data and got["ChecksumCRC32"] == expected
+    assert "ContentEncoding" not in got  # aws-chunked described the transfer, not the object
+    wrong = encoded.replace(b"x-amz-checksum-crc32:" + expected.encode(), b"x-amz-checksum-crc32:AAAAAA==")
+    status, _, body = send(wrong, "wrong.bin")
+    assert status == 400 and b"<Code>BadDigest</Code>" in body
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="wrong.bin")
