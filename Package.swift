@@ -79,7 +79,6 @@ let package = Package(
         // conditional requests, notifications; objects stored as BLOB chunks in the database.
         .target(name: "PetrelObjects", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Composition root: configuration, gateway, service group.
@@ -114,10 +113,7 @@ let package = Package(
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
-        .testTarget(name: "PetrelObjectsTests", dependencies: [
-            "PetrelObjects", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(name: "PetrelObjectsTests", dependencies: ["PetrelObjects", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: [
             "PetrelInvoker", "PetrelCore", "PetrelFunctions", "PetrelSandbox", "PetrelLogs",

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelStore
 
 /// Buckets, object metadata, multipart uploads and object bytes, in the one database (all of
@@ -13,9 +12,9 @@ public final class ObjectStore: Sendable {
 
     public init(store: Store) { self.store = store }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("objects-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE s3_buckets (
                     name TEXT PRIMARY KEY,
                     region TEXT NOT NULL,
@@ -79,7 +78,7 @@ public final class ObjectStore: Sendable {
 
     public func createBucket(_ name: String, region: String, now: Date) throws(S3Error) {
         try write { db in
-            if try Row.fetchOne(db, sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [name]) != nil {
+            if try db.fetchOne(sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [name]) != nil {
                 throw S3Error.bucketAlreadyOwnedByYou(name)
             }
             try db.execute(sql: "INSERT INTO s3_buckets (name, region, created, notification) VALUES (?, ?, ?, NULL)",
@@ -89,7 +88,7 @@ public final class ObjectStore: Sendable {
 
     public func bucket(_ name: String) throws(S3Error) -> BucketRecord {
         let found: BucketRecord? = try read { db in
-            try Row.fetchOne(db, sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.fetchOne(sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?", arguments: [name])
                 .map(Self.bucketRecord)
         }
         guard let found else { throw S3Error.noSuchBucket(name) }
@@ -98,19 +97,19 @@ public final class ObjectStore: Sendable {
 
     public func buckets() throws(S3Error) -> [BucketRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, region, created, notification FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
+            try db.fetchAll(sql: "SELECT name, region, created, notification FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
         }
     }
 
     public func deleteBucket(_ name: String) throws(S3Error) {
         try write { db in
-            guard try Row.fetchOne(db, sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [name]) != nil else {
+            guard try db.fetchOne(sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [name]) != nil else {
                 throw S3Error.noSuchBucket(name)
             }
-            if try Row.fetchOne(db, sql: "SELECT object_key FROM s3_objects WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
+            if try db.fetchOne(sql: "SELECT object_key FROM s3_objects WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
                 throw S3Error.bucketNotEmpty(name)
             }
-            for upload in try String.fetchAll(db, sql: "SELECT upload_id FROM s3_uploads WHERE bucket = ?", arguments: [name]) {
+            for upload in try db.fetchAll(String.self, sql: "SELECT upload_id FROM s3_uploads WHERE bucket = ?", arguments: [name]) {
                 try Self.dropUpload(db, upload)
             }
             try db.execute(sql: "DELETE FROM s3_buckets WHERE name = ?", arguments: [name])
@@ -125,7 +124,7 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    static func bucketRecord(_ row: Row) -> BucketRecord {
+    static func bucketRecord(_ row: SQLRow) -> BucketRecord {
         let text: String? = row["notification"]
         let notification = text.flatMap { try? JSONDecoder().decode(NotificationConfiguration.self, from: Data($0.utf8)) }
         return BucketRecord(name: row["name"], region: row["region"], created: Date(timeIntervalSince1970: row["created"]),
@@ -205,14 +204,14 @@ public final class ObjectStore: Sendable {
     /// The chunk holding byte `offset` of a blob: (its start offset, its bytes).
     public func chunk(blob: String, containing offset: Int64) throws(S3Error) -> (Int64, Data)? {
         try read { db in
-            try Row.fetchOne(db, sql: """
+            try db.fetchOne(sql: """
                 SELECT start_offset, data FROM s3_chunks WHERE blob_id = ? AND start_offset <= ?
                 ORDER BY start_offset DESC LIMIT 1
                 """, arguments: [blob, offset]).map { ($0["start_offset"] as Int64, $0["data"] as Data) }
         }
     }
 
-    static func deleteBlob(_ db: Database, _ id: String) throws {
+    static func deleteBlob(_ db: any SQLConnection, _ id: String) throws {
         try db.execute(sql: "DELETE FROM s3_chunks WHERE blob_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM s3_pending_blobs WHERE blob_id = ?", arguments: [id])
     }
@@ -221,7 +220,7 @@ public final class ObjectStore: Sendable {
     /// and older than `age`.
     public func collectPendingBlobs(olderThan age: TimeInterval, now: Date = Date()) throws(S3Error) -> Int {
         try write { db in
-            let ids = try String.fetchAll(db, sql: "SELECT blob_id FROM s3_pending_blobs WHERE created < ?",
+            let ids = try db.fetchAll(String.self, sql: "SELECT blob_id FROM s3_pending_blobs WHERE created < ?",
                                           arguments: [now.timeIntervalSince1970 - age])
             for id in ids { try Self.deleteBlob(db, id) }
             return ids.count
@@ -237,7 +236,7 @@ public final class ObjectStore: Sendable {
 
     public func object(_ bucket: String, _ key: String) throws(S3Error) -> ObjectRecord {
         let found: (Bool, ObjectRecord?) = try read { db in
-            let exists = try Row.fetchOne(db, sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [bucket]) != nil
+            let exists = try db.fetchOne(sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [bucket]) != nil
             return (exists, try Self.currentObject(db, bucket, key))
         }
         guard found.0 else { throw S3Error.noSuchBucket(bucket) }
@@ -245,13 +244,13 @@ public final class ObjectStore: Sendable {
         return record
     }
 
-    static func currentObject(_ db: Database, _ bucket: String, _ key: String) throws -> ObjectRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(objectColumns) FROM s3_objects WHERE bucket = ? AND object_key = ?",
+    static func currentObject(_ db: any SQLConnection, _ bucket: String, _ key: String) throws -> ObjectRecord? {
+        try db.fetchOne(sql: "SELECT \(objectColumns) FROM s3_objects WHERE bucket = ? AND object_key = ?",
                          arguments: [bucket, key]).map(objectRecord)
     }
 
-    static func requireBucket(_ db: Database, _ bucket: String) throws -> BucketRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?",
+    static func requireBucket(_ db: any SQLConnection, _ bucket: String) throws -> BucketRecord {
+        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?",
                                          arguments: [bucket]) else { throw S3Error.noSuchBucket(bucket) }
         return bucketRecord(row)
     }
@@ -271,7 +270,7 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    static func upsert(_ db: Database, _ record: ObjectRecord) throws {
+    static func upsert(_ db: any SQLConnection, _ record: ObjectRecord) throws {
         try db.execute(sql: """
             INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
@@ -321,7 +320,7 @@ public final class ObjectStore: Sendable {
             var inclusive = query.after == nil
             let batch = min(1001, query.maxKeys + 1)
             scan: while true {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try db.fetchAll(sql: """
                     SELECT \(Self.objectColumns) FROM s3_objects WHERE bucket = ? AND object_key \(inclusive ? ">=" : ">") ?
                     ORDER BY object_key LIMIT ?
                     """, arguments: [bucket, from, batch])
@@ -345,7 +344,7 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    static func objectRecord(_ row: Row) -> ObjectRecord {
+    static func objectRecord(_ row: SQLRow) -> ObjectRecord {
         ObjectRecord(bucket: row["bucket"], key: row["object_key"], size: row["size"], etag: row["etag"],
                      lastModified: Date(timeIntervalSince1970: row["last_modified"]), contentType: row["content_type"],
                      headers: dictionary(row["headers"]), metadata: dictionary(row["metadata"]),
@@ -378,11 +377,11 @@ public final class ObjectStore: Sendable {
         return found
     }
 
-    static func uploadRecord(_ db: Database, _ uploadID: String) throws -> UploadRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM s3_uploads WHERE upload_id = ?", arguments: [uploadID]).map(uploadRecord)
+    static func uploadRecord(_ db: any SQLConnection, _ uploadID: String) throws -> UploadRecord? {
+        try db.fetchOne(sql: "SELECT * FROM s3_uploads WHERE upload_id = ?", arguments: [uploadID]).map(uploadRecord)
     }
 
-    static func uploadRecord(_ row: Row) -> UploadRecord {
+    static func uploadRecord(_ row: SQLRow) -> UploadRecord {
         let initiated = Date(timeIntervalSince1970: row["initiated"])
         let template = ObjectRecord(bucket: row["bucket"], key: row["object_key"], size: 0, etag: "", lastModified: initiated,
                                     contentType: row["content_type"], headers: dictionary(row["headers"]),
@@ -395,7 +394,7 @@ public final class ObjectStore: Sendable {
     public func uploads(_ bucket: String, prefix: String) throws(S3Error) -> [UploadRecord] {
         try read { db in
             _ = try Self.requireBucket(db, bucket)
-            return try Row.fetchAll(db, sql: "SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY object_key, initiated",
+            return try db.fetchAll(sql: "SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY object_key, initiated",
                                     arguments: [bucket]).map(Self.uploadRecord).filter { UTF8Order.hasPrefix($0.key, prefix) }
         }
     }
@@ -404,7 +403,7 @@ public final class ObjectStore: Sendable {
     public func putPart(_ uploadID: String, _ part: PartRecord) throws(S3Error) {
         try write { db in
             guard try Self.uploadRecord(db, uploadID) != nil else { throw S3Error.noSuchUpload(uploadID) }
-            if let old = try String.fetchOne(db, sql: "SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?",
+            if let old = try db.fetchOne(String.self, sql: "SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?",
                                              arguments: [uploadID, part.number]) {
                 try Self.deleteBlob(db, old)
             }
@@ -422,8 +421,8 @@ public final class ObjectStore: Sendable {
         try read { db in try Self.parts(db, uploadID) }
     }
 
-    static func parts(_ db: Database, _ uploadID: String) throws -> [PartRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number", arguments: [uploadID]).map { row in
+    static func parts(_ db: any SQLConnection, _ uploadID: String) throws -> [PartRecord] {
+        try db.fetchAll(sql: "SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number", arguments: [uploadID]).map { row in
             PartRecord(number: row["part_number"], size: row["size"], etag: row["etag"], checksum: row["checksum_value"],
                        lastModified: Date(timeIntervalSince1970: row["last_modified"]), blobID: row["blob_id"])
         }
@@ -439,7 +438,7 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    static func dropUpload(_ db: Database, _ uploadID: String) throws {
+    static func dropUpload(_ db: any SQLConnection, _ uploadID: String) throws {
         for part in try parts(db, uploadID) { try deleteBlob(db, part.blobID) }
         try db.execute(sql: "DELETE FROM s3_parts WHERE upload_id = ?", arguments: [uploadID])
         try db.execute(sql: "DELETE FROM s3_uploads WHERE upload_id = ?", arguments: [uploadID])
@@ -488,7 +487,7 @@ public final class ObjectStore: Sendable {
 
     /// Queues invocations on the async invocation queue's table (PetrelInvoker's
     /// `lambda_async_invocations`), inside the caller's transaction: the event commits with the object.
-    static func queue(_ db: Database, _ invocations: [QueuedInvocation]) throws {
+    static func queue(_ db: any SQLConnection, _ invocations: [QueuedInvocation]) throws {
         let now = Date().timeIntervalSince1970
         for invocation in invocations {
             try db.execute(sql: """
@@ -510,12 +509,12 @@ public final class ObjectStore: Sendable {
         return object
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(S3Error) -> T {
-        do { return try store.pool.read(body) } catch let error as S3Error { throw error } catch { throw Self.storageError(error) }
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws(S3Error) -> T {
+        do { return try store.database.read(body) } catch let error as S3Error { throw error } catch { throw Self.storageError(error) }
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws(S3Error) -> T {
-        do { return try store.pool.write(body) } catch let error as S3Error { throw error } catch { throw Self.storageError(error) }
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws(S3Error) -> T {
+        do { return try store.database.write(body) } catch let error as S3Error { throw error } catch { throw Self.storageError(error) }
     }
 
     static func storageError(_ error: any Error) -> S3Error {

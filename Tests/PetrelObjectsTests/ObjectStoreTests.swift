@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import PetrelObjects
 import PetrelStore
@@ -12,7 +11,7 @@ import PetrelStore
         let store = try Store.temporary(migrations: [ObjectStore.registerMigrations, { migrator in
             // The async invocation queue's table (PetrelInvoker's), which notifications write to.
             migrator.registerMigration("test-async-queue") { db in
-                try db.execute(sql: """
+                try db.executeScript("""
                     CREATE TABLE lambda_async_invocations (request_id TEXT PRIMARY KEY, function_name TEXT NOT NULL, qualifier TEXT,
                         region TEXT NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, not_before REAL NOT NULL,
                         created REAL NOT NULL)
@@ -46,7 +45,7 @@ import PetrelStore
     }
 
     func chunkCount() throws -> Int {
-        try objects.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM s3_chunks") ?? 0 }
+        try objects.store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM s3_chunks") ?? 0 }
     }
 
     @Test(arguments: [0, 1, ObjectStore.chunkSize - 1, ObjectStore.chunkSize, ObjectStore.chunkSize * 2 + 17])
@@ -122,7 +121,7 @@ import PetrelStore
         #expect(record.etag.hasSuffix("-2"))
         #expect(try read("big", from: Int64(first.count) - 2) == [7, 7, 1, 2, 3])
         #expect(throws: S3Error.noSuchUpload(upload)) { try objects.upload("b", "big", upload) }
-        let queued = try objects.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
+        let queued = try objects.store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
         #expect(queued == 1)
     }
 
