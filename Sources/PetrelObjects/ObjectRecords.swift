@@ -6,6 +6,7 @@ public struct BucketRecord: Sendable, Equatable {
     public var region: String
     public var created: Date
     public var notification: NotificationConfiguration
+    public var tags = TagSet()
 }
 
 /// The metadata of a stored object (its bytes are a blob of chunks).
@@ -27,10 +28,13 @@ public struct ObjectRecord: Sendable, Equatable {
     public var partsCount: Int?
     public var storageClass: String
     public var blobID: String
+    public var tags: TagSet
 
     public init(bucket: String, key: String, size: Int64, etag: String, lastModified: Date, contentType: String,
                 headers: [String: String] = [:], metadata: [String: String] = [:], checksumAlgorithm: ChecksumAlgorithm? = nil,
-                checksum: String? = nil, partsCount: Int? = nil, storageClass: String = "STANDARD", blobID: String) {
+                checksum: String? = nil, partsCount: Int? = nil, storageClass: String = "STANDARD", blobID: String,
+                tags: TagSet = TagSet()) {
+        self.tags = tags
         self.bucket = bucket
         self.key = key
         self.size = size

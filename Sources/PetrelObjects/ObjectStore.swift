@@ -19,7 +19,8 @@ public final class ObjectStore: Sendable {
                     name TEXT PRIMARY KEY,
                     region TEXT NOT NULL,
                     created REAL NOT NULL,
-                    notification TEXT
+                    notification TEXT,
+                    tags TEXT
                 );
                 CREATE TABLE s3_objects (
                     bucket TEXT NOT NULL,
@@ -35,6 +36,7 @@ public final class ObjectStore: Sendable {
                     parts_count INTEGER,
                     storage_class TEXT NOT NULL,
                     blob_id TEXT NOT NULL,
+                    tags TEXT,
                     PRIMARY KEY (bucket, object_key)
                 );
                 CREATE TABLE s3_chunks (
@@ -57,7 +59,8 @@ public final class ObjectStore: Sendable {
                     headers TEXT NOT NULL,
                     metadata TEXT NOT NULL,
                     checksum_algorithm TEXT,
-                    storage_class TEXT NOT NULL
+                    storage_class TEXT NOT NULL,
+                    tags TEXT
                 );
                 CREATE INDEX s3_uploads_by_key ON s3_uploads (bucket, object_key);
                 CREATE TABLE s3_parts (
@@ -88,7 +91,7 @@ public final class ObjectStore: Sendable {
 
     public func bucket(_ name: String) throws(S3Error) -> BucketRecord {
         let found: BucketRecord? = try read { db in
-            try db.fetchOne(sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.fetchOne(sql: "SELECT name, region, created, notification, tags FROM s3_buckets WHERE name = ?", arguments: [name])
                 .map(Self.bucketRecord)
         }
         guard let found else { throw S3Error.noSuchBucket(name) }
@@ -97,7 +100,7 @@ public final class ObjectStore: Sendable {
 
     public func buckets() throws(S3Error) -> [BucketRecord] {
         try read { db in
-            try db.fetchAll(sql: "SELECT name, region, created, notification FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
+            try db.fetchAll(sql: "SELECT name, region, created, notification, tags FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
         }
     }
 
@@ -124,11 +127,32 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Sets (or, empty, removes) a bucket's tags.
+    public func setBucketTags(_ bucket: String, _ tags: TagSet) throws(S3Error) {
+        try write { db in
+            try db.execute(sql: "UPDATE s3_buckets SET tags = ? WHERE name = ?", arguments: [tags.isEmpty ? nil : tags.json, bucket])
+            if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
+    /// Sets (or, empty, removes) an object's tags and queues the events `events` returns.
+    public func setObjectTags(_ bucket: String, _ key: String, _ tags: TagSet,
+                              events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) {
+        try write { db in
+            let bucketRecord = try Self.requireBucket(db, bucket)
+            guard var current = try Self.currentObject(db, bucket, key) else { throw S3Error.noSuchKey(key) }
+            try db.execute(sql: "UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ?",
+                           arguments: [tags.isEmpty ? nil : tags.json, bucket, key])
+            current.tags = tags
+            try Self.queue(db, events(bucketRecord, current))
+        }
+    }
+
     static func bucketRecord(_ row: SQLRow) -> BucketRecord {
         let text: String? = row["notification"]
         let notification = text.flatMap { try? JSONDecoder().decode(NotificationConfiguration.self, from: Data($0.utf8)) }
         return BucketRecord(name: row["name"], region: row["region"], created: Date(timeIntervalSince1970: row["created"]),
-                            notification: notification ?? NotificationConfiguration())
+                            notification: notification ?? NotificationConfiguration(), tags: TagSet.fromJSON(row["tags"]))
     }
 
     // MARK: Blobs
@@ -231,7 +255,7 @@ public final class ObjectStore: Sendable {
 
     static let objectColumns = """
         bucket, object_key, size, etag, last_modified, content_type, headers, metadata, checksum_algorithm,
-        checksum_value, parts_count, storage_class, blob_id
+        checksum_value, parts_count, storage_class, blob_id, tags
         """
 
     public func object(_ bucket: String, _ key: String) throws(S3Error) -> ObjectRecord {
@@ -250,7 +274,7 @@ public final class ObjectStore: Sendable {
     }
 
     static func requireBucket(_ db: any SQLConnection, _ bucket: String) throws -> BucketRecord {
-        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification FROM s3_buckets WHERE name = ?",
+        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags FROM s3_buckets WHERE name = ?",
                                          arguments: [bucket]) else { throw S3Error.noSuchBucket(bucket) }
         return bucketRecord(row)
     }
@@ -272,15 +296,16 @@ public final class ObjectStore: Sendable {
 
     static func upsert(_ db: any SQLConnection, _ record: ObjectRecord) throws {
         try db.execute(sql: """
-            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
                 last_modified = excluded.last_modified, content_type = excluded.content_type, headers = excluded.headers,
                 metadata = excluded.metadata, checksum_algorithm = excluded.checksum_algorithm,
                 checksum_value = excluded.checksum_value, parts_count = excluded.parts_count,
-                storage_class = excluded.storage_class, blob_id = excluded.blob_id
+                storage_class = excluded.storage_class, blob_id = excluded.blob_id, tags = excluded.tags
             """, arguments: [record.bucket, record.key, record.size, record.etag, record.lastModified.timeIntervalSince1970,
                              record.contentType, json(record.headers), json(record.metadata), record.checksumAlgorithm?.rawValue,
-                             record.checksum, record.partsCount, record.storageClass, record.blobID])
+                             record.checksum, record.partsCount, record.storageClass, record.blobID,
+                             record.tags.isEmpty ? nil : record.tags.json])
     }
 
     /// Copies a blob's chunks into a new pending blob (CopyObject).
@@ -349,7 +374,8 @@ public final class ObjectStore: Sendable {
                      lastModified: Date(timeIntervalSince1970: row["last_modified"]), contentType: row["content_type"],
                      headers: dictionary(row["headers"]), metadata: dictionary(row["metadata"]),
                      checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]), checksum: row["checksum_value"],
-                     partsCount: row["parts_count"], storageClass: row["storage_class"], blobID: row["blob_id"])
+                     partsCount: row["parts_count"], storageClass: row["storage_class"], blobID: row["blob_id"],
+                     tags: TagSet.fromJSON(row["tags"]))
     }
 
     // MARK: Multipart uploads
@@ -359,11 +385,11 @@ public final class ObjectStore: Sendable {
         try write { db in
             _ = try Self.requireBucket(db, template.bucket)
             try db.execute(sql: """
-                INSERT INTO s3_uploads (upload_id, bucket, object_key, initiated, content_type, headers, metadata, checksum_algorithm, storage_class)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO s3_uploads (upload_id, bucket, object_key, initiated, content_type, headers, metadata, checksum_algorithm, storage_class, tags)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, template.bucket, template.key, now.timeIntervalSince1970, template.contentType,
                                  Self.json(template.headers), Self.json(template.metadata), template.checksumAlgorithm?.rawValue,
-                                 template.storageClass])
+                                 template.storageClass, template.tags.isEmpty ? nil : template.tags.json])
         }
         return id
     }
@@ -387,7 +413,7 @@ public final class ObjectStore: Sendable {
                                     contentType: row["content_type"], headers: dictionary(row["headers"]),
                                     metadata: dictionary(row["metadata"]),
                                     checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]),
-                                    storageClass: row["storage_class"], blobID: "")
+                                    storageClass: row["storage_class"], blobID: "", tags: TagSet.fromJSON(row["tags"]))
         return UploadRecord(uploadID: row["upload_id"], bucket: row["bucket"], key: row["object_key"], initiated: initiated, template: template)
     }
 

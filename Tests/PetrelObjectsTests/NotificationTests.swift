@@ -130,3 +130,41 @@ import Testing
         }
     }
 }
+
+@Suite struct TaggingTests {
+    @Test(arguments: [
+        ("a=1&b=two", [("a", "1"), ("b", "two")]),
+        ("project=blue%20sky&empty=", [("project", "blue sky"), ("empty", "")]),
+        ("k+1=v%2B2", [("k 1", "v+2")]),
+        ("", []),
+    ] as [(String, [(String, String)])])
+    func header(text: String, expected: [(String, String)]) throws {
+        let set = try TagSet.parse(header: text)
+        #expect(set.tags.map { [$0.key, $0.value] } == expected.map { [$0.0, $0.1] })
+    }
+
+    @Test(arguments: [
+        (TagSet((0..<11).map { .init(key: "k\($0)", value: "") }), 10, "InvalidTag"),
+        (TagSet((0..<11).map { .init(key: "k\($0)", value: "") }), 50, nil),
+        (TagSet([.init(key: "a", value: "1"), .init(key: "a", value: "2")]), 10, "InvalidTag"),
+        (TagSet([.init(key: String(repeating: "k", count: 129), value: "")]), 10, "InvalidTag"),
+        (TagSet([.init(key: "k", value: String(repeating: "v", count: 257))]), 10, "InvalidTag"),
+        (TagSet([.init(key: "", value: "v")]), 10, "InvalidTag"),
+        (TagSet([.init(key: "k", value: "v")]), 10, nil),
+    ] as [(TagSet, Int, String?)])
+    func limits(set: TagSet, limit: Int, expected: String?) {
+        do {
+            _ = try set.validated(limit: limit)
+            #expect(expected == nil)
+        } catch {
+            #expect(error.code == expected)
+        }
+    }
+
+    @Test func xmlRoundTrip() throws {
+        let set = TagSet([.init(key: "a&b", value: "<1>"), .init(key: "c", value: "")])
+        let node = try #require(XMLNode.parse(Data(set.xml.utf8)))
+        #expect(try TagSet.parse(node) == set)
+        #expect(TagSet.fromJSON(set.json) == set)
+    }
+}

@@ -359,3 +359,32 @@ def test_aws_chunked_with_trailing_checksum(petrel, s3, bucket):
     assert status == 400 and b"<Code>BadDigest</Code>" in body
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="wrong.bin")
+
+
+def test_object_and_bucket_tagging(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="project=blue%20sky&team=core")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [
+        {"Key": "project", "Value": "blue sky"}, {"Key": "team", "Value": "core"}]
+    assert s3.get_object(Bucket=bucket, Key="t")["TagCount"] == 2
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "only", "Value": "one"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.copy_object(Bucket=bucket, Key="t2", CopySource={"Bucket": bucket, "Key": "t"})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t2")["TagSet"] == [{"Key": "only", "Value": "one"}]
+    s3.copy_object(Bucket=bucket, Key="t3", CopySource={"Bucket": bucket, "Key": "t"}, TaggingDirective="REPLACE", Tagging="n=1")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t3")["TagSet"] == [{"Key": "n", "Value": "1"}]
+    s3.delete_object_tagging(Bucket=bucket, Key="t")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": f"k{i}", "Value": ""} for i in range(11)]})
+    assert error_code(excinfo) == ("InvalidTag", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_tagging(Bucket=bucket, Key="missing")
+    assert error_code(excinfo) == ("NoSuchKey", 404)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert error_code(excinfo) == ("NoSuchTagSet", 404)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "env", "Value": "test"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "env", "Value": "test"}]
+    s3.delete_bucket_tagging(Bucket=bucket)
+    with pytest.raises(ClientError):
+        s3.get_bucket_tagging(Bucket=bucket)

@@ -8,6 +8,7 @@ extension ObjectRoutes {
     func createUpload(_ bucket: String, _ key: String, _ c: S3Context) throws -> Response {
         var template = objectTemplate(bucket, key, c)
         template.checksumAlgorithm = ChecksumAlgorithm(name: c.header("x-amz-checksum-algorithm"))
+        template.tags = try headerTags(c)
         let uploadID = try objects.createUpload(template, now: Date())
         var xml = XMLText()
         xml.open("InitiateMultipartUploadResult", namespace: true)

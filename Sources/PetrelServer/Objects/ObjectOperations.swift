@@ -51,6 +51,7 @@ extension ObjectRoutes {
         if key.utf8.count > 1024 { throw S3Error("KeyTooLongError", status: 400, "Your key is too long") }
         let condition = try writeCondition(c)
         var record = objectTemplate(bucket, key, c)
+        record.tags = try headerTags(c)
         let body = try await receiveBody(c)
         record.size = body.blob.size
         record.etag = body.etag
@@ -147,6 +148,7 @@ extension ObjectRoutes {
         }
         if record.storageClass != "STANDARD" { headers[HTTPField.Name("x-amz-storage-class")!] = record.storageClass }
         if let parts = record.partsCount { headers[HTTPField.Name("x-amz-mp-parts-count")!] = String(parts) }
+        if !record.tags.isEmpty { headers[HTTPField.Name("x-amz-tagging-count")!] = String(record.tags.tags.count) }
         let overrides = ["response-content-type": "content-type", "response-content-language": "content-language",
                          "response-expires": "expires", "response-cache-control": "cache-control",
                          "response-content-disposition": "content-disposition", "response-content-encoding": "content-encoding"]
@@ -237,6 +239,11 @@ extension ObjectRoutes {
             record.metadata = template.metadata
         }
         if let storageClass = c.header("x-amz-storage-class") { record.storageClass = storageClass }
+        switch c.header("x-amz-tagging-directive")?.uppercased() ?? "COPY" {
+        case "COPY": break
+        case "REPLACE": record.tags = try headerTags(c)
+        case let other: throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: other)
+        }
         if sourceBucket == bucket, sourceKey == key, directive == "COPY", c.header("x-amz-storage-class") == nil {
             throw S3Error("InvalidRequest", status: 400,
                           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")

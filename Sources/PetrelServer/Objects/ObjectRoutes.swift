@@ -77,14 +77,16 @@ struct ObjectRoutes: Sendable {
         switch c.request.method {
         case .put:
             if q.has("notification") { return try await putNotification(bucket, c) }
-            if q.has("versioning") || q.has("tagging") || q.has("cors") || q.has("policy") || q.has("lifecycle")
+            if q.has("tagging") { return try await putBucketTagging(bucket, c) }
+            if q.has("versioning") || q.has("cors") || q.has("policy") || q.has("lifecycle")
                 || q.has("acl") || q.has("ownershipControls") || q.has("publicAccessBlock") || q.has("encryption") {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
             return try await createBucket(bucket, c)
         case .head: return try headBucket(bucket)
         case .delete:
-            if q.hasAny(["cors", "policy", "lifecycle", "tagging", "encryption", "ownershipControls", "publicAccessBlock"]) {
+            if q.has("tagging") { return try deleteBucketTagging(bucket) }
+            if q.hasAny(["cors", "policy", "lifecycle", "encryption", "ownershipControls", "publicAccessBlock"]) {
                 _ = try objects.bucket(bucket)
                 return Response(status: .noContent)
             }
@@ -93,6 +95,7 @@ struct ObjectRoutes: Sendable {
             if q.has("location") { return try bucketLocation(bucket) }
             if q.has("notification") { return try getNotification(bucket) }
             if q.has("uploads") { return try listUploads(bucket, c) }
+            if q.has("tagging") { return try getBucketTagging(bucket) }
             if q.has("versioning") {
                 _ = try objects.bucket(bucket)
                 var xml = XMLText()
@@ -100,7 +103,7 @@ struct ObjectRoutes: Sendable {
                 xml.close("VersioningConfiguration")
                 return S3Reply.xml(xml.document)
             }
-            if q.hasAny(["acl", "policy", "cors", "lifecycle", "tagging", "website", "replication", "encryption", "logging",
+            if q.hasAny(["acl", "policy", "cors", "lifecycle", "website", "replication", "encryption", "logging",
                          "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment", "versions"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
@@ -121,12 +124,14 @@ struct ObjectRoutes: Sendable {
                 if c.header("x-amz-copy-source") != nil { return try await uploadPartCopy(bucket, key, uploadID, c) }
                 return try await uploadPart(bucket, key, uploadID, c)
             }
-            if q.hasAny(["tagging", "acl", "retention", "legal-hold"]) { throw S3Error.notImplemented(q.names.joined(separator: ",")) }
+            if q.has("tagging") { return try await putObjectTagging(bucket, key, c) }
+            if q.hasAny(["acl", "retention", "legal-hold"]) { throw S3Error.notImplemented(q.names.joined(separator: ",")) }
             if c.header("x-amz-copy-source") != nil { return try await copyObject(bucket, key, c) }
             return try await putObject(bucket, key, c)
         case .get:
             if let uploadID = q["uploadId"] { return try listParts(bucket, key, uploadID, c) }
-            if q.hasAny(["tagging", "acl", "attributes", "retention", "legal-hold", "torrent"]) {
+            if q.has("tagging") { return try getObjectTagging(bucket, key) }
+            if q.hasAny(["acl", "attributes", "retention", "legal-hold", "torrent"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
             return try getObject(bucket, key, c, head: false)
@@ -137,6 +142,7 @@ struct ObjectRoutes: Sendable {
                 try objects.abortUpload(bucket, key, uploadID)
                 return Response(status: .noContent)
             }
+            if q.has("tagging") { return try deleteObjectTagging(bucket, key, c) }
             return try deleteObject(bucket, key, c)
         case .post:
             if q.has("uploads") { return try createUpload(bucket, key, c) }
