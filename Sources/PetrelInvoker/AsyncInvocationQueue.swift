@@ -62,6 +62,10 @@ public final class AsyncInvocationQueue: Sendable {
         wakeUp.signal()
     }
 
+    /// Runs what is due now: for callers that queue rows in their own transaction (S3
+    /// notifications commit their event with the object) instead of through `enqueue`.
+    public func wake() { wakeUp.signal() }
+
     public func pendingCount() throws -> Int {
         try store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
     }

@@ -8,9 +8,14 @@ import PetrelStore
 /// deleted (at once when overwritten or deleted, at start for writes cut short).
 public final class ObjectStore: Sendable {
     let store: Store
+    /// Called after a write that queued invocations has committed (wakes the async queue).
+    let queued: @Sendable () -> Void
     public static let chunkSize = 1024 * 1024
 
-    public init(store: Store) { self.store = store }
+    public init(store: Store, queued: @escaping @Sendable () -> Void = {}) {
+        self.store = store
+        self.queued = queued
+    }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("objects-v1") { db in
@@ -138,13 +143,15 @@ public final class ObjectStore: Sendable {
     /// Sets (or, empty, removes) an object's tags and queues the events `events` returns.
     public func setObjectTags(_ bucket: String, _ key: String, _ tags: TagSet,
                               events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) {
+        var count = 0
+        defer { if count > 0 { queued() } }
         try write { db in
             let bucketRecord = try Self.requireBucket(db, bucket)
             guard var current = try Self.currentObject(db, bucket, key) else { throw S3Error.noSuchKey(key) }
             try db.execute(sql: "UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ?",
                            arguments: [tags.isEmpty ? nil : tags.json, bucket, key])
             current.tags = tags
-            try Self.queue(db, events(bucketRecord, current))
+            count = try Self.queue(db, events(bucketRecord, current))
         }
     }
 
@@ -283,6 +290,8 @@ public final class ObjectStore: Sendable {
     /// queues the invocations `events` returns, in one transaction. The replaced object's bytes are freed.
     public func commit(_ record: ObjectRecord, condition: WriteCondition = WriteCondition(),
                        events: (BucketRecord) -> [QueuedInvocation]) throws(S3Error) {
+        var count = 0
+        defer { if count > 0 { queued() } }
         try write { db in
             let bucket = try Self.requireBucket(db, record.bucket)
             let current = try Self.currentObject(db, record.bucket, record.key)
@@ -290,7 +299,7 @@ public final class ObjectStore: Sendable {
             try Self.upsert(db, record)
             try db.execute(sql: "DELETE FROM s3_pending_blobs WHERE blob_id = ?", arguments: [record.blobID])
             if let current, current.blobID != record.blobID { try Self.deleteBlob(db, current.blobID) }
-            try Self.queue(db, events(bucket))
+            count = try Self.queue(db, events(bucket))
         }
     }
 
@@ -326,12 +335,14 @@ public final class ObjectStore: Sendable {
     @discardableResult
     public func delete(_ bucket: String, _ key: String,
                        events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> Bool {
-        try write { db in
+        var count = 0
+        defer { if count > 0 { queued() } }
+        return try write { db in
             let bucketRecord = try Self.requireBucket(db, bucket)
             guard let current = try Self.currentObject(db, bucket, key) else { return false }
             try db.execute(sql: "DELETE FROM s3_objects WHERE bucket = ? AND object_key = ?", arguments: [bucket, key])
             try Self.deleteBlob(db, current.blobID)
-            try Self.queue(db, events(bucketRecord, current))
+            count = try Self.queue(db, events(bucketRecord, current))
             return true
         }
     }
@@ -476,7 +487,9 @@ public final class ObjectStore: Sendable {
                                condition: WriteCondition, now: Date,
                                finish: (UploadRecord, [PartRecord]) throws(S3Error) -> ObjectRecord,
                                events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
-        try write { db in
+        var count = 0
+        defer { if count > 0 { queued() } }
+        return try write { db in
             let bucketRecord = try Self.requireBucket(db, bucket)
             guard let upload = try Self.uploadRecord(db, uploadID), upload.bucket == bucket, upload.key == key else {
                 throw S3Error.noSuchUpload(uploadID)
@@ -504,7 +517,7 @@ public final class ObjectStore: Sendable {
             record.size = offset
             try Self.upsert(db, record)
             if let current { try Self.deleteBlob(db, current.blobID) }
-            try Self.queue(db, events(bucketRecord, record))
+            count = try Self.queue(db, events(bucketRecord, record))
             return record
         }
     }
@@ -513,7 +526,8 @@ public final class ObjectStore: Sendable {
 
     /// Queues invocations on the async invocation queue's table (PetrelInvoker's
     /// `lambda_async_invocations`), inside the caller's transaction: the event commits with the object.
-    static func queue(_ db: any SQLConnection, _ invocations: [QueuedInvocation]) throws {
+    @discardableResult
+    static func queue(_ db: any SQLConnection, _ invocations: [QueuedInvocation]) throws -> Int {
         let now = Date().timeIntervalSince1970
         for invocation in invocations {
             try db.execute(sql: """
@@ -522,6 +536,7 @@ public final class ObjectStore: Sendable {
                 """, arguments: [UUID().uuidString.lowercased(), invocation.functionName, invocation.qualifier, invocation.region,
                                  invocation.payload, now, now])
         }
+        return invocations.count
     }
 
     // MARK: Plumbing

@@ -81,7 +81,7 @@ public struct PetrelServer: Sendable {
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
-        let objectStore = ObjectStore(store: store)
+        let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         // Blobs whose writes a crash cut short: no row names them.
         _ = try objectStore.collectPendingBlobs(olderThan: 0)
         let identities = IdentityStore(store: store, account: config.account.id)

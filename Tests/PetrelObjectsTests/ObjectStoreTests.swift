@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import PetrelObjects
 import PetrelStore
@@ -123,6 +124,21 @@ import PetrelStore
         #expect(throws: S3Error.noSuchUpload(upload)) { try objects.upload("b", "big", upload) }
         let queued = try objects.store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
         #expect(queued == 1)
+    }
+
+    @Test func queuedHookFiresAfterCommitsThatQueued() throws {
+        let fired = Mutex(0)
+        let hooked = ObjectStore(store: objects.store) { fired.withLock { $0 += 1 } }
+        let event = QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8))
+        for (key, events) in [("quiet", [QueuedInvocation]()), ("loud", [event])] {
+            let writer = hooked.blobWriter()
+            let blob = try writer.finish()
+            try hooked.commit(ObjectRecord(bucket: "b", key: key, size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
+                                           blobID: blob.id)) { _ in events }
+        }
+        #expect(fired.withLock { $0 } == 1)
+        try hooked.delete("b", "loud") { _, _ in [event] }
+        #expect(fired.withLock { $0 } == 2)
     }
 
     @Test func pendingBlobsAreCollected() throws {
