@@ -388,3 +388,20 @@ def test_object_and_bucket_tagging(s3, bucket):
     s3.delete_bucket_tagging(Bucket=bucket)
     with pytest.raises(ClientError):
         s3.get_bucket_tagging(Bucket=bucket)
+
+
+def test_aws_cli_100mb_copy_and_presign(petrel, tmp_path):
+    name = bucket_name("cli")
+    petrel.cli("s3", "mb", f"s3://{name}")
+    big = tmp_path / "100mb.bin"
+    big.write_bytes(os.urandom(100 * 1024 * 1024))
+    petrel.cli("s3", "cp", str(big), f"s3://{name}/big.bin")
+    head = petrel.cli("s3api", "head-object", "--bucket", name, "--key", "big.bin")
+    assert head["ContentLength"] == 100 * 1024 * 1024 and head["ETag"].strip('"').endswith("-13")  # 8 MiB parts
+    back = tmp_path / "back.bin"
+    petrel.cli("s3", "cp", f"s3://{name}/big.bin", str(back))
+    assert hashlib.md5(back.read_bytes()).digest() == hashlib.md5(big.read_bytes()).digest()
+    url = petrel.cli("s3", "presign", f"s3://{name}/big.bin", "--expires-in", "300")
+    with urllib.request.urlopen(url) as response:
+        assert response.headers["Content-Length"] == str(100 * 1024 * 1024)
+        assert response.read(1024) == big.read_bytes()[:1024]
