@@ -7,6 +7,7 @@ public struct BucketRecord: Sendable, Equatable {
     public var created: Date
     public var notification: NotificationConfiguration
     public var tags = TagSet()
+    public var lifecycle: LifecycleConfiguration?
 }
 
 /// The metadata of a stored object (its bytes are a blob of chunks).

@@ -25,7 +25,8 @@ public final class ObjectStore: Sendable {
                     region TEXT NOT NULL,
                     created REAL NOT NULL,
                     notification TEXT,
-                    tags TEXT
+                    tags TEXT,
+                    lifecycle TEXT
                 );
                 CREATE TABLE s3_objects (
                     bucket TEXT NOT NULL,
@@ -96,7 +97,7 @@ public final class ObjectStore: Sendable {
 
     public func bucket(_ name: String) throws(S3Error) -> BucketRecord {
         let found: BucketRecord? = try read { db in
-            try db.fetchOne(sql: "SELECT name, region, created, notification, tags FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets WHERE name = ?", arguments: [name])
                 .map(Self.bucketRecord)
         }
         guard let found else { throw S3Error.noSuchBucket(name) }
@@ -105,7 +106,7 @@ public final class ObjectStore: Sendable {
 
     public func buckets() throws(S3Error) -> [BucketRecord] {
         try read { db in
-            try db.fetchAll(sql: "SELECT name, region, created, notification, tags FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
+            try db.fetchAll(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
         }
     }
 
@@ -129,6 +130,26 @@ public final class ObjectStore: Sendable {
         try write { db in
             try db.execute(sql: "UPDATE s3_buckets SET notification = ? WHERE name = ?", arguments: [json, bucket])
             if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
+    /// Sets (nil: deletes) a bucket's lifecycle configuration.
+    public func setLifecycle(_ bucket: String, _ configuration: LifecycleConfiguration?) throws(S3Error) {
+        let json = configuration.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        try write { db in
+            try db.execute(sql: "UPDATE s3_buckets SET lifecycle = ? WHERE name = ?", arguments: [json, bucket])
+            if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
+    /// Keys under `prefix` last modified at or before `cutoff`, at most `limit`.
+    public func keys(_ bucket: String, prefix: String, modifiedBefore cutoff: Date, limit: Int) throws(S3Error) -> [ObjectRecord] {
+        try read { db in
+            try db.fetchAll(sql: """
+                SELECT \(Self.objectColumns) FROM s3_objects WHERE bucket = ? AND object_key >= ? AND last_modified <= ?
+                ORDER BY object_key LIMIT ?
+                """, arguments: [bucket, prefix, cutoff.timeIntervalSince1970, limit])
+                .map(Self.objectRecord).filter { UTF8Order.hasPrefix($0.key, prefix) }
         }
     }
 
@@ -159,7 +180,8 @@ public final class ObjectStore: Sendable {
         let text: String? = row["notification"]
         let notification = text.flatMap { try? JSONDecoder().decode(NotificationConfiguration.self, from: Data($0.utf8)) }
         return BucketRecord(name: row["name"], region: row["region"], created: Date(timeIntervalSince1970: row["created"]),
-                            notification: notification ?? NotificationConfiguration(), tags: TagSet.fromJSON(row["tags"]))
+                            notification: notification ?? NotificationConfiguration(), tags: TagSet.fromJSON(row["tags"]),
+                            lifecycle: (row["lifecycle"] as String?).flatMap { try? JSONDecoder().decode(LifecycleConfiguration.self, from: Data($0.utf8)) })
     }
 
     // MARK: Blobs
@@ -281,7 +303,7 @@ public final class ObjectStore: Sendable {
     }
 
     static func requireBucket(_ db: any SQLConnection, _ bucket: String) throws -> BucketRecord {
-        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags FROM s3_buckets WHERE name = ?",
+        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets WHERE name = ?",
                                          arguments: [bucket]) else { throw S3Error.noSuchBucket(bucket) }
         return bucketRecord(row)
     }

@@ -82,6 +82,9 @@ public struct PetrelServer: Sendable {
                                   endpoint: config.publicEndpoint)
         let requests = RequestCounters()
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
+        let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
+        // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
+        let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400
         // Blobs whose writes a crash cut short: no row names them.
         _ = try objectStore.collectPendingBlobs(olderThan: 0)
         let identities = IdentityStore(store: store, account: config.account.id)
@@ -104,7 +107,7 @@ public struct PetrelServer: Sendable {
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
                               boundToLoopback: config.isLoopback,
-                              objects: ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger))
+                              objects: objectRoutes)
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -122,6 +125,9 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
+                ClosureService(name: "object-lifecycle") {
+                    await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
+                },
             ],
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")

@@ -168,3 +168,49 @@ import Testing
         #expect(TagSet.fromJSON(set.json) == set)
     }
 }
+
+@Suite struct LifecycleTests {
+    static let day: TimeInterval = 86_400
+    static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    @Test(arguments: [
+        // Created 2024-01-01 10:00, 1 day: 2024-01-02 10:00 rounded up to 2024-01-03 00:00.
+        ("2024-01-01T10:00:00Z", 1, "2024-01-02T23:59:59Z", false),
+        ("2024-01-01T10:00:00Z", 1, "2024-01-03T00:00:00Z", true),
+        ("2024-01-01T00:00:00Z", 1, "2024-01-02T00:00:00Z", true),
+        ("2024-01-01T00:00:01Z", 30, "2024-02-01T00:00:00Z", true),
+        ("2024-01-01T00:00:01Z", 31, "2024-02-01T00:00:00Z", false),
+    ] as [(String, Int, String, Bool)])
+    func daysRoundToMidnight(created: String, days: Int, now: String, expected: Bool) {
+        let rule = LifecycleConfiguration.Rule(id: "r", prefix: "", enabled: true, expirationDays: days, expirationDate: nil, abortIncompleteDays: nil)
+        #expect(LifecycleConfiguration.expires(rule, key: "k", lastModified: Self.date(created), now: Self.date(now)) == expected)
+    }
+
+    @Test func prefixStatusAndDate() {
+        let created = Self.date("2024-01-01T00:00:00Z")
+        let later = Self.date("2025-01-01T00:00:00Z")
+        let rule = LifecycleConfiguration.Rule(id: "r", prefix: "logs/", enabled: true, expirationDays: 1, expirationDate: nil, abortIncompleteDays: nil)
+        #expect(LifecycleConfiguration.expires(rule, key: "logs/a", lastModified: created, now: later))
+        #expect(!LifecycleConfiguration.expires(rule, key: "data/a", lastModified: created, now: later))
+        var disabled = rule
+        disabled.enabled = false
+        #expect(!LifecycleConfiguration.expires(disabled, key: "logs/a", lastModified: created, now: later))
+        let dated = LifecycleConfiguration.Rule(id: "d", prefix: "", enabled: true, expirationDays: nil,
+                                                expirationDate: Self.date("2024-06-01T00:00:00Z"), abortIncompleteDays: nil)
+        #expect(!LifecycleConfiguration.expires(dated, key: "k", lastModified: created, now: Self.date("2024-05-31T23:59:59Z")))
+        #expect(LifecycleConfiguration.expires(dated, key: "k", lastModified: later, now: Self.date("2024-06-01T00:00:00Z")))
+    }
+
+    @Test func parseAndRender() throws {
+        let xml = """
+            <LifecycleConfiguration><Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status>
+            <Expiration><Days>7</Days></Expiration><AbortIncompleteMultipartUpload><DaysAfterInitiation>2</DaysAfterInitiation>
+            </AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>
+            """
+        let configuration = try LifecycleConfiguration.parse(try #require(XMLNode.parse(Data(xml.utf8))))
+        #expect(configuration.rules == [.init(id: "logs", prefix: "logs/", enabled: true, expirationDays: 7, expirationDate: nil, abortIncompleteDays: 2)])
+        #expect(try LifecycleConfiguration.parse(try #require(XMLNode.parse(Data(configuration.xml.utf8)))) == configuration)
+        let bad = "<LifecycleConfiguration><Rule><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule></LifecycleConfiguration>"
+        #expect(throws: S3Error.self) { try LifecycleConfiguration.parse(try #require(XMLNode.parse(Data(bad.utf8)))) }
+    }
+}

@@ -28,12 +28,17 @@ extension ObjectRoutes {
 
     /// The invocations one committed change causes, built inside the write's transaction.
     func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, _ c: S3Context) -> [QueuedInvocation] {
+        notifications(bucket, eventName, record, requestID: c.requestID, sourceIP: c.sourceIP, principalID: "AWS:\(account.id)")
+    }
+
+    func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, requestID: String, sourceIP: String,
+                       principalID: String) -> [QueuedInvocation] {
         guard !bucket.notification.lambdaFunctions.isEmpty else { return [] }
         let created = eventName.hasPrefix("s3:ObjectCreated")
         let event = ObjectEvent(eventName: eventName, bucket: bucket.name, key: record.key,
                                 size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: nil,
-                                sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: c.requestID,
-                                sourceIP: c.sourceIP, principalID: "AWS:\(account.id)")
+                                sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: requestID,
+                                sourceIP: sourceIP, principalID: principalID)
         return bucket.notification.invocations(for: event)
     }
 

@@ -78,7 +78,8 @@ struct ObjectRoutes: Sendable {
         case .put:
             if q.has("notification") { return try await putNotification(bucket, c) }
             if q.has("tagging") { return try await putBucketTagging(bucket, c) }
-            if q.has("versioning") || q.has("cors") || q.has("policy") || q.has("lifecycle")
+            if q.has("lifecycle") { return try await putLifecycle(bucket, c) }
+            if q.has("versioning") || q.has("cors") || q.has("policy")
                 || q.has("acl") || q.has("ownershipControls") || q.has("publicAccessBlock") || q.has("encryption") {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
@@ -86,7 +87,8 @@ struct ObjectRoutes: Sendable {
         case .head: return try headBucket(bucket)
         case .delete:
             if q.has("tagging") { return try deleteBucketTagging(bucket) }
-            if q.hasAny(["cors", "policy", "lifecycle", "encryption", "ownershipControls", "publicAccessBlock"]) {
+            if q.has("lifecycle") { return try deleteLifecycle(bucket) }
+            if q.hasAny(["cors", "policy", "encryption", "ownershipControls", "publicAccessBlock"]) {
                 _ = try objects.bucket(bucket)
                 return Response(status: .noContent)
             }
@@ -103,7 +105,8 @@ struct ObjectRoutes: Sendable {
                 xml.close("VersioningConfiguration")
                 return S3Reply.xml(xml.document)
             }
-            if q.hasAny(["acl", "policy", "cors", "lifecycle", "website", "replication", "encryption", "logging",
+            if q.has("lifecycle") { return try getLifecycle(bucket) }
+            if q.hasAny(["acl", "policy", "cors", "website", "replication", "encryption", "logging",
                          "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment", "versions"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
