@@ -8,6 +8,7 @@ public struct BucketRecord: Sendable, Equatable {
     public var notification: NotificationConfiguration
     public var tags = TagSet()
     public var lifecycle: LifecycleConfiguration?
+    public var cors: CORSConfiguration?
 }
 
 /// The metadata of a stored object (its bytes are a blob of chunks).

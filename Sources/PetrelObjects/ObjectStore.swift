@@ -26,7 +26,8 @@ public final class ObjectStore: Sendable {
                     created REAL NOT NULL,
                     notification TEXT,
                     tags TEXT,
-                    lifecycle TEXT
+                    lifecycle TEXT,
+                    cors TEXT
                 );
                 CREATE TABLE s3_objects (
                     bucket TEXT NOT NULL,
@@ -97,7 +98,7 @@ public final class ObjectStore: Sendable {
 
     public func bucket(_ name: String) throws(S3Error) -> BucketRecord {
         let found: BucketRecord? = try read { db in
-            try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets WHERE name = ?", arguments: [name])
                 .map(Self.bucketRecord)
         }
         guard let found else { throw S3Error.noSuchBucket(name) }
@@ -106,7 +107,7 @@ public final class ObjectStore: Sendable {
 
     public func buckets() throws(S3Error) -> [BucketRecord] {
         try read { db in
-            try db.fetchAll(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
+            try db.fetchAll(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
         }
     }
 
@@ -129,6 +130,15 @@ public final class ObjectStore: Sendable {
         let json = String(decoding: (try? JSONEncoder().encode(configuration)) ?? Data(), as: UTF8.self)
         try write { db in
             try db.execute(sql: "UPDATE s3_buckets SET notification = ? WHERE name = ?", arguments: [json, bucket])
+            if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
+    /// Sets (nil: deletes) a bucket's CORS configuration.
+    public func setCORS(_ bucket: String, _ configuration: CORSConfiguration?) throws(S3Error) {
+        let json = configuration.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        try write { db in
+            try db.execute(sql: "UPDATE s3_buckets SET cors = ? WHERE name = ?", arguments: [json, bucket])
             if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
         }
     }
@@ -181,7 +191,8 @@ public final class ObjectStore: Sendable {
         let notification = text.flatMap { try? JSONDecoder().decode(NotificationConfiguration.self, from: Data($0.utf8)) }
         return BucketRecord(name: row["name"], region: row["region"], created: Date(timeIntervalSince1970: row["created"]),
                             notification: notification ?? NotificationConfiguration(), tags: TagSet.fromJSON(row["tags"]),
-                            lifecycle: (row["lifecycle"] as String?).flatMap { try? JSONDecoder().decode(LifecycleConfiguration.self, from: Data($0.utf8)) })
+                            lifecycle: (row["lifecycle"] as String?).flatMap { try? JSONDecoder().decode(LifecycleConfiguration.self, from: Data($0.utf8)) },
+                            cors: (row["cors"] as String?).flatMap { try? JSONDecoder().decode(CORSConfiguration.self, from: Data($0.utf8)) })
     }
 
     // MARK: Blobs
@@ -303,7 +314,7 @@ public final class ObjectStore: Sendable {
     }
 
     static func requireBucket(_ db: any SQLConnection, _ bucket: String) throws -> BucketRecord {
-        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle FROM s3_buckets WHERE name = ?",
+        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets WHERE name = ?",
                                          arguments: [bucket]) else { throw S3Error.noSuchBucket(bucket) }
         return bucketRecord(row)
     }

@@ -214,3 +214,31 @@ import Testing
         #expect(throws: S3Error.self) { try LifecycleConfiguration.parse(try #require(XMLNode.parse(Data(bad.utf8)))) }
     }
 }
+
+@Suite struct CORSTests {
+    static let configuration = CORSConfiguration(rules: [
+        .init(allowedOrigins: ["http://localhost:3000"], allowedMethods: ["GET", "PUT"], allowedHeaders: ["*"], exposeHeaders: ["ETag"]),
+        .init(id: "any", allowedOrigins: ["http://*.example.com"], allowedMethods: ["GET"], allowedHeaders: ["x-amz-*"]),
+    ])
+
+    @Test(arguments: [
+        ("http://localhost:3000", "PUT", ["content-type"], Optional<String>.none, true),
+        ("http://localhost:3000", "DELETE", [], nil, false),
+        ("http://a.example.com", "GET", ["X-Amz-Date"], "any", true),
+        ("http://a.example.com", "GET", ["content-type"], nil, false),
+        ("https://a.example.com", "GET", [], nil, false),
+        ("http://example.com", "GET", [], nil, false),
+    ] as [(String, String, [String], String?, Bool)])
+    func matching(origin: String, method: String, headers: [String], id: String?, allowed: Bool) {
+        let rule = Self.configuration.match(origin: origin, method: method, requestHeaders: headers)
+        #expect((rule != nil) == allowed)
+        if allowed { #expect(rule?.id == id) }
+    }
+
+    @Test func parseAndRender() throws {
+        let parsed = try CORSConfiguration.parse(try #require(XMLNode.parse(Data(Self.configuration.xml.utf8))))
+        #expect(parsed == Self.configuration)
+        let bad = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>"
+        #expect(throws: S3Error.self) { try CORSConfiguration.parse(try #require(XMLNode.parse(Data(bad.utf8)))) }
+    }
+}

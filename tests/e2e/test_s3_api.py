@@ -405,3 +405,38 @@ def test_aws_cli_100mb_copy_and_presign(petrel, tmp_path):
     with urllib.request.urlopen(url) as response:
         assert response.headers["Content-Length"] == str(100 * 1024 * 1024)
         assert response.read(1024) == big.read_bytes()[:1024]
+
+
+def test_cors_configuration_preflight_and_actual_requests(petrel, s3, bucket):
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert error_code(excinfo) == ("NoSuchCORSConfiguration", 404)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["http://localhost:3000"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"],
+         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["http://localhost:3000"]
+    s3.put_object(Bucket=bucket, Key="page.txt", Body=b"hello browser")
+
+    def raw(method, headers):
+        connection = http.client.HTTPConnection("127.0.0.1", petrel.port, timeout=10)
+        connection.request(method, f"/{bucket}/page.txt", headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+    status, headers, _ = raw("OPTIONS", {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT",
+                                         "Access-Control-Request-Headers": "content-type"})
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "PUT" in headers["access-control-allow-methods"] and headers["access-control-max-age"] == "600"
+    status, _, body = raw("OPTIONS", {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "DELETE"})
+    assert status == 403 and b"CORSResponse" in body
+    # An actual (presigned) GET from that origin carries the headers the browser needs.
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "page.txt"})
+    request = urllib.request.Request(url, headers={"Origin": "http://localhost:3000"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        assert response.headers["Access-Control-Expose-Headers"] == "ETag"
+        assert response.read() == b"hello browser"
+    s3.delete_bucket_cors(Bucket=bucket)
+    status, _, _ = raw("OPTIONS", {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
+    assert status == 403

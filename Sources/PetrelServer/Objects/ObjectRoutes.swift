@@ -33,6 +33,11 @@ struct ObjectRoutes: Sendable {
             }
             if query.contains("AWSAccessKeyId=") && query.contains("Signature=") { return true }
         }
+        // A browser's CORS preflight carries no signature: a path that is not Lambda's is a bucket's.
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil, request.uri.path != "/",
+           !LambdaOperationNames.isLambdaPath(request.uri.path), !request.uri.path.hasPrefix("/_petrel") {
+            return true
+        }
         return ObjectAddress.isS3Host(request.head.authority)
     }
 
@@ -66,10 +71,14 @@ struct ObjectRoutes: Sendable {
             guard request.method == .get else { throw S3Error.methodNotAllowed(request.method.rawValue) }
             return try listBuckets(context)
         }
-        guard let key = address.key else {
-            return try await bucketOperation(bucket, context)
+        if request.method == .options { return try preflight(bucket, context) }
+        let response: Response
+        if let key = address.key {
+            response = try await objectOperation(bucket, key, context)
+        } else {
+            response = try await bucketOperation(bucket, context)
         }
-        return try await objectOperation(bucket, key, context)
+        return request.headers[.origin] == nil ? response : addingCORS(response, bucket: bucket, request: request)
     }
 
     private func bucketOperation(_ bucket: String, _ c: S3Context) async throws -> Response {
@@ -79,7 +88,8 @@ struct ObjectRoutes: Sendable {
             if q.has("notification") { return try await putNotification(bucket, c) }
             if q.has("tagging") { return try await putBucketTagging(bucket, c) }
             if q.has("lifecycle") { return try await putLifecycle(bucket, c) }
-            if q.has("versioning") || q.has("cors") || q.has("policy")
+            if q.has("cors") { return try await putCORS(bucket, c) }
+            if q.has("versioning") || q.has("policy")
                 || q.has("acl") || q.has("ownershipControls") || q.has("publicAccessBlock") || q.has("encryption") {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
@@ -88,7 +98,8 @@ struct ObjectRoutes: Sendable {
         case .delete:
             if q.has("tagging") { return try deleteBucketTagging(bucket) }
             if q.has("lifecycle") { return try deleteLifecycle(bucket) }
-            if q.hasAny(["cors", "policy", "encryption", "ownershipControls", "publicAccessBlock"]) {
+            if q.has("cors") { return try deleteCORS(bucket) }
+            if q.hasAny(["policy", "encryption", "ownershipControls", "publicAccessBlock"]) {
                 _ = try objects.bucket(bucket)
                 return Response(status: .noContent)
             }
@@ -106,7 +117,8 @@ struct ObjectRoutes: Sendable {
                 return S3Reply.xml(xml.document)
             }
             if q.has("lifecycle") { return try getLifecycle(bucket) }
-            if q.hasAny(["acl", "policy", "cors", "website", "replication", "encryption", "logging",
+            if q.has("cors") { return try getCORS(bucket) }
+            if q.hasAny(["acl", "policy", "website", "replication", "encryption", "logging",
                          "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment", "versions"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
