@@ -13,10 +13,13 @@ public struct FunctionRegistry: Sendable {
     /// write through this registry drops the function's entries.
     private let cache = RecordCache()
 
+    public let aliases: AliasStore
+
     public init(store: Store, code: CodeStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.store = store
         self.code = code
         self.now = now
+        self.aliases = AliasStore(store: store)
     }
 
     final class RecordCache: Sendable {
@@ -39,6 +42,11 @@ public struct FunctionRegistry: Sendable {
     }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
+        registerFunctionMigrations(&migrator)
+        AliasStore.registerMigrations(&migrator)
+    }
+
+    static func registerFunctionMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("functions-v1") { db in
             try db.executeScript("""
                 CREATE TABLE lambda_functions (
@@ -64,14 +72,23 @@ public struct FunctionRegistry: Sendable {
 
     // MARK: Reading
 
-    /// The version a reference names. Aliases are not supported yet and are reported as missing.
-    public func get(_ ref: FunctionReference, account: Account) throws -> FunctionRecord {
-        let version = ref.qualifier ?? "$LATEST"
+    /// The version a reference names. An alias names its version; with `weighted` (invocations)
+    /// a weighted alias sends the configured share to its additional version.
+    public func get(_ ref: FunctionReference, account: Account, weighted: Bool = true) throws -> FunctionRecord {
+        var version = ref.qualifier ?? "$LATEST"
+        if AliasRules.isAlias(version) {
+            guard let alias = try aliases.get(function: ref.name, name: version) else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: version))")
+            }
+            version = weighted ? AliasRules.choose(alias, roll: Double.random(in: 0..<1)) : alias.functionVersion
+        }
         if let cached = cache.get(ref.name, version) { return cached }
         let record = try store.database.read { db in try Self.fetch(db, name: ref.name, version: version) }
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
+        // Another node may have stored the code: bring it to this one before it is run.
+        try code.localDirectory(digest: record.codeDigest)
         cache.put(record)
         return record
     }
@@ -168,6 +185,13 @@ public struct FunctionRegistry: Sendable {
         defer { cache.forget(ref.name) }
         try store.database.write { db in
             if let qualifier = ref.qualifier, qualifier != "$LATEST" {
+                if AliasRules.isAlias(qualifier) {
+                    throw AWSError.invalidParameter("Deletion of aliases is not supported by DeleteFunction. Use DeleteAlias.")
+                }
+                let referencing = try AliasStore.referencing(db, function: ref.name, version: qualifier)
+                if !referencing.isEmpty {
+                    throw AWSError.resourceConflict("Unable to delete version because the following aliases reference it: [\(referencing.joined(separator: ", "))]")
+                }
                 try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ? AND version = ?", arguments: [ref.name, qualifier])
                 if db.changesCount == 0 {
                     throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: qualifier))")
@@ -182,7 +206,9 @@ public struct FunctionRegistry: Sendable {
                 throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name))")
             }
             try db.execute(sql: "DELETE FROM lambda_function_tags WHERE name = ?", arguments: [ref.name])
+            try db.execute(sql: "DELETE FROM lambda_aliases WHERE function_name = ?", arguments: [ref.name])
         }
+        if ref.qualifier == nil { aliases.forget(function: ref.name) }
     }
 
     // MARK: Helpers

@@ -94,6 +94,23 @@ import ZIPFoundation
         #expect(try String(contentsOf: extracted, encoding: .utf8) == "x")
     }
 
+    @Test func aSecondNodeRunsCodeTheFirstStored() throws {
+        let database = try Store.temporary(migrations: [CodeStore.registerMigrations]).database
+        let temp = FileManager.default.temporaryDirectory
+        let nodeA = try CodeStore(root: temp.appendingPathComponent("code-a-\(UUID().uuidString)"), database: database)
+        let nodeB = try CodeStore(root: temp.appendingPathComponent("code-b-\(UUID().uuidString)"), database: database)
+        // Bigger than one stored part, so the zip is split and put back together.
+        let big = String(repeating: "0123456789abcdef", count: (CodeStore.partBytes / 16) * 2 + 5)
+        let zip = try Self.zip(["index.js": "exports.handler = 2", "big.txt": big])
+        let stored = try nodeA.store(zip: zip)
+        #expect(!FileManager.default.fileExists(atPath: nodeB.directory(digest: stored.digest).path))
+        #expect(try nodeB.zipData(digest: stored.digest) == zip)
+        let folder = try nodeB.localDirectory(digest: stored.digest)
+        #expect(try String(contentsOf: folder.appendingPathComponent("index.js"), encoding: .utf8) == "exports.handler = 2")
+        #expect(try String(contentsOf: folder.appendingPathComponent("big.txt"), encoding: .utf8) == big)
+        #expect(throws: AWSError.self) { try nodeB.localDirectory(digest: String(repeating: "0", count: 64)) }
+    }
+
     @Test func rejectsGarbageAndEscapes() throws {
         let store = try CodeStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)"))
         #expect { try store.store(zip: Data("not a zip".utf8)) } throws: { ($0 as? AWSError)?.code == "InvalidParameterValueException" }
@@ -144,5 +161,47 @@ import ZIPFoundation
         #expect(first.records.map(\.name) == ["a", "b"] && first.nextMarker == "b")
         let second = try registry.list(after: first.nextMarker, limit: 2)
         #expect(second.records.map(\.name) == ["c"] && second.nextMarker == nil)
+    }
+}
+
+@Suite struct AliasRulesTests {
+    @Test(arguments: [("live", true), ("$LATEST", false), ("7", false), ("v2", true), ("", false)])
+    func qualifiersThatNameAliases(qualifier: String, isAlias: Bool) {
+        #expect(AliasRules.isAlias(qualifier) == isAlias)
+    }
+
+    @Test(arguments: ["live", "blue-green_2", String(repeating: "a", count: 128)])
+    func acceptsAliasNames(name: String) throws {
+        try AliasRules.validateName(name)
+    }
+
+    @Test(arguments: ["123", "bad name", "ünïcode", "", String(repeating: "a", count: 129), "$LATEST"])
+    func refusesAliasNames(name: String) {
+        #expect(throws: AWSError.self) { try AliasRules.validateName(name) }
+    }
+
+    @Test(arguments: [
+        ([:], "1", nil),
+        (["2": 0.5], "1", nil),
+        (["2": 0.5, "3": 0.1], "1", "cannot be greater than 1"),
+        (["1": 0.5], "1", "already included"),
+        (["2": 1.5], "1", "less than or equal to 1.0"),
+        (["x": 0.5], "1", "[0-9]+"),
+        (["2": 0.5], "$LATEST", "$LATEST"),
+    ] as [([String: Double], String, String?)])
+    func routingRules(weights: [String: Double], primary: String, expected: String?) {
+        do {
+            try AliasRules.validateRouting(weights, primary: primary)
+            #expect(expected == nil)
+        } catch {
+            #expect(expected.map { error.message.contains($0) } == true, "\(error.message)")
+        }
+    }
+
+    @Test(arguments: [(0.0, "2"), (0.299, "2"), (0.3, "1"), (0.99, "1")])
+    func rollsChooseTheVersion(roll: Double, version: String) {
+        let alias = FunctionAlias(functionName: "f", name: "canary", functionVersion: "1", description: "",
+                                  additionalVersionWeights: ["2": 0.3], revisionId: "r")
+        #expect(AliasRules.choose(alias, roll: roll) == version)
     }
 }

@@ -55,7 +55,7 @@ extension LambdaRoutes {
     }
 
     func getFunction(_ ref: FunctionReference, account: Account) throws -> Response {
-        let record = try functions.get(ref, account: account)
+        let record = try functions.get(ref, account: account, weighted: false)
         let location = "\(endpoint)/_petrel/code/\(record.codeDigest).zip"
         let tags = try functions.tags(of: record.name)
         return try json(GetFunctionResponse(Configuration: withLayerSizes(FunctionConfiguration(record, account: account), account: account),
@@ -64,7 +64,7 @@ extension LambdaRoutes {
     }
 
     func getConfiguration(_ ref: FunctionReference, account: Account) throws -> Response {
-        try json(FunctionConfiguration(functions.get(ref, account: account), account: account), account: account)
+        try json(FunctionConfiguration(functions.get(ref, account: account, weighted: false), account: account), account: account)
     }
 
     func listFunctions(query: Hummingbird.Parameters, account: Account) throws -> Response {
@@ -145,7 +145,7 @@ extension LambdaRoutes {
     func codeDownload(_ file: String) throws -> Response {
         let digest = file.hasSuffix(".zip") ? String(file.dropLast(4)) : file
         guard digest.count == 64, digest.allSatisfy(\.isHexDigit),
-              let data = FileManager.default.contents(atPath: functions.code.zipURL(digest: digest).path) else {
+              let data = try functions.code.zipData(digest: digest) else {
             throw AWSError.resourceNotFound("No deployment package \(file).")
         }
         return Response(status: .ok, headers: [.contentType: "application/zip"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
