@@ -390,12 +390,13 @@ public final class ObjectStore: Sendable {
             let batch = min(1001, query.maxKeys + 1)
             scan: while true {
                 let rows = try db.fetchAll(sql: """
-                    SELECT \(Self.objectColumns) FROM s3_objects WHERE bucket = ? AND object_key \(inclusive ? ">=" : ">") ?
+                    SELECT object_key, size, etag, last_modified, checksum_algorithm, storage_class
+                    FROM s3_objects WHERE bucket = ? AND object_key \(inclusive ? ">=" : ">") ?
                     ORDER BY object_key LIMIT ?
                     """, arguments: [bucket, from, batch])
                 for row in rows {
                     let key: String = row["object_key"]
-                    switch builder.offer(key, Self.objectRecord(row)) {
+                    switch builder.offer(key, Self.listedRecord(row, bucket: bucket)) {
                     case .next:
                         from = key
                         inclusive = false
@@ -411,6 +412,13 @@ public final class ObjectStore: Sendable {
             }
             return builder.page
         }
+    }
+
+    /// What a listing shows of an object (no headers, metadata or tags to decode).
+    static func listedRecord(_ row: SQLRow, bucket: String) -> ObjectRecord {
+        ObjectRecord(bucket: bucket, key: row["object_key"], size: row["size"], etag: row["etag"],
+                     lastModified: Date(timeIntervalSince1970: row["last_modified"]), contentType: "",
+                     checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]), storageClass: row["storage_class"], blobID: "")
     }
 
     static func objectRecord(_ row: SQLRow) -> ObjectRecord {
