@@ -117,8 +117,9 @@ struct Gateway: HTTPResponder {
                 return Response.wire(WireProtocol.restJSON.render(.service()))
             }
         }
+        if objects.ownsPath(request) { return await objects.respond(to: request, authorizer: authorizer) }
         return Response.wire(WireProtocol.restJSON.render(
-            AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams and CloudWatch Logs.")))
+            AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams, CloudWatch Logs and S3 (/bucket/key of an existing bucket).")))
     }
 
     private func json(_ request: Request, target: String, account: Account) async -> Response {

@@ -3,6 +3,7 @@ import datetime
 import hashlib
 import http.client
 import os
+import urllib.error
 import urllib.request
 import uuid
 
@@ -440,3 +441,16 @@ def test_cors_configuration_preflight_and_actual_requests(petrel, s3, bucket):
     s3.delete_bucket_cors(Bucket=bucket)
     status, _, _ = raw("OPTIONS", {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
     assert status == 403
+
+
+def test_unsigned_path_style_requests_reach_existing_buckets(petrel, s3, bucket):
+    """`curl http://127.0.0.1:4566/bucket/key`: no signature, no S3 host name, but the bucket exists."""
+    s3.put_object(Bucket=bucket, Key="public.txt", Body=b"plain http")
+    assert urllib.request.urlopen(f"{petrel.endpoint}/{bucket}/public.txt").read() == b"plain http"
+    request = urllib.request.Request(f"{petrel.endpoint}/{bucket}/unsigned.txt", data=b"put by curl", method="PUT")
+    assert urllib.request.urlopen(request).status == 200
+    assert s3.get_object(Bucket=bucket, Key="unsigned.txt")["Body"].read() == b"put by curl"
+    # A path naming no bucket is still Petrel's own 404.
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(f"{petrel.endpoint}/no-such-bucket-{uuid.uuid4().hex[:6]}/k")
+    assert excinfo.value.code == 404 and b"No operation at" in excinfo.value.read()

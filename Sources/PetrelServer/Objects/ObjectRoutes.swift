@@ -41,6 +41,13 @@ struct ObjectRoutes: Sendable {
         return ObjectAddress.isS3Host(request.head.authority)
     }
 
+    /// Whether an unsigned path-style request (`curl http://127.0.0.1:4566/bucket/key`), which
+    /// no other route took, names an existing bucket.
+    func ownsPath(_ request: Request) -> Bool {
+        guard let bucket = ObjectAddress.parse(host: nil, rawPath: request.uri.path).bucket, BucketName.isValid(bucket) else { return false }
+        return (try? objects.bucket(bucket)) != nil
+    }
+
     func respond(to request: Request, authorizer: Authorizer?) async -> Response {
         let requestID = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).uppercased()
         var response: Response
