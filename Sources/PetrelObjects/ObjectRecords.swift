@@ -31,12 +31,15 @@ public struct ObjectRecord: Sendable, Equatable {
     public var storageClass: String
     public var blobID: String
     public var tags: TagSet
+    /// The sizes of a multipart object's parts, in order (GET with `partNumber`).
+    public var partSizes: [Int64]?
 
     public init(bucket: String, key: String, size: Int64, etag: String, lastModified: Date, contentType: String,
                 headers: [String: String] = [:], metadata: [String: String] = [:], checksumAlgorithm: ChecksumAlgorithm? = nil,
                 checksum: String? = nil, partsCount: Int? = nil, storageClass: String = "STANDARD", blobID: String,
-                tags: TagSet = TagSet()) {
+                tags: TagSet = TagSet(), partSizes: [Int64]? = nil) {
         self.tags = tags
+        self.partSizes = partSizes
         self.bucket = bucket
         self.key = key
         self.size = size
@@ -118,4 +121,15 @@ public struct QueuedInvocation: Sendable, Equatable {
     public var qualifier: String?
     public var region: String
     public var payload: Data
+}
+
+extension ObjectRecord {
+    /// The inclusive byte range of part `number` (1-based), or nil when there is no such part.
+    /// An object not uploaded in parts has one part: itself.
+    public func partRange(_ number: Int) -> (first: Int64, last: Int64)? {
+        let sizes = partSizes ?? [size]
+        guard number >= 1, number <= sizes.count else { return nil }
+        let first = sizes[..<(number - 1)].reduce(0, +)
+        return (first, first + sizes[number - 1] - 1)
+    }
 }

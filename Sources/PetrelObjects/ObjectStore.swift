@@ -44,6 +44,7 @@ public final class ObjectStore: Sendable {
                     storage_class TEXT NOT NULL,
                     blob_id TEXT NOT NULL,
                     tags TEXT,
+                    part_sizes TEXT,
                     PRIMARY KEY (bucket, object_key)
                 );
                 CREATE TABLE s3_chunks (
@@ -295,7 +296,7 @@ public final class ObjectStore: Sendable {
 
     static let objectColumns = """
         bucket, object_key, size, etag, last_modified, content_type, headers, metadata, checksum_algorithm,
-        checksum_value, parts_count, storage_class, blob_id, tags
+        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes
         """
 
     public func object(_ bucket: String, _ key: String) throws(S3Error) -> ObjectRecord {
@@ -338,16 +339,18 @@ public final class ObjectStore: Sendable {
 
     static func upsert(_ db: any SQLConnection, _ record: ObjectRecord) throws {
         try db.execute(sql: """
-            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
                 last_modified = excluded.last_modified, content_type = excluded.content_type, headers = excluded.headers,
                 metadata = excluded.metadata, checksum_algorithm = excluded.checksum_algorithm,
                 checksum_value = excluded.checksum_value, parts_count = excluded.parts_count,
-                storage_class = excluded.storage_class, blob_id = excluded.blob_id, tags = excluded.tags
+                storage_class = excluded.storage_class, blob_id = excluded.blob_id, tags = excluded.tags,
+                part_sizes = excluded.part_sizes
             """, arguments: [record.bucket, record.key, record.size, record.etag, record.lastModified.timeIntervalSince1970,
                              record.contentType, json(record.headers), json(record.metadata), record.checksumAlgorithm?.rawValue,
                              record.checksum, record.partsCount, record.storageClass, record.blobID,
-                             record.tags.isEmpty ? nil : record.tags.json])
+                             record.tags.isEmpty ? nil : record.tags.json,
+                             record.partSizes.map { $0.map(String.init).joined(separator: ",") }])
     }
 
     /// Copies a blob's chunks into a new pending blob (CopyObject).
@@ -427,7 +430,8 @@ public final class ObjectStore: Sendable {
                      headers: dictionary(row["headers"]), metadata: dictionary(row["metadata"]),
                      checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]), checksum: row["checksum_value"],
                      partsCount: row["parts_count"], storageClass: row["storage_class"], blobID: row["blob_id"],
-                     tags: TagSet.fromJSON(row["tags"]))
+                     tags: TagSet.fromJSON(row["tags"]),
+                     partSizes: (row["part_sizes"] as String?).map { $0.split(separator: ",").compactMap { Int64($0) } })
     }
 
     // MARK: Multipart uploads
@@ -556,6 +560,7 @@ public final class ObjectStore: Sendable {
             try db.execute(sql: "DELETE FROM s3_uploads WHERE upload_id = ?", arguments: [uploadID])
             record.blobID = blob
             record.size = offset
+            record.partSizes = chosenParts.map(\.size)
             try Self.upsert(db, record)
             if let current { try Self.deleteBlob(db, current.blobID) }
             count = try Self.queue(db, events(bucketRecord, record))

@@ -242,3 +242,22 @@ import Testing
         #expect(throws: S3Error.self) { try CORSConfiguration.parse(try #require(XMLNode.parse(Data(bad.utf8)))) }
     }
 }
+
+@Suite struct PartRangeTests {
+    static let multipart = ObjectRecord(bucket: "b", key: "k", size: 23, etag: "e-3", lastModified: Date(), contentType: "x",
+                                        blobID: "", partSizes: [10, 10, 3])
+    static let single = ObjectRecord(bucket: "b", key: "k", size: 7, etag: "e", lastModified: Date(), contentType: "x", blobID: "")
+
+    @Test(arguments: [(1, 0, 9), (2, 10, 19), (3, 20, 22)] as [(Int, Int64, Int64)])
+    func parts(number: Int, first: Int64, last: Int64) throws {
+        let range = try #require(Self.multipart.partRange(number))
+        #expect(range.first == first && range.last == last)
+    }
+
+    @Test func outOfRange() {
+        #expect(Self.multipart.partRange(0) == nil)
+        #expect(Self.multipart.partRange(4) == nil)
+        #expect(Self.single.partRange(1)! == (0, 6))
+        #expect(Self.single.partRange(2) == nil)
+    }
+}

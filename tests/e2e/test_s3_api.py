@@ -211,6 +211,9 @@ def test_multipart_transfer_manager_20mb(s3, bucket, tmp_path):
     head = s3.head_object(Bucket=bucket, Key="big.bin")
     assert head["ContentLength"] == len(data)
     assert head["ETag"].strip('"').endswith("-3")
+    second = s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=2)
+    assert second["PartsCount"] == 3 and second["ContentRange"] == f"bytes {8 << 20}-{(16 << 20) - 1}/{len(data)}"
+    assert second["Body"].read() == data[8 << 20:16 << 20]
     target = tmp_path / "back.bin"
     s3.download_file(bucket, "big.bin", str(target), Config=config)
     assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(data).digest()
@@ -238,6 +241,11 @@ def test_multipart_rules_and_listing(s3, bucket):
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
         {"PartNumber": 2, "ETag": last["ETag"]}]})
     assert done["ETag"].strip('"').endswith("-1")
+    part = s3.get_object(Bucket=bucket, Key="mp", PartNumber=1)
+    assert part["PartsCount"] == 1 and part["Body"].read() == b"last"
+    with pytest.raises(ClientError) as excinfo:
+        s3.head_object(Bucket=bucket, Key="mp", PartNumber=2)
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"last"
     aborted = s3.create_multipart_upload(Bucket=bucket, Key="gone")["UploadId"]
     s3.abort_multipart_upload(Bucket=bucket, Key="gone", UploadId=aborted)

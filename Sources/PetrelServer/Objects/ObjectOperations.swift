@@ -92,15 +92,20 @@ extension ObjectRoutes {
         var last = record.size - 1
         var status = HTTPResponse.Status.ok
         if let partNumber = try c.query.int("partNumber") {
-            guard partNumber == 1, record.partsCount == nil else {
-                throw S3Error.notImplemented("partNumber on a multipart object (Petrel does not keep part boundaries after completion)")
+            guard case let (from, to)? = record.partRange(partNumber) else {
+                throw S3Error("InvalidPartNumber", status: 416, "The requested partnumber is not satisfiable",
+                              fields: [("PartNumberRequested", String(partNumber)), ("ActualPartCount", String(record.partSizes?.count ?? 1))])
             }
-            headers[HTTPField.Name("x-amz-mp-parts-count")!] = "1"
+            headers[HTTPField.Name("x-amz-mp-parts-count")!] = String(record.partSizes?.count ?? 1)
+            if record.partSizes != nil {
+                (first, last, status) = (from, to, .partialContent)
+                headers[.contentRange] = "bytes \(from)-\(to)/\(record.size)"
+            }
         }
         let rangeHeader = c.header("range")
-        switch ByteRange.parse(rangeHeader, size: record.size) {
+        switch status == .partialContent ? .whole : ByteRange.parse(rangeHeader, size: record.size) {
         case .whole:
-            if c.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let algorithm = record.checksumAlgorithm, let value = record.checksum {
+            if status == .ok, c.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let algorithm = record.checksumAlgorithm, let value = record.checksum {
                 headers[HTTPField.Name(algorithm.headerName)!] = value
                 if record.partsCount != nil || value.contains("-") { headers[HTTPField.Name("x-amz-checksum-type")!] = "COMPOSITE" }
                 else { headers[HTTPField.Name("x-amz-checksum-type")!] = "FULL_OBJECT" }
