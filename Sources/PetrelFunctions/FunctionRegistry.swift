@@ -103,6 +103,44 @@ public struct FunctionRegistry: Sendable {
         }
     }
 
+    /// Adds or replaces tags on a function (TagResource). AWS allows 50 per resource.
+    public func tag(_ name: String, with tags: [String: String], account: Account) throws {
+        try store.database.write { db in
+            guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_functions WHERE name = ?", arguments: [name]) ?? 0 > 0 else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+            }
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT INTO lambda_function_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET value = excluded.value",
+                               arguments: [name, key, value])
+            }
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_function_tags WHERE name = ?", arguments: [name]) ?? 0 > 50 {
+                throw AWSError.invalidParameter("Number of tags exceeds resource tag limit.")
+            }
+        }
+    }
+
+    /// Removes tags by key (UntagResource); keys that are not there are ignored, as on AWS.
+    public func untag(_ name: String, keys: [String], account: Account) throws {
+        try store.database.write { db in
+            guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_functions WHERE name = ?", arguments: [name]) ?? 0 > 0 else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+            }
+            for key in keys {
+                try db.execute(sql: "DELETE FROM lambda_function_tags WHERE name = ? AND key = ?", arguments: [name, key])
+            }
+        }
+    }
+
+    /// What the account's functions hold, for GetAccountSettings: the number of functions and
+    /// the total size of their deployment packages (every version counts, as on AWS).
+    public func usage() throws -> (functionCount: Int, totalCodeSize: Int) {
+        try store.database.read { db in
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(DISTINCT name) FROM lambda_functions") ?? 0
+            let size = try db.fetchOne(Int.self, sql: "SELECT COALESCE(SUM(code_size), 0) FROM lambda_functions") ?? 0
+            return (count, size)
+        }
+    }
+
     /// `$LATEST` of every function, by name, after `marker` (the last name of the previous page).
     public func list(after marker: String?, limit: Int) throws -> (records: [FunctionRecord], nextMarker: String?) {
         try store.database.read { db in

@@ -114,3 +114,26 @@ def test_aliases_with_the_aws_cli(petrel):
     petrel.cli("lambda", "delete-alias", "--function-name", name, "--name", "prod")
     listed = petrel.cli("lambda", "list-aliases", "--function-name", name)
     assert listed["Aliases"] == []
+
+
+def test_tags_and_account_settings(petrel):
+    """TagResource/UntagResource/ListTags on a function ARN, and GetAccountSettings' usage."""
+    name = create_function(petrel, code("t"), Tags={"team": "a"})
+    lam = petrel.client("lambda")
+    arn = f"{ARN}{name}"
+    lam.tag_resource(Resource=arn, Tags={"stage": "prod", "team": "b"})
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "b", "stage": "prod"}
+    assert lam.get_function(FunctionName=name)["Tags"] == {"team": "b", "stage": "prod"}
+    lam.untag_resource(Resource=arn, TagKeys=["team", "absent"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "prod"}
+    assert petrel.cli("lambda", "list-tags", "--resource", arn)["Tags"] == {"stage": "prod"}
+    assert error_code(lambda: lam.list_tags(Resource=f"{ARN}missing-{name}"))[0] == "ResourceNotFoundException"
+    assert error_code(lambda: lam.tag_resource(Resource="not-an-arn", Tags={"a": "b"}))[0] == "ValidationException"
+    too_many = {f"k{i}": "v" for i in range(51)}
+    assert error_code(lambda: lam.tag_resource(Resource=arn, Tags=too_many))[0] == "InvalidParameterValueException"
+
+    settings = lam.get_account_settings()
+    assert settings["AccountLimit"]["CodeSizeZipped"] == 52428800
+    assert settings["AccountLimit"]["ConcurrentExecutions"] >= 1
+    assert settings["AccountUsage"]["FunctionCount"] >= 1
+    assert settings["AccountUsage"]["TotalCodeSize"] > 0
