@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
     ],
     targets: [
         // Ids, ARNs, AWS-shaped errors, JSON values. No I/O.
@@ -86,11 +87,19 @@ let package = Package(
             "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // S3-compatible object storage: bucket and key rules, listings, ETags, checksums,
+        // conditional requests, notifications; objects stored as BLOB chunks in the database.
+        .target(name: "PetrelObjects", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
+            "PetrelObjects",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +126,7 @@ let package = Package(
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
+        .testTarget(name: "PetrelObjectsTests", dependencies: ["PetrelObjects", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),
         .testTarget(name: "PetrelInvokerTests", dependencies: [
             "PetrelInvoker", "PetrelCore", "PetrelFunctions", "PetrelSandbox", "PetrelLogs",

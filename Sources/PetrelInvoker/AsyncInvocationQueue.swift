@@ -65,6 +65,9 @@ public final class AsyncInvocationQueue: Sendable {
 
     /// Installs per-function limits and the outcome hook (event invoke configuration).
     public func install(_ hooks: AsyncEventHooks) { self.hooks.withLock { $0 = hooks } }
+    /// Runs what is due now: for callers that queue rows in their own transaction (S3
+    /// notifications commit their event with the object) instead of through `enqueue`.
+    public func wake() { wakeUp.signal() }
 
     public func pendingCount() throws -> Int {
         try store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }

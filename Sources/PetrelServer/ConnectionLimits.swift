@@ -19,7 +19,7 @@ enum ConnectionLimits {
     static let backlog = 4096
 
     static var http1: HTTP1Channel.Configuration {
-        HTTP1Channel.Configuration(additionalChannelHandlers: [CloseAfterParseError()], idleTimeout: idleTimeout,
+        HTTP1Channel.Configuration(additionalChannelHandlers: [CloseAfterParseError(), ExpectContinue()], idleTimeout: idleTimeout,
                                    httpDecoderConfiguration: decoder)
     }
 }

@@ -31,6 +31,8 @@ struct Gateway: HTTPResponder {
     let boundToLoopback: Bool
     let queues: QueuesRoutes
     let eventInvokeConfigs: EventInvokeConfigRoutes
+    /// S3 (REST-XML), told apart by its signing name or its Host.
+    let objects: ObjectRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -59,6 +61,7 @@ struct Gateway: HTTPResponder {
                                               signaturesRequired: authorizer?.mode == .enforce) {
             return Response.wire(WireProtocol.restJSON.render(AWSError("AccessDeniedException", status: 403, refusal)))
         }
+        if ObjectRoutes.claims(request) { return await objects.respond(to: request, authorizer: authorizer) }
         // Services Petrel does not serve get their own protocol's error, not the health JSON.
         if let unserved = UnservedService.detect(request) { return unserved }
         var request = request
@@ -120,8 +123,9 @@ struct Gateway: HTTPResponder {
                 return Response.wire(WireProtocol.restJSON.render(.service()))
             }
         }
+        if objects.ownsPath(request) { return await objects.respond(to: request, authorizer: authorizer) }
         return Response.wire(WireProtocol.restJSON.render(
-            AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams and CloudWatch Logs.")))
+            AWSError("UnknownOperationException", status: 404, "No operation at \(request.method) \(path). Petrel serves Lambda (/2015-03-31/…), DynamoDB, DynamoDB Streams, CloudWatch Logs and S3 (/bucket/key of an existing bucket).")))
     }
 
     private func json(_ request: Request, target: String, account: Account) async -> Response {

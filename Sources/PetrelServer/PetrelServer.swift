@@ -9,6 +9,7 @@ import PetrelInvoker
 import PetrelLogs
 import PetrelMetrics
 import PetrelQueues
+import PetrelObjects
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
@@ -47,6 +48,7 @@ public struct PetrelServer: Sendable {
             MetricsStore.registerMigrations,
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
+            ObjectStore.registerMigrations,
             QueueStore.registerMigrations,
             EventInvokeConfigStore.registerMigrations,
         ]
@@ -112,6 +114,12 @@ public struct PetrelServer: Sendable {
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
         let requests = RequestCounters()
+        let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
+        let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
+        // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
+        let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400
+        // Blobs whose writes a crash cut short: no row names them.
+        _ = try objectStore.collectPendingBlobs(olderThan: 0)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
                                                             hashKeys: HashKeys(tables: tables), permissions: permissions)
@@ -130,7 +138,8 @@ public struct PetrelServer: Sendable {
                               boundToLoopback: config.isLoopback,
                               queues: QueuesRoutes(service: queueService, account: config.account,
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
-                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions))
+                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions,
+                              objects: objectRoutes)
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -148,6 +157,9 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
+                ClosureService(name: "object-lifecycle") {
+                    await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
+                },
                 ClosureService(name: "queues") { await queueService.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in

@@ -10,7 +10,7 @@ from conftest import PETREL_BIN, free_port
 
 
 @pytest.mark.parametrize("args, name", [
-    (["s3", "ls"], "Amazon S3"),
+    (["kinesis", "list-streams"], "Amazon Kinesis"),
     (["sns", "list-topics"], "Amazon SNS"),
     (["secretsmanager", "list-secrets"], "AWS Secrets Manager"),
     (["ec2", "describe-instances"], "Amazon EC2"),
@@ -23,7 +23,7 @@ def test_the_cli_hears_which_service_is_not_served(petrel, args, name):
 
 
 @pytest.mark.parametrize("service, call", [
-    ("s3", lambda c: c.list_buckets()),
+    ("cloudformation", lambda c: c.list_stacks()),
     ("sns", lambda c: c.list_topics()),
     ("events", lambda c: c.list_event_buses()),
     ("kinesis", lambda c: c.list_streams()),

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writes the XML S3 sends: elements in order, text escaped, no namespaces beyond the root's.
+public struct XMLText: Sendable {
+    public private(set) var body = ""
+
+    public init() {}
+
+    public var document: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + body }
+
+    public mutating func open(_ name: String, namespace: Bool = false) {
+        body += namespace ? "<\(name) xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" : "<\(name)>"
+    }
+
+    public mutating func close(_ name: String) { body += "</\(name)>" }
+
+    public mutating func element(_ name: String, _ text: String) {
+        body += "<\(name)>\(Self.escape(text))</\(name)>"
+    }
+
+    public mutating func element(_ name: String, _ text: String?) {
+        if let text { element(name, text) }
+    }
+
+    public mutating func element(_ name: String, _ value: Int64) { element(name, String(value)) }
+    public mutating func element(_ name: String, _ value: Int) { element(name, String(value)) }
+    public mutating func element(_ name: String, _ value: Bool) { element(name, value ? "true" : "false") }
+
+    public mutating func raw(_ text: String) { body += text }
+
+    public static func escape(_ text: String) -> String {
+        guard text.contains(where: { "&<>\"'\r\n".contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.count + 16)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\r": out += "&#13;"
+            case "\n": out += "&#10;"
+            default:
+                if scalar.value < 0x20 && scalar != "\t" { out += "&#\(scalar.value);" } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+}
+
+/// A parsed XML element: what request bodies (CreateBucketConfiguration, Delete,
+/// CompleteMultipartUpload, NotificationConfiguration) need, namespaces dropped.
+public struct XMLNode: Sendable, Equatable {
+    public var name: String
+    public var text: String
+    public var children: [XMLNode]
+
+    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+    public func all(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+    public func value(_ name: String) -> String? { child(name)?.text }
+}

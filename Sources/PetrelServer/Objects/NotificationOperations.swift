@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import PetrelCore
+import PetrelFunctions
+import PetrelObjects
+
+extension ObjectRoutes {
+    func putNotification(_ bucket: String, _ c: S3Context) async throws -> Response {
+        let record = try objects.bucket(bucket)
+        guard let body = try await xmlBody(c) else { throw S3Error.malformedXML() }
+        let configuration = try NotificationConfiguration.parse(body)
+        // AWS checks every destination before it stores anything.
+        for destination in configuration.lambdaFunctions {
+            guard let arn = FunctionARN(destination.functionArn),
+                  (try? functions.get(FunctionReference(name: arn.name, qualifier: arn.qualifier), account: account.inRegion(record.region))) != nil
+            else {
+                throw S3Error.invalidArgument("Unable to validate the following destination configurations",
+                                              name: destination.functionArn, value: "The destination Lambda does not exist")
+            }
+        }
+        try objects.setNotification(bucket, configuration)
+        return Response(status: .ok, headers: [.contentLength: "0"])
+    }
+
+    func getNotification(_ bucket: String) throws -> Response {
+        S3Reply.xml(try objects.bucket(bucket).notification.xml)
+    }
+
+    /// The invocations one committed change causes, built inside the write's transaction.
+    func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, _ c: S3Context) -> [QueuedInvocation] {
+        notifications(bucket, eventName, record, requestID: c.requestID, sourceIP: c.sourceIP, principalID: "AWS:\(account.id)")
+    }
+
+    func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, requestID: String, sourceIP: String,
+                       principalID: String) -> [QueuedInvocation] {
+        guard !bucket.notification.lambdaFunctions.isEmpty else { return [] }
+        let created = eventName.hasPrefix("s3:ObjectCreated")
+        let event = ObjectEvent(eventName: eventName, bucket: bucket.name, key: record.key,
+                                size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: nil,
+                                sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: requestID,
+                                sourceIP: sourceIP, principalID: principalID)
+        return bucket.notification.invocations(for: event)
+    }
+
+    /// Hex, increasing with time, as S3's sequencers compare per key.
+    static func sequencer() -> String {
+        let nanos = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        let text = String(nanos, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 18 - text.count)) + text
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import PetrelObjects
+import PetrelStore
+
+/// The store against a real SQLite database in a temporary directory.
+@Suite struct ObjectStoreTests {
+    let objects: ObjectStore
+
+    init() throws {
+        let store = try Store.temporary(migrations: [ObjectStore.registerMigrations, { migrator in
+            // The async invocation queue's table (PetrelInvoker's), which notifications write to.
+            migrator.registerMigration("test-async-queue") { db in
+                try db.executeScript("""
+                    CREATE TABLE lambda_async_invocations (request_id TEXT PRIMARY KEY, function_name TEXT NOT NULL, qualifier TEXT,
+                        region TEXT NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, not_before REAL NOT NULL,
+                        created REAL NOT NULL)
+                    """)
+            }
+        }])
+        objects = ObjectStore(store: store)
+        try objects.createBucket("b", region: "us-east-1", now: Date())
+    }
+
+    func put(_ key: String, _ bytes: [UInt8], condition: WriteCondition = WriteCondition()) throws {
+        let writer = objects.blobWriter()
+        try writer.append(bytes)
+        let blob = try writer.finish()
+        try objects.commit(ObjectRecord(bucket: "b", key: key, size: blob.size, etag: ETag.of(bytes), lastModified: Date(),
+                                        contentType: "text/plain", blobID: blob.id), condition: condition) { _ in [] }
+    }
+
+    func read(_ key: String, from first: Int64 = 0, to last: Int64? = nil) throws -> [UInt8] {
+        let record = try objects.object("b", key)
+        var out: [UInt8] = []
+        var offset = first
+        let end = last ?? record.size - 1
+        while offset <= end {
+            let (start, data) = try #require(try objects.chunk(blob: record.blobID, containing: offset))
+            let to = Int(min(end - start + 1, Int64(data.count)))
+            out += data[data.startIndex + Int(offset - start) ..< data.startIndex + to]
+            offset = start + Int64(to)
+        }
+        return out
+    }
+
+    func chunkCount() throws -> Int {
+        try objects.store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM s3_chunks") ?? 0 }
+    }
+
+    @Test(arguments: [0, 1, ObjectStore.chunkSize - 1, ObjectStore.chunkSize, ObjectStore.chunkSize * 2 + 17])
+    func bytesRoundTrip(size: Int) throws {
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        try put("k", bytes)
+        #expect(try read("k") == bytes)
+        #expect(try objects.object("b", "k").size == Int64(size))
+        if size > 10 { #expect(try read("k", from: 3, to: Int64(size - 2)) == Array(bytes[3...(size - 2)])) }
+    }
+
+    @Test func overwriteAndDeleteFreeChunks() throws {
+        try put("k", Array(repeating: 1, count: ObjectStore.chunkSize + 1))
+        #expect(try chunkCount() == 2)
+        try put("k", [2, 3])
+        #expect(try chunkCount() == 1)
+        #expect(try read("k") == [2, 3])
+        #expect(try objects.delete("b", "k") { _, _ in [] })
+        #expect(try chunkCount() == 0)
+        #expect(throws: S3Error.noSuchKey("k")) { try objects.object("b", "k") }
+    }
+
+    @Test func conditionalWrites() throws {
+        try put("k", [1], condition: WriteCondition(mustNotExist: true))
+        #expect(throws: S3Error.preconditionFailed("If-None-Match")) { try put("k", [2], condition: WriteCondition(mustNotExist: true)) }
+        #expect(throws: S3Error.preconditionFailed("If-Match")) { try put("k", [2], condition: WriteCondition(ifMatch: "\"nope\"")) }
+        try put("k", [3], condition: WriteCondition(ifMatch: "\"\(ETag.of([1]))\""))
+        #expect(try read("k") == [3])
+        #expect(throws: S3Error.noSuchKey("other")) { try put("other", [1], condition: WriteCondition(ifMatch: "*")) }
+    }
+
+    @Test func bucketRules() throws {
+        #expect(throws: S3Error.bucketAlreadyOwnedByYou("b")) { try objects.createBucket("b", region: "us-east-1", now: Date()) }
+        try put("k", [1])
+        #expect(throws: S3Error.bucketNotEmpty("b")) { try objects.deleteBucket("b") }
+        #expect(throws: S3Error.noSuchBucket("nope")) { try objects.list("nope", ListingQuery()) }
+    }
+
+    @Test func listingSkipsRolledUpPrefixesAcrossBatches() throws {
+        for i in 0..<30 { try put("logs/\(String(format: "%03d", i))", [1]) }
+        for key in ["a", "m/1", "m/2", "z"] { try put(key, [1]) }
+        let page = try objects.list("b", ListingQuery(delimiter: "/", maxKeys: 3))
+        #expect(page.contents.map(\.key) == ["a"])
+        #expect(page.commonPrefixes == ["logs/", "m/"])
+        #expect(page.isTruncated)
+        let next = try objects.list("b", ListingQuery(delimiter: "/", maxKeys: 3, after: page.lastReturned))
+        #expect(next.contents.map(\.key) == ["z"])
+        #expect(!next.isTruncated)
+        let small = try objects.list("b", ListingQuery(prefix: "logs/", maxKeys: 2, after: "logs/010"))
+        #expect(small.contents.map(\.key) == ["logs/011", "logs/012"])
+    }
+
+    @Test func multipartJoinsPartsWithoutCopying() throws {
+        let template = ObjectRecord(bucket: "b", key: "big", size: 0, etag: "", lastModified: Date(), contentType: "x", blobID: "")
+        let upload = try objects.createUpload(template, now: Date())
+        let first = Array(repeating: UInt8(7), count: Int(MultipartRules.minimumPartSize))
+        let second: [UInt8] = [1, 2, 3]
+        for (number, bytes) in [(1, first), (2, second)] {
+            let writer = objects.blobWriter()
+            try writer.append(bytes)
+            let blob = try writer.finish()
+            try objects.putPart(upload, PartRecord(number: number, size: blob.size, etag: ETag.of(bytes), lastModified: Date(), blobID: blob.id))
+        }
+        let record = try objects.completeUpload("b", "big", upload,
+                                                requested: [.init(number: 1, etag: ETag.of(first)), .init(number: 2, etag: ETag.of(second))],
+                                                condition: WriteCondition(), now: Date(), finish: { (upload: UploadRecord, parts: [PartRecord]) throws(S3Error) -> ObjectRecord in
+            var record = upload.template
+            record.etag = ETag.multipart(parts.map(\.etag)) ?? ""
+            record.partsCount = parts.count
+            return record
+        }, events: { _, _ in [QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8))] })
+        #expect(record.size == Int64(first.count + 3))
+        #expect(record.etag.hasSuffix("-2"))
+        #expect(try read("big", from: Int64(first.count) - 2) == [7, 7, 1, 2, 3])
+        #expect(throws: S3Error.noSuchUpload(upload)) { try objects.upload("b", "big", upload) }
+        let queued = try objects.store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
+        #expect(queued == 1)
+    }
+
+    @Test func queuedHookFiresAfterCommitsThatQueued() throws {
+        let fired = Mutex(0)
+        let hooked = ObjectStore(store: objects.store) { fired.withLock { $0 += 1 } }
+        let event = QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8))
+        for (key, events) in [("quiet", [QueuedInvocation]()), ("loud", [event])] {
+            let writer = hooked.blobWriter()
+            let blob = try writer.finish()
+            try hooked.commit(ObjectRecord(bucket: "b", key: key, size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
+                                           blobID: blob.id)) { _ in events }
+        }
+        #expect(fired.withLock { $0 } == 1)
+        try hooked.delete("b", "loud") { _, _ in [event] }
+        #expect(fired.withLock { $0 } == 2)
+    }
+
+    @Test func pendingBlobsAreCollected() throws {
+        let writer = objects.blobWriter()
+        try writer.append([1, 2, 3])
+        _ = try writer.finish()
+        #expect(try chunkCount() == 1)
+        #expect(try objects.collectPendingBlobs(olderThan: 0, now: Date().addingTimeInterval(1)) == 1)
+        #expect(try chunkCount() == 0)
+    }
+}
