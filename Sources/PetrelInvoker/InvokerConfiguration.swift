@@ -20,6 +20,10 @@ public struct InvokerConfiguration: Sendable {
     public var memoryBudgetMB: Int = .max
     /// The host folder to show at /opt for a function (its layers, merged), or nil.
     public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
+    /// Extra variables for one instance's environment (given the function and the instance's
+    /// id), set over the runtime's own: the place for per-instance values such as role
+    /// credentials. Called off the invoker's lock, once per instance start.
+    public var instanceEnvironment: @Sendable (FunctionRecord, _ instanceID: String) -> [String: String] = { _, _ in [:] }
     /// How long a runtime may take to initialise before it is treated as failed.
     public var initTimeout: Duration = .seconds(10)
     /// Blank runtimes to keep started ahead of need (empty: no warm pool).
