@@ -29,7 +29,7 @@ let package = Package(
             "PetrelCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // SQLite (WAL) database and migrations.
+        // The storage seam (SQLDatabase) and its engines: SQLite (WAL, the embedded default).
         .target(name: "PetrelStore", dependencies: [
             "PetrelCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -37,13 +37,11 @@ let package = Package(
         // DynamoDB-compatible tables and streams.
         .target(name: "PetrelTables", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Functions, versions, code artifacts.
         .target(name: "PetrelFunctions", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -56,13 +54,11 @@ let package = Package(
         // Log groups, streams and events (CloudWatch Logs).
         .target(name: "PetrelLogs", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Scheduling, instance pool, Runtime API, async queue.
         .target(name: "PetrelInvoker", dependencies: [
             "PetrelCore", "PetrelSandbox", "PetrelFunctions", "PetrelLogs", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,12 +68,10 @@ let package = Package(
         // Per-function metrics at one-minute resolution, and their statistics.
         .target(name: "PetrelMetrics", dependencies: [
             "PetrelCore", "PetrelStore",
-            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
             "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Composition root: configuration, gateway, service group.
@@ -89,7 +83,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         // `swift run -c release petrel-identity-bench`: what a warm request's signature check and
         // policy evaluation cost.
@@ -102,6 +95,7 @@ let package = Package(
         ]),
         .testTarget(name: "PetrelIdentityTests", dependencies: ["PetrelIdentity", "PetrelCore"]),
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
+        .testTarget(name: "PetrelStoreTests", dependencies: ["PetrelStore"]),
         .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelFunctionsTests", dependencies: [
             "PetrelFunctions", "PetrelStore", "PetrelCore",

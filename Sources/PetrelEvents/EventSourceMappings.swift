@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
+import PetrelStore
 import Logging
 import PetrelCore
 import PetrelFunctions
 import PetrelInvoker
 import PetrelLogs
-import PetrelStore
 import PetrelTables
 import Synchronization
 
@@ -45,7 +44,7 @@ public final class EventSourceMappings: Sendable {
         (commandStream, commands) = AsyncStream.makeStream(of: Command.self)
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         MappingStore.registerMigrations(&migrator)
     }
 

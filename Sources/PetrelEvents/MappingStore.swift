@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelStore
 
 /// Event source mappings and their checkpoints in SQLite. A checkpoint is the sequence number
@@ -7,9 +6,9 @@ import PetrelStore
 struct MappingStore: Sendable {
     let store: Store
 
-    static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("event-source-mappings-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE lambda_event_source_mappings (
                     uuid TEXT PRIMARY KEY,
                     function_name TEXT NOT NULL,
@@ -28,7 +27,7 @@ struct MappingStore: Sendable {
         }
         migrator.registerMigration("event-source-mappings-v2-windows") { db in
             // A tumbling window's start and its state, saved with the checkpoint they belong to.
-            try db.execute(sql: """
+            try db.executeScript("""
                 ALTER TABLE lambda_esm_checkpoints ADD COLUMN window_start REAL;
                 ALTER TABLE lambda_esm_checkpoints ADD COLUMN window_state TEXT;
                 """)
@@ -37,8 +36,8 @@ struct MappingStore: Sendable {
 
     /// The open tumbling window of a partition: its start and the state the function returned.
     func window(_ uuid: String, partition: Int) throws -> (start: Double, state: Data)? {
-        try store.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT window_start, window_state FROM lambda_esm_checkpoints WHERE uuid = ? AND partition = ?",
+        try store.database.read { db in
+            guard let row = try db.fetchOne(sql: "SELECT window_start, window_state FROM lambda_esm_checkpoints WHERE uuid = ? AND partition = ?",
                                              arguments: [uuid, partition]),
                   let start = row["window_start"] as Double?, let state = row["window_state"] as String? else { return nil }
             return (start, Data(state.utf8))
@@ -47,7 +46,7 @@ struct MappingStore: Sendable {
 
     /// Saves a partition's checkpoint together with its open window (nil: no window open).
     func saveCheckpoint(_ uuid: String, partition: Int, sequence: String?, window: (start: Double, state: Data)?) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 UPDATE lambda_esm_checkpoints SET sequence = COALESCE(?, sequence), window_start = ?, window_state = ?
                 WHERE uuid = ? AND partition = ?
@@ -56,7 +55,7 @@ struct MappingStore: Sendable {
     }
 
     func insert(_ mapping: EventSourceMapping, initialPosition: String?) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 INSERT INTO lambda_event_source_mappings (uuid, function_name, event_source_arn, settings, created)
                 VALUES (?, ?, ?, ?, ?)
@@ -71,12 +70,12 @@ struct MappingStore: Sendable {
     /// Saves new settings; a changed parallelization factor restarts every partition from the
     /// oldest of the old checkpoints (records in between may be delivered again: at least once).
     func update(_ mapping: EventSourceMapping) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE lambda_event_source_mappings SET settings = ?, function_name = ? WHERE uuid = ?",
                            arguments: [try Self.encode(mapping), mapping.functionName, mapping.uuid])
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [mapping.uuid]) ?? 0
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [mapping.uuid]) ?? 0
             guard count != mapping.parallelizationFactor else { return }
-            let sequences = try String?.fetchAll(db, sql: "SELECT sequence FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [mapping.uuid])
+            let sequences = try db.fetchAll(String?.self, sql: "SELECT sequence FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [mapping.uuid])
             let oldest: String? = sequences.contains { $0 == nil } ? nil : sequences.compactMap { $0 }.min()
             try db.execute(sql: "DELETE FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [mapping.uuid])
             for partition in 0..<mapping.parallelizationFactor {
@@ -87,35 +86,35 @@ struct MappingStore: Sendable {
     }
 
     func delete(_ uuid: String) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "DELETE FROM lambda_event_source_mappings WHERE uuid = ?", arguments: [uuid])
             try db.execute(sql: "DELETE FROM lambda_esm_checkpoints WHERE uuid = ?", arguments: [uuid])
         }
     }
 
     func get(_ uuid: String) throws -> (mapping: EventSourceMapping, lastResult: String)? {
-        try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT settings, last_result FROM lambda_event_source_mappings WHERE uuid = ?", arguments: [uuid])
+        try store.database.read { db in
+            try db.fetchOne(sql: "SELECT settings, last_result FROM lambda_event_source_mappings WHERE uuid = ?", arguments: [uuid])
                 .map { (try Self.decode($0["settings"]), $0["last_result"]) }
         }
     }
 
     func all() throws -> [(mapping: EventSourceMapping, lastResult: String)] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT settings, last_result FROM lambda_event_source_mappings ORDER BY created, uuid")
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT settings, last_result FROM lambda_event_source_mappings ORDER BY created, uuid")
                 .map { (try Self.decode($0["settings"]), $0["last_result"]) }
         }
     }
 
     func checkpoint(_ uuid: String, partition: Int) throws -> String? {
-        try store.pool.read { db in
-            try String?.fetchOne(db, sql: "SELECT sequence FROM lambda_esm_checkpoints WHERE uuid = ? AND partition = ?",
+        try store.database.read { db in
+            try db.fetchOne(String?.self, sql: "SELECT sequence FROM lambda_esm_checkpoints WHERE uuid = ? AND partition = ?",
                                  arguments: [uuid, partition]) ?? nil
         }
     }
 
     func saveCheckpoint(_ uuid: String, partition: Int, sequence: String, lastResult: String?) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE lambda_esm_checkpoints SET sequence = ? WHERE uuid = ? AND partition = ?",
                            arguments: [sequence, uuid, partition])
             if let lastResult {
@@ -125,7 +124,7 @@ struct MappingStore: Sendable {
     }
 
     func saveLastResult(_ uuid: String, _ result: String) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "UPDATE lambda_event_source_mappings SET last_result = ? WHERE uuid = ?", arguments: [result, uuid])
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PetrelCore
+import PetrelStore
 import ZIPFoundation
 
 /// A deployment package as stored: content-addressed by its SHA-256.
@@ -12,17 +13,44 @@ public struct StoredCode: Sendable, Equatable {
     public var size: Int
 }
 
-/// Deployment zips and their extracted trees, kept under `<data>/code/<digest>.zip` and
-/// `<data>/code/<digest>/`. Identical code is stored once; extraction happens once, into a
-/// temporary folder renamed into place, so a half-extracted tree is never used.
+/// Deployment zips and their extracted trees.
+///
+/// The zip itself is shared state: it is kept in the database (`code_packages`, in 1 MB parts)
+/// so every node of a cluster can run the function. The node's data directory holds a cache:
+/// `<data>/code/<digest>.zip` and the extracted `<data>/code/<digest>/`, made on first use.
+/// Identical code is stored once; extraction happens once, into a temporary folder renamed into
+/// place, so a half-extracted tree is never used.
 public struct CodeStore: Sendable {
     public let root: URL
+    let database: (any SQLDatabase)?
     public static let maxZipBytes = 50 * 1024 * 1024
     public static let maxUnzippedBytes: UInt64 = 262_144_000
+    static let partBytes = 1 << 20
 
-    public init(root: URL) throws {
+    /// `database` nil keeps code on this node only (unit tests).
+    public init(root: URL, database: (any SQLDatabase)? = nil) throws {
         self.root = root
+        self.database = database
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
+        migrator.registerMigration("code-packages-v1") { db in
+            try db.executeScript("""
+                CREATE TABLE code_packages (
+                    digest TEXT PRIMARY KEY,
+                    size INTEGER NOT NULL,
+                    parts INTEGER NOT NULL,
+                    created REAL NOT NULL
+                );
+                CREATE TABLE code_package_parts (
+                    digest TEXT NOT NULL,
+                    part INTEGER NOT NULL,
+                    bytes BLOB NOT NULL,
+                    PRIMARY KEY (digest, part)
+                );
+                """)
+        }
     }
 
     public func zipURL(digest: String) -> URL { root.appendingPathComponent("\(digest).zip") }
@@ -45,9 +73,44 @@ public struct CodeStore: Sendable {
         }
         // Checked before the stored copy is reused: an empty zip is refused however often it comes.
         guard archive.makeIterator().next() != nil else { throw Self.emptyZipError }
-        let target = directory(digest: digest)
-        if FileManager.default.fileExists(atPath: target.path) { return code }
+        if FileManager.default.fileExists(atPath: directory(digest: digest).path) {
+            try share(digest: digest, data: data)
+            return code
+        }
         try Self.checkEntries(archive)
+        try share(digest: digest, data: data)
+        try extract(archive, data: data, digest: digest)
+        return code
+    }
+
+    /// The package's zip: this node's copy, or the shared one.
+    public func zipData(digest: String) throws -> Data? {
+        if let local = FileManager.default.contents(atPath: zipURL(digest: digest).path) { return local }
+        return try sharedZip(digest: digest)
+    }
+
+    /// Makes sure the extracted tree of `digest` is on this node (fetching the shared zip when
+    /// another node stored it); returns its folder.
+    @discardableResult
+    public func localDirectory(digest: String) throws -> URL {
+        let target = directory(digest: digest)
+        if FileManager.default.fileExists(atPath: target.path) { return target }
+        guard let data = try sharedZip(digest: digest) else {
+            throw AWSError.service("The deployment package \(digest) is missing from the store.")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw Self.unzipError
+        }
+        try extract(archive, data: data, digest: digest)
+        return target
+    }
+
+    /// Extracts into a staging folder renamed into place, and keeps the zip beside it.
+    private func extract(_ archive: Archive, data: Data, digest: String) throws {
+        let target = directory(digest: digest)
         let staging = root.appendingPathComponent(".staging-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
         do {
@@ -64,7 +127,39 @@ public struct CodeStore: Sendable {
         } catch where FileManager.default.fileExists(atPath: target.path) {
             // Another request stored the same code first.
         }
-        return code
+    }
+
+    /// Stores the zip in the database once, in parts.
+    private func share(digest: String, data: Data) throws {
+        guard let database else { return }
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO code_packages (digest, size, parts, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           arguments: [digest, data.count, (data.count + Self.partBytes - 1) / Self.partBytes, Date().timeIntervalSince1970])
+            guard db.changesCount == 1 else { return }
+            var part = 0
+            var offset = data.startIndex
+            while offset < data.endIndex {
+                let end = min(offset + Self.partBytes, data.endIndex)
+                try db.execute(sql: "INSERT INTO code_package_parts (digest, part, bytes) VALUES (?, ?, ?)",
+                               arguments: [digest, part, Data(data[offset..<end])])
+                part += 1
+                offset = end
+            }
+        }
+    }
+
+    private func sharedZip(digest: String) throws -> Data? {
+        guard let database else { return nil }
+        return try database.read { db -> Data? in
+            guard let size = try db.fetchOne(Int.self, sql: "SELECT size FROM code_packages WHERE digest = ?", arguments: [digest]) else { return nil }
+            var data = Data(capacity: size)
+            try db.forEachRow(sql: "SELECT bytes FROM code_package_parts WHERE digest = ? ORDER BY part", arguments: [digest]) { row in
+                data.append(row["bytes"] as Data)
+                return true
+            }
+            guard data.count == size else { throw AWSError.service("The deployment package \(digest) is incomplete in the store.") }
+            return data
+        }
     }
 
     /// The extracted trees of `digests` merged in order into one folder (later ones win),
@@ -77,7 +172,7 @@ public struct CodeStore: Sendable {
         defer { try? FileManager.default.removeItem(at: staging) }
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         for digest in digests {
-            try Self.overlay(directory(digest: digest), onto: staging)
+            try Self.overlay(try localDirectory(digest: digest), onto: staging)
         }
         do {
             try FileManager.default.moveItem(at: staging, to: target)

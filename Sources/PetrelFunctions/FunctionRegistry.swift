@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
-import PetrelCore
 import PetrelStore
+import PetrelCore
 import Synchronization
 
 /// Functions and their published versions, in SQLite. Code lives in the `CodeStore`; a row
@@ -54,9 +53,9 @@ public struct FunctionRegistry: Sendable {
         }
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("functions-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE lambda_functions (
                     name TEXT NOT NULL,
                     version TEXT NOT NULL,
@@ -85,18 +84,20 @@ public struct FunctionRegistry: Sendable {
         let version = ref.qualifier ?? "$LATEST"
         if let cached = cache.get(ref.name, version) { return cached }
         let generation = cache.generation
-        let record = try store.pool.read { db in try Self.fetch(db, name: ref.name, version: version) }
+        let record = try store.database.read { db in try Self.fetch(db, name: ref.name, version: version) }
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
+        // Another node may have stored the code: bring it to this one before it is run.
+        try code.localDirectory(digest: record.codeDigest)
         cache.put(record, readAt: generation)
         return record
     }
 
     public func tags(of name: String) throws -> [String: String] {
-        try store.pool.read { db in
+        try store.database.read { db in
             var tags: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM lambda_function_tags WHERE name = ?", arguments: [name]) {
+            for row in try db.fetchAll(sql: "SELECT key, value FROM lambda_function_tags WHERE name = ?", arguments: [name]) {
                 tags[row["key"]] = row["value"]
             }
             return tags
@@ -105,8 +106,8 @@ public struct FunctionRegistry: Sendable {
 
     /// `$LATEST` of every function, by name, after `marker` (the last name of the previous page).
     public func list(after marker: String?, limit: Int) throws -> (records: [FunctionRecord], nextMarker: String?) {
-        try store.pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+        try store.database.read { db in
+            let rows = try db.fetchAll(sql: """
                 SELECT * FROM lambda_functions WHERE version = '$LATEST' AND name > ? ORDER BY name LIMIT ?
                 """, arguments: [marker ?? "", limit + 1])
             let records = try rows.prefix(limit).map(Self.record)
@@ -115,8 +116,8 @@ public struct FunctionRegistry: Sendable {
     }
 
     public func versions(of name: String, account: Account) throws -> [FunctionRecord] {
-        let records = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM lambda_functions WHERE name = ?", arguments: [name]).map(Self.record)
+        let records = try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM lambda_functions WHERE name = ?", arguments: [name]).map(Self.record)
         }
         guard !records.isEmpty else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
@@ -135,7 +136,7 @@ public struct FunctionRegistry: Sendable {
                                     codeDigest: stored.digest, codeSize: stored.size, lastModified: now(),
                                     revisionId: UUID().uuidString.lowercased())
         defer { cache.forget(name) }
-        return try store.pool.write { db in
+        return try store.database.write { db in
             if try Self.fetch(db, name: name, version: "$LATEST") != nil {
                 throw AWSError.resourceConflict("Function already exist: \(name)")
             }
@@ -170,7 +171,7 @@ public struct FunctionRegistry: Sendable {
     public func publishVersion(name: String, description: String? = nil, expectedCodeSha256: String?, expectedRevision: String?,
                                account: Account) throws -> FunctionRecord {
         defer { cache.forget(name) }
-        return try store.pool.write { db in
+        return try store.database.write { db in
             let latest = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != latest.revisionId { throw Self.revisionMismatch }
             if let expectedCodeSha256, expectedCodeSha256 != latest.codeSha256 {
@@ -183,7 +184,7 @@ public struct FunctionRegistry: Sendable {
     /// Deletes the function (all versions) or one published version.
     public func delete(_ ref: FunctionReference, account: Account) throws {
         defer { cache.forget(ref.name) }
-        try store.pool.write { db in
+        try store.database.write { db in
             if let qualifier = ref.qualifier, qualifier != "$LATEST" {
                 try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ? AND version = ?", arguments: [ref.name, qualifier])
                 if db.changesCount == 0 {
@@ -207,7 +208,7 @@ public struct FunctionRegistry: Sendable {
     private func modifyLatest(name: String, expectedRevision: String?, publish: Bool, account: Account,
                               change: (inout FunctionRecord) throws -> Void) throws -> FunctionRecord {
         defer { cache.forget(name) }
-        return try store.pool.write { db in
+        return try store.database.write { db in
             var record = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != record.revisionId { throw Self.revisionMismatch }
             try change(&record)
@@ -221,7 +222,7 @@ public struct FunctionRegistry: Sendable {
     static let revisionMismatch = AWSError("PreconditionFailedException", status: 412,
         "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
-    private static func latest(_ db: Database, name: String, account: Account) throws -> FunctionRecord {
+    private static func latest(_ db: any SQLConnection, name: String, account: Account) throws -> FunctionRecord {
         guard let record = try fetch(db, name: name, version: "$LATEST") else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
         }
@@ -230,9 +231,9 @@ public struct FunctionRegistry: Sendable {
 
     /// Publishes `latest` as the next version, unless the newest version already has its code
     /// and settings (AWS returns that version instead).
-    private static func publish(_ db: Database, latest: FunctionRecord, description: String? = nil,
+    private static func publish(_ db: any SQLConnection, latest: FunctionRecord, description: String? = nil,
                                 now: Double) throws -> FunctionRecord {
-        let versions = try Row.fetchAll(db, sql: "SELECT * FROM lambda_functions WHERE name = ? AND version != '$LATEST'",
+        let versions = try db.fetchAll(sql: "SELECT * FROM lambda_functions WHERE name = ? AND version != '$LATEST'",
                                         arguments: [latest.name]).map(record)
         let newest = versions.max { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
         var wanted = latest.settings
@@ -249,12 +250,12 @@ public struct FunctionRegistry: Sendable {
         return version
     }
 
-    private static func fetch(_ db: Database, name: String, version: String) throws -> FunctionRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM lambda_functions WHERE name = ? AND version = ?",
+    private static func fetch(_ db: any SQLConnection, name: String, version: String) throws -> FunctionRecord? {
+        try db.fetchOne(sql: "SELECT * FROM lambda_functions WHERE name = ? AND version = ?",
                          arguments: [name, version]).map(record)
     }
 
-    private static func insert(_ db: Database, _ r: FunctionRecord, replace: Bool = false) throws {
+    private static func insert(_ db: any SQLConnection, _ r: FunctionRecord, replace: Bool = false) throws {
         let settings = String(decoding: try JSONEncoder().encode(r.settings), as: UTF8.self)
         try db.execute(sql: """
             INSERT \(replace ? "OR REPLACE" : "") INTO lambda_functions
@@ -263,7 +264,7 @@ public struct FunctionRegistry: Sendable {
             """, arguments: [r.name, r.version, settings, r.codeSha256, r.codeDigest, r.codeSize, r.lastModified, r.revisionId])
     }
 
-    private static func record(_ row: Row) throws -> FunctionRecord {
+    private static func record(_ row: SQLRow) throws -> FunctionRecord {
         let settingsJSON: String = row["settings"]
         let settings = try JSONDecoder().decode(FunctionSettings.self, from: Data(settingsJSON.utf8))
         return FunctionRecord(name: row["name"], version: row["version"], settings: settings,

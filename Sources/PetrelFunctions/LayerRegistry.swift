@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
-import PetrelCore
 import PetrelStore
+import PetrelCore
 
 /// One published layer version.
 public struct LayerVersionRecord: Sendable, Equatable {
@@ -30,9 +29,9 @@ public struct LayerRegistry: Sendable {
         self.code = code
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("layers-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE lambda_layer_versions (
                     name TEXT NOT NULL,
                     version INTEGER NOT NULL,
@@ -64,10 +63,10 @@ public struct LayerRegistry: Sendable {
             throw AWSError.invalidParameter("Value \(runtime) at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set")
         }
         let stored = try code.store(zip: zip)
-        return try store.pool.write { db in
+        return try store.database.write { db in
             // Version numbers are never reused, even after a delete (as on AWS).
-            let last = try Int.fetchOne(db, sql: "SELECT last_version FROM lambda_layer_counters WHERE name = ?", arguments: [name]) ?? 0
-            try db.execute(sql: "INSERT OR REPLACE INTO lambda_layer_counters (name, last_version) VALUES (?, ?)", arguments: [name, last + 1])
+            let last = try db.fetchOne(Int.self, sql: "SELECT last_version FROM lambda_layer_counters WHERE name = ?", arguments: [name]) ?? 0
+            try db.execute(sql: "INSERT INTO lambda_layer_counters (name, last_version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_version = excluded.last_version", arguments: [name, last + 1])
             let record = LayerVersionRecord(name: name, version: last + 1, description: description, compatibleRuntimes: runtimes,
                                             compatibleArchitectures: architectures, licenseInfo: license, codeSha256: stored.sha256Base64,
                                             codeDigest: stored.digest, codeSize: stored.size, created: Date().timeIntervalSince1970)
@@ -81,8 +80,8 @@ public struct LayerRegistry: Sendable {
     }
 
     public func get(name: String, version: Int, account: Account) throws -> LayerVersionRecord {
-        let record = try store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM lambda_layer_versions WHERE name = ? AND version = ?", arguments: [name, version]).map(Self.record)
+        let record = try store.database.read { db in
+            try db.fetchOne(sql: "SELECT * FROM lambda_layer_versions WHERE name = ? AND version = ?", arguments: [name, version]).map(Self.record)
         }
         guard let record else {
             throw AWSError.resourceNotFound("The resource you requested does not exist. (Layer version arn:aws:lambda:\(account.region):\(account.id):layer:\(name):\(version))")
@@ -100,15 +99,15 @@ public struct LayerRegistry: Sendable {
     }
 
     public func versions(name: String) throws -> [LayerVersionRecord] {
-        try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM lambda_layer_versions WHERE name = ? ORDER BY version DESC", arguments: [name]).map(Self.record)
+        try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM lambda_layer_versions WHERE name = ? ORDER BY version DESC", arguments: [name]).map(Self.record)
         }
     }
 
     /// The newest version of each layer (compatible with `runtime` when given), by name.
     public func latest(compatibleWith runtime: String?) throws -> [LayerVersionRecord] {
-        let all = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM lambda_layer_versions ORDER BY name, version DESC").map(Self.record)
+        let all = try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM lambda_layer_versions ORDER BY name, version DESC").map(Self.record)
         }
         var seen = Set<String>()
         return all.filter { record in
@@ -119,7 +118,7 @@ public struct LayerRegistry: Sendable {
     }
 
     public func delete(name: String, version: Int) throws {
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: "DELETE FROM lambda_layer_versions WHERE name = ? AND version = ?", arguments: [name, version])
         }
     }
@@ -154,7 +153,7 @@ public struct LayerRegistry: Sendable {
         String(decoding: (try? JSONEncoder().encode(list)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    static func record(_ row: Row) throws -> LayerVersionRecord {
+    static func record(_ row: SQLRow) throws -> LayerVersionRecord {
         func list(_ column: String) throws -> [String] {
             try JSONDecoder().decode([String].self, from: Data((row[column] as String).utf8))
         }

@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
+import PetrelStore
 import Logging
 import PetrelCore
 import PetrelFunctions
-import PetrelStore
 import Synchronization
 
 /// Asynchronous invocations (`InvocationType: Event`, `InvokeAsync`): written to SQLite
@@ -33,9 +32,9 @@ public final class AsyncInvocationQueue: Sendable {
         self.logger = logger
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("async-invocations-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE lambda_async_invocations (
                     request_id TEXT PRIMARY KEY,
                     function_name TEXT NOT NULL,
@@ -54,7 +53,7 @@ public final class AsyncInvocationQueue: Sendable {
     /// Durably queues an event; returns once it has committed.
     public func enqueue(functionName: String, qualifier: String?, payload: Data, requestID: String, region: String) throws {
         let now = Date().timeIntervalSince1970
-        try store.pool.write { db in
+        try store.database.write { db in
             try db.execute(sql: """
                 INSERT INTO lambda_async_invocations (request_id, function_name, qualifier, region, payload, not_before, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -64,7 +63,7 @@ public final class AsyncInvocationQueue: Sendable {
     }
 
     public func pendingCount() throws -> Int {
-        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
+        try store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_async_invocations") ?? 0 }
     }
 
     struct Entry: Sendable {
@@ -100,8 +99,8 @@ public final class AsyncInvocationQueue: Sendable {
         let now = Date().timeIntervalSince1970
         let busy = inFlight.withLock { $0 }
         guard busy.count < Self.maxConcurrent else { return ([], now + 0.05) }
-        let rows = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM lambda_async_invocations ORDER BY not_before LIMIT ?",
+        let rows = try store.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM lambda_async_invocations ORDER BY not_before LIMIT ?",
                              arguments: [Self.maxConcurrent])
         }
         var due: [Entry] = []
@@ -150,14 +149,14 @@ public final class AsyncInvocationQueue: Sendable {
     }
 
     private func delete(_ requestID: String) {
-        _ = try? store.pool.write { db in
+        _ = try? store.database.write { db in
             try db.execute(sql: "DELETE FROM lambda_async_invocations WHERE request_id = ?", arguments: [requestID])
         }
     }
 
     private func reschedule(_ requestID: String, attempts: Int, after delay: Duration) {
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        _ = try? store.pool.write { db in
+        _ = try? store.database.write { db in
             try db.execute(sql: "UPDATE lambda_async_invocations SET attempts = ?, not_before = ? WHERE request_id = ?",
                            arguments: [attempts, Date().timeIntervalSince1970 + seconds, requestID])
         }

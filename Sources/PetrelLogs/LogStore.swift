@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
-import PetrelCore
 import PetrelStore
+import PetrelCore
 import Synchronization
 
 /// One log line on its way into a stream.
@@ -54,9 +53,9 @@ public final class LogStore: Sendable {
         self.store = store
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("logs-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE log_groups (
                     name TEXT PRIMARY KEY,
                     created INTEGER NOT NULL,
@@ -114,25 +113,25 @@ public final class LogStore: Sendable {
                 streams.append((entry.group, entry.stream, entry.events))
             }
         }
-        try store.pool.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO log_events (group_name, stream_name, timestamp, ingestion, message) VALUES (?, ?, ?, ?, ?)
-                """)
-            let update = try db.cachedStatement(sql: """
-                UPDATE log_streams SET first_event = COALESCE(MIN(first_event, ?), ?), last_event = MAX(COALESCE(last_event, 0), ?),
-                    last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE group_name = ? AND name = ?
-                """)
+        try store.database.write { db in
             for entry in streams where !entry.events.isEmpty {
                 try Self.ensureStream(db, group: entry.group, stream: entry.stream, now: ingestion)
                 var bytes: Int64 = 0
                 for event in entry.events {
                     let message = Self.truncated(event.message)
                     bytes += Int64(message.utf8.count)
-                    try insert.execute(arguments: [entry.group, entry.stream, event.timestamp, ingestion, message])
+                    try db.execute(sql: """
+                        INSERT INTO log_events (group_name, stream_name, timestamp, ingestion, message) VALUES (?, ?, ?, ?, ?)
+                        """, arguments: [entry.group, entry.stream, event.timestamp, ingestion, message])
                 }
                 let first = entry.events.map(\.timestamp).min()!
                 let last = entry.events.map(\.timestamp).max()!
-                try update.execute(arguments: [first, first, last, ingestion, bytes, entry.group, entry.stream])
+                try db.execute(sql: """
+                    UPDATE log_streams
+                    SET first_event = CASE WHEN first_event IS NULL OR first_event > ? THEN ? ELSE first_event END,
+                        last_event = CASE WHEN last_event IS NULL OR last_event < ? THEN ? ELSE last_event END,
+                        last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE group_name = ? AND name = ?
+                    """, arguments: [first, first, last, last, ingestion, bytes, entry.group, entry.stream])
             }
         }
     }
@@ -151,17 +150,17 @@ public final class LogStore: Sendable {
         return String(decoding: message.utf8.prefix(maxEventBytes - 26), as: UTF8.self)
     }
 
-    static func ensureStream(_ db: Database, group: String, stream: String, now: Int64) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO log_groups (name, created) VALUES (?, ?)")
-            .execute(arguments: [group, now])
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO log_streams (group_name, name, created) VALUES (?, ?, ?)")
-            .execute(arguments: [group, stream, now])
+    static func ensureStream(_ db: any SQLConnection, group: String, stream: String, now: Int64) throws {
+        try db.execute(sql: "INSERT INTO log_groups (name, created) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       arguments: [group, now])
+        try db.execute(sql: "INSERT INTO log_streams (group_name, name, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       arguments: [group, stream, now])
     }
 
     public func createGroup(_ name: String) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        try store.pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM log_groups WHERE name = ?", arguments: [name]) != nil {
+        try store.database.write { db in
+            if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM log_groups WHERE name = ?", arguments: [name]) != nil {
                 throw AWSError("ResourceAlreadyExistsException", status: 400, "The specified log group already exists")
             }
             try db.execute(sql: "INSERT INTO log_groups (name, created) VALUES (?, ?)", arguments: [name, now])
@@ -170,9 +169,9 @@ public final class LogStore: Sendable {
 
     public func createStream(group: String, name: String) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        try store.pool.write { db in
+        try store.database.write { db in
             try Self.requireGroup(db, group)
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, name]) != nil {
+            if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, name]) != nil {
                 throw AWSError("ResourceAlreadyExistsException", status: 400, "The specified log stream already exists")
             }
             try db.execute(sql: "INSERT INTO log_streams (group_name, name, created) VALUES (?, ?, ?)", arguments: [group, name, now])
@@ -181,7 +180,7 @@ public final class LogStore: Sendable {
 
     public func deleteGroup(_ name: String) throws {
         try flush()
-        try store.pool.write { db in
+        try store.database.write { db in
             try Self.requireGroup(db, name)
             try db.execute(sql: "DELETE FROM log_events WHERE group_name = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM log_streams WHERE group_name = ?", arguments: [name])
@@ -190,9 +189,9 @@ public final class LogStore: Sendable {
     }
 
     public func putEvents(group: String, stream: String, events: [LogEvent]) throws {
-        try store.pool.read { db in
+        try store.database.read { db in
             try Self.requireGroup(db, group)
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, stream]) == nil {
+            if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, stream]) == nil {
                 throw AWSError.resourceNotFound("The specified log stream does not exist.")
             }
         }
@@ -200,8 +199,8 @@ public final class LogStore: Sendable {
         try flush()
     }
 
-    static func requireGroup(_ db: Database, _ group: String) throws {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM log_groups WHERE name = ?", arguments: [group]) == nil {
+    static func requireGroup(_ db: any SQLConnection, _ group: String) throws {
+        if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM log_groups WHERE name = ?", arguments: [group]) == nil {
             throw AWSError.resourceNotFound("The specified log group does not exist.")
         }
     }
@@ -210,8 +209,8 @@ public final class LogStore: Sendable {
 
     public func groups(prefix: String?, after token: String?, limit: Int) throws -> (groups: [LogGroupInfo], next: String?) {
         try flush()
-        return try store.pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+        return try store.database.read { db in
+            let rows = try db.fetchAll(sql: """
                 SELECT g.name, g.created, g.retention_days,
                        (SELECT COALESCE(SUM(stored_bytes), 0) FROM log_streams s WHERE s.group_name = g.name) AS bytes
                 FROM log_groups g WHERE g.name >= ? AND g.name > ? ORDER BY g.name LIMIT ?
@@ -229,10 +228,10 @@ public final class LogStore: Sendable {
     public func streams(group: String, prefix: String?, byLastEventTime: Bool, descending: Bool,
                         offset: Int, limit: Int) throws -> (streams: [LogStreamInfo], next: Int?) {
         try flush()
-        return try store.pool.read { db in
+        return try store.database.read { db in
             try Self.requireGroup(db, group)
             let order = byLastEventTime ? "COALESCE(last_event, created)" : "name"
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.fetchAll(sql: """
                 SELECT * FROM log_streams WHERE group_name = ? AND substr(name, 1, ?) = ?
                 ORDER BY \(order) \(descending ? "DESC" : "ASC"), name LIMIT ? OFFSET ?
                 """, arguments: [group, (prefix ?? "").count, prefix ?? "", limit + 1, offset])
@@ -249,13 +248,13 @@ public final class LogStore: Sendable {
     public func events(group: String, stream: String, startTime: Int64?, endTime: Int64?,
                        afterID: Int64?, beforeID: Int64?, fromHead: Bool, limit: Int) throws -> [StoredLogEvent] {
         try flush()
-        return try store.pool.read { db in
+        return try store.database.read { db in
             try Self.requireGroup(db, group)
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, stream]) == nil {
+            if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM log_streams WHERE group_name = ? AND name = ?", arguments: [group, stream]) == nil {
                 throw AWSError.resourceNotFound("The specified log stream does not exist.")
             }
             let ascending = afterID != nil || (beforeID == nil && fromHead)
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.fetchAll(sql: """
                 SELECT * FROM log_events WHERE group_name = ? AND stream_name = ? AND id > ? AND id < ?
                   AND timestamp >= ? AND timestamp < ?
                 ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?
@@ -269,14 +268,14 @@ public final class LogStore: Sendable {
     public func filter(group: String, streamNames: [String]?, streamPrefix: String?, startTime: Int64?, endTime: Int64?,
                        pattern: FilterPattern?, afterID: Int64?, limit: Int) throws -> (events: [StoredLogEvent], next: Int64?) {
         try flush()
-        return try store.pool.read { db in
+        return try store.database.read { db in
             try Self.requireGroup(db, group)
             var matched: [StoredLogEvent] = []
             var cursor = afterID ?? 0
             let streamSet = streamNames.map(Set.init)
             // Scan in id order (ingestion order), a page at a time, until `limit` events match.
             while matched.count < limit {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try db.fetchAll(sql: """
                     SELECT * FROM log_events WHERE group_name = ? AND id > ? AND timestamp >= ? AND timestamp < ?
                     ORDER BY id LIMIT 1000
                     """, arguments: [group, cursor, startTime ?? 0, endTime ?? Int64.max])
@@ -295,7 +294,7 @@ public final class LogStore: Sendable {
         }
     }
 
-    static func event(_ row: Row) -> StoredLogEvent {
+    static func event(_ row: SQLRow) -> StoredLogEvent {
         StoredLogEvent(id: row["id"], streamName: row["stream_name"], timestamp: row["timestamp"],
                        ingestionTime: row["ingestion"], message: row["message"])
     }

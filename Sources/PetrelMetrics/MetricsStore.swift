@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PetrelStore
 import Synchronization
 
@@ -29,9 +28,9 @@ public final class MetricsStore: Sendable {
         self.retentionDays = retentionDays
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("metrics-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE metric_minutes (
                     metric TEXT NOT NULL,
                     function_name TEXT NOT NULL,
@@ -65,14 +64,14 @@ public final class MetricsStore: Sendable {
             return buckets
         }
         guard !batch.isEmpty else { return }
-        try store.pool.write { db in
+        try store.database.write { db in
             for (key, bucket) in batch {
                 var merged = bucket
-                if let existing = try String.fetchOne(db, sql: "SELECT bucket FROM metric_minutes WHERE metric = ? AND function_name = ? AND minute = ?",
+                if let existing = try db.fetchOne(String.self, sql: "SELECT bucket FROM metric_minutes WHERE metric = ? AND function_name = ? AND minute = ?",
                                                       arguments: [key.metric, key.function, key.minute]) {
                     merged.merge(try Self.decode(existing))
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO metric_minutes (metric, function_name, minute, bucket) VALUES (?, ?, ?, ?)",
+                try db.execute(sql: "INSERT INTO metric_minutes (metric, function_name, minute, bucket) VALUES (?, ?, ?, ?) ON CONFLICT (metric, function_name, minute) DO UPDATE SET bucket = excluded.bucket",
                                arguments: [key.metric, key.function, key.minute, try Self.encode(merged)])
             }
         }
@@ -84,7 +83,7 @@ public final class MetricsStore: Sendable {
             try? await Task.sleep(for: interval)
             try? flush()
             let oldest = Int64(Date().timeIntervalSince1970 / 60) - Int64(retentionDays) * 24 * 60
-            _ = try? await store.pool.write { db in try db.execute(sql: "DELETE FROM metric_minutes WHERE minute < ?", arguments: [oldest]) }
+            _ = try? await store.database.write { db in try db.execute(sql: "DELETE FROM metric_minutes WHERE minute < ?", arguments: [oldest]) }
         }
         try? flush()
     }
@@ -97,8 +96,8 @@ public final class MetricsStore: Sendable {
         try flush()
         let first = Int64(start.timeIntervalSince1970 / 60)
         let last = Int64((end.timeIntervalSince1970 - 1) / 60)
-        let rows = try store.pool.read { db in
-            try Row.fetchAll(db, sql: """
+        let rows = try store.database.read { db in
+            try db.fetchAll(sql: """
                 SELECT minute, bucket FROM metric_minutes WHERE metric = ? AND (? IS NULL OR function_name = ?) AND minute BETWEEN ? AND ?
                 """, arguments: [metric, function, function, first, last])
         }
@@ -115,8 +114,8 @@ public final class MetricsStore: Sendable {
     /// The (metric, function) pairs that have data, for ListMetrics.
     public func knownMetrics() throws -> [(metric: String, function: String)] {
         try flush()
-        return try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT DISTINCT metric, function_name FROM metric_minutes ORDER BY function_name, metric")
+        return try store.database.read { db in
+            try db.fetchAll(sql: "SELECT DISTINCT metric, function_name FROM metric_minutes ORDER BY function_name, metric")
                 .map { ($0["metric"], $0["function_name"]) }
         }
     }

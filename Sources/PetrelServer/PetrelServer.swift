@@ -36,6 +36,7 @@ public struct PetrelServer: Sendable {
         let iamMode = try config.effectiveIAMMode()
         let store = try Store(directory: dataDirectory, migrations: [
             FunctionRegistry.registerMigrations,
+            CodeStore.registerMigrations,
             LayerRegistry.registerMigrations,
             ProvisionedConcurrencyStore.registerMigrations,
             LogStore.registerMigrations,
@@ -46,7 +47,7 @@ public struct PetrelServer: Sendable {
             ConsoleTestEvents.registerMigrations,
             IdentityMigrations.register,
         ])
-        let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"))
+        let codeStore = try CodeStore(root: dataDirectory.appendingPathComponent("code"), database: store.database)
         let functions = FunctionRegistry(store: store, code: codeStore)
         let layers = LayerRegistry(store: store, code: codeStore)
         let logs = LogStore(store: store)

@@ -1,12 +1,11 @@
-import GRDB
 
 /// The tables behind IAM and STS: users, access keys (long-term and temporary), roles,
 /// groups, inline and managed policies with their versions, and attachments. (Audit findings
 /// go to the log group `/petrel/iam/audit`.)
 public enum IdentityMigrations {
-    public static func register(_ migrator: inout DatabaseMigrator) {
+    public static func register(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("identity-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE iam_principals (
                     kind TEXT NOT NULL,              -- 'user', 'role' or 'group'
                     name TEXT NOT NULL COLLATE NOCASE,

@@ -1,37 +1,35 @@
 import Foundation
-import GRDB
 import PetrelCore
 
-/// The one SQLite database (WAL) that holds all of Petrel's state.
+/// Petrel's state: the storage seam (`SQLDatabase`) every module reads and writes through, and
+/// the node's data directory.
 ///
-/// Each module registers its own numbered migrations; each migration runs in its own
-/// transaction. A write acknowledged to a client has committed to the WAL, so it survives
-/// `kill -9` of the server (synchronous=NORMAL keeps it safe from process death; a power
-/// cut may lose the last transactions, as SQLite documents).
+/// Each module lists its own numbered migrations; each migration runs once per database, in
+/// its own transaction. The embedded default is one SQLite file (`petrel.sqlite`) in the data
+/// directory; a cluster passes a PostgreSQL database instead.
 public final class Store: Sendable {
-    public let pool: DatabasePool
+    public let database: any SQLDatabase
     public let directory: URL
 
     /// Opens (creating if needed) `petrel.sqlite` in `directory` and runs every migration.
-    public init(directory: URL, migrations: [(inout DatabaseMigrator) -> Void]) throws {
+    public convenience init(directory: URL, migrations: [(inout SQLMigrations) -> Void]) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.directory = directory
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 8
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
-        pool = try DatabasePool(path: directory.appendingPathComponent("petrel.sqlite").path,
-                                configuration: configuration)
-        var migrator = DatabaseMigrator()
-        for register in migrations { register(&migrator) }
-        try migrator.migrate(pool)
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("petrel.sqlite").path)
+        try self.init(database: database, directory: directory, migrations: migrations)
     }
 
-    /// An in-memory-like store in a fresh temporary directory, for tests.
-    public static func temporary(migrations: [(inout DatabaseMigrator) -> Void]) throws -> Store {
+    /// Uses `database` (already opened) and runs every migration on it.
+    public init(database: any SQLDatabase, directory: URL, migrations: [(inout SQLMigrations) -> Void]) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.database = database
+        self.directory = directory
+        var all = SQLMigrations()
+        for register in migrations { register(&all) }
+        try database.migrate(all.steps)
+    }
+
+    /// A store in a fresh temporary directory, for tests.
+    public static func temporary(migrations: [(inout SQLMigrations) -> Void]) throws -> Store {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("petrel-test-\(UUID().uuidString)")
         return try Store(directory: dir, migrations: migrations)

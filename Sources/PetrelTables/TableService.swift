@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
-import PetrelCore
 import PetrelStore
+import PetrelCore
 
 /// The DynamoDB-compatible table service: DynamoDB_20120810 and DynamoDBStreams_20120810.
 ///
@@ -22,18 +21,18 @@ public final class TableService: Sendable {
     public init(store: Store, account: Account) {
         self.store = store
         self.account = account
-        self.writer = WriteCombiner(pool: store.pool)
+        self.writer = WriteCombiner(database: store.database)
         self.ttlInterval = .seconds(5)
     }
 
     init(store: Store, account: Account, ttlInterval: Duration) {
         self.store = store
         self.account = account
-        self.writer = WriteCombiner(pool: store.pool)
+        self.writer = WriteCombiner(database: store.database)
         self.ttlInterval = ttlInterval
     }
 
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    public static func registerMigrations(_ migrator: inout SQLMigrations) {
         TablesMigrations.register(&migrator)
     }
 

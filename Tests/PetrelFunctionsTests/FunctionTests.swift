@@ -94,6 +94,23 @@ import ZIPFoundation
         #expect(try String(contentsOf: extracted, encoding: .utf8) == "x")
     }
 
+    @Test func aSecondNodeRunsCodeTheFirstStored() throws {
+        let database = try Store.temporary(migrations: [CodeStore.registerMigrations]).database
+        let temp = FileManager.default.temporaryDirectory
+        let nodeA = try CodeStore(root: temp.appendingPathComponent("code-a-\(UUID().uuidString)"), database: database)
+        let nodeB = try CodeStore(root: temp.appendingPathComponent("code-b-\(UUID().uuidString)"), database: database)
+        // Bigger than one stored part, so the zip is split and put back together.
+        let big = String(repeating: "0123456789abcdef", count: (CodeStore.partBytes / 16) * 2 + 5)
+        let zip = try Self.zip(["index.js": "exports.handler = 2", "big.txt": big])
+        let stored = try nodeA.store(zip: zip)
+        #expect(!FileManager.default.fileExists(atPath: nodeB.directory(digest: stored.digest).path))
+        #expect(try nodeB.zipData(digest: stored.digest) == zip)
+        let folder = try nodeB.localDirectory(digest: stored.digest)
+        #expect(try String(contentsOf: folder.appendingPathComponent("index.js"), encoding: .utf8) == "exports.handler = 2")
+        #expect(try String(contentsOf: folder.appendingPathComponent("big.txt"), encoding: .utf8) == big)
+        #expect(throws: AWSError.self) { try nodeB.localDirectory(digest: String(repeating: "0", count: 64)) }
+    }
+
     @Test func rejectsGarbageAndEscapes() throws {
         let store = try CodeStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)"))
         #expect { try store.store(zip: Data("not a zip".utf8)) } throws: { ($0 as? AWSError)?.code == "InvalidParameterValueException" }

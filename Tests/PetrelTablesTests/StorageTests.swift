@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
+import PetrelStore
 import Testing
 @testable import PetrelTables
 import PetrelCore
-import PetrelStore
 
 @Suite struct StorageTests {
     @Test func shardIteratorsRoundTrip() throws {
@@ -16,7 +15,7 @@ import PetrelStore
         let store = try Store.temporary(migrations: [{ m in
             m.registerMigration("t") { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY)") }
         }])
-        let combiner = WriteCombiner(pool: store.pool)
+        let combiner = WriteCombiner(database: store.database)
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for i in 0..<200 {
                 group.addTask {
@@ -36,7 +35,7 @@ import PetrelStore
             return results
         }
         #expect(outcomes.filter { $0 }.count == 180)
-        let count = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
+        let count = try await store.database.read { db in try db.fetchOne(Int.self, sql: "SELECT count(*) FROM t") }
         #expect(count == 180, "failed writes roll back only their own savepoint")
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
+import PetrelStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import PetrelCore
-import PetrelStore
 import PetrelWire
 
 /// The bundled web console: static files under `/console/` (our own HTML, CSS and JavaScript,
@@ -162,9 +161,9 @@ struct ConsoleTestEvents: Sendable {
     let store: Store
     static let maxPerFunction = 10
 
-    static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("console-test-events-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE console_test_events (
                     function_name TEXT NOT NULL,
                     name TEXT NOT NULL,
@@ -177,8 +176,8 @@ struct ConsoleTestEvents: Sendable {
     }
 
     func list(function: String) async throws -> [ConsoleTestEvent] {
-        try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, event, last_modified FROM console_test_events WHERE function_name = ? ORDER BY name",
+        try await store.database.read { db in
+            try db.fetchAll(sql: "SELECT name, event, last_modified FROM console_test_events WHERE function_name = ? ORDER BY name",
                              arguments: [function])
                 .map { ConsoleTestEvent(Name: $0["name"], Event: $0["event"], LastModified: $0["last_modified"]) }
         }
@@ -192,8 +191,8 @@ struct ConsoleTestEvents: Sendable {
             throw AWSError.validation("The test event is not valid JSON: fix it, then save again.")
         }
         let saved = ConsoleTestEvent(Name: name, Event: event, LastModified: Date().timeIntervalSince1970)
-        try await store.pool.write { db in
-            let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM console_test_events WHERE function_name = ? AND name <> ?",
+        try await store.database.write { db in
+            let others = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM console_test_events WHERE function_name = ? AND name <> ?",
                                           arguments: [function, name]) ?? 0
             guard others < Self.maxPerFunction else {
                 throw AWSError("LimitExceededException", status: 400,
@@ -208,7 +207,7 @@ struct ConsoleTestEvents: Sendable {
     }
 
     func delete(function: String, name: String) async throws {
-        let deleted = try await store.pool.write { db -> Int in
+        let deleted = try await store.database.write { db -> Int in
             try db.execute(sql: "DELETE FROM console_test_events WHERE function_name = ? AND name = ?", arguments: [function, name])
             return db.changesCount
         }

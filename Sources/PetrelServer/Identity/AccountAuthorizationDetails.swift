@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// GetAccountAuthorizationDetails: every user, group and role with its inline and attached

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 import PetrelIdentity
 
@@ -23,20 +23,20 @@ extension IdentityStore {
         let limit = kind == "user" ? 2048 : kind == "group" ? 5120 : 10240
         try write { db in
             guard try principalRow(db, kind: kind, name: owner) != nil else { throw Self.noSuchEntity("The \(kind) with name \(owner) cannot be found.") }
-            let others = try String.fetchAll(db, sql: "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? AND name != ?",
+            let others = try db.fetchAll(String.self, sql: "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? AND name != ?",
                                              arguments: [kind, owner, name])
             let total = others.map(Self.policySize).reduce(Self.policySize(document), +)
             guard total <= limit else {
                 throw Self.error("LimitExceeded", 409, "Maximum policy size of \(limit) bytes exceeded for \(kind) \(owner)")
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO iam_inline_policies (owner_kind, owner_name, name, document) VALUES (?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO iam_inline_policies (owner_kind, owner_name, name, document) VALUES (?, ?, ?, ?) ON CONFLICT (owner_kind, owner_name, name) DO UPDATE SET document = excluded.document",
                            arguments: [kind, owner, name, document])
         }
     }
 
     func inlinePolicy(kind: String, owner: String, name: String) throws -> String {
         guard let document = try read({ db in
-            try String.fetchOne(db, sql: "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? AND name = ?", arguments: [kind, owner, name])
+            try db.fetchOne(String.self, sql: "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? AND name = ?", arguments: [kind, owner, name])
         }) else {
             throw Self.noSuchEntity("The \(kind) policy with name \(name) cannot be found.")
         }
@@ -46,7 +46,7 @@ extension IdentityStore {
     func inlinePolicyNames(kind: String, owner: String) throws -> [String] {
         _ = try principal(kind: kind, name: owner)
         return try read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? ORDER BY name", arguments: [kind, owner])
+            try db.fetchAll(String.self, sql: "SELECT name FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ? ORDER BY name", arguments: [kind, owner])
         }
     }
 
@@ -79,7 +79,7 @@ extension IdentityStore {
         let path = path.isEmpty ? "/" : path
         let arn = "arn:aws:iam::\(account):policy\(path)\(name)"
         try write { db in
-            guard try String.fetchOne(db, sql: "SELECT arn FROM iam_policies WHERE arn = ?", arguments: [arn]) == nil else {
+            guard try db.fetchOne(String.self, sql: "SELECT arn FROM iam_policies WHERE arn = ?", arguments: [arn]) == nil else {
                 throw Self.error("EntityAlreadyExists", 409, "A policy called \(name) already exists. Duplicate names are not allowed.")
             }
             let now = Date().timeIntervalSince1970
@@ -92,15 +92,15 @@ extension IdentityStore {
 
     func policy(arn: String) throws -> ManagedPolicyRecord {
         if let managed = AWSManagedPolicies.named(arn: arn) {
-            let count = try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_attachments WHERE policy_arn = ?", arguments: [arn]) ?? 0 }
+            let count = try read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_attachments WHERE policy_arn = ?", arguments: [arn]) ?? 0 }
             let epoch = Date(timeIntervalSince1970: 1_423_248_000)
             return ManagedPolicyRecord(arn: arn, name: managed.name, id: "ANPA" + String(managed.name.uppercased().filter(\.isLetter).prefix(17)),
                                        path: managed.path, description: managed.description, defaultVersion: managed.versionID,
                                        created: epoch, updated: epoch, attachmentCount: count, isAWSManaged: true)
         }
         guard let record = try read({ db -> ManagedPolicyRecord? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM iam_policies WHERE arn = ?", arguments: [arn]) else { return nil }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_attachments WHERE policy_arn = ?", arguments: [arn]) ?? 0
+            guard let row = try db.fetchOne(sql: "SELECT * FROM iam_policies WHERE arn = ?", arguments: [arn]) else { return nil }
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_attachments WHERE policy_arn = ?", arguments: [arn]) ?? 0
             return ManagedPolicyRecord(arn: row["arn"], name: row["name"], id: row["id"], path: row["path"], description: row["description"],
                                        defaultVersion: row["default_version"], created: Date(timeIntervalSince1970: row["created"]),
                                        updated: Date(timeIntervalSince1970: row["updated"]), attachmentCount: count, isAWSManaged: false)
@@ -117,7 +117,7 @@ extension IdentityStore {
             out += try AWSManagedPolicies.all.map { try policy(arn: $0.arn) }
         }
         if scope != "AWS" {
-            let arns = try read { db in try String.fetchAll(db, sql: "SELECT arn FROM iam_policies ORDER BY name") }
+            let arns = try read { db in try db.fetchAll(String.self, sql: "SELECT arn FROM iam_policies ORDER BY name") }
             out += try arns.map { try policy(arn: $0) }
         }
         return onlyAttached ? out.filter { $0.attachmentCount > 0 } : out
@@ -146,7 +146,7 @@ extension IdentityStore {
             return [VersionRecord(versionID: managed.versionID, document: managed.document, isDefault: true, created: record.created)]
         }
         return try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM iam_policy_versions WHERE arn = ? ORDER BY created", arguments: [arn]).map { row in
+            try db.fetchAll(sql: "SELECT * FROM iam_policy_versions WHERE arn = ? ORDER BY created", arguments: [arn]).map { row in
                 VersionRecord(versionID: row["version_id"], document: row["document"], isDefault: row["version_id"] == record.defaultVersion,
                               created: Date(timeIntervalSince1970: row["created"]))
             }
@@ -166,11 +166,11 @@ extension IdentityStore {
         _ = try Self.parse(document, kind: .identity)
         guard Self.policySize(document) <= 6144 else { throw Self.error("LimitExceeded", 409, "Cannot exceed quota for PolicySize: 6144") }
         let id: String = try write { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_policy_versions WHERE arn = ?", arguments: [arn]) ?? 0
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_policy_versions WHERE arn = ?", arguments: [arn]) ?? 0
             guard count < 5 else {
                 throw Self.error("LimitExceeded", 409, "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.")
             }
-            let next = try Int.fetchOne(db, sql: "SELECT next_version FROM iam_policies WHERE arn = ?", arguments: [arn]) ?? 2
+            let next = try db.fetchOne(Int.self, sql: "SELECT next_version FROM iam_policies WHERE arn = ?", arguments: [arn]) ?? 2
             let id = "v\(next)"
             let now = Date().timeIntervalSince1970
             try db.execute(sql: "INSERT INTO iam_policy_versions (arn, version_id, document, created) VALUES (?, ?, ?, ?)", arguments: [arn, id, document, now])
@@ -198,9 +198,9 @@ extension IdentityStore {
         _ = try policy(arn: arn)
         try write { db in
             guard try principalRow(db, kind: kind, name: owner) != nil else { throw Self.noSuchEntity("The \(kind) with name \(owner) cannot be found.") }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_attachments WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, owner]) ?? 0
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_attachments WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, owner]) ?? 0
             guard count < 10 else { throw Self.error("LimitExceeded", 409, "Cannot exceed quota for PoliciesPer\(kind.capitalized): 10") }
-            try db.execute(sql: "INSERT OR IGNORE INTO iam_attachments (owner_kind, owner_name, policy_arn) VALUES (?, ?, ?)", arguments: [kind, owner, arn])
+            try db.execute(sql: "INSERT INTO iam_attachments (owner_kind, owner_name, policy_arn) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", arguments: [kind, owner, arn])
         }
     }
 
@@ -214,7 +214,7 @@ extension IdentityStore {
     func attached(kind: String, owner: String) throws -> [String] {
         _ = try principal(kind: kind, name: owner)
         return try read { db in
-            try String.fetchAll(db, sql: "SELECT policy_arn FROM iam_attachments WHERE owner_kind = ? AND owner_name = ? ORDER BY policy_arn", arguments: [kind, owner])
+            try db.fetchAll(String.self, sql: "SELECT policy_arn FROM iam_attachments WHERE owner_kind = ? AND owner_name = ? ORDER BY policy_arn", arguments: [kind, owner])
         }
     }
 
@@ -239,7 +239,7 @@ extension IdentityStore {
         var identity: [NamedPolicy] = []
         for (ownerKind, ownerName) in owners {
             let inline = try read { db in
-                try Row.fetchAll(db, sql: "SELECT name, document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ?", arguments: [ownerKind, ownerName])
+                try db.fetchAll(sql: "SELECT name, document FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ?", arguments: [ownerKind, ownerName])
             }
             for row in inline {
                 identity.append(NamedPolicy(name: row["name"], document: try Self.parse(row["document"], kind: .identity)))

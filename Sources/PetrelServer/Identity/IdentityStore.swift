@@ -1,8 +1,7 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 import PetrelIdentity
-import PetrelStore
 import Synchronization
 
 /// IAM's entities in SQLite, and the lookups the gateway makes on every request (access key →
@@ -49,12 +48,12 @@ final class IdentityStore: Sendable {
         }
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         defer { invalidate() }
-        return try store.pool.write(body)
+        return try store.database.write(body)
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T { try store.pool.read(body) }
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T { try store.database.read(body) }
 
     // MARK: Ids and secrets
 
@@ -82,7 +81,7 @@ final class IdentityStore: Sendable {
         var sessionName: String?
         var sessionPolicy: String?
 
-        init(row: Row) {
+        init(row: SQLRow) {
             accessKeyID = row["access_key_id"]
             secret = row["secret"]
             ownerKind = row["owner_kind"]
@@ -104,7 +103,7 @@ final class IdentityStore: Sendable {
         let (hit, generation) = cache.withLock { ($0.keys[id], $0.generation) }
         if let hit { return hit }
         let record = try? read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id]).map(KeyRecord.init)
+            try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id]).map(KeyRecord.init)
         }
         remember(generation) { $0.keys[id] = .some(record ?? nil) }
         return record ?? nil
@@ -113,13 +112,13 @@ final class IdentityStore: Sendable {
     /// The root key, created on first start: (key, whether it was just created).
     func ensureRootKey() throws -> (KeyRecord, Bool) {
         try write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'root' ORDER BY created LIMIT 1") {
+            if let row = try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'root' ORDER BY created LIMIT 1") {
                 return (KeyRecord(row: row), false)
             }
             let id = Self.newID("AKIA")
             try db.execute(sql: "INSERT INTO iam_access_keys (access_key_id, secret, owner_kind, status, created) VALUES (?, ?, 'root', 'Active', ?)",
                            arguments: [id, Self.newSecret(), Date().timeIntervalSince1970])
-            return (KeyRecord(row: try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!), true)
+            return (KeyRecord(row: try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!), true)
         }
     }
 
@@ -128,19 +127,19 @@ final class IdentityStore: Sendable {
             guard try principalRow(db, kind: "user", name: user) != nil else {
                 throw Self.noSuchEntity("The user with name \(user) cannot be found.")
             }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ?", arguments: [user]) ?? 0
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ?", arguments: [user]) ?? 0
             guard count < 2 else { throw Self.error("LimitExceeded", 409, "Cannot exceed quota for AccessKeysPerUser: 2") }
             let id = Self.newID("AKIA")
             try db.execute(sql: "INSERT INTO iam_access_keys (access_key_id, secret, owner_kind, user_name, status, created) VALUES (?, ?, 'user', ?, 'Active', ?)",
                            arguments: [id, Self.newSecret(), user, Date().timeIntervalSince1970])
-            return KeyRecord(row: try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!)
+            return KeyRecord(row: try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!)
         }
     }
 
     func accessKeys(user: String) throws -> [KeyRecord] {
         try read { db in
             guard try principalRow(db, kind: "user", name: user) != nil else { throw Self.noSuchEntity("The user with name \(user) cannot be found.") }
-            return try Row.fetchAll(db, sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ? ORDER BY created",
+            return try db.fetchAll(sql: "SELECT * FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ? ORDER BY created",
                                     arguments: [user]).map(KeyRecord.init)
         }
     }
@@ -174,7 +173,7 @@ final class IdentityStore: Sendable {
                 """, arguments: [id, Self.newSecret(), user, now, token, now + Double(duration), roleARN, sessionName, policy])
             // Expired sessions are of no use to anyone: drop them as new ones are made.
             try db.execute(sql: "DELETE FROM iam_access_keys WHERE owner_kind = 'session' AND expiration < ?", arguments: [now - 3600])
-            return KeyRecord(row: try Row.fetchOne(db, sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!)
+            return KeyRecord(row: try db.fetchOne(sql: "SELECT * FROM iam_access_keys WHERE access_key_id = ?", arguments: [id])!)
         }
     }
 
@@ -193,7 +192,7 @@ final class IdentityStore: Sendable {
         var boundaryARN: String?
         var tags: [String: String]
 
-        init(row: Row) {
+        init(row: SQLRow) {
             kind = row["kind"]
             name = row["name"]
             id = row["id"]
@@ -212,8 +211,8 @@ final class IdentityStore: Sendable {
     static let kindTitles = ["user": "user", "role": "role", "group": "group"]
     static let idPrefixes = ["user": "AIDA", "role": "AROA", "group": "AGPA"]
 
-    func principalRow(_ db: Database, kind: String, name: String) throws -> PrincipalRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM iam_principals WHERE kind = ? AND name = ?", arguments: [kind, name]).map(PrincipalRecord.init)
+    func principalRow(_ db: any SQLConnection, kind: String, name: String) throws -> PrincipalRecord? {
+        try db.fetchOne(sql: "SELECT * FROM iam_principals WHERE kind = ? AND name = ?", arguments: [kind, name]).map(PrincipalRecord.init)
     }
 
     func principal(kind: String, name: String) throws -> PrincipalRecord {
@@ -255,7 +254,7 @@ final class IdentityStore: Sendable {
 
     func principals(kind: String, pathPrefix: String?) throws -> [PrincipalRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM iam_principals WHERE kind = ? AND path LIKE ? ORDER BY name",
+            try db.fetchAll(sql: "SELECT * FROM iam_principals WHERE kind = ? AND path LIKE ? ORDER BY name",
                              arguments: [kind, (pathPrefix ?? "/") + "%"]).map(PrincipalRecord.init)
         }
     }
@@ -265,16 +264,16 @@ final class IdentityStore: Sendable {
             guard try principalRow(db, kind: kind, name: name) != nil else {
                 throw Self.noSuchEntity("The \(kind) with name \(name) cannot be found.")
             }
-            if kind == "user", try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ?", arguments: [name])! > 0 {
+            if kind == "user", try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_access_keys WHERE owner_kind = 'user' AND user_name = ?", arguments: [name])! > 0 {
                 throw Self.error("DeleteConflict", 409, "Cannot delete entity, must delete access keys first.")
             }
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, name])! > 0 {
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_inline_policies WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, name])! > 0 {
                 throw Self.error("DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
             }
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_attachments WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, name])! > 0 {
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_attachments WHERE owner_kind = ? AND owner_name = ?", arguments: [kind, name])! > 0 {
                 throw Self.error("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")
             }
-            if kind == "group", try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM iam_group_members WHERE group_name = ?", arguments: [name])! > 0 {
+            if kind == "group", try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM iam_group_members WHERE group_name = ?", arguments: [name])! > 0 {
                 throw Self.error("DeleteConflict", 409, "Cannot delete entity, must remove users from group first.")
             }
             if kind == "user" { try db.execute(sql: "DELETE FROM iam_group_members WHERE user_name = ?", arguments: [name]) }
@@ -300,7 +299,7 @@ final class IdentityStore: Sendable {
         try write { db in
             guard try principalRow(db, kind: "group", name: group) != nil else { throw Self.noSuchEntity("The group with name \(group) cannot be found.") }
             guard try principalRow(db, kind: "user", name: user) != nil else { throw Self.noSuchEntity("The user with name \(user) cannot be found.") }
-            try db.execute(sql: "INSERT OR IGNORE INTO iam_group_members (group_name, user_name) VALUES (?, ?)", arguments: [group, user])
+            try db.execute(sql: "INSERT INTO iam_group_members (group_name, user_name) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [group, user])
         }
     }
 
@@ -313,7 +312,7 @@ final class IdentityStore: Sendable {
 
     func groups(ofUser user: String) throws -> [PrincipalRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.fetchAll(sql: """
                 SELECT p.* FROM iam_principals p JOIN iam_group_members m ON p.kind = 'group' AND p.name = m.group_name
                 WHERE m.user_name = ? ORDER BY p.name
                 """, arguments: [user]).map(PrincipalRecord.init)
@@ -322,7 +321,7 @@ final class IdentityStore: Sendable {
 
     func members(ofGroup group: String) throws -> [PrincipalRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.fetchAll(sql: """
                 SELECT p.* FROM iam_principals p JOIN iam_group_members m ON p.kind = 'user' AND p.name = m.user_name
                 WHERE m.group_name = ? ORDER BY p.name
                 """, arguments: [group]).map(PrincipalRecord.init)

@@ -145,7 +145,7 @@ extension LambdaRoutes {
     func codeDownload(_ file: String) throws -> Response {
         let digest = file.hasSuffix(".zip") ? String(file.dropLast(4)) : file
         guard digest.count == 64, digest.allSatisfy(\.isHexDigit),
-              let data = FileManager.default.contents(atPath: functions.code.zipURL(digest: digest).path) else {
+              let data = try functions.code.zipData(digest: digest) else {
             throw AWSError.resourceNotFound("No deployment package \(file).")
         }
         return Response(status: .ok, headers: [.contentType: "application/zip"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,18 +1,21 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {
     func createTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
         let definition = try TableService.parseDefinition(request, name: name, context: context)
-        let created = try await store.pool.write { db -> TableDefinition in
+        let created = try await store.database.write { db -> TableDefinition in
             var table = definition
             if try self.catalog.find(db, region: context.region, name: name) != nil {
                 throw AWSError("ResourceInUseException", status: 400, "Table already exists: \(name)")
             }
-            try db.execute(sql: "INSERT INTO ddb_tables (region, name, definition) VALUES (?, ?, x'')", arguments: [context.region, name])
-            table.id = db.lastInsertedRowID
+            guard let id = try db.fetchOne(Int64.self, sql: "INSERT INTO ddb_tables (region, name, definition) VALUES (?, ?, ?) RETURNING id",
+                                           arguments: [context.region, name, Data()]) else {
+                throw AWSError.service("The new table got no id from the database.")
+            }
+            table.id = id
             if let spec = table.stream {
                 table.stream = try self.openStream(db, table: table, viewType: spec.viewType, context: context)
             }

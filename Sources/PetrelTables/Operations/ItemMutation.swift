@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// One parsed item write — Put, Update, Delete or ConditionCheck — shared by the single-item
@@ -130,7 +130,7 @@ struct ItemMutation: Sendable {
     }
 
     /// Loads, checks and writes in the caller's transaction.
-    func apply(_ db: Database, table: TableDefinition, streams: inout StreamRecordWriter) throws -> Outcome {
+    func apply(_ db: any SQLConnection, table: TableDefinition, streams: inout StreamRecordWriter) throws -> Outcome {
         let key = try primaryKey(table)
         if case .put(let item) = kind, condition == nil, returnValues == "NONE", !table.streamEnabled, table.indexes.isEmpty {
             // Nothing needs the old item: a blind overwrite.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {

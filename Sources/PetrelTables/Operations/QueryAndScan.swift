@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// What Query and Scan share: reading rows in key order, counting 1 MB pages before the
@@ -23,8 +23,7 @@ struct ReadPlan {
         return key
     }
 
-    func run(_ db: Database, sql: String, arguments: StatementArguments) throws -> [String: JSON] {
-        let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
+    func run(_ db: any SQLConnection, sql: String, arguments: SQLArguments) throws -> [String: JSON] {
         var items: [JSON] = []
         var count = 0
         var scanned = 0
@@ -32,9 +31,9 @@ struct ReadPlan {
         var lastData: Data?
         var stoppedEarly = false
         let needsItem = filter != nil || projection != nil
-        while let row = try rows.next() {
-            if let limit, scanned >= limit { stoppedEarly = true; break }
-            if bytes >= ReadPlan.pageBytes { stoppedEarly = true; break }
+        try db.forEachRow(sql: sql, arguments: arguments) { row in
+            if let limit, scanned >= limit { stoppedEarly = true; return false }
+            if bytes >= ReadPlan.pageBytes { stoppedEarly = true; return false }
             let data: Data = row["item"]
             let size: Int = row["size"]
             scanned += 1
@@ -42,7 +41,7 @@ struct ReadPlan {
             lastData = data
             if needsItem {
                 let item = try ItemStore.decode(data)
-                if let filter, !ConditionEvaluator.evaluate(filter, item) { continue }
+                if let filter, !ConditionEvaluator.evaluate(filter, item) { return true }
                 count += 1
                 if !countOnly {
                     items.append(projection.map { Projection.apply($0, to: item).wire } ?? .raw(data))
@@ -51,6 +50,7 @@ struct ReadPlan {
                 count += 1
                 if !countOnly { items.append(.raw(data)) }
             }
+            return true
         }
         var out: [String: JSON] = ["Count": .int(count), "ScannedCount": .int(scanned)]
         if !countOnly { out["Items"] = .array(items) }
@@ -61,7 +61,7 @@ struct ReadPlan {
 
 extension TableService {
     /// Parses what Query and Scan share. `legacyFilter` names QueryFilter or ScanFilter.
-    func readPlan(_ request: Request, _ db: Database, _ context: OperationContext, expressions: inout ExpressionContext, legacyFilter: String) throws -> ReadPlan {
+    func readPlan(_ request: Request, _ db: any SQLConnection, _ context: OperationContext, expressions: inout ExpressionContext, legacyFilter: String) throws -> ReadPlan {
         let tableName = try request.tableName()
         let table = try catalog.require(db, region: context.region, name: tableName)
         var index: IndexDefinition?
@@ -136,7 +136,7 @@ extension TableService {
             let key = try KeyCondition.from(keyCondition, schema: plan.schema)
             let hk = plan.schema.compositeHash ? PrimaryKey.tuple([key.hash] + key.moreHash) : PrimaryKey.sortBytes(key.hash)
             var sql: String
-            var args: StatementArguments
+            var args: SQLArguments
             if let index = plan.index {
                 sql = "SELECT item, size FROM ddb_index_items WHERE table_id = ? AND index_name = ? AND hh = ? AND hk = ?"
                 args = [plan.table.id, index.name, PrimaryKey.hashOf(hk), Data(hk)]
@@ -258,7 +258,7 @@ extension TableService {
             let plan = try self.readPlan(request, db, context, expressions: &expressions, legacyFilter: "ScanFilter")
             try expressions.checkAllUsed()
             var sql: String
-            var args: StatementArguments
+            var args: SQLArguments
             if let index = plan.index {
                 sql = "SELECT item, size FROM ddb_index_items WHERE table_id = ? AND index_name = ?"
                 args = [plan.table.id, index.name]

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {
@@ -67,11 +67,11 @@ extension TableService {
     }
 
     /// Counts for DescribeTable, read live.
-    func counts(_ db: Database, _ table: TableDefinition) throws -> (Int, Int, [String: (Int, Int)]) {
-        let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM ddb_items WHERE table_id = ?", arguments: [table.id])!
+    func counts(_ db: any SQLConnection, _ table: TableDefinition) throws -> (Int, Int, [String: (Int, Int)]) {
+        let row = try db.fetchOne(sql: "SELECT count(*), coalesce(sum(size), 0) FROM ddb_items WHERE table_id = ?", arguments: [table.id])!
         var perIndex: [String: (Int, Int)] = [:]
         for index in table.indexes {
-            let r = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM ddb_index_items WHERE table_id = ? AND index_name = ?", arguments: [table.id, index.name])!
+            let r = try db.fetchOne(sql: "SELECT count(*), coalesce(sum(size), 0) FROM ddb_index_items WHERE table_id = ? AND index_name = ?", arguments: [table.id, index.name])!
             perIndex[index.name] = (r[0], r[1])
         }
         return (row[0], row[1], perIndex)
@@ -79,7 +79,7 @@ extension TableService {
 
     func describeTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        return try await store.pool.read { db in
+        return try await store.database.read { db in
             guard let table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
             }
@@ -94,7 +94,7 @@ extension TableService {
             throw AWSError.validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
         }
         let start = try request.string("ExclusiveStartTableName")
-        let names = try await store.pool.read { db in try self.catalog.names(db, region: context.region) }
+        let names = try await store.database.read { db in try self.catalog.names(db, region: context.region) }
         let after = names.filter { start == nil || $0 > start! }
         let page = Array(after.prefix(limit))
         var out: [String: JSON] = ["TableNames": .array(page.map { .string($0) })]
@@ -104,7 +104,7 @@ extension TableService {
 
     func deleteTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        let (description, closedStream) = try await store.pool.write { db -> (JSON, String?) in
+        let (description, closedStream) = try await store.database.write { db -> (JSON, String?) in
             guard let table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
             }
@@ -147,13 +147,13 @@ extension TableService {
     }
 
     /// Creates a new stream (a new ARN and label) for a table, as enabling a stream does on AWS.
-    func openStream(_ db: Database, table: TableDefinition, viewType: String, context: OperationContext) throws -> StreamDefinition {
+    func openStream(_ db: any SQLConnection, table: TableDefinition, viewType: String, context: OperationContext) throws -> StreamDefinition {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var label = String(formatter.string(from: Date()).dropLast()) // drop the "Z"
         var arn = table.arn + "/stream/" + label
         var attempt = 0
-        while try Bool.fetchOne(db, sql: "SELECT 1 FROM ddb_streams WHERE arn = ?", arguments: [arn]) == true {
+        while try db.fetchOne(Bool.self, sql: "SELECT 1 FROM ddb_streams WHERE arn = ?", arguments: [arn]) == true {
             attempt += 1
             label = String(formatter.string(from: Date().addingTimeInterval(Double(attempt) / 1000)).dropLast())
             arn = table.arn + "/stream/" + label

@@ -1,12 +1,12 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {
     func updateTimeToLive(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
         let (enabled, attribute) = try TableService.timeToLiveSpecification(request)
-        let updated = try await store.pool.write { db -> TableDefinition in
+        let updated = try await store.database.write { db -> TableDefinition in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFound
             }
@@ -49,13 +49,13 @@ extension TableService {
 
     func describeTimeToLive(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
-        let table = try await store.pool.read { db in try self.catalog.require(db, region: context.region, name: name) }
+        let table = try await store.database.read { db in try self.catalog.require(db, region: context.region, name: name) }
         var description: [String: JSON] = ["TimeToLiveStatus": .string(table.ttlEnabled ? "ENABLED" : "DISABLED")]
         if table.ttlEnabled, let a = table.ttlAttribute { description["AttributeName"] = .string(a) }
         return Response.encode(["TimeToLiveDescription": .object(description)])
     }
 
-    private func tableByARN(_ db: Database, _ request: Request) throws -> TableDefinition {
+    private func tableByARN(_ db: any SQLConnection, _ request: Request) throws -> TableDefinition {
         _ = try request.required("ResourceArn")
         let arn = try request.string("ResourceArn", length: 1...1283) ?? ""
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
@@ -78,7 +78,7 @@ extension TableService {
             throw AWSError.validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
         }
         let parsed = try TableService.parseTags(tags)
-        let updated = try await store.pool.write { db -> TableDefinition in
+        let updated = try await store.database.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
             for (k, v) in parsed { table.tags[k] = v }
             if table.tags.count > 50 {
@@ -127,7 +127,7 @@ extension TableService {
             throw AWSError.validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
         }
         let keys = rawKeys.compactMap(\.string)
-        let updated = try await store.pool.write { db -> TableDefinition in
+        let updated = try await store.database.write { db -> TableDefinition in
             var table = try self.tableByARN(db, request)
             for k in keys { table.tags[k] = nil }
             try self.catalog.save(db, table)
@@ -138,7 +138,7 @@ extension TableService {
     }
 
     func listTagsOfResource(_ request: Request, _ context: OperationContext) async throws -> Data {
-        let table = try await store.pool.read { db in try self.tableByARN(db, request) }
+        let table = try await store.database.read { db in try self.tableByARN(db, request) }
         let tags = table.tags.keys.sorted().map { JSON.object(["Key": .string($0), "Value": .string(table.tags[$0]!)]) }
         return Response.encode(["Tags": .array(tags)])
     }
@@ -146,14 +146,14 @@ extension TableService {
     /// Deletes items whose TTL attribute (a number of epoch seconds) is in the past, each with a
     /// REMOVE stream record attributed to the DynamoDB service.
     func expireItems(now: Date) async throws {
-        let tables = try await store.pool.read { db in try self.catalog.all(db) }.filter { $0.ttlEnabled && $0.ttlAttribute != nil }
+        let tables = try await store.database.read { db in try self.catalog.all(db) }.filter { $0.ttlEnabled && $0.ttlAttribute != nil }
         let cutoff = now.timeIntervalSince1970
         for table in tables {
             let attribute = table.ttlAttribute!
             // Find candidates through the expiry index without holding the writer; re-check
             // each inside the write.
             let expired = try store.readNow { db -> [PrimaryKey] in
-                try Row.fetchAll(db, sql: "SELECT hh, hk, rk FROM ddb_items WHERE table_id = ? AND expires IS NOT NULL AND expires < ? LIMIT 1000",
+                try db.fetchAll(sql: "SELECT hh, hk, rk FROM ddb_items WHERE table_id = ? AND expires IS NOT NULL AND expires < ? LIMIT 1000",
                                  arguments: [table.id, cutoff])
                     .map { PrimaryKey(hh: $0["hh"], hk: [UInt8]($0["hk"] as Data), rk: [UInt8]($0["rk"] as Data)) }
             }

@@ -1,6 +1,6 @@
 import Foundation
 import Crypto
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {
@@ -36,7 +36,7 @@ extension TableService {
             let now = Date().timeIntervalSince1970
             if let token {
                 try db.execute(sql: "DELETE FROM ddb_transaction_tokens WHERE created < ?", arguments: [now - TableService.tokenLifetime])
-                if let previous = try Data.fetchOne(db, sql: "SELECT request_hash FROM ddb_transaction_tokens WHERE token = ?", arguments: [token]) {
+                if let previous = try db.fetchOne(Data.self, sql: "SELECT request_hash FROM ddb_transaction_tokens WHERE token = ?", arguments: [token]) {
                     if previous != requestHash {
                         let text = "The request with the same client token was previously processed with different parameters. Use a new ClientRequestToken for a different request."
                         // This exception's member is `Message` in DynamoDB's model.
@@ -125,7 +125,7 @@ extension TableService {
             gets.append((try spec.tableName(), try ItemMutation.requiredKey(spec), projection))
         }
         let plannedGets = gets
-        let responses = try await store.pool.read { db -> [JSON] in
+        let responses = try await store.database.read { db -> [JSON] in
             var out: [JSON] = []
             let tables = try plannedGets.map { try self.catalog.require(db, region: context.region, name: $0.0) }
             let throttled = tables.map { !self.meter.admitsRead($0) }

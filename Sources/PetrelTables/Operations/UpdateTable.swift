@@ -1,12 +1,12 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 extension TableService {
     func updateTable(_ request: Request, _ context: OperationContext) async throws -> Data {
         let name = try request.tableName()
         let original = try store.readNow { db in try self.catalog.find(db, region: context.region, name: name) }
-        let (updated, result) = try await store.pool.write { db -> (TableDefinition, JSON) in
+        let (updated, result) = try await store.database.write { db -> (TableDefinition, JSON) in
             guard var table = try self.catalog.find(db, region: context.region, name: name) else {
                 throw TableCatalog.notFoundTable(name)
             }
@@ -81,9 +81,9 @@ extension TableService {
                 throw AWSError.validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
             }
             if !backfill.isEmpty {
-                let rows = try Row.fetchCursor(db, sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
+                let rows = try db.fetchAll(sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
                 var entries: [(IndexDefinition, PrimaryKey, PrimaryKey, Item)] = []
-                while let row = try rows.next() {
+                for row in rows {
                     let item = try ItemStore.decode(row["item"])
                     let base = PrimaryKey(hh: row["hh"], hk: [UInt8](row["hk"] as Data), rk: [UInt8](row["rk"] as Data))
                     for index in backfill {

@@ -1,16 +1,16 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// SQL for items and index entries. Items are stored as their wire JSON, so a GetItem without
 /// a projection answers with the stored bytes unchanged.
 enum ItemStore {
-    static func fetchRaw(_ db: Database, tableId: Int64, key: PrimaryKey) throws -> Data? {
-        let statement = try db.cachedStatement(sql: "SELECT item FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?")
-        return try Data.fetchOne(statement, arguments: [tableId, key.hh, Data(key.hk), Data(key.rk)])
+    static func fetchRaw(_ db: any SQLConnection, tableId: Int64, key: PrimaryKey) throws -> Data? {
+        try db.fetchOne(Data.self, sql: "SELECT item FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?",
+                        arguments: [tableId, key.hh, Data(key.hk), Data(key.rk)])
     }
 
-    static func fetch(_ db: Database, tableId: Int64, key: PrimaryKey) throws -> Item? {
+    static func fetch(_ db: any SQLConnection, tableId: Int64, key: PrimaryKey) throws -> Item? {
         guard let raw = try fetchRaw(db, tableId: tableId, key: key) else { return nil }
         return try decode(raw)
     }
@@ -19,9 +19,11 @@ enum ItemStore {
         try JSONParser.parseStoredItem(raw)
     }
 
-    static func upsert(_ db: Database, table: TableDefinition, key: PrimaryKey, item: Item) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ddb_items (table_id, hh, hk, rk, item, size, expires) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        try statement.execute(arguments: [table.id, key.hh, Data(key.hk), Data(key.rk), Data(item.wireBytes), item.itemSize, expiry(of: item, table: table)])
+    static func upsert(_ db: any SQLConnection, table: TableDefinition, key: PrimaryKey, item: Item) throws {
+        try db.execute(sql: """
+            INSERT INTO ddb_items (table_id, hh, hk, rk, item, size, expires) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (table_id, hh, hk, rk) DO UPDATE SET item = excluded.item, size = excluded.size, expires = excluded.expires
+            """, arguments: [table.id, key.hh, Data(key.hk), Data(key.rk), Data(item.wireBytes), item.itemSize, expiry(of: item, table: table)])
     }
 
     /// When TTL will delete the item: its TTL attribute, if TTL is on and the attribute is a
@@ -34,33 +36,33 @@ enum ItemStore {
     }
 
     /// Recomputes every item's expiry after TTL is switched on or off.
-    static func refreshExpiry(_ db: Database, table: TableDefinition) throws {
+    static func refreshExpiry(_ db: any SQLConnection, table: TableDefinition) throws {
         guard table.ttlEnabled else {
             try db.execute(sql: "UPDATE ddb_items SET expires = NULL WHERE table_id = ? AND expires IS NOT NULL", arguments: [table.id])
             return
         }
-        let rows = try Row.fetchAll(db, sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
-        let update = try db.cachedStatement(sql: "UPDATE ddb_items SET expires = ? WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?")
+        let rows = try db.fetchAll(sql: "SELECT hh, hk, rk, item FROM ddb_items WHERE table_id = ?", arguments: [table.id])
         for row in rows {
             let item = try decode(row["item"])
-            try update.execute(arguments: [expiry(of: item, table: table), table.id, row["hh"] as Int64, row["hk"] as Data, row["rk"] as Data])
+            try db.execute(sql: "UPDATE ddb_items SET expires = ? WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?",
+                           arguments: [expiry(of: item, table: table), table.id, row["hh"] as Int64, row["hk"] as Data, row["rk"] as Data])
         }
     }
 
-    static func delete(_ db: Database, tableId: Int64, key: PrimaryKey) throws {
-        let statement = try db.cachedStatement(sql: "DELETE FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?")
-        try statement.execute(arguments: [tableId, key.hh, Data(key.hk), Data(key.rk)])
+    static func delete(_ db: any SQLConnection, tableId: Int64, key: PrimaryKey) throws {
+        try db.execute(sql: "DELETE FROM ddb_items WHERE table_id = ? AND hh = ? AND hk = ? AND rk = ?", arguments: [tableId, key.hh, Data(key.hk), Data(key.rk)])
     }
 
-    static func insertIndexEntry(_ db: Database, tableId: Int64, index: String, key: PrimaryKey, base: PrimaryKey, item: Item) throws {
+    static func insertIndexEntry(_ db: any SQLConnection, tableId: Int64, index: String, key: PrimaryKey, base: PrimaryKey, item: Item) throws {
         let bytes = item.wireBytes
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ddb_index_items (table_id, index_name, hh, hk, rk, pk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        try statement.execute(arguments: [tableId, index, key.hh, Data(key.hk), Data(key.rk), Data(base.packed), Data(bytes), item.itemSize])
+        try db.execute(sql: """
+            INSERT INTO ddb_index_items (table_id, index_name, hh, hk, rk, pk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (table_id, index_name, hh, hk, rk, pk) DO UPDATE SET item = excluded.item, size = excluded.size
+            """, arguments: [tableId, index, key.hh, Data(key.hk), Data(key.rk), Data(base.packed), Data(bytes), item.itemSize])
     }
 
-    static func deleteIndexEntry(_ db: Database, tableId: Int64, index: String, key: PrimaryKey, base: PrimaryKey) throws {
-        let statement = try db.cachedStatement(sql: "DELETE FROM ddb_index_items WHERE table_id = ? AND index_name = ? AND hh = ? AND hk = ? AND rk = ? AND pk = ?")
-        try statement.execute(arguments: [tableId, index, key.hh, Data(key.hk), Data(key.rk), Data(base.packed)])
+    static func deleteIndexEntry(_ db: any SQLConnection, tableId: Int64, index: String, key: PrimaryKey, base: PrimaryKey) throws {
+        try db.execute(sql: "DELETE FROM ddb_index_items WHERE table_id = ? AND index_name = ? AND hh = ? AND hk = ? AND rk = ? AND pk = ?", arguments: [tableId, index, key.hh, Data(key.hk), Data(key.rk), Data(base.packed)])
     }
 
     /// The item as an index holds it: the index's projection of the base item.
@@ -76,7 +78,7 @@ enum ItemStore {
     }
 
     /// Keeps every index consistent with a base-item change, in the caller's transaction.
-    static func maintainIndexes(_ db: Database, table: TableDefinition, base: PrimaryKey, old: Item?, new: Item?) throws {
+    static func maintainIndexes(_ db: any SQLConnection, table: TableDefinition, base: PrimaryKey, old: Item?, new: Item?) throws {
         for index in table.indexes {
             let oldKey = try old.flatMap { item throws(AWSError) in try index.key.indexKey(of: item, indexName: index.name) }
             let newKey = try new.flatMap { item throws(AWSError) in try index.key.indexKey(of: item, indexName: index.name) }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// The one place an item changes: stores the new version (or removes it), keeps indexes in
@@ -21,7 +21,7 @@ enum ItemWriter {
     /// Returns whether anything changed. Writing an identical item changes nothing and
     /// produces no stream record.
     @discardableResult
-    static func write(_ db: Database, table: TableDefinition, key: PrimaryKey, old: Item?, new: Item?,
+    static func write(_ db: any SQLConnection, table: TableDefinition, key: PrimaryKey, old: Item?, new: Item?,
                       streams: inout StreamRecordWriter, byService: Bool = false) throws -> Bool {
         switch (old, new) {
         case (nil, nil):

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// Table definitions, held in memory and stored as JSON in `ddb_tables`.
@@ -22,9 +22,9 @@ final class TableCatalog: Sendable {
         AWSError.resourceNotFound("Requested resource not found: Table: \(name) not found")
     }
 
-    private func ensureLoaded(_ db: Database) throws {
+    private func ensureLoaded(_ db: any SQLConnection) throws {
         if state.withLock({ $0.loaded }) { return }
-        let all = try Data.fetchAll(db, sql: "SELECT definition FROM ddb_tables").map { try JSONDecoder().decode(TableDefinition.self, from: $0) }
+        let all = try db.fetchAll(Data.self, sql: "SELECT definition FROM ddb_tables").map { try JSONDecoder().decode(TableDefinition.self, from: $0) }
         state.withLock { s in
             guard !s.loaded else { return }
             for table in all { s.tables[TableCatalog.cacheKey(table.region, table.name)] = table }
@@ -32,7 +32,7 @@ final class TableCatalog: Sendable {
         }
     }
 
-    func find(_ db: Database, region: String, name: String) throws -> TableDefinition? {
+    func find(_ db: any SQLConnection, region: String, name: String) throws -> TableDefinition? {
         // Wherever a table name goes, DynamoDB also takes the table's ARN.
         if name.hasPrefix("arn:") { return try find(db, arn: name) }
         try ensureLoaded(db)
@@ -41,13 +41,13 @@ final class TableCatalog: Sendable {
     }
 
     /// The table, or ResourceNotFoundException with DynamoDB's item-operation message.
-    func require(_ db: Database, region: String, name: String) throws -> TableDefinition {
+    func require(_ db: any SQLConnection, region: String, name: String) throws -> TableDefinition {
         guard let table = try find(db, region: region, name: name) else { throw TableCatalog.notFound }
         return table
     }
 
     /// Writes a definition in the caller's transaction; call `publish` after the commit.
-    func save(_ db: Database, _ table: TableDefinition) throws {
+    func save(_ db: any SQLConnection, _ table: TableDefinition) throws {
         let data = try JSONEncoder().encode(table)
         try db.execute(sql: "UPDATE ddb_tables SET definition = ? WHERE id = ?", arguments: [data, table.id])
     }
@@ -62,18 +62,18 @@ final class TableCatalog: Sendable {
     }
 
     /// Every table in a region (for ListTables).
-    func names(_ db: Database, region: String) throws -> [String] {
+    func names(_ db: any SQLConnection, region: String) throws -> [String] {
         try ensureLoaded(db)
         return state.withLock { $0.tables.values.filter { $0.region == region }.map(\.name) }.sorted()
     }
 
-    func all(_ db: Database) throws -> [TableDefinition] {
+    func all(_ db: any SQLConnection) throws -> [TableDefinition] {
         try ensureLoaded(db)
         return state.withLock { Array($0.tables.values) }
     }
 
     /// Resolves a table ARN (TagResource etc.) to the table.
-    func find(_ db: Database, arn: String) throws -> TableDefinition? {
+    func find(_ db: any SQLConnection, arn: String) throws -> TableDefinition? {
         // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[2] == "dynamodb", parts[5].hasPrefix("table/") else { return nil }

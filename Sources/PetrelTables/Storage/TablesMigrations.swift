@@ -1,13 +1,13 @@
-import GRDB
+import PetrelStore
 
 /// The table service's schema, all under the `ddb_` prefix.
 ///
 /// Items are keyed (table, partition hash, partition key bytes, sort key bytes) so a Query is
 /// one range read and a Scan walks partitions in hash order, as DynamoDB does.
 enum TablesMigrations {
-    static func register(_ migrator: inout DatabaseMigrator) {
+    static func register(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("tables-v1") { db in
-            try db.execute(sql: """
+            try db.executeScript("""
                 CREATE TABLE ddb_tables (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     region TEXT NOT NULL,
@@ -62,6 +62,16 @@ enum TablesMigrations {
                     created REAL NOT NULL
                 );
                 """)
+        }
+        // Stream sequence numbers from a counter row taken in the writing transaction (the
+        // seam has no sqlite_sequence); continues where the AUTOINCREMENT left off.
+        migrator.registerMigration("tables-v2-stream-counter") { db in
+            try db.executeScript("CREATE TABLE ddb_counters (name TEXT PRIMARY KEY, last INTEGER NOT NULL)")
+            var last = try db.fetchOne(Int64.self, sql: "SELECT MAX(seq) FROM ddb_stream_records") ?? 0
+            if db.dialect == .sqlite {
+                last = max(last, try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'") ?? 0)
+            }
+            try db.execute(sql: "INSERT INTO ddb_counters (name, last) VALUES ('stream_records', ?)", arguments: [last])
         }
     }
 }

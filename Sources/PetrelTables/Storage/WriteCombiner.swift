@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 
 /// Group commit: item writes that arrive while another transaction is committing are run
 /// together in the next transaction, each inside its own savepoint.
@@ -11,10 +11,10 @@ import GRDB
 ///
 /// The first writer to find the combiner idle becomes the leader and commits on its own
 /// thread (no hop to another queue); it drains a few batches, then hands any remainder to
-/// GRDB's writer queue so no single request waits behind an endless stream of others.
+/// the database's writer queue so no single request waits behind an endless stream of others.
 final class WriteCombiner: Sendable {
     private struct Pending: Sendable {
-        let work: @Sendable (Database) throws -> any Sendable
+        let work: @Sendable (any SQLConnection) throws -> any Sendable
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
@@ -23,14 +23,14 @@ final class WriteCombiner: Sendable {
         var draining = false
     }
 
-    private let pool: DatabasePool
+    private let database: any SQLDatabase
     private let state = Locked(State())
     static let maxBatch = 256
     static let leaderBatches = 4
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(database: any SQLDatabase) { self.database = database }
 
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ work: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let lead = state.withLock { s -> Bool in
                 s.queue.append(Pending(work: { try work($0) }, continuation: continuation))
@@ -39,9 +39,9 @@ final class WriteCombiner: Sendable {
                 return true
             }
             guard lead else { return }
-            let finished = pool.writeWithoutTransaction { db in self.drain(db, maxBatches: WriteCombiner.leaderBatches) }
+            let finished = (try? database.writeWithoutTransaction { db in self.drain(db, maxBatches: WriteCombiner.leaderBatches) }) ?? false
             if !finished {
-                pool.asyncWriteWithoutTransaction { db in _ = self.drain(db, maxBatches: .max) }
+                database.asyncWriteWithoutTransaction { db in _ = self.drain(db, maxBatches: .max) }
             }
         }
         return result as! T
@@ -49,7 +49,7 @@ final class WriteCombiner: Sendable {
 
     /// Commits batches until none are waiting (returns true, combiner idle) or `maxBatches`
     /// were committed (returns false, still draining).
-    private func drain(_ db: Database, maxBatches: Int) -> Bool {
+    private func drain(_ db: any SQLConnection, maxBatches: Int) -> Bool {
         var done = 0
         while true {
             if done == maxBatches { return false }
@@ -65,24 +65,20 @@ final class WriteCombiner: Sendable {
             var results: [Result<any Sendable, any Error>] = []
             results.reserveCapacity(batch.count)
             do {
-                try db.inTransaction(.immediate) {
-                    // Prepared once per connection: GRDB's inSavepoint re-parses its SQL each time.
-                    let savepoint = try db.cachedStatement(sql: "SAVEPOINT combined_write")
-                    let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT combined_write")
-                    let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT combined_write")
+                try db.inWriteTransaction {
                     for pending in batch {
-                        try savepoint.execute()
+                        try db.execute(sql: "SAVEPOINT combined_write")
                         do {
                             let value = try pending.work(db)
-                            try release.execute()
+                            try db.execute(sql: "RELEASE SAVEPOINT combined_write")
                             results.append(.success(value))
                         } catch {
-                            try rollback.execute()
-                            try release.execute()
+                            try db.execute(sql: "ROLLBACK TO SAVEPOINT combined_write")
+                            try db.execute(sql: "RELEASE SAVEPOINT combined_write")
                             results.append(.failure(error))
                         }
                     }
-                    return .commit
+                    return true
                 }
             } catch {
                 // The commit itself failed: nothing in the batch is durable.

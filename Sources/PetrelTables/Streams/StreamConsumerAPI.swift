@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// One stream record as an in-process consumer (an event source mapping) receives it.
@@ -39,12 +39,12 @@ public struct StreamInfo: Sendable, Equatable {
 extension TableService {
     /// Describes a stream, or nil if there is no such stream.
     public func streamInfo(streamArn: String) throws -> StreamInfo? {
-        try store.pool.read { db in try self.streamInfo(db, arn: streamArn) }
+        try store.database.read { db in try self.streamInfo(db, arn: streamArn) }
     }
 
     /// The ARN of a table's current stream (enabled or not), or nil.
     public func latestStreamArn(tableName: String, region: String) throws -> String? {
-        try store.pool.read { db in try self.catalog.find(db, region: region, name: tableName)?.stream?.arn }
+        try store.database.read { db in try self.catalog.find(db, region: region, name: tableName)?.stream?.arn }
     }
 
     /// Up to `limit` records after `sequenceNumber` (nil: from the oldest retained), oldest
@@ -52,7 +52,7 @@ extension TableService {
     /// TrimmedDataAccessException when the position was removed by retention.
     public func streamRecords(streamArn: String, shardId: String, after sequenceNumber: String?, limit: Int) throws -> [StreamRecordEnvelope] {
         let after = try sequenceNumber.map(TableService.parseSequence) ?? 0
-        return try store.pool.read { db in
+        return try store.database.read { db in
             guard let info = try self.streamInfo(db, arn: streamArn) else { throw TableService.streamNotFound(streamArn) }
             guard info.shardId == shardId else { throw TableService.shardNotFound(shardId) }
             if sequenceNumber != nil, after < (Int64(info.trimmedThrough) ?? 0) {
@@ -65,11 +65,11 @@ extension TableService {
     /// The sequence number just before the first record created at or after `date`, for
     /// StartingPosition AT_TIMESTAMP (pass it as `after`). Nil means "from the beginning".
     public func streamPosition(streamArn: String, atOrAfter date: Date) throws -> String? {
-        try store.pool.read { db in
-            let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM ddb_stream_records WHERE stream_arn = ? AND created >= ? ORDER BY seq LIMIT 1",
+        try store.database.read { db in
+            let seq = try db.fetchOne(Int64.self, sql: "SELECT seq FROM ddb_stream_records WHERE stream_arn = ? AND created >= ? ORDER BY seq LIMIT 1",
                                          arguments: [streamArn, date.timeIntervalSince1970])
             if let seq { return seq > 1 ? StreamRecordWriter.formatSequence(seq - 1) : nil }
-            let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [streamArn])
+            let last = try db.fetchOne(Int64.self, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [streamArn])
             return last.map(StreamRecordWriter.formatSequence)
         }
     }
@@ -79,8 +79,8 @@ extension TableService {
     public func waitForStreamChange(streamArn: String, after sequenceNumber: String?) async {
         let after = (try? sequenceNumber.map(TableService.parseSequence) ?? 0) ?? 0
         if notifier.latest(streamArn) == nil {
-            let last = try? await store.pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [streamArn])
+            let last = try? await store.database.read { db in
+                try db.fetchOne(Int64.self, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [streamArn])
             }
             notifier.seed(streamArn, (last ?? nil) ?? 0)
         }
@@ -129,9 +129,9 @@ extension TableService {
         return "shardId-" + padded + "-" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
-    func streamInfo(_ db: Database, arn: String) throws -> StreamInfo? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ddb_streams WHERE arn = ?", arguments: [arn]) else { return nil }
-        let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [arn])
+    func streamInfo(_ db: any SQLConnection, arn: String) throws -> StreamInfo? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM ddb_streams WHERE arn = ?", arguments: [arn]) else { return nil }
+        let last = try db.fetchOne(Int64.self, sql: "SELECT max(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [arn])
         let disabled: Double? = row["disabled"]
         return StreamInfo(streamArn: arn, tableName: row["table_name"], region: row["region"], viewType: row["view_type"],
                           shardId: TableService.shardId(arn: arn, created: row["created"]), enabled: disabled == nil,
@@ -145,8 +145,8 @@ extension TableService {
         var record: Data
     }
 
-    func records(_ db: Database, arn: String, after: Int64, limit: Int) throws -> [StoredRecord] {
-        try Row.fetchAll(db, sql: "SELECT seq, created, record FROM ddb_stream_records WHERE stream_arn = ? AND seq > ? ORDER BY seq LIMIT ?",
+    func records(_ db: any SQLConnection, arn: String, after: Int64, limit: Int) throws -> [StoredRecord] {
+        try db.fetchAll(sql: "SELECT seq, created, record FROM ddb_stream_records WHERE stream_arn = ? AND seq > ? ORDER BY seq LIMIT ?",
                          arguments: [arn, after, limit]).map { StoredRecord(seq: $0["seq"], created: $0["created"], record: $0["record"]) }
     }
 
@@ -165,20 +165,20 @@ extension TableService {
     func trimStreams(now: Date) async throws {
         let cutoff = now.timeIntervalSince1970 - 24 * 3600
         // Records are in creation order: look at the oldest one before scanning anything.
-        let oldest = try await store.pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT created FROM ddb_stream_records ORDER BY seq LIMIT 1")
+        let oldest = try await store.database.read { db in
+            try db.fetchOne(Double.self, sql: "SELECT created FROM ddb_stream_records ORDER BY seq LIMIT 1")
         }
-        let disabledStreams = try await store.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?", arguments: [cutoff]) ?? 0
+        let disabledStreams = try await store.database.read { db in
+            try db.fetchOne(Int.self, sql: "SELECT count(*) FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?", arguments: [cutoff]) ?? 0
         }
         guard (oldest ?? .infinity) < cutoff || disabledStreams > 0 else { return }
-        let appended: Void = try await store.pool.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT stream_arn, max(seq) AS last FROM ddb_stream_records WHERE created < ? GROUP BY stream_arn", arguments: [cutoff])
+        let appended: Void = try await store.database.write { db in
+            let rows = try db.fetchAll(sql: "SELECT stream_arn, max(seq) AS last FROM ddb_stream_records WHERE created < ? GROUP BY stream_arn", arguments: [cutoff])
             for row in rows {
                 let arn: String = row["stream_arn"]
                 let last: Int64 = row["last"]
                 try db.execute(sql: "DELETE FROM ddb_stream_records WHERE stream_arn = ? AND seq <= ?", arguments: [arn, last])
-                try db.execute(sql: "UPDATE ddb_streams SET trimmed_through = max(trimmed_through, ?) WHERE arn = ?", arguments: [last, arn])
+                try db.execute(sql: "UPDATE ddb_streams SET trimmed_through = CASE WHEN trimmed_through < ? THEN ? ELSE trimmed_through END WHERE arn = ?", arguments: [last, last, arn])
             }
             try db.execute(sql: "DELETE FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?", arguments: [cutoff])
         }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PetrelStore
 import PetrelCore
 
 /// A shard iterator: an opaque token naming a position (records after `after`) and when it
@@ -47,8 +47,8 @@ extension TableService {
         if let tableName { try Request.validateTableName(tableName) }
         let limit = try request.int("Limit", range: 1...100) ?? 100
         let start = try request.string("ExclusiveStartStreamArn", length: 37...1024)
-        let rows = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT arn, table_name, label FROM ddb_streams WHERE region = ? AND (? IS NULL OR table_name = ?) ORDER BY arn",
+        let rows = try await store.database.read { db in
+            try db.fetchAll(sql: "SELECT arn, table_name, label FROM ddb_streams WHERE region = ? AND (? IS NULL OR table_name = ?) ORDER BY arn",
                              arguments: [context.region, tableName, tableName])
         }
         let all = rows.filter { start == nil || ($0["arn"] as String) > start! }
@@ -65,13 +65,13 @@ extension TableService {
         let arn = try request.string("StreamArn", length: 37...1024) ?? ""
         let limit = try request.int("Limit", range: 1...100) ?? 100
         let startShard = try request.string("ExclusiveStartShardId", length: 28...65)
-        let description = try await store.pool.read { db -> JSON in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ddb_streams WHERE arn = ?", arguments: [arn]),
+        let description = try await store.database.read { db -> JSON in
+            guard let row = try db.fetchOne(sql: "SELECT * FROM ddb_streams WHERE arn = ?", arguments: [arn]),
                   let info = try self.streamInfo(db, arn: arn) else {
                 throw TableService.streamNotFound(arn)
             }
-            let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [arn])
-            let next = (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'") ?? 0) + 1
+            let first = try db.fetchOne(Int64.self, sql: "SELECT min(seq) FROM ddb_stream_records WHERE stream_arn = ?", arguments: [arn])
+            let next = (try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'") ?? 0) + 1
             var range: [String: JSON] = ["StartingSequenceNumber": .string(StreamRecordWriter.formatSequence(first ?? next))]
             if !info.enabled, let last = info.latestSequenceNumber { range["EndingSequenceNumber"] = .string(last) }
             let key = try JSONDecoder().decode(KeySchema.self, from: row["key_schema"] as Data)
@@ -103,7 +103,7 @@ extension TableService {
         if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") && sequence == nil {
             throw AWSError.validation("Must specify a sequence number for iterator type \(type)")
         }
-        let after = try await store.pool.read { db -> Int64 in
+        let after = try await store.database.read { db -> Int64 in
             guard let info = try self.streamInfo(db, arn: arn) else { throw TableService.streamNotFound(arn) }
             guard info.shardId == shardId else { throw TableService.shardNotFound(shardId) }
             let trimmed = Int64(info.trimmedThrough) ?? 0
@@ -129,7 +129,7 @@ extension TableService {
         if now - iterator.issued > ShardIterator.lifetime {
             throw AWSError("ExpiredIteratorException", status: 400, "Iterator expired. The iterator was created at time \(Date(timeIntervalSince1970: iterator.issued)) while right now it is \(Date(timeIntervalSince1970: now)). Get a new one with GetShardIterator.")
         }
-        let (records, info) = try await store.pool.read { db -> ([StoredRecord], StreamInfo) in
+        let (records, info) = try await store.database.read { db -> ([StoredRecord], StreamInfo) in
             guard let info = try self.streamInfo(db, arn: iterator.streamArn) else { throw TableService.streamNotFound(iterator.streamArn) }
             if iterator.after < (Int64(info.trimmedThrough) ?? 0) { throw TableService.trimmed }
             return (try self.records(db, arn: iterator.streamArn, after: iterator.after, limit: limit), info)

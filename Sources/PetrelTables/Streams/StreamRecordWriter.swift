@@ -1,12 +1,12 @@
 import Foundation
-import GRDB
+import PetrelStore
+import PetrelCore
 
 /// Appends stream records inside the item write's transaction, so a change and its record
 /// commit together. Remembers the last sequence number per stream so the service can wake
 /// waiters after the commit.
 struct StreamRecordWriter {
     let region: String
-    private var nextSeq: Int64?
     private(set) var appended: [String: Int64] = [:]
 
     init(region: String) { self.region = region }
@@ -18,7 +18,7 @@ struct StreamRecordWriter {
         return String(repeating: "0", count: max(0, 21 - digits.count)) + digits
     }
 
-    mutating func append(_ db: Database, table: TableDefinition, old: Item?, new: Item?, byService: Bool = false) throws {
+    mutating func append(_ db: any SQLConnection, table: TableDefinition, old: Item?, new: Item?, byService: Bool = false) throws {
         guard let stream = table.stream, stream.enabled else { return }
         let eventName: String
         switch (old, new) {
@@ -27,14 +27,11 @@ struct StreamRecordWriter {
         case (_, nil): eventName = "REMOVE"
         default: eventName = "MODIFY"
         }
-        let seq: Int64
-        if let n = nextSeq {
-            seq = n
-        } else {
-            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'")) ?? 0
-            seq = last + 1
+        // One counter for every stream record, taken in the writing transaction: on PostgreSQL
+        // the row lock orders concurrent writers, so sequence numbers follow commit order.
+        guard let seq = try db.fetchOne(Int64.self, sql: "UPDATE ddb_counters SET last = last + 1 WHERE name = 'stream_records' RETURNING last") else {
+            throw AWSError.service("The stream record counter is missing from the database.")
         }
-        nextSeq = seq + 1
         let now = Date().timeIntervalSince1970
         let keys = table.key.keyItem(of: (new ?? old)!)
         var body: [String: JSON] = [
@@ -62,8 +59,7 @@ struct StreamRecordWriter {
             "dynamodb": .object(body),
         ]
         if byService { record["userIdentity"] = StreamRecordWriter.serviceIdentity }
-        let statement = try db.cachedStatement(sql: "INSERT INTO ddb_stream_records (seq, stream_arn, created, record) VALUES (?, ?, ?, ?)")
-        try statement.execute(arguments: [seq, stream.arn, now, JSONWriter.encode(.object(record))])
+        try db.execute(sql: "INSERT INTO ddb_stream_records (seq, stream_arn, created, record) VALUES (?, ?, ?, ?)", arguments: [seq, stream.arn, now, JSONWriter.encode(.object(record))])
         appended[stream.arn] = seq
     }
 }
