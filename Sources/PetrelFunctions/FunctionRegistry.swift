@@ -13,10 +13,13 @@ public struct FunctionRegistry: Sendable {
     /// write through this registry drops the function's entries.
     private let cache = RecordCache()
 
+    public let aliases: AliasStore
+
     public init(store: Store, code: CodeStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.store = store
         self.code = code
         self.now = now
+        self.aliases = AliasStore(store: store)
     }
 
     /// A read that began before a write's commit can finish after the write's `forget`: its
@@ -54,6 +57,11 @@ public struct FunctionRegistry: Sendable {
     }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
+        registerFunctionMigrations(&migrator)
+        AliasStore.registerMigrations(&migrator)
+    }
+
+    static func registerFunctionMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("functions-v1") { db in
             try db.executeScript("""
                 CREATE TABLE lambda_functions (
@@ -79,9 +87,16 @@ public struct FunctionRegistry: Sendable {
 
     // MARK: Reading
 
-    /// The version a reference names. Aliases are not supported yet and are reported as missing.
-    public func get(_ ref: FunctionReference, account: Account) throws -> FunctionRecord {
-        let version = ref.qualifier ?? "$LATEST"
+    /// The version a reference names. An alias names its version; with `weighted` (invocations)
+    /// a weighted alias sends the configured share to its additional version.
+    public func get(_ ref: FunctionReference, account: Account, weighted: Bool = true) throws -> FunctionRecord {
+        var version = ref.qualifier ?? "$LATEST"
+        if AliasRules.isAlias(version) {
+            guard let alias = try aliases.get(function: ref.name, name: version) else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: version))")
+            }
+            version = weighted ? AliasRules.choose(alias, roll: Double.random(in: 0..<1)) : alias.functionVersion
+        }
         if let cached = cache.get(ref.name, version) { return cached }
         let generation = cache.generation
         let record = try store.database.read { db in try Self.fetch(db, name: ref.name, version: version) }
@@ -101,6 +116,44 @@ public struct FunctionRegistry: Sendable {
                 tags[row["key"]] = row["value"]
             }
             return tags
+        }
+    }
+
+    /// Adds or replaces tags on a function (TagResource). AWS allows 50 per resource.
+    public func tag(_ name: String, with tags: [String: String], account: Account) throws {
+        try store.database.write { db in
+            guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_functions WHERE name = ?", arguments: [name]) ?? 0 > 0 else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+            }
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT INTO lambda_function_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET value = excluded.value",
+                               arguments: [name, key, value])
+            }
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_function_tags WHERE name = ?", arguments: [name]) ?? 0 > 50 {
+                throw AWSError.invalidParameter("Number of tags exceeds resource tag limit.")
+            }
+        }
+    }
+
+    /// Removes tags by key (UntagResource); keys that are not there are ignored, as on AWS.
+    public func untag(_ name: String, keys: [String], account: Account) throws {
+        try store.database.write { db in
+            guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM lambda_functions WHERE name = ?", arguments: [name]) ?? 0 > 0 else {
+                throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(name))")
+            }
+            for key in keys {
+                try db.execute(sql: "DELETE FROM lambda_function_tags WHERE name = ? AND key = ?", arguments: [name, key])
+            }
+        }
+    }
+
+    /// What the account's functions hold, for GetAccountSettings: the number of functions and
+    /// the total size of their deployment packages (every version counts, as on AWS).
+    public func usage() throws -> (functionCount: Int, totalCodeSize: Int) {
+        try store.database.read { db in
+            let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(DISTINCT name) FROM lambda_functions") ?? 0
+            let size = try db.fetchOne(Int.self, sql: "SELECT COALESCE(SUM(code_size), 0) FROM lambda_functions") ?? 0
+            return (count, size)
         }
     }
 
@@ -186,6 +239,13 @@ public struct FunctionRegistry: Sendable {
         defer { cache.forget(ref.name) }
         try store.database.write { db in
             if let qualifier = ref.qualifier, qualifier != "$LATEST" {
+                if AliasRules.isAlias(qualifier) {
+                    throw AWSError.invalidParameter("Deletion of aliases is not supported by DeleteFunction. Use DeleteAlias.")
+                }
+                let referencing = try AliasStore.referencing(db, function: ref.name, version: qualifier)
+                if !referencing.isEmpty {
+                    throw AWSError.resourceConflict("Unable to delete version because the following aliases reference it: [\(referencing.joined(separator: ", "))]")
+                }
                 try db.execute(sql: "DELETE FROM lambda_functions WHERE name = ? AND version = ?", arguments: [ref.name, qualifier])
                 if db.changesCount == 0 {
                     throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: qualifier))")
@@ -200,7 +260,9 @@ public struct FunctionRegistry: Sendable {
                 throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name))")
             }
             try db.execute(sql: "DELETE FROM lambda_function_tags WHERE name = ?", arguments: [ref.name])
+            try db.execute(sql: "DELETE FROM lambda_aliases WHERE function_name = ?", arguments: [ref.name])
         }
+        if ref.qualifier == nil { aliases.forget(function: ref.name) }
     }
 
     // MARK: Helpers

@@ -163,3 +163,45 @@ import ZIPFoundation
         #expect(second.records.map(\.name) == ["c"] && second.nextMarker == nil)
     }
 }
+
+@Suite struct AliasRulesTests {
+    @Test(arguments: [("live", true), ("$LATEST", false), ("7", false), ("v2", true), ("", false)])
+    func qualifiersThatNameAliases(qualifier: String, isAlias: Bool) {
+        #expect(AliasRules.isAlias(qualifier) == isAlias)
+    }
+
+    @Test(arguments: ["live", "blue-green_2", String(repeating: "a", count: 128)])
+    func acceptsAliasNames(name: String) throws {
+        try AliasRules.validateName(name)
+    }
+
+    @Test(arguments: ["123", "bad name", "ünïcode", "", String(repeating: "a", count: 129), "$LATEST"])
+    func refusesAliasNames(name: String) {
+        #expect(throws: AWSError.self) { try AliasRules.validateName(name) }
+    }
+
+    @Test(arguments: [
+        ([:], "1", nil),
+        (["2": 0.5], "1", nil),
+        (["2": 0.5, "3": 0.1], "1", "cannot be greater than 1"),
+        (["1": 0.5], "1", "already included"),
+        (["2": 1.5], "1", "less than or equal to 1.0"),
+        (["x": 0.5], "1", "[0-9]+"),
+        (["2": 0.5], "$LATEST", "$LATEST"),
+    ] as [([String: Double], String, String?)])
+    func routingRules(weights: [String: Double], primary: String, expected: String?) {
+        do {
+            try AliasRules.validateRouting(weights, primary: primary)
+            #expect(expected == nil)
+        } catch {
+            #expect(expected.map { error.message.contains($0) } == true, "\(error.message)")
+        }
+    }
+
+    @Test(arguments: [(0.0, "2"), (0.299, "2"), (0.3, "1"), (0.99, "1")])
+    func rollsChooseTheVersion(roll: Double, version: String) {
+        let alias = FunctionAlias(functionName: "f", name: "canary", functionVersion: "1", description: "",
+                                  additionalVersionWeights: ["2": 0.3], revisionId: "r")
+        #expect(AliasRules.choose(alias, roll: roll) == version)
+    }
+}

@@ -55,7 +55,7 @@ extension LambdaRoutes {
     }
 
     func getFunction(_ ref: FunctionReference, account: Account) throws -> Response {
-        let record = try functions.get(ref, account: account)
+        let record = try functions.get(ref, account: account, weighted: false)
         let location = "\(endpoint)/_petrel/code/\(record.codeDigest).zip"
         let tags = try functions.tags(of: record.name)
         return try json(GetFunctionResponse(Configuration: withLayerSizes(FunctionConfiguration(record, account: account), account: account),
@@ -64,7 +64,7 @@ extension LambdaRoutes {
     }
 
     func getConfiguration(_ ref: FunctionReference, account: Account) throws -> Response {
-        try json(FunctionConfiguration(functions.get(ref, account: account), account: account), account: account)
+        try json(FunctionConfiguration(functions.get(ref, account: account, weighted: false), account: account), account: account)
     }
 
     func listFunctions(query: Hummingbird.Parameters, account: Account) throws -> Response {

@@ -81,6 +81,14 @@ struct LambdaRoutes: Sendable {
             case .delete: return try await deleteFunction(ref, account: account)
             default: break
             }
+        case ("2017-03-31", 3) where segments[1] == "tags":
+            return try await tags(request, resource: segments[2], account: account)
+        case ("2016-08-19", 2) where segments[1] == "account-settings" && method == .get:
+            return try accountSettings(account: account)
+        case ("2015-03-31", 4) where segments[1] == "functions" && segments[3] == "aliases":
+            return try await aliases(request, function: segments[2], alias: nil, account: account)
+        case ("2015-03-31", 5) where segments[1] == "functions" && segments[3] == "aliases":
+            return try await aliases(request, function: segments[2], alias: segments[4], account: account)
         case ("2015-03-31", 4) where segments[1] == "functions":
             let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
             switch (method, segments[3]) {
