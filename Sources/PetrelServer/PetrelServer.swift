@@ -92,7 +92,7 @@ public struct PetrelServer: Sendable {
         invokerConfig.warmPool = config.warmPool
         invokerConfig.runtimeFallback = config.runtimeFallback
         if let executionRoles {
-            invokerConfig.instanceEnvironment = { function in executionRoles.instanceEnvironment(function) }
+            invokerConfig.instanceEnvironment = { function, _ in executionRoles.instanceEnvironment(function) }
         }
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
@@ -138,7 +138,7 @@ public struct PetrelServer: Sendable {
                               boundToLoopback: config.isLoopback,
                               queues: QueuesRoutes(service: queueService, account: config.account,
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
-                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions,
+                              eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions),
                               objects: objectRoutes)
         let app = Application(
             responder: gateway,
