@@ -75,14 +75,36 @@ public enum AliasRules {
 /// Aliases in the store, cached for the invoke path (every write drops the function's entries).
 public struct AliasStore: Sendable {
     let store: Store
-    private let cache = Cache()
+    let cache = Cache()
 
     public init(store: Store) { self.store = store }
 
+    /// Generation-checked: a read that started before a write's `forget` does not store what it
+    /// read, so a stale alias never outlives the write that changed it.
     final class Cache: Sendable {
-        let aliases = Mutex<[String: FunctionAlias]>([:])
+        private struct State {
+            var aliases: [String: FunctionAlias] = [:]
+            var generation = 0
+        }
+        private let state = Mutex(State())
+
+        func lookup(_ key: String) -> (hit: FunctionAlias?, generation: Int) {
+            state.withLock { ($0.aliases[key], $0.generation) }
+        }
+
+        func store(_ alias: FunctionAlias, key: String, readAt generation: Int) {
+            state.withLock { s in
+                guard s.generation == generation else { return }
+                if s.aliases.count > 10_000 { s.aliases.removeAll() }
+                s.aliases[key] = alias
+            }
+        }
+
         func forget(_ function: String) {
-            aliases.withLock { cache in cache = cache.filter { $0.value.functionName != function } }
+            state.withLock { s in
+                s.generation += 1
+                s.aliases = s.aliases.filter { $0.value.functionName != function }
+            }
         }
     }
 
@@ -104,11 +126,12 @@ public struct AliasStore: Sendable {
 
     public func get(function: String, name: String) throws -> FunctionAlias? {
         let key = function + "\u{0}" + name
-        if let hit = cache.aliases.withLock({ $0[key] }) { return hit }
+        let (hit, generation) = cache.lookup(key)
+        if let hit { return hit }
         let found = try store.database.read { db in
             try db.fetchOne(sql: "SELECT * FROM lambda_aliases WHERE function_name = ? AND alias_name = ?", arguments: [function, name]).map(Self.alias)
         }
-        if let found { cache.aliases.withLock { if $0.count > 10_000 { $0.removeAll() }; $0[key] = found } }
+        if let found { cache.store(found, key: key, readAt: generation) }
         return found
     }
 
