@@ -1,4 +1,5 @@
 import Foundation
+import PetrelCore
 
 /// Writes the XML S3 sends: elements in order, text escaped, no namespaces beyond the root's.
 public struct XMLText: Sendable {
@@ -28,25 +29,7 @@ public struct XMLText: Sendable {
 
     public mutating func raw(_ text: String) { body += text }
 
-    public static func escape(_ text: String) -> String {
-        guard text.contains(where: { "&<>\"'\r\n".contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }) else { return text }
-        var out = ""
-        out.reserveCapacity(text.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\r": out += "&#13;"
-            case "\n": out += "&#10;"
-            default:
-                if scalar.value < 0x20 && scalar != "\t" { out += "&#\(scalar.value);" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 }
 
 /// A parsed XML element: what request bodies (CreateBucketConfiguration, Delete,

@@ -1,24 +1,11 @@
 import Foundation
+import PetrelCore
 
 /// A tiny XML builder for the query protocol's responses.
 struct XMLWriter {
     private(set) var text = ""
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { XMLEscaping.escape(s) }
 
     mutating func raw(_ xml: String) { text += xml }
 

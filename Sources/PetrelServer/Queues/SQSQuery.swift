@@ -140,20 +140,6 @@ enum SQSQuery {
             + "<RequestId>\(requestID)</RequestId></ErrorResponse>"
     }
 
-    /// XML text escaping; characters XML 1.0 cannot carry at all are written as references.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\r": out += "&#xD;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// XML text escaping (one rule for every XML service: `XMLEscaping`).
+    static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 }
