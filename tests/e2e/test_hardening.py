@@ -116,7 +116,9 @@ def test_in_flight_invocation_finishes_during_shutdown(fresh_petrel):
 
 
 def test_queued_async_events_survive_shutdown(fresh_petrel):
-    server = fresh_petrel("--shutdown-timeout", "1", "--warm-pool", "python=0,nodejs=0")
+    # An event cut off by the shutdown counts as a failed attempt and is retried after the
+    # async retry delay: 1 s here, so the test waits for the retry rather than racing it.
+    server = fresh_petrel("--shutdown-timeout", "1", "--warm-pool", "python=0,nodejs=0", "--async-retry-delay", "1")
     marker = unique("marker")
     code = {"rec.py": "import json\n\ndef handler(event, context):\n    print('GOT ' + json.dumps(event))\n    return 1\n"}
     name = create_function(server, code, runtime="python3.11", handler="rec.handler")
@@ -126,9 +128,10 @@ def test_queued_async_events_survive_shutdown(fresh_petrel):
     stop_and_time(server)
     server.start()
     from conftest import log_messages
-    got = wait_for(lambda: {m for m in log_messages(server, name) if marker in m and m.startswith("GOT")}, timeout=30)
-    seen = {json.loads(m[4:])["i"] for m in got}
-    assert seen == set(range(5))
+    def seen():
+        return {json.loads(m[4:])["i"] for m in log_messages(server, name) if marker in m and m.startswith("GOT")}
+    wait_for(lambda: seen() == set(range(5)), timeout=30)
+    assert seen() == set(range(5))
 
 
 # --- Request bodies the HTTP layer cannot decode -----------------------------------------------
