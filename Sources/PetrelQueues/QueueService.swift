@@ -102,6 +102,13 @@ public final class QueueService: Sendable {
         defer { wakeups.close() }
         var lastExpiry: Int64 = 0
         while !Task.isCancelled {
+            // Closed by the shutdown's first signal: every wait would return at once, so this
+            // loop would spin (and starve the event loops in-flight requests need) until its
+            // turn to be cancelled. Sleep until then instead.
+            if wakeups.isClosed {
+                try? await Task.sleep(for: .seconds(3600))
+                continue
+            }
             let seen = wakeups.generation(Self.tasksChannel)
             let now = now()
             if now - lastExpiry >= 60_000 {
