@@ -1,4 +1,5 @@
 import Foundation
+import PetrelCore
 
 /// The conditional headers of a read (GET, HEAD) or of a copy's source, evaluated as S3 does
 /// (RFC 9110 §13.2.2): If-Match, then If-Unmodified-Since (only without If-Match), then
@@ -87,16 +88,7 @@ public enum HTTPDate {
         let millis = totalMillis - seconds * 1000
         let dayNumber = Int((Double(seconds) / 86400).rounded(.down))
         let secondOfDay = seconds - dayNumber * 86400
-        // Howard Hinnant's days-to-civil.
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilDate.fromDays(dayNumber)
         let weekday = ((dayNumber % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
         return (year, month, day, secondOfDay / 3600, (secondOfDay % 3600) / 60, secondOfDay % 60, millis, weekday)
     }

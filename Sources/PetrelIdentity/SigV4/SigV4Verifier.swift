@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PetrelCore
 import Synchronization
 
 /// The secret behind an access key, as the verifier needs it.
@@ -147,15 +148,7 @@ public final class SigV4Verifier: Sendable {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rest = seconds - days * 86400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = CivilDate.fromDays(days)
         return (y, m, d, rest / 3600, rest % 3600 / 60, rest % 60)
     }
 }
