@@ -82,6 +82,11 @@ let package = Package(
         .target(name: "PetrelMetrics", dependencies: [
             "PetrelCore", "PetrelStore",
         ]),
+        // Metering as AWS bills (requests, GB-seconds, provisioned concurrency), the price table
+        // and the cost computation (pure), usage per hour in the store.
+        .target(name: "PetrelUsage", dependencies: [
+            "PetrelCore", "PetrelStore",
+        ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
             "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
@@ -97,7 +102,7 @@ let package = Package(
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
-            "PetrelObjects",
+            "PetrelObjects", "PetrelUsage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -125,6 +130,7 @@ let package = Package(
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
+        .testTarget(name: "PetrelUsageTests", dependencies: ["PetrelUsage", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
         .testTarget(name: "PetrelObjectsTests", dependencies: ["PetrelObjects", "PetrelStore"]),
         .testTarget(name: "PetrelSandboxTests", dependencies: ["PetrelSandbox"]),

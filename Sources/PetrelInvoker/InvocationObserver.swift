@@ -5,4 +5,6 @@ public protocol InvocationObserver: Sendable {
     func invocationThrottled(function: String, version: String)
     /// The number of instances of `function` running an invocation, after it changed.
     func concurrencyChanged(function: String, running: Int)
+    /// Every invocation that wrote a REPORT line, with what it showed (metering).
+    func invocationBilled(_ bill: InvocationBill)
 }

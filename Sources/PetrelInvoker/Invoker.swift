@@ -248,7 +248,8 @@ public actor Invoker {
     func finish(_ instanceID: String, outcome: InvocationOutcome, extraLines: [String] = [], kill: Bool = false) {
         guard let instance = instances[instanceID], let invocation = instance.current else { return }
         let duration = instance.dispatchedAt.duration(to: .now)
-        let billed = SchedulingPolicy.billedMilliseconds(duration)
+        let initDuration = instance.reportedInit ? nil : instance.initDuration
+        let billed = InvocationBill.billedMilliseconds(duration: duration, initDuration: initDuration)
         let peak = instance.launched?.peakMemory() ?? 0
         let memoryMB = (peak + 1_048_575) / 1_048_576
         let now = Date()
@@ -259,7 +260,6 @@ public actor Invoker {
         events += instance.reader.read(now: now)
         events += extraLines.map { LogEvent(timestamp: millis, message: $0) }
         events.append(LogEvent(timestamp: millis, message: ReportLines.end(requestID: requestID)))
-        let initDuration = instance.reportedInit ? nil : instance.initDuration
         events.append(LogEvent(timestamp: millis, message: ReportLines.report(
             requestID: requestID, duration: duration, billedMilliseconds: billed,
             memorySizeMB: instance.function.settings.memorySize, maxMemoryUsedMB: memoryMB, initDuration: initDuration)))
@@ -275,6 +275,10 @@ public actor Invoker {
             if case .success = outcome { return false }
             return true
         }())
+        let settings = instance.function.settings
+        observer?.invocationBilled(InvocationBill(function: name, version: instance.function.version,
+                                                  architecture: settings.architectures.first ?? "x86_64", memorySizeMB: settings.memorySize,
+                                                  ephemeralStorageMB: settings.ephemeralStorageMB, billedMilliseconds: billed))
         let initEvents = instance.reportedInit ? [] : instance.initEvents
         instances[instanceID]?.initEvents = []
         let tail = invocation.request.wantsLogTail ? (initEvents + events).map(\.message).joined(separator: "\n") + "\n" : ""

@@ -33,6 +33,10 @@ struct Gateway: HTTPResponder {
     let eventInvokeConfigs: EventInvokeConfigRoutes
     /// S3 (REST-XML), told apart by its signing name or its Host.
     let objects: ObjectRoutes
+    /// Metered usage and its cost (`/_petrel/usage`).
+    let usage: UsageRoutes
+    /// Function URLs, told apart by their Host (`<url-id>.lambda-url.<region>.localhost`).
+    let functionURLs: FunctionURLRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -56,6 +60,15 @@ struct Gateway: HTTPResponder {
         // In every mode: no foreign web origins, no DNS-rebound Host names.
         let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
                                                  secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
+        if let url = FunctionURLRoutes.claims(request) {
+            // Still no DNS-rebound Host names (*.localhost is loopback); which web origins may read
+            // the answer is the URL's own CORS configuration, as on AWS.
+            if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: nil, boundToLoopback: boundToLoopback,
+                                                  fromBrowser: fromBrowser) {
+                return FunctionURLRoutes.message(403, refusal)
+            }
+            return await functionURLs.respond(to: request, urlID: url.id, region: url.region, authorizer: authorizer)
+        }
         if let refusal = BrowserGuard.refusal(host: request.head.authority, origin: request.headers[.origin],
                                               boundToLoopback: boundToLoopback, fromBrowser: fromBrowser,
                                               signaturesRequired: authorizer?.mode == .enforce) {
@@ -106,6 +119,9 @@ struct Gateway: HTTPResponder {
         }
         if cloudWatch.matches(path) {
             return await cloudWatch.respond(to: request)
+        }
+        if usage.matches(path) {
+            return usage.respond(to: request)
         }
         if path == "/_petrel/status", request.method == .get {
             return await status.respond()

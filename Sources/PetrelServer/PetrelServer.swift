@@ -13,6 +13,7 @@ import PetrelObjects
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
+import PetrelUsage
 import ServiceLifecycle
 import UnixSignals
 
@@ -51,6 +52,9 @@ public struct PetrelServer: Sendable {
             ObjectStore.registerMigrations,
             QueueStore.registerMigrations,
             EventInvokeConfigStore.registerMigrations,
+            UsageStore.registerMigrations,
+            FunctionURLStore.registerMigrations,
+            ReservedConcurrencyStore.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -66,6 +70,13 @@ public struct PetrelServer: Sendable {
         let logs = LogStore(store: store)
         let tables = TableService(store: store, account: config.account)
         let metrics = MetricsStore(store: store)
+        let usage = UsageStore(store: store)
+        let functionURLStore = FunctionURLStore(store: store)
+        let reservedConcurrencyStore = ReservedConcurrencyStore(store: store)
+        let reservedConcurrency = ReservedConcurrency(accountLimit: config.concurrencyLimit)
+        for (name, reserved) in try reservedConcurrencyStore.all() { reservedConcurrency.reserve(name, reserved) }
+        let prices = try config.loadPriceTable()
+        let provisionedVersions = ProvisionedVersions()
         let identities = IdentityStore(store: store, account: config.account.id)
         try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
                                    region: config.account.region)
@@ -98,7 +109,8 @@ public struct PetrelServer: Sendable {
             try layers.optDirectory(for: function.settings.layers, account: account)
         }
         let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger,
-                                         observer: MetricsObserver(metrics: metrics))
+                                         observer: MeteringObserver(metrics: MetricsObserver(metrics: metrics), usage: usage,
+                                                                    provisioned: provisionedVersions))
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
         let mappings = EventSourceMappings(store: store, tables: tables, functions: functions, invoker: invoker, logs: logs,
@@ -108,7 +120,9 @@ public struct PetrelServer: Sendable {
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
-                                  endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles)
+                                  endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles,
+                                  functionURLStore: functionURLStore, reservedConcurrencyStore: reservedConcurrencyStore,
+                                  reservedConcurrency: reservedConcurrency)
         let queueService = QueueService(store: store, logger: logger)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
@@ -139,7 +153,10 @@ public struct PetrelServer: Sendable {
                               queues: QueuesRoutes(service: queueService, account: config.account,
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
                               eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions),
-                              objects: objectRoutes)
+                              objects: objectRoutes,
+                              usage: UsageRoutes(usage: usage, prices: prices),
+                              functionURLs: FunctionURLRoutes(urls: functionURLStore, functions: functions, invoker: invoker,
+                                                              account: config.account, logger: logger))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -157,6 +174,12 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "tables") { try await tables.run() },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
+                ClosureService(name: "usage") {
+                    await usage.run { [account = config.account] in
+                        let allocations = ProvisionedAllocations.current(functions: functions, store: store, account: account)
+                        for line in provisionedVersions.sample(allocations) { usage.record(line) }
+                    }
+                },
                 ClosureService(name: "object-lifecycle") {
                     await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
                 },
@@ -176,6 +199,7 @@ public struct PetrelServer: Sendable {
         // The services flushed on their way out; these catch what the last requests wrote.
         do { try logs.flush() } catch { logger.error("Could not flush the last log events: \(error)") }
         do { try metrics.flush() } catch { logger.error("Could not flush the last metrics: \(error)") }
+        do { try usage.flush() } catch { logger.error("Could not flush the last usage records: \(error)") }
         logger.info("Petrel stopped")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import PetrelCore
 import PetrelInvoker
 import PetrelSandbox
+import PetrelUsage
 
 /// Everything `petrel serve` can be told. Only the CLI builds this; every module receives
 /// the part it needs as a value.
@@ -44,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var allowOpen = false
     /// `--other-account`: accounts whose root keys are created too, to call in across accounts.
     public var otherAccounts: [String] = []
+    /// `--price-table`: a JSON file overriding AWS's us-east-1 prices (docs/usage.md).
+    public var priceTablePath: String?
 
     public init() {}
 
@@ -75,5 +78,16 @@ public struct OpenServerRefused: Error, CustomStringConvertible {
     public var mode: IAMMode
     public var description: String {
         "Refusing to listen on \(host) with --iam \(mode.rawValue): anyone who reaches this address could do anything. Use --iam enforce, or add --i-know-this-is-open."
+    }
+}
+
+extension ServerConfiguration {
+    /// AWS's us-east-1 prices, with `priceTablePath`'s overrides when one is given.
+    func loadPriceTable() throws -> PriceTable {
+        guard let path = priceTablePath else { return .awsUSEast1 }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PriceTable.LoadError.unreadable(path, "no such file")
+        }
+        return try PriceTable.load(data, path: path)
     }
 }

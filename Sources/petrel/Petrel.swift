@@ -28,7 +28,7 @@ struct Petrel: AsyncParsableCommand {
         commandName: "petrel",
         abstract: "A self-hosted, AWS-compatible event-driven function platform.",
         version: PetrelVersion.text,
-        subcommands: [Serve.self, Status.self, Credentials.self, IAM.self]
+        subcommands: [Serve.self, Status.self, Credentials.self, IAM.self, Usage.self]
     )
 }
 
@@ -69,6 +69,9 @@ struct Serve: AsyncParsableCommand {
     var otherAccounts: [String] = []
     @Flag(name: .customLong("i-know-this-is-open"), help: "Allow a non-loopback address without --iam enforce.")
     var iKnowThisIsOpen = false
+    @Option(name: .customLong("price-table"),
+            help: "A JSON file overriding AWS's us-east-1 Lambda prices and free tier for `petrel usage` (docs/usage.md).")
+    var priceTable: String?
 
     func run() async throws {
         // A peer that goes away mid-write must cost an error, not the server.
@@ -118,6 +121,7 @@ struct Serve: AsyncParsableCommand {
             config.iamMode = mode
         }
         config.allowOpen = iKnowThisIsOpen
+        config.priceTablePath = priceTable
         for other in otherAccounts where other.count != 12 || !other.allSatisfy(\.isNumber) || other == config.account.id {
             throw ValidationError("--other-account must be a 12-digit account id other than \(config.account.id), not \(other)")
         }

@@ -190,11 +190,15 @@ public struct GetFunctionResponse: Codable, Sendable {
     public var Configuration: FunctionConfiguration
     public var Code: FunctionCodeLocation
     public var Tags: [String: String]?
+    /// `{"ReservedConcurrentExecutions": n}` when the function has reserved concurrency.
+    public var Concurrency: [String: Int]?
 
-    public init(Configuration: FunctionConfiguration, Code: FunctionCodeLocation, Tags: [String: String]?) {
+    public init(Configuration: FunctionConfiguration, Code: FunctionCodeLocation, Tags: [String: String]?,
+                Concurrency: [String: Int]? = nil) {
         self.Configuration = Configuration
         self.Code = Code
         self.Tags = Tags
+        self.Concurrency = Concurrency
     }
 }
 

@@ -253,6 +253,19 @@ public enum ActionTable {
             }
         case "2014-11-13" where count == 4 && segments[3] == "invoke-async":
             return target("InvokeAsync", function(segments[2], qualifier: nil))
+        case "2019-09-30" where count == 4 && segments[1] == "functions" && segments[3] == "concurrency":
+            return target("GetFunctionConcurrency", function(segments[2], qualifier: nil))
+        case "2017-10-31" where count == 4 && segments[1] == "functions" && segments[3] == "concurrency":
+            return target(m == "DELETE" ? "DeleteFunctionConcurrency" : "PutFunctionConcurrency", function(segments[2], qualifier: nil))
+        case "2021-10-31" where count == 4 && segments[1] == "functions":
+            let arn = function(segments[2])
+            if segments[3] == "urls" { return target("ListFunctionUrlConfigs", function(segments[2], qualifier: nil)) }
+            switch m {
+            case "POST": return target("CreateFunctionUrlConfig", arn)
+            case "PUT": return target("UpdateFunctionUrlConfig", arn)
+            case "DELETE": return target("DeleteFunctionUrlConfig", arn)
+            default: return target("GetFunctionUrlConfig", arn)
+            }
         case "2019-09-30" where count >= 3 && segments[1] == "functions":
             let arn = function(segments[2])
             switch m {

@@ -62,7 +62,8 @@ extension LambdaRoutes {
         let tags = try functions.tags(of: record.name)
         return try json(GetFunctionResponse(Configuration: withLayerSizes(FunctionConfiguration(record, account: account), account: account),
                                             Code: FunctionCodeLocation(RepositoryType: "S3", Location: location),
-                                            Tags: tags.isEmpty ? nil : tags))
+                                            Tags: tags.isEmpty ? nil : tags,
+                                            Concurrency: try reservedConcurrencyStore.get(name: record.name).map { ["ReservedConcurrentExecutions": $0] }))
     }
 
     func getConfiguration(_ ref: FunctionReference, account: Account) throws -> Response {
@@ -72,7 +73,16 @@ extension LambdaRoutes {
     func listFunctions(query: Hummingbird.Parameters, account: Account) throws -> Response {
         let limit = try maxItems(query["MaxItems"].map(String.init), default: 50)
         let page = try functions.list(after: query["Marker"].map(String.init), limit: limit)
-        return try json(ListFunctionsResponse(Functions: page.records.map { FunctionConfiguration($0, account: account) },
+        var records = page.records
+        switch query["FunctionVersion"].map(String.init) {
+        case nil: break
+        case .some("ALL"):
+            // Every version of each function on the page, $LATEST first (AWS pages by function too).
+            records = try records.flatMap { try functions.versions(of: $0.name, account: account) }
+        case let other?:
+            throw AWSError.validation("1 validation error detected: Value '\(other)' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]")
+        }
+        return try json(ListFunctionsResponse(Functions: records.map { FunctionConfiguration($0, account: account) },
                                               NextMarker: page.nextMarker))
     }
 
@@ -140,7 +150,12 @@ extension LambdaRoutes {
 
     func deleteFunction(_ ref: FunctionReference, account: Account) async throws -> Response {
         try functions.delete(ref, account: account)
-        if ref.qualifier == nil { try provisioning.delete(name: ref.name) }
+        if ref.qualifier == nil {
+            try provisioning.delete(name: ref.name)
+            try functionURLStore.deleteAll(function: ref.name)
+            try reservedConcurrencyStore.delete(name: ref.name)
+            reservedConcurrency.reserve(ref.name, nil)
+        }
         try permissions.delete(function: ref.name, qualifier: ref.qualifier)
         await invoker.retire(functionName: ref.name, version: ref.qualifier)
         logger.info("Deleted function \(ref.name)\(ref.qualifier.map { ":" + $0 } ?? "")")

@@ -28,6 +28,11 @@ struct LambdaRoutes: Sendable {
     let permissions: FunctionPermissions
     /// Execution roles: checked on CreateFunction and UpdateFunctionConfiguration (nil: `--iam off`).
     let executionRoles: ExecutionRoles?
+    /// Function URLs' configurations (FunctionURLOperations; the URLs are served by FunctionURLRoutes).
+    let functionURLStore: FunctionURLStore
+    /// Reserved concurrency: the stored settings, and the invoker's admission counts.
+    let reservedConcurrencyStore: ReservedConcurrencyStore
+    let reservedConcurrency: ReservedConcurrency
 
     /// Lambda's limit on a synchronous request (and on CreateFunction's JSON with a base64 zip).
     static let maxInvokePayload = 6 * 1024 * 1024
@@ -63,6 +68,9 @@ struct LambdaRoutes: Sendable {
         switch (segments.first, segments.count) {
         case ("_petrel", 3) where segments[1] == "code" && method == .get:
             return try codeDownload(segments[2])
+        case ("2017-10-31", 4) where segments[1] == "functions" && segments[3] == "concurrency",
+             ("2019-09-30", 4) where segments[1] == "functions" && segments[3] == "concurrency":
+            return try await functionConcurrency(request, function: segments[2], account: account)
         case ("2019-09-30", 4) where segments[1] == "functions" && segments[3] == "provisioned-concurrency":
             let ref = try FunctionReference.parse(segments[2], region: account.region)
             return try await provisionedConcurrency(request, name: ref.name, account: account)
@@ -85,6 +93,8 @@ struct LambdaRoutes: Sendable {
             case .delete: return try await deleteFunction(ref, account: account)
             default: break
             }
+        case ("2021-10-31", 4) where segments[1] == "functions" && (segments[3] == "url" || segments[3] == "urls"):
+            return try await functionURLs(request, function: segments[2], list: segments[3] == "urls", account: account)
         case ("2017-03-31", 3) where segments[1] == "tags":
             return try await tags(request, resource: segments[2], account: account)
         case ("2016-08-19", 2) where segments[1] == "account-settings" && method == .get:

@@ -61,7 +61,7 @@ extension LambdaRoutes {
                 "CodeSizeUnzipped": Int(CodeStore.maxUnzippedBytes),
                 "CodeSizeZipped": CodeStore.maxZipBytes,
                 "ConcurrentExecutions": concurrencyLimit,
-                "UnreservedConcurrentExecutions": concurrencyLimit,
+                "UnreservedConcurrentExecutions": concurrencyLimit - reservedConcurrency.reservedByOthers(than: nil),
             ],
             "AccountUsage": ["TotalCodeSize": usage.totalCodeSize, "FunctionCount": usage.functionCount],
         ])
