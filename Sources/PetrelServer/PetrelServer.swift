@@ -92,7 +92,7 @@ public struct PetrelServer: Sendable {
         invokerConfig.warmPool = config.warmPool
         invokerConfig.runtimeFallback = config.runtimeFallback
         if let executionRoles {
-            invokerConfig.instanceEnvironment = { function in executionRoles.instanceEnvironment(function) }
+            invokerConfig.instanceEnvironment = { function, _ in executionRoles.instanceEnvironment(function) }
         }
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
