@@ -146,7 +146,10 @@ public struct PetrelServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel",
                                  backlog: ConnectionLimits.backlog),
             services: [
-                ClosureService(name: "logs") { try await logs.run() },
+                ClosureService(name: "logs") {
+                    await logs.run(onFailure: { error in logger.error("Could not write log events (kept in memory and retried): \(error)") },
+                                   onRecovery: { logger.info("Log events are being written again") })
+                },
                 ClosureService(name: "invoker") {
                     await withDiscardingTaskGroup { group in
                         group.addTask { await invoker.run() }
