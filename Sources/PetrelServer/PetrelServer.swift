@@ -146,7 +146,7 @@ public struct PetrelServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel",
                                  backlog: ConnectionLimits.backlog),
             services: [
-                ClosureService(name: "logs") {
+                ClosureService(name: "logs") { [logger] in
                     await logs.run(onFailure: { error in logger.error("Could not write log events (kept in memory and retried): \(error)") },
                                    onRecovery: { logger.info("Log events are being written again") })
                 },
