@@ -120,3 +120,29 @@ def test_default_prices_are_aws_us_east_1(petrel):
 def test_bad_month_is_refused(petrel):
     proc = subprocess.run([PETREL_BIN, "usage", "--endpoint", petrel.endpoint, "--month", "2026-13"], capture_output=True, text=True)
     assert proc.returncode != 0 and "month" in proc.stderr
+
+
+def test_provisioned_concurrency_is_metered_apart(fresh_petrel):
+    import time
+    server = fresh_petrel()
+    lam = server.client("lambda")
+    name = create_function(server, NODE, MemorySize=512, Publish=True)
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2)
+    reports = []
+    for _ in range(3):
+        response, payload = invoke(server, name, {"ms": 5}, Qualifier="1", LogType="Tail")
+        reports.append(int(REPORT.search(log_tail(response)).group(2)))
+    invoke(server, name, {"ms": 5})  # $LATEST: on demand
+    time.sleep(2.5)
+    report = json.loads(usage(server, "--json"))
+    totals = report["totals"]
+    # Two instances configured for at least two seconds, at 512 MB.
+    assert totals["provisionedAllocationGBSeconds"] >= 2 * 2 * 0.5
+    assert abs(totals["provisionedExecutionGBSeconds"] - sum(reports) * 512 / 1_024_000) < 1e-9
+    assert totals["requests"] == 4
+    prices = json.loads(subprocess.run(["curl", "-s", server.endpoint + "/_petrel/usage/prices"], capture_output=True, text=True).stdout)
+    x86 = prices["architectures"]["x86_64"]
+    expected = (totals["provisionedAllocationGBSeconds"] * x86["provisionedConcurrencyPerGBSecond"]
+                + totals["provisionedExecutionGBSeconds"] * x86["provisionedDurationPerGBSecond"] + 3 * 0.2 / 1e6)
+    assert abs(report["cost"]["provisioned"] + report["cost"]["requests"] - expected) < 1e-12
+    lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
