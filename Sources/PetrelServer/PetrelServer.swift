@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelEventBridge
 import PetrelEvents
 import PetrelFunctions
 import PetrelIdentity
@@ -13,6 +14,7 @@ import PetrelObjects
 import PetrelSandbox
 import PetrelStore
 import PetrelTables
+import PetrelTrail
 import ServiceLifecycle
 import UnixSignals
 
@@ -51,6 +53,8 @@ public struct PetrelServer: Sendable {
             ObjectStore.registerMigrations,
             QueueStore.registerMigrations,
             EventInvokeConfigStore.registerMigrations,
+            EventBridgeService.registerMigrations,
+            CloudTrailService.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -113,6 +117,12 @@ public struct PetrelServer: Sendable {
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
+        // PETREL_EVENTS_MINUTE_SECONDS shortens a schedule's minute (rate expressions) for tests.
+        let eventBridge = EventBridgeService(
+            store: store, accountID: config.account.id,
+            sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account),
+            logger: logger,
+            minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
         let requests = RequestCounters()
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
@@ -120,6 +130,11 @@ public struct PetrelServer: Sendable {
         let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400
         // Blobs whose writes a crash cut short: no row names them.
         _ = try objectStore.collectPendingBlobs(olderThan: 0)
+        let trail = CloudTrailService(store: store, accountID: config.account.id, sinks: TrailSinks(
+            putObject: { bucket, key, data in try objectRoutes.putLogFile(bucket: bucket, key: key, data: data) },
+            bucketExists: { bucket in (try? objectStore.bucket(bucket)) != nil },
+            emit: { record in eventBridge.emitAPICall(record) }),
+            logger: logger, deliverySeconds: config.trailDeliverySeconds)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
                                                             hashKeys: HashKeys(tables: tables), permissions: permissions)
@@ -139,7 +154,9 @@ public struct PetrelServer: Sendable {
                               queues: QueuesRoutes(service: queueService, account: config.account,
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
                               eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions),
-                              objects: objectRoutes)
+                              objects: objectRoutes,
+                              eventBridge: EventBridgeRoutes(service: eventBridge),
+                              trail: config.recordAPICalls ? trail : nil)
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -161,6 +178,8 @@ public struct PetrelServer: Sendable {
                     await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
                 },
                 ClosureService(name: "queues") { await queueService.run() },
+                ClosureService(name: "eventbridge-schedules") { await eventBridge.runScheduler() },
+                ClosureService(name: "cloudtrail") { await trail.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
