@@ -94,7 +94,7 @@ def test_item_values_are_not_recorded_and_data_events_stay_out_of_the_history(pe
                                 if (json.loads(e["CloudTrailEvent"])["requestParameters"] or {}).get("tableName") == table], timeout=5)
     assert created
     assert lookup(petrel, "EventName", "PutItem") == []
-    assert "secret-value" not in json.dumps(lookup(petrel, "EventSource", "dynamodb.amazonaws.com"))
+    assert "secret-value" not in json.dumps(lookup(petrel, "EventSource", "dynamodb.amazonaws.com"), default=str)
 
 
 def test_lookup_events_pages_and_checks_its_input(petrel):
