@@ -18,6 +18,11 @@ public struct TargetSpec: Codable, Sendable, Equatable {
 public struct InputTransformerShape: Codable, Sendable, Equatable {
     public var InputPathsMap: [String: String]?
     public var InputTemplate: String
+
+    public init(InputPathsMap: [String: String]?, InputTemplate: String) {
+        self.InputPathsMap = InputPathsMap
+        self.InputTemplate = InputTemplate
+    }
 }
 
 public struct SqsParametersShape: Codable, Sendable, Equatable {

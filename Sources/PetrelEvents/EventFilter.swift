@@ -4,14 +4,15 @@ import PetrelPatterns
 
 /// Lambda's FilterCriteria: AWS's event-pattern language (PetrelPatterns' `EventPattern`, the
 /// matcher EventBridge rules use too), applied to each record. DynamoDB's numeric strings
-/// (`"N": "42"`) compare as numbers. A record passes the mapping's criteria if any of its
+/// (`"N": "42"`) compare as numbers, and `exists: true` matches an object too, as Petrel's
+/// FilterCriteria always did. A record passes the mapping's criteria if any of its
 /// (up to five) patterns matches.
 public struct EventFilter: Sendable {
     let pattern: EventPattern
 
     public init(pattern: String) throws {
         do {
-            self.pattern = try EventPattern(json: pattern, numericStrings: true)
+            self.pattern = try EventPattern(json: pattern, numericStrings: true, existsMatchesObjects: true)
         } catch {
             throw EventFilterError.invalid(error.reason)
         }

@@ -11,26 +11,30 @@ public struct EventPattern: Sendable {
     let root: ObjectPattern
     /// Lambda's FilterCriteria also compare DynamoDB's numeric strings (`"N": "42"`) as numbers.
     public var numericStrings: Bool
+    /// Petrel's FilterCriteria have always let `exists: true` match an object (`"NewImage":
+    /// [{"exists": true}]`); EventBridge, as event-ruler, matches leaves only.
+    public var existsMatchesObjects: Bool
 
-    public init(_ pattern: JSONValue, numericStrings: Bool = false) throws(PatternError) {
+    public init(_ pattern: JSONValue, numericStrings: Bool = false, existsMatchesObjects: Bool = false) throws(PatternError) {
         guard case .object(let members) = pattern else { throw PatternError("Filter is not an object") }
         root = try PatternCompiler.object(members, depth: 0)
         self.numericStrings = numericStrings
+        self.existsMatchesObjects = existsMatchesObjects
     }
 
-    public init(json: String, numericStrings: Bool = false) throws(PatternError) {
+    public init(json: String, numericStrings: Bool = false, existsMatchesObjects: Bool = false) throws(PatternError) {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
         } catch {
             throw PatternError("Filter is not valid JSON")
         }
-        try self.init(value, numericStrings: numericStrings)
+        try self.init(value, numericStrings: numericStrings, existsMatchesObjects: existsMatchesObjects)
     }
 
     /// Whether `event` (a JSON object) matches.
     public func matches(_ event: JSONValue) -> Bool {
-        PatternMatcher(numericStrings: numericStrings).object(root, event)
+        PatternMatcher(numericStrings: numericStrings, existsMatchesObjects: existsMatchesObjects).object(root, event)
     }
 
     /// Top-level keys with exact string literals only (`"source": ["aws.events"]`): what a bus

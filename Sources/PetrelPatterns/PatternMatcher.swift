@@ -3,6 +3,7 @@ import PetrelCore
 /// Matching a compiled pattern against an event.
 struct PatternMatcher {
     let numericStrings: Bool
+    let existsMatchesObjects: Bool
 
     /// `value` is the event's object at this level (nil or a non-object when the path is absent:
     /// then only `exists: false` leaves can match).
@@ -43,7 +44,8 @@ struct PatternMatcher {
     func one(_ matcher: Matcher, _ value: JSONValue?) -> Bool {
         if case .exists(let wanted) = matcher {
             switch value {
-            case nil, .object?: return !wanted
+            case nil: return !wanted
+            case .object?: return existsMatchesObjects == wanted
             default: return wanted
             }
         }
