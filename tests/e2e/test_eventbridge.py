@@ -219,3 +219,18 @@ def test_a_schedule_invokes_its_function_on_time_and_survives_a_restart(fresh_pe
     fired = [e["time"] for e in received(server, fn)]
     assert len(fired) == len(set(fired)), f"a firing was delivered twice: {fired}"
     assert len(fired) >= before + 2
+
+
+def test_matched_events_survive_kill_9(fresh_petrel):
+    server = fresh_petrel()
+    events = server.client("events")
+    fn = create_function(server, {"index.js": RECORDER})
+    source = unique("durable")
+    events.put_rule(Name="durable", EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule="durable", Targets=[{"Id": "fn", "Arn": function_arn(fn)}])
+    out = events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": json.dumps({"n": i})} for i in range(10)])
+    ids = {e["EventId"] for e in out["Entries"]}
+    server.kill9()   # acknowledged: each matched event is a committed async invocation
+    server.restart()
+    seen = wait_for(lambda: ids <= {e["id"] for e in received(server, fn)} and received(server, fn), timeout=30)
+    assert ids <= {e["id"] for e in seen}
