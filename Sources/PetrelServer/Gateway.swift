@@ -48,7 +48,7 @@ struct Gateway: HTTPResponder {
     /// Every answer carries a request id, as AWS's do (SDKs report it as `$metadata.requestId` /
     /// `ResponseMetadata.RequestId`); operations that have their own (Invoke) set it first.
     func respond(to request: Request, context: Context) async throws -> Response {
-        if let trail, let call = APICallClassifier.classify(request, isS3: ObjectRoutes.claims(request)),
+        if let trail, let call = APICallClassifier.classify(request, isS3: ObjectRoutes.claims),
            trail.wants(source: call.source, name: call.name) {
             return try await respondRecording(request, call: call, trail: trail)
         }

@@ -23,7 +23,7 @@ enum APICallClassifier {
         "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": "cloudtrail.amazonaws.com",
     ]
 
-    static func classify(_ request: Request, isS3: Bool) -> Call? {
+    static func classify(_ request: Request, isS3: (Request) -> Bool) -> Call? {
         let path = request.uri.path
         if request.method == .options || path.hasPrefix("/_petrel") || path.hasPrefix("/console") || path == "/health" || path == "/metrics" {
             return nil
@@ -34,7 +34,7 @@ enum APICallClassifier {
             guard let source = sources[prefix] else { return nil }
             return Call(source: source, name: String(target[target.index(after: dot)...]), wantsBody: true)
         }
-        if isS3 { return s3(request) }
+        if isS3(request) { return s3(request) }
         if LambdaOperationNames.isLambdaPath(path) {
             if request.method == .post, path.hasSuffix("/invocations") {
                 return Call(source: "lambda.amazonaws.com", name: "Invoke", path: [:], wantsBody: false)
