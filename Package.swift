@@ -141,6 +141,7 @@ let package = Package(
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
         .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
         .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
