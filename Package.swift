@@ -52,6 +52,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // AWS's event-pattern language (EventBridge rules, Lambda FilterCriteria). Pure.
+        .target(name: "PetrelPatterns", dependencies: ["PetrelCore"]),
         // Functions, versions, code artifacts.
         .target(name: "PetrelFunctions", dependencies: [
             "PetrelCore", "PetrelStore",
@@ -89,7 +91,7 @@ let package = Package(
         ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
-            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
+            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs", "PetrelPatterns",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // S3-compatible object storage: bucket and key rules, listings, ETags, checksums,
@@ -98,11 +100,23 @@ let package = Package(
             "PetrelCore", "PetrelStore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Amazon EventBridge: buses, rules, targets, PutEvents, schedules.
+        .target(name: "PetrelEventBridge", dependencies: [
+            "PetrelCore", "PetrelStore", "PetrelPatterns",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // AWS CloudTrail: API call records, event history, trails delivering log files to S3.
+        .target(name: "PetrelTrail", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
-            "PetrelObjects", "PetrelUsage",
+            "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -112,6 +126,8 @@ let package = Package(
         ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
         // `swift run -c release petrel-identity-bench`: what a warm request's signature check and
         // policy evaluation cost.
+        // `swift run -c release petrel-patterns-bench`: event-pattern matching cost with 1,000 rules.
+        .executableTarget(name: "petrel-patterns-bench", dependencies: ["PetrelPatterns", "PetrelCore"], path: "Sources/PetrelPatternsBench"),
         .executableTarget(name: "petrel-identity-bench", dependencies: ["PetrelIdentity"], path: "Sources/PetrelIdentityBench"),
         .executableTarget(name: "petrel", dependencies: [
             "PetrelServer", "PetrelInvoker",
@@ -128,6 +144,9 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
+        .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelUsageTests", dependencies: ["PetrelUsage", "PetrelStore"]),

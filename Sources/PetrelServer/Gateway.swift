@@ -6,6 +6,7 @@ import Logging
 import PetrelCore
 import PetrelIdentity
 import PetrelTables
+import PetrelTrail
 import PetrelWire
 
 /// The single HTTP entry point. Routes by `X-Amz-Target` prefix (JSON protocols) or by the
@@ -37,6 +38,10 @@ struct Gateway: HTTPResponder {
     let usage: UsageRoutes
     /// Function URLs, told apart by their Host (`<url-id>.lambda-url.<region>.localhost`).
     let functionURLs: FunctionURLRoutes
+    /// Amazon EventBridge (AWSEvents, JSON 1.1).
+    let eventBridge: EventBridgeRoutes
+    /// CloudTrail: its API, and the recorder every answered request is handed to (nil: not recorded).
+    let trail: CloudTrailService?
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -47,7 +52,12 @@ struct Gateway: HTTPResponder {
     /// Every answer carries a request id, as AWS's do (SDKs report it as `$metadata.requestId` /
     /// `ResponseMetadata.RequestId`); operations that have their own (Invoke) set it first.
     func respond(to request: Request, context: Context) async throws -> Response {
-        var response = try await route(request)
+        if let trail, let call = APICallClassifier.classify(request, isS3: ObjectRoutes.claims),
+           trail.wants(source: call.source, name: call.name) {
+            return try await respondRecording(request, call: call, trail: trail)
+        }
+        var caller: Caller?
+        var response = try await route(request, caller: &caller)
         if response.headers[Gateway.requestIDField] == nil {
             response.headers[Gateway.requestIDField] = UUID().uuidString.lowercased()
         }
@@ -56,7 +66,7 @@ struct Gateway: HTTPResponder {
 
     static let requestIDField = HTTPField.Name("x-amzn-RequestId")!
 
-    private func route(_ request: Request) async throws -> Response {
+    func route(_ request: Request, caller callerOut: inout Caller?) async throws -> Response {
         // In every mode: no foreign web origins, no DNS-rebound Host names.
         let fromBrowser = BrowserGuard.isBrowser(userAgent: request.headers[.userAgent], secFetchSite: request.headers[HTTPField.Name("Sec-Fetch-Site")!],
                                                  secFetchMode: request.headers[HTTPField.Name("Sec-Fetch-Mode")!])
@@ -85,6 +95,7 @@ struct Gateway: HTTPResponder {
             case .proceed(let checked, let who): (request, caller) = (checked, who)
             }
         }
+        callerOut = caller
         if let answer = await queuesRoute(&request, caller: caller) { return answer }
         if request.uri.path == "/", let service = IdentityRoutes.queryService(request) {
             return await identity.respond(to: request, service: service, caller: caller)
@@ -95,6 +106,9 @@ struct Gateway: HTTPResponder {
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
         let account = self.account.inRegion(region)
         if let target = request.headers[.init("X-Amz-Target")!] {
+            if target.hasPrefix(CloudTrailService.targetPrefix), let trail {
+                return await CloudTrailRoutes.respond(trail, target: target, request: request, account: account, internalErrors: internalErrors)
+            }
             if target.hasPrefix(CloudWatchRoutes.jsonTargetPrefix) {
                 return await cloudWatch.respond(to: request, operation: String(target.dropFirst(CloudWatchRoutes.jsonTargetPrefix.count)),
                                                 format: .json)
@@ -148,7 +162,7 @@ struct Gateway: HTTPResponder {
         let parts = target.split(separator: ".", maxSplits: 1)
         let prefix = parts.first.map(String.init) ?? ""
         let operation = parts.count == 2 ? String(parts[1]) : ""
-        let wire: WireProtocol = prefix.hasPrefix("Logs") ? .json11 : Gateway.dynamoDB
+        let wire: WireProtocol = prefix.hasPrefix("Logs") || prefix == EventBridgeRoutes.targetPrefix ? .json11 : Gateway.dynamoDB
         let started = ContinuousClock.now
         var failed = true
         defer {
@@ -168,8 +182,10 @@ struct Gateway: HTTPResponder {
                 output = try await tables.handleStreams(operation: operation, body: body, region: account.region)
             case "Logs_20140328":
                 output = try await logs.handle(operation: operation, body: body, account: account)
+            case EventBridgeRoutes.targetPrefix:
+                output = try eventBridge.handle(operation: operation, body: body, account: account)
             default:
-                throw AWSError.unknownOperation("Unknown target \(target). Petrel serves DynamoDB_20120810, DynamoDBStreams_20120810 and Logs_20140328.")
+                throw AWSError.unknownOperation("Unknown target \(target). Petrel serves DynamoDB_20120810, DynamoDBStreams_20120810, Logs_20140328 and AWSEvents.")
             }
             failed = false
             return Response.wire(WireResponse(status: 200, headers: [("Content-Type", wire.contentType)], body: output))

@@ -25,6 +25,7 @@ struct InternalErrors: Sendable {
         switch prefix {
         case "DynamoDB_20120810", "DynamoDBStreams_20120810": "InternalServerError"
         case "Logs_20140328": "ServiceUnavailableException"
+        case "AWSEvents": "InternalException"
         default: "ServiceException"
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PetrelCore
+import PetrelEventBridge
 import PetrelEvents
 import PetrelFunctions
 import PetrelIdentity
@@ -14,6 +15,7 @@ import PetrelSandbox
 import PetrelStore
 import PetrelTables
 import PetrelUsage
+import PetrelTrail
 import ServiceLifecycle
 import UnixSignals
 
@@ -55,6 +57,8 @@ public struct PetrelServer: Sendable {
             UsageStore.registerMigrations,
             FunctionURLStore.registerMigrations,
             ReservedConcurrencyStore.registerMigrations,
+            EventBridgeService.registerMigrations,
+            CloudTrailService.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -128,6 +132,12 @@ public struct PetrelServer: Sendable {
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
+        // PETREL_EVENTS_MINUTE_SECONDS shortens a schedule's minute (rate expressions) for tests.
+        let eventBridge = EventBridgeService(
+            store: store, accountID: config.account.id,
+            sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account),
+            logger: logger,
+            minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
         let requests = RequestCounters()
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
@@ -135,6 +145,11 @@ public struct PetrelServer: Sendable {
         let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400
         // Blobs whose writes a crash cut short: no row names them.
         _ = try objectStore.collectPendingBlobs(olderThan: 0)
+        let trail = CloudTrailService(store: store, accountID: config.account.id, sinks: TrailSinks(
+            putObject: { bucket, key, data in try objectRoutes.putLogFile(bucket: bucket, key: key, data: data) },
+            bucketExists: { bucket in (try? objectStore.bucket(bucket)) != nil },
+            emit: { record in eventBridge.emitAPICall(record) }),
+            logger: logger, deliverySeconds: config.trailDeliverySeconds)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
                                                             hashKeys: HashKeys(tables: tables), permissions: permissions)
@@ -157,7 +172,9 @@ public struct PetrelServer: Sendable {
                               objects: objectRoutes,
                               usage: UsageRoutes(usage: usage, prices: prices),
                               functionURLs: FunctionURLRoutes(urls: functionURLStore, functions: functions, invoker: invoker,
-                                                              account: config.account, logger: logger))
+                                                              account: config.account, logger: logger),
+                              eventBridge: EventBridgeRoutes(service: eventBridge),
+                              trail: config.recordAPICalls ? trail : nil)
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -188,6 +205,8 @@ public struct PetrelServer: Sendable {
                     await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
                 },
                 ClosureService(name: "queues") { await queueService.run() },
+                ClosureService(name: "eventbridge-schedules") { await eventBridge.runScheduler() },
+                ClosureService(name: "cloudtrail") { await trail.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")

@@ -29,6 +29,10 @@ public struct ServerConfiguration: Sendable {
     public var asyncRetryDelay: Duration = .seconds(60)
     /// How long SIGTERM/SIGINT waits for in-flight requests before every instance is killed.
     public var shutdownTimeout: Duration = .seconds(10)
+    /// How often logging CloudTrail trails deliver a log file to their bucket (AWS: about every 5 minutes).
+    public var trailDeliverySeconds: Double = 300
+    /// Whether API calls are recorded for CloudTrail (`--cloudtrail off` turns it off).
+    public var recordAPICalls = true
     /// Where the language runtimes (Node bootstrap, Python bootstrap) live.
     public var runtimeDirectory: URL?
     /// What isolation functions get (bubblewrap, cgroups, network); the probe at start grants

@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
             help: "MB of configured function memory all instances may reserve together; bursts past it get 429 (default: twice the host's memory).")
     var memoryBudget: Int?
     @Option(name: .customLong("async-retry-delay"), help: "Seconds before an async invocation is retried.") var asyncRetryDelay = 60.0
+    @Option(name: .customLong("trail-delivery-seconds"), help: "Seconds between a CloudTrail trail's log file deliveries to S3.")
+    var trailDeliverySeconds = 300.0
+    @Option(name: .customLong("cloudtrail"), help: "Record every API call for CloudTrail: on or off.") var cloudTrail = "on"
     @Option(help: "Function isolation: auto (bubblewrap and cgroups where the host allows) or none (plain processes).")
     var isolation = "auto"
     @Option(name: .customLong("function-network"),
@@ -95,6 +98,10 @@ struct Serve: AsyncParsableCommand {
             config.memoryBudgetMB = memoryBudget
         }
         config.asyncRetryDelay = .milliseconds(Int(asyncRetryDelay * 1000))
+        guard trailDeliverySeconds > 0 else { throw ValidationError("--trail-delivery-seconds must be more than zero") }
+        config.trailDeliverySeconds = trailDeliverySeconds
+        guard ["on", "off"].contains(cloudTrail) else { throw ValidationError("--cloudtrail must be on or off") }
+        config.recordAPICalls = cloudTrail == "on"
         guard shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must be zero or more seconds") }
         config.shutdownTimeout = .milliseconds(Int(shutdownTimeout * 1000))
         switch isolation {

@@ -25,7 +25,7 @@ def test_the_cli_hears_which_service_is_not_served(petrel, args, name):
 @pytest.mark.parametrize("service, call", [
     ("cloudformation", lambda c: c.list_stacks()),
     ("sns", lambda c: c.list_topics()),
-    ("events", lambda c: c.list_event_buses()),
+    ("stepfunctions", lambda c: c.list_state_machines()),
     ("kinesis", lambda c: c.list_streams()),
 ])
 def test_boto3_gets_an_error_in_the_services_protocol(petrel, service, call):
@@ -38,6 +38,11 @@ def test_boto3_gets_an_error_in_the_services_protocol(petrel, service, call):
 
 def test_sts_is_served_now(petrel):
     assert petrel.cli("sts", "get-caller-identity")["Account"] == "000000000000"
+
+
+def test_eventbridge_and_cloudtrail_are_served_now(petrel):
+    assert "default" in [b["Name"] for b in petrel.client("events").list_event_buses()["EventBuses"]]
+    assert "Events" in petrel.client("cloudtrail").lookup_events(MaxResults=1)
 
 
 def test_health_answers_only_at_its_own_paths(petrel):

@@ -37,6 +37,9 @@ public enum ActionTable {
                                hashKey: (String) -> String? = { _ in nil }) -> [AuthorizationTarget] {
         switch request {
         case .json(let target, let body):
+            if target.hasPrefix("com.amazonaws.cloudtrail.") {
+                return [AuthorizationTarget("cloudtrail:\(target.split(separator: ".").last ?? "")", "*")]
+            }
             let parts = target.split(separator: ".", maxSplits: 1)
             let prefix = parts.first.map(String.init) ?? ""
             let operation = parts.count == 2 ? String(parts[1]) : ""
@@ -45,6 +48,7 @@ public enum ActionTable {
             case "DynamoDBStreams_20120810": return streams(operation, body, account: account, region: region)
             case "Logs_20140328": return logs(operation, body, account: account, region: region)
             case "GraniteServiceVersion20100801": return [AuthorizationTarget("cloudwatch:\(operation)", "*")]
+            case "AWSEvents": return [AuthorizationTarget("events:\(operation)", "*")]
             case "AmazonSQS":
                 return [sqs(operation, queueURL: body?["QueueUrl"]?.stringValue, queueName: body?["QueueName"]?.stringValue,
                             sourceArn: body?["SourceArn"]?.stringValue, account: account, region: region)]
