@@ -84,7 +84,7 @@ let package = Package(
         ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
-            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs",
+            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelLogs",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // S3-compatible object storage: bucket and key rules, listings, ETags, checksums,
@@ -122,7 +122,7 @@ let package = Package(
             "PetrelFunctions", "PetrelStore", "PetrelCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),
