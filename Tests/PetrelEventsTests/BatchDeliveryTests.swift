@@ -37,16 +37,22 @@ let failure = FunctionAnswer(payload: Data(#"{"errorMessage":"boom"}"#.utf8), is
 
 func values(_ event: [String: Any]) -> [Int] { (event["Records"] as? [[String: Any]] ?? []).map { $0["v"] as! Int } }
 
+/// What a delivery gave up on.
+final class Discarded: Sendable {
+    let records = Mutex<[Data]>([])
+    var count: Int { records.withLock { $0.count } }
+    var first: Data { records.withLock { $0[0] } }
+}
+
 func delivery(_ function: FakeFunction, _ configure: (inout EventSourceMapping) -> Void = { _ in },
-              now: Date = Date(timeIntervalSince1970: 1_010), discarded: Mutex<[Data]>? = nil) -> BatchDelivery {
+              now: Date = Date(timeIntervalSince1970: 1_010), discarded: Discarded = Discarded()) -> BatchDelivery {
     var mapping = EventSourceMapping(uuid: "u", functionName: "f", eventSourceArn: "arn:aws:dynamodb:us-east-1:1:table/t/stream/s",
                                      startingPosition: "TRIM_HORIZON", lastModified: 0, region: "us-east-1")
     configure(&mapping)
-    let sink = discarded ?? Mutex([])
     var d = BatchDelivery(settings: mapping, sourceArn: mapping.eventSourceArn, functionArn: "arn:aws:lambda:us-east-1:1:function:f",
                           kind: .dynamodb, invoker: function, logger: Logger(label: "test"), report: { _, _ in },
-                          discard: { record in sink.withLock { $0.append(record) } })
-    d.pause = { _ in }
+                          discard: { record in discarded.records.withLock { $0.append(record) } })
+    d.pause = { (_: Duration) in }
     d.now = { now }
     return d
 }
@@ -54,20 +60,20 @@ func delivery(_ function: FakeFunction, _ configure: (inout EventSourceMapping) 
 @Suite struct BatchDeliveryTests {
     @Test func bisectIsolatesThePoisonRecord() async {
         let function = FakeFunction { _, event in .success(values(event).contains(2) ? failure : ok) }
-        let discarded = Mutex<[Data]>([])
+        let discarded = Discarded()
         let d = delivery(function, { $0.bisectBatchOnFunctionError = true; $0.maximumRetryAttempts = 0 }, discarded: discarded)
         #expect(await d.deliver(records([1, 2, 3, 4]), shardId: "s"))
-        #expect(function.batches == [[0, 1, 2, 3], [0, 1], [0], [1], [2, 3], [2], [3]])
-        #expect(discarded.withLock { $0.count } == 1)
+        #expect(function.batches == [[0, 1, 2, 3], [0, 1], [2, 3], [2], [3]])  // the poison (v 2) ends alone
+        #expect(discarded.count == 1)
     }
 
     @Test func retriesStopAtMaximumRetryAttempts() async {
         let function = FakeFunction { _, _ in .success(failure) }
-        let discarded = Mutex<[Data]>([])
+        let discarded = Discarded()
         let d = delivery(function, { $0.maximumRetryAttempts = 2 }, discarded: discarded)
         #expect(await d.deliver(records([1, 2]), shardId: "s"))
         #expect(function.batches.count == 3)
-        let record = try! JSONSerialization.jsonObject(with: discarded.withLock { $0[0] }) as! [String: Any]
+        let record = try! JSONSerialization.jsonObject(with: discarded.first) as! [String: Any]
         #expect((record["requestContext"] as! [String: Any])["condition"] as? String == "RetryAttemptsExhausted")
         #expect((record["DDBStreamBatchInfo"] as! [String: Any])["batchSize"] as? Int == 2)
     }
@@ -81,12 +87,12 @@ func delivery(_ function: FakeFunction, _ configure: (inout EventSourceMapping) 
 
     @Test func recordsOlderThanMaximumRecordAgeAreDiscardedUnsent() async {
         let function = FakeFunction { _, _ in .success(ok) }
-        let discarded = Mutex<[Data]>([])
+        let discarded = Discarded()
         // Created at 1000, 1001, 1002; now 1061.5; age limit 60 s: the first two expired.
         let d = delivery(function, { $0.maximumRecordAgeInSeconds = 60 }, now: Date(timeIntervalSince1970: 1_061.5), discarded: discarded)
         #expect(await d.deliver(records([1, 2, 3]), shardId: "s"))
         #expect(function.batches == [[2]])
-        #expect(discarded.withLock { $0.count } == 1)
+        #expect(discarded.count == 1)
     }
 
     @Test func reportBatchItemFailuresRetriesFromTheFirstFailure() async {
