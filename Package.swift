@@ -122,7 +122,7 @@ let package = Package(
             "PetrelFunctions", "PetrelStore", "PetrelCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", "PetrelStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),

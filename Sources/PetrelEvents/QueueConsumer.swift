@@ -72,8 +72,10 @@ struct QueueConsumer: Sendable {
         do {
             answer = try await invoker.invoke(target, payload: event)
         } catch {
-            // Not run: the messages come back after their visibility timeout.
+            // Not run: the messages come back after their visibility timeout. Pause before
+            // receiving again, so that a missing function does not turn into a busy loop.
             report(nil, "PROBLEM: \(error.description)")
+            try? await Task.sleep(for: .seconds(1))
             return
         }
         if answer.isError {
