@@ -22,22 +22,37 @@ public struct FunctionRegistry: Sendable {
         self.aliases = AliasStore(store: store)
     }
 
+    /// A read that began before a write's commit can finish after the write's `forget`: its
+    /// record is then stale and must not be cached. Every `forget` bumps a generation; a
+    /// read stores its result only if the generation it saw before reading is still current.
     final class RecordCache: Sendable {
-        private let records = Mutex<[String: FunctionRecord]>([:])
+        private struct State {
+            var records: [String: FunctionRecord] = [:]
+            var generation = 0
+        }
+        private let state = Mutex(State())
 
         func get(_ name: String, _ version: String) -> FunctionRecord? {
-            records.withLock { $0[name + "\u{0}" + version] }
+            state.withLock { $0.records[name + "\u{0}" + version] }
         }
 
-        func put(_ record: FunctionRecord) {
-            records.withLock { cache in
-                if cache.count > 10_000 { cache.removeAll() }
-                cache[record.name + "\u{0}" + record.version] = record
+        /// Taken before reading the database: `put` with it refuses a result that a write
+        /// may have made stale in between.
+        var generation: Int { state.withLock { $0.generation } }
+
+        func put(_ record: FunctionRecord, readAt generation: Int) {
+            state.withLock { s in
+                guard s.generation == generation else { return }
+                if s.records.count > 10_000 { s.records.removeAll() }
+                s.records[record.name + "\u{0}" + record.version] = record
             }
         }
 
         func forget(_ name: String) {
-            records.withLock { cache in cache = cache.filter { !$0.key.hasPrefix(name + "\u{0}") } }
+            state.withLock { s in
+                s.generation += 1
+                s.records = s.records.filter { !$0.key.hasPrefix(name + "\u{0}") }
+            }
         }
     }
 
@@ -83,13 +98,14 @@ public struct FunctionRegistry: Sendable {
             version = weighted ? AliasRules.choose(alias, roll: Double.random(in: 0..<1)) : alias.functionVersion
         }
         if let cached = cache.get(ref.name, version) { return cached }
+        let generation = cache.generation
         let record = try store.database.read { db in try Self.fetch(db, name: ref.name, version: version) }
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
         // Another node may have stored the code: bring it to this one before it is run.
         try code.localDirectory(digest: record.codeDigest)
-        cache.put(record)
+        cache.put(record, readAt: generation)
         return record
     }
 

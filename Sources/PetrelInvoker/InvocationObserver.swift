@@ -1,5 +1,6 @@
-/// Told about every invocation's outcome, for metrics. Called on the invoker's actor: keep
-/// it cheap (record into memory, write later).
+/// Told about every invocation's outcome, for metrics. Called outside the invoker's lock, on
+/// whichever task ended the invocation (often an instance's connection), possibly from several
+/// at once: keep it cheap and thread-safe (record into memory, write later).
 public protocol InvocationObserver: Sendable {
     func invocationFinished(function: String, version: String, duration: Duration, failed: Bool)
     func invocationThrottled(function: String, version: String)

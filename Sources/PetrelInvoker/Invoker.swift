@@ -6,34 +6,30 @@ import PetrelCore
 import PetrelFunctions
 import PetrelLogs
 import PetrelSandbox
+import Synchronization
 
 /// Runs invocations on instances: keeps a queue and a warm pool per function revision,
 /// starts instances as concurrency needs, enforces timeouts and the account's concurrency
 /// limit, reaps idle instances, and writes each invocation's log with START/END/REPORT.
 ///
-/// Instances pull work: a runtime's `GET /next` takes the head of its revision's queue or
-/// waits (frozen) as an idle instance. All decisions come from `SchedulingPolicy`.
-public actor Invoker {
+/// Every decision is `InvokerStateMachine`'s. The invoker is its executor: it holds the
+/// machine under one lock, feeds it events, and performs the actions it returns after the
+/// lock is released, on the task that sent the event: an instance's answer is logged, its
+/// output read and its memory measured on the instance's own Runtime API connection. It owns
+/// the continuations of runtimes parked in `GET /next` and blanks parked in
+/// `GET /runtime/petrel/assignment`.
+public final class Invoker: Sendable {
+    typealias Machine = InvokerStateMachine
+    typealias Action = InvokerStateMachine.Action
+
     let configuration: InvokerConfiguration
     let launcher: any InstanceLauncher
     let logs: LogStore
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     /// Which interpreter runs which runtime here, found once at start.
-    public nonisolated let interpreters: RuntimeInterpreters
+    public let interpreters: RuntimeInterpreters
     let observer: (any InvocationObserver)?
-
-    var instances: [String: Instance] = [:]
-    var pools: [PoolKey: Pool] = [:]
-    /// Invocations accepted and not yet finished, across the account.
-    var executions = 0
-    /// Instances running an invocation, per function.
-    var running: [String: Int] = [:]
-    /// Provisioned concurrency: how many initialised instances to keep for a version.
-    var provisioned: [PoolKey: Int] = [:]
-    /// The warm pool's blank instances (see Invoker+WarmPool), and what it keeps.
-    var blanks: [String: Blank] = [:]
-    var warmPool: WarmPoolPolicy
     /// Running invocations' timeouts, watched by one loop in `run()`.
     let deadlines = Deadlines()
     /// Wakes the loop that freezes instances idle for `freezeDelay`.
@@ -43,69 +39,41 @@ public actor Invoker {
     static let freezeDelay: Duration = .milliseconds(20)
     let launchOrders: AsyncStream<LaunchOrder>
     let launchContinuation: AsyncStream<LaunchOrder>.Continuation
+    let state: Mutex<Locked>
 
-    struct PoolKey: Hashable {
-        var name: String
-        var version: String
-        var revisionID: String
-
-        init(_ function: FunctionRecord) {
-            name = function.name
-            version = function.version
-            revisionID = function.revisionId
-        }
+    /// What the lock protects: the machine, and the per-instance objects and continuations
+    /// the executor keeps beside it.
+    struct Locked {
+        var machine: Machine
+        var links: [String: InstanceLink] = [:]
+        var waiters: [String: CheckedContinuation<Machine.Dispatch?, Never>] = [:]
+        var assignmentWaiters: [String: CheckedContinuation<Data?, Never>] = [:]
+        /// Hand-offs that arrived before their runtime parked (between the event that
+        /// parked it and its continuation being stored).
+        var early: [String: Handoff] = [:]
+        var earlyAssignments: [String: Bool] = [:]
     }
 
-    struct Pool {
-        var queue: [Invocation] = []
-        /// Idle instances, least recently used first.
-        var idle: [String] = []
-        var starting: Set<String> = []
-        /// Instances that answered and are on their way back to `GET /next`: they take
-        /// queued work within microseconds, so they count as arriving capacity.
-        var returning: Set<String> = []
-
-        var arriving: Int { starting.count + returning.count }
-    }
-
-    enum Phase: String, Sendable {
-        case starting, idle, busy, dead
-    }
-
-    struct Instance {
-        let id: String
-        let key: PoolKey
-        let function: FunctionRecord
-        let logStream: String
-        let workDirectory: String
-        let reader: OutputReader
-        let spawnedAt: ContinuousClock.Instant
-        var phase: Phase = .starting
-        /// Retiring instances finish what their revision has queued, then stop.
-        var retiring = false
-        var launched: LaunchedInstance?
-        var waiter: CheckedContinuation<RuntimeInvocation?, Never>?
-        var current: Invocation?
-        var dispatchedAt: ContinuousClock.Instant = .now
-        var dispatchedWall = Date()
-        var idleSince: ContinuousClock.Instant = .now
-        var initDuration: Duration?
-        var reportedInit = false
-        /// What the runtime logged while it initialised: the first invocation's log tail
-        /// starts with it, as on AWS (`Loading function`).
-        var initEvents: [PetrelLogs.LogEvent] = []
-        /// Frozen, or not yet thawed once (the first thaw also ends the Init CPU burst).
-        var thawNeeded = true
+    struct Handoff: Sendable {
+        var dispatch: Machine.Dispatch?
     }
 
     struct LaunchOrder: Sendable {
         enum Purpose: Sendable {
-            case function(FunctionRecord, logStream: String)
+            case function(FunctionRecord)
             case blank(BlankKey)
         }
-        var instanceID: String
+        var link: InstanceLink
         var purpose: Purpose
-        var workDirectory: String
+        var instanceID: String { link.id }
+        var workDirectory: String { link.workDirectory }
+    }
+
+    /// What to do once the lock is released.
+    enum Effect: Sendable {
+        case resume(CheckedContinuation<Machine.Dispatch?, Never>, Machine.Dispatch?)
+        case assignment(CheckedContinuation<Data?, Never>, InstanceLink?, deliver: Bool)
+        case perform(Action, InstanceLink?)
     }
 
     init(configuration: InvokerConfiguration, launcher: any InstanceLauncher, logs: LogStore, logger: Logger,
@@ -118,12 +86,20 @@ public actor Invoker {
         self.eventLoopGroup = eventLoopGroup
         self.interpreters = interpreters
         self.observer = observer
-        self.warmPool = configuration.warmPool
+        var warmPool = configuration.warmPool
         var defaults: [RuntimeFamily: String] = [:]
         for interpreter in interpreters.installed where defaults[interpreter.family] == nil {
             defaults[interpreter.family] = interpreter.path
         }
-        self.warmPool.useDefaultInterpreters(defaults)
+        warmPool.useDefaultInterpreters(defaults)
+        let limits = Machine.Limits(concurrencyLimit: configuration.concurrencyLimit, memoryBudgetMB: configuration.memoryBudgetMB,
+                                    keepAlive: configuration.keepAlive, freezeDelay: Self.freezeDelay,
+                                    initTimeoutSeconds: Int(configuration.initTimeout.components.seconds))
+        let machine = Machine(limits: limits, warmPool: warmPool, blankKey: { function in
+            guard let interpreter = try? Self.interpreterPath(for: function, interpreters) else { return nil }
+            return BlankKey.serving(function.settings, interpreter: interpreter)
+        })
+        state = Mutex(Locked(machine: machine))
         (launchOrders, launchContinuation) = AsyncStream.makeStream(of: LaunchOrder.self)
     }
 
@@ -143,88 +119,217 @@ public actor Invoker {
 
     /// Runs one invocation to its end: success, function error, timeout or crash. Throws only
     /// when the invocation is refused (throttled).
-    public nonisolated func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
+    public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let invocation = Invocation(request)
-        try await enqueue(invocation)
-        // The timeout's clock starts when an instance takes it (see `dispatch` and `deadlines`).
+        let now = Moment.now
+        let admission = send { machine in machine.invocationArrived(invocation, at: now) }
+        guard admission == .accepted else {
+            throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
+        }
+        // The timeout's clock starts when an instance takes it (see the machine's `dispatch`).
         return await invocation.result()
     }
 
-    func enqueue(_ invocation: Invocation) throws {
-        let key = PoolKey(invocation.request.function)
-        var pool = pools[key, default: Pool()]
-        let placement = SchedulingPolicy.place(idle: pool.idle, queued: pool.queue.count, starting: pool.arriving,
-                                               concurrentExecutions: executions, limit: configuration.concurrencyLimit,
-                                               memoryFits: memoryFits(invocation.request.function))
-        switch placement {
-        case .throttle:
-            observer?.invocationThrottled(function: key.name, version: key.version)
-            throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
-        case .dispatch(let instanceID):
-            pool.idle.removeAll { $0 == instanceID }
-            pools[key] = pool
-            executions += 1
-            let waiter = instances[instanceID]?.waiter
-            instances[instanceID]?.waiter = nil
-            let work = dispatch(invocation, to: instanceID)
-            waiter?.resume(returning: work)
-        case .queue:
-            pool.queue.append(invocation)
-            pools[key] = pool
-            executions += 1
-        case .queueAndStart:
-            pool.queue.append(invocation)
-            pools[key] = pool
-            executions += 1
-            startInstance(for: invocation.request.function)
+    // MARK: The executor
+
+    /// Feeds the machine one event under the lock, then performs its actions.
+    func send(_ event: (inout Machine) -> [Action]) {
+        let effects = state.withLock { s in
+            let actions = event(&s.machine)
+            return Self.apply(actions, to: &s, configuration: configuration)
+        }
+        perform(effects)
+    }
+
+    func send<T>(_ event: (inout Machine) -> (T, [Action])) -> T {
+        let (value, effects) = state.withLock { s in
+            let (value, actions) = event(&s.machine)
+            return (value, Self.apply(actions, to: &s, configuration: configuration))
+        }
+        perform(effects)
+        return value
+    }
+
+    /// Under the lock: finds the continuations and per-instance objects the actions need.
+    /// `caller`'s own hand-off (the runtime asking right now) is returned in `immediate`.
+    static func apply(_ actions: [Action], to s: inout Locked, configuration: InvokerConfiguration,
+                      caller: String? = nil, immediate: inout Handoff?, immediateAssignment: inout Bool?) -> [Effect] {
+        var effects: [Effect] = []
+        effects.reserveCapacity(actions.count)
+        for action in actions {
+            switch action {
+            case .resume(let id, let dispatch):
+                handOff(Handoff(dispatch: dispatch), to: id, in: &s, caller: caller, immediate: &immediate, effects: &effects)
+            case .release(let id):
+                handOff(Handoff(dispatch: nil), to: id, in: &s, caller: caller, immediate: &immediate, effects: &effects)
+            case .deliverAssignment(let id), .releaseAssignment(let id):
+                var deliver = false
+                if case .deliverAssignment = action { deliver = true }
+                if id == caller {
+                    immediateAssignment = deliver
+                } else if let waiter = s.assignmentWaiters.removeValue(forKey: id) {
+                    effects.append(.assignment(waiter, s.links[id], deliver: deliver))
+                } else {
+                    s.earlyAssignments[id] = deliver
+                }
+            case .launch(let id, let function):
+                let link = InstanceLink(id: id, workDirectory: "\(configuration.workDirectory)/\(id)", function: function,
+                                        logStream: RuntimeEnvironment.logStreamName(version: function.version, instanceID: id, date: Date()))
+                s.links[id] = link
+                effects.append(.perform(action, link))
+            case .launchBlank(let id, _):
+                let link = InstanceLink(id: id, workDirectory: "\(configuration.workDirectory)/\(id)", function: nil, logStream: "")
+                s.links[id] = link
+                effects.append(.perform(action, link))
+            case .assign(let id, let function):
+                let link = s.links[id]
+                link?.becomes(function, logStream: RuntimeEnvironment.logStreamName(version: function.version, instanceID: id, date: Date()))
+                effects.append(.perform(action, link))
+            case .kill(let id), .freeze(let id, _), .initialised(let id), .flushOutput(let id):
+                effects.append(.perform(action, s.links[id]))
+            case .complete(let completion):
+                effects.append(.perform(action, s.links[completion.instanceID]))
+            case .startFailed(let failure):
+                effects.append(.perform(action, s.links[failure.instanceID]))
+            case .watch, .unwatch, .throttled, .concurrency, .error:
+                effects.append(.perform(action, nil))
+            }
+        }
+        return effects
+    }
+
+    static func apply(_ actions: [Action], to s: inout Locked, configuration: InvokerConfiguration) -> [Effect] {
+        var immediate: Handoff?
+        var assignment: Bool?
+        return apply(actions, to: &s, configuration: configuration, immediate: &immediate, immediateAssignment: &assignment)
+    }
+
+    private static func handOff(_ handoff: Handoff, to id: String, in s: inout Locked, caller: String?, immediate: inout Handoff?,
+                                effects: inout [Effect]) {
+        if id == caller {
+            immediate = handoff
+        } else if let waiter = s.waiters.removeValue(forKey: id) {
+            effects.append(.resume(waiter, handoff.dispatch))
+        } else if handoff.dispatch != nil || s.links[id] != nil {
+            s.early[id] = handoff
         }
     }
 
-    /// Whether one more instance of `function` fits the memory budget, counting idle
-    /// instances of other functions as evictable. O(instances), paid only on a cold start path.
-    func memoryFits(_ function: FunctionRecord) -> Bool {
-        guard configuration.memoryBudgetMB != .max else { return true }
-        var reserved = 0, evictable = 0
-        for instance in instances.values where instance.phase != .dead {
-            reserved += instance.function.settings.memorySize
-            if instance.phase == .idle, instance.key.name != function.name { evictable += instance.function.settings.memorySize }
-        }
-        return SchedulingPolicy.memoryFits(needMB: function.settings.memorySize, reservedMB: reserved, evictableMB: evictable,
-                                           budgetMB: configuration.memoryBudgetMB)
-    }
-
-    /// Evicts idle instances of other functions, least recently used first, until `function`
-    /// fits the memory budget.
-    func makeRoom(for function: FunctionRecord) {
-        guard configuration.memoryBudgetMB != .max else { return }
-        var reserved = instances.values.filter { $0.phase != .dead }.reduce(0) { $0 + $1.function.settings.memorySize }
-        let victims = instances.values.filter { $0.phase == .idle && $0.key.name != function.name }.sorted { $0.idleSince < $1.idleSince }
-        for victim in victims where reserved + function.settings.memorySize > configuration.memoryBudgetMB {
-            reserved -= victim.function.settings.memorySize
-            terminate(victim.id)
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .resume(let waiter, let dispatch):
+                waiter.resume(returning: dispatch)
+            case .assignment(let waiter, let link, let deliver):
+                waiter.resume(returning: deliver ? link?.takeAssignment() : nil)
+            case .perform(let action, let link):
+                perform(action, link)
+            }
         }
     }
 
-    /// Marks the instance busy with `invocation` and returns what its runtime receives.
-    func dispatch(_ invocation: Invocation, to instanceID: String) -> RuntimeInvocation {
-        let now = ContinuousClock.now
-        let wall = Date()
-        instances[instanceID]?.phase = .busy
-        instances[instanceID]?.current = invocation
-        instances[instanceID]?.dispatchedAt = now
-        instances[instanceID]?.dispatchedWall = wall
-        if instances[instanceID]?.thawNeeded == true {
-            instances[instanceID]?.launched?.thaw()
-            instances[instanceID]?.thawNeeded = false
+    private func perform(_ action: Action, _ link: InstanceLink?) {
+        switch action {
+        case .resume, .release, .deliverAssignment, .releaseAssignment:
+            break  // turned into continuations under the lock
+        case .launch(_, let function):
+            guard let link else { return }
+            noteFallback(function, link: link)
+            launchContinuation.yield(LaunchOrder(link: link, purpose: .function(function)))
+        case .launchBlank(_, let key):
+            guard let link else { return }
+            launchContinuation.yield(LaunchOrder(link: link, purpose: .blank(key)))
+        case .assign(_, let function):
+            guard let link else { return }
+            noteFallback(function, link: link)
+            assign(link, to: function)
+        case .kill:
+            link?.destroy()
+        case .freeze(_, let sequence):
+            link?.freeze(ifStillAt: sequence)
+        case .complete(let completion):
+            complete(completion, link: link)
+        case .initialised:
+            guard let link, let function = link.function else { return }
+            let output = link.readOutput()
+            if !output.isEmpty {
+                logs.append(group: "/aws/lambda/\(function.name)", stream: link.logStream, events: output)
+                link.addInitEvents(output)
+            }
+        case .flushOutput:
+            guard let link, let function = link.function else { return }
+            let leftovers = link.readOutput()
+            if !leftovers.isEmpty {
+                logs.append(group: "/aws/lambda/\(function.name)", stream: link.logStream, events: leftovers)
+            }
+        case .startFailed(let failure):
+            startFailed(failure, link: link)
+        case .watch(let invocation, let deadline):
+            deadlines.add(invocation, at: deadline)
+        case .unwatch(let invocation):
+            deadlines.remove(invocation)
+        case .throttled(let function, let version):
+            observer?.invocationThrottled(function: function, version: version)
+        case .concurrency(let function, let running):
+            observer?.concurrencyChanged(function: function, running: running)
+        case .error(let message):
+            logger.error("\(message)")
         }
-        let request = invocation.request
-        deadlines.add(invocation, at: now + .seconds(request.function.settings.timeout))
-        running[request.function.name, default: 0] += 1
-        observer?.concurrencyChanged(function: request.function.name, running: running[request.function.name]!)
-        let deadline = Int64((wall.timeIntervalSince1970 + Double(request.function.settings.timeout)) * 1000)
-        return RuntimeInvocation(requestID: request.requestID, payload: request.payload, deadlineMs: deadline,
-                                 functionArn: request.invokedFunctionArn, traceID: Self.traceID(wall),
-                                 clientContext: request.clientContext, cognitoIdentity: request.cognitoIdentity)
+    }
+
+    /// Logs the invocation with START/END/REPORT and completes it for the caller.
+    private func complete(_ c: Machine.Completion, link: InstanceLink?) {
+        let peak = link?.peakMemoryBytes() ?? 0
+        let memoryMB = (peak + 1_048_575) / 1_048_576
+        let billed = SchedulingPolicy.billedMilliseconds(c.duration)
+        let now = Date()
+        let millis = Int64(now.timeIntervalSince1970 * 1000)
+        let requestID = c.invocation.id
+        var events = [LogEvent(timestamp: Int64(c.dispatchedAt.wall.timeIntervalSince1970 * 1000),
+                               message: ReportLines.start(requestID: requestID, version: c.function.version))]
+        events += link?.readOutput(now: now) ?? []
+        events += c.extraLines.map { LogEvent(timestamp: millis, message: $0) }
+        events.append(LogEvent(timestamp: millis, message: ReportLines.end(requestID: requestID)))
+        events.append(LogEvent(timestamp: millis, message: ReportLines.report(
+            requestID: requestID, duration: c.duration, billedMilliseconds: billed,
+            memorySizeMB: c.function.settings.memorySize, maxMemoryUsedMB: memoryMB, initDuration: c.initDuration)))
+        logs.append(group: "/aws/lambda/\(c.function.name)", stream: link?.logStream ?? "", events: events)
+        let failed: Bool = {
+            if case .success = c.outcome { return false }
+            return true
+        }()
+        observer?.invocationFinished(function: c.function.name, version: c.function.version, duration: c.duration, failed: failed)
+        let initEvents = link?.takeInitEvents() ?? []
+        let tail = c.invocation.request.wantsLogTail
+            ? ((c.includesInitOutput ? initEvents : []) + events).map(\.message).joined(separator: "\n") + "\n" : ""
+        c.invocation.complete(InvocationResult(requestID: requestID, outcome: c.outcome, executedVersion: c.function.version,
+                                               logTail: tail, duration: c.duration, billedMilliseconds: billed,
+                                               maxMemoryUsedMB: memoryMB))
+    }
+
+    /// Fails the invocations that waited for an instance that did not start.
+    private func startFailed(_ f: Machine.StartFailure, link: InstanceLink?) {
+        var output: [PetrelLogs.LogEvent] = []
+        if let reportLine = f.reportLine, let link {
+            output = link.readOutput()
+            let line = LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: reportLine)
+            logs.append(group: "/aws/lambda/\(f.key.name)", stream: link.logStream, events: output + [line])
+        }
+        let lines = (f.outputInTail ? output.map(\.message) : []) + f.tailLines
+        for invocation in f.failed {
+            observer?.invocationFinished(function: f.key.name, version: f.key.version, duration: .zero, failed: true)
+            let tail = invocation.request.wantsLogTail ? lines.joined(separator: "\n") + "\n" : ""
+            invocation.complete(InvocationResult(requestID: invocation.id, outcome: f.outcome, executedVersion: f.key.version,
+                                                 logTail: tail, duration: .zero, billedMilliseconds: 0, maxMemoryUsedMB: 0))
+        }
+    }
+
+    /// The line a function's log starts with when its runtime runs on another interpreter.
+    private func noteFallback(_ function: FunctionRecord, link: InstanceLink) {
+        guard let notice = fallbackNotice(for: function) else { return }
+        let event = LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: notice)
+        logs.append(group: "/aws/lambda/\(function.name)", stream: link.logStream, events: [event])
+        link.addInitEvents([event])
     }
 
     static func traceID(_ date: Date) -> String {
@@ -233,155 +338,131 @@ public actor Invoker {
         return "Root=1-\(time)-\(random.prefix(24));Parent=\(random.suffix(16));Sampled=0;Lineage=1:0"
     }
 
-    /// The timeout ran out: the instance is killed and the caller told.
-    func expire(_ invocation: Invocation) {
-        guard let instance = instances.values.first(where: { $0.current === invocation }) else { return }
-        let seconds = invocation.request.function.settings.timeout
-        finish(instance.id, outcome: .timedOut(seconds),
-               extraLines: [ReportLines.timedOut(requestID: invocation.id, seconds: seconds, at: Date())], kill: true)
+    /// What the runtime receives for a dispatched invocation.
+    static func runtimeInvocation(_ dispatch: Machine.Dispatch) -> RuntimeInvocation {
+        let request = dispatch.invocation.request
+        let wall = dispatch.at.wall
+        let deadline = Int64((wall.timeIntervalSince1970 + Double(request.function.settings.timeout)) * 1000)
+        return RuntimeInvocation(requestID: request.requestID, payload: request.payload, deadlineMs: deadline,
+                                 functionArn: request.invokedFunctionArn, traceID: traceID(wall),
+                                 clientContext: request.clientContext, cognitoIdentity: request.cognitoIdentity)
     }
 
-    // MARK: Finishing
+    static func errorDocument(type: String, message: String) -> Data {
+        Machine.errorDocument(type: type, message: message)
+    }
 
-    /// Ends the instance's current invocation: collects its output, writes its log with
-    /// START/END/REPORT, and completes it for the caller.
-    func finish(_ instanceID: String, outcome: InvocationOutcome, extraLines: [String] = [], kill: Bool = false) {
-        guard let instance = instances[instanceID], let invocation = instance.current else { return }
-        let duration = instance.dispatchedAt.duration(to: .now)
-        let billed = SchedulingPolicy.billedMilliseconds(duration)
-        let peak = instance.launched?.peakMemory() ?? 0
-        let memoryMB = (peak + 1_048_575) / 1_048_576
-        let now = Date()
-        let millis = Int64(now.timeIntervalSince1970 * 1000)
-        let requestID = invocation.id
-        var events = [LogEvent(timestamp: Int64(instance.dispatchedWall.timeIntervalSince1970 * 1000),
-                               message: ReportLines.start(requestID: requestID, version: instance.function.version))]
-        events += instance.reader.read(now: now)
-        events += extraLines.map { LogEvent(timestamp: millis, message: $0) }
-        events.append(LogEvent(timestamp: millis, message: ReportLines.end(requestID: requestID)))
-        let initDuration = instance.reportedInit ? nil : instance.initDuration
-        events.append(LogEvent(timestamp: millis, message: ReportLines.report(
-            requestID: requestID, duration: duration, billedMilliseconds: billed,
-            memorySizeMB: instance.function.settings.memorySize, maxMemoryUsedMB: memoryMB, initDuration: initDuration)))
-        logs.append(group: "/aws/lambda/\(instance.function.name)", stream: instance.logStream, events: events)
+    // MARK: Runtime API
 
-        deadlines.remove(invocation)
-        instances[instanceID]?.current = nil
-        instances[instanceID]?.reportedInit = true
-        executions -= 1
-        let name = instance.function.name
-        running[name] = max(0, (running[name] ?? 1) - 1)
-        observer?.invocationFinished(function: name, version: instance.function.version, duration: duration, failed: {
-            if case .success = outcome { return false }
-            return true
-        }())
-        let initEvents = instance.reportedInit ? [] : instance.initEvents
-        instances[instanceID]?.initEvents = []
-        let tail = invocation.request.wantsLogTail ? (initEvents + events).map(\.message).joined(separator: "\n") + "\n" : ""
-        if kill {
-            terminate(instanceID)
-        } else {
-            pools[instance.key]?.returning.insert(instanceID)
+    /// `GET /next`: the next queued invocation of this instance's revision, else wait idle.
+    /// Nil closes the connection (the instance is retired or gone).
+    func next(_ id: String) async -> Machine.Dispatch? {
+        let now = Moment.now
+        var immediate: Handoff?
+        var unused: Bool?
+        let effects = state.withLock { s in
+            let actions = s.machine.runtimeAskedForWork(id, at: now)
+            return Self.apply(actions, to: &s, configuration: configuration, caller: id,
+                              immediate: &immediate, immediateAssignment: &unused)
         }
-        invocation.complete(InvocationResult(requestID: requestID, outcome: outcome, executedVersion: instance.function.version,
-                                             logTail: tail, duration: duration, billedMilliseconds: billed, maxMemoryUsedMB: memoryMB))
-    }
-
-    /// Fails invocations that waited for an instance that will never come: as many from the
-    /// head of the queue as there are no other starting instances to take them.
-    func failUncovered(_ key: PoolKey, excluding instanceID: String, outcome: InvocationOutcome, logLines: [String]) {
-        guard var pool = pools[key] else { return }
-        pool.starting.remove(instanceID)
-        pool.returning.remove(instanceID)
-        let uncovered = max(0, pool.queue.count - pool.arriving)
-        let failed = pool.queue.prefix(uncovered)
-        pool.queue.removeFirst(uncovered)
-        pools[key] = pool
-        for invocation in failed {
-            executions -= 1
-            observer?.invocationFinished(function: key.name, version: key.version, duration: .zero, failed: true)
-            let tail = invocation.request.wantsLogTail ? logLines.joined(separator: "\n") + "\n" : ""
-            invocation.complete(InvocationResult(requestID: invocation.id, outcome: outcome, executedVersion: key.version,
-                                                 logTail: tail, duration: .zero, billedMilliseconds: 0, maxMemoryUsedMB: 0))
+        perform(effects)
+        if let immediate { return immediate.dispatch }
+        idleSignal.signal()
+        return await withCheckedContinuation { continuation in
+            let early: Handoff? = state.withLock { s in
+                if let early = s.early.removeValue(forKey: id) { return early }
+                s.waiters[id] = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early.dispatch) }
         }
     }
 
-    // MARK: Retiring and reaping
+    func answer(_ id: String, requestID: String, outcome: InvocationOutcome) -> RuntimeAPIReply {
+        let now = Moment.now
+        let handled: Bool = send { machine in
+            guard let actions = machine.runtimeAnswered(id, requestID: requestID, outcome: outcome, at: now) else { return (false, []) }
+            return (true, actions)
+        }
+        return handled ? .accepted : .invalidRequestID(requestID)
+    }
+
+    func respond(_ id: String, requestID: String, body: Data) -> RuntimeAPIReply {
+        answer(id, requestID: requestID, outcome: .success(body))
+    }
+
+    func fail(_ id: String, requestID: String, body: Data) -> RuntimeAPIReply {
+        answer(id, requestID: requestID, outcome: .functionError(
+            body.isEmpty ? Self.errorDocument(type: "Unknown", message: "Unknown application error occurred") : body))
+    }
+
+    func responseTooLarge(_ id: String, requestID: String) -> RuntimeAPIReply {
+        let document = Self.errorDocument(type: "Function.ResponseSizeTooLarge",
+                                          message: "Response payload size exceeded maximum allowed payload size (6291556 bytes).")
+        let reply = answer(id, requestID: requestID, outcome: .functionError(document))
+        return reply == .accepted ? RuntimeAPIReply(status: 413, body: String(decoding: document, as: UTF8.self)) : reply
+    }
+
+    /// `POST /init/error`: the function could not load. The invocations waiting for this
+    /// instance get the error; the instance stops.
+    func initError(_ id: String, body: Data, errorType: String?) -> RuntimeAPIReply {
+        let document = body.isEmpty ? Self.errorDocument(type: errorType ?? "Runtime.Unknown", message: "Init failed") : body
+        let type = (try? JSONSerialization.jsonObject(with: document) as? [String: Any])?["errorType"] as? String ?? errorType ?? "Runtime.Unknown"
+        let now = Moment.now
+        let handled: Bool = send { machine in
+            guard let actions = machine.initFailed(id, document: document, errorType: type, at: now) else { return (false, []) }
+            return (true, actions)
+        }
+        return handled ? .accepted : RuntimeAPIReply(
+            status: 403, body: #"{"errorMessage":"Init error is only accepted during initialisation","errorType":"InvalidStateTransition"}"#)
+    }
+
+    /// `GET /runtime/petrel/assignment`: the environment of the function this blank now serves,
+    /// once it has one; nil ends the process (the pool no longer needs it).
+    func awaitAssignment(_ id: String) async -> Data? {
+        var unused: Handoff?
+        var immediate: Bool?
+        let (effects, link) = state.withLock { s in
+            let actions = s.machine.blankAskedForAssignment(id)
+            return (Self.apply(actions, to: &s, configuration: configuration, caller: id,
+                               immediate: &unused, immediateAssignment: &immediate), s.links[id])
+        }
+        perform(effects)
+        if let immediate { return immediate ? link?.takeAssignment() : nil }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Data?, Never>) in
+            let early: Bool? = state.withLock { s in
+                if let early = s.earlyAssignments.removeValue(forKey: id) { return early }
+                s.assignmentWaiters[id] = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early ? link?.takeAssignment() : nil) }
+        }
+    }
+
+    // MARK: Retiring, provisioning, status
 
     /// Stops every instance of a function: idle ones now, busy ones when they finish. Called
     /// when its code or configuration changes or it is deleted.
     /// `version` nil retires every version (the function was deleted) and forgets its
     /// provisioned concurrency.
-    public func retire(functionName: String, version: String? = nil) {
-        for (id, instance) in instances where instance.key.name == functionName && (version == nil || instance.key.version == version) {
-            instances[id]?.retiring = true
-            if instance.phase == .idle { terminate(id) }
-        }
-        if version == nil {
-            for key in provisioned.keys where key.name == functionName { provisioned.removeValue(forKey: key) }
-        }
+    public func retire(functionName: String, version: String? = nil) async {
+        send { machine in machine.retire(functionName: functionName, version: version) }
     }
-
-    /// Kills an instance; its supervisor then reports the exit.
-    func terminate(_ instanceID: String) {
-        guard var instance = instances[instanceID], instance.phase != .dead else { return }
-        instance.phase = .dead
-        let waiter = instance.waiter
-        instance.waiter = nil
-        instances[instanceID] = instance
-        pools[instance.key]?.idle.removeAll { $0 == instanceID }
-        pools[instance.key]?.returning.remove(instanceID)
-        instance.launched?.destroy()
-        waiter?.resume(returning: nil)
-    }
-
-    func reapIdle() {
-        var kept: [PoolKey: Int] = [:]
-        let idle = instances.values.filter { $0.phase == .idle }.map { (id: $0.id, since: $0.idleSince) }
-        for id in SchedulingPolicy.expired(idleSince: idle, now: ContinuousClock.now, keepAlive: configuration.keepAlive) {
-            guard let key = instances[id]?.key else { continue }
-            // Provisioned instances stay, however long they idle.
-            if let target = provisioned[key], kept[key, default: 0] < target {
-                kept[key, default: 0] += 1
-                continue
-            }
-            logger.debug("Reaping idle instance \(id)")
-            terminate(id)
-        }
-    }
-
-    // MARK: Provisioned concurrency
 
     /// Keeps `count` initialised instances of this function version (0 stops keeping them).
     /// Instances of older revisions of the same version are no longer kept.
-    public func provision(_ function: FunctionRecord, count: Int) {
-        let key = PoolKey(function)
-        for old in provisioned.keys where old.name == key.name && old.version == key.version && old != key {
-            provisioned.removeValue(forKey: old)
-        }
-        if count > 0 { provisioned[key] = count } else { provisioned.removeValue(forKey: key) }
-        replenish(key, function: function)
+    public func provision(_ function: FunctionRecord, count: Int) async {
+        let now = Moment.now
+        send { machine in machine.provision(function, count: count, at: now) }
     }
 
     /// How many provisioned instances of the version are initialised (idle or busy).
-    public func provisionedAvailable(_ function: FunctionRecord) -> Int {
-        let key = PoolKey(function)
-        let ready = instances.values.filter { $0.key == key && ($0.phase == .idle || $0.phase == .busy) }.count
-        return min(ready, provisioned[key] ?? 0)
-    }
-
-    /// Starts instances until the version has its provisioned number (starting ones count).
-    func replenish(_ key: PoolKey, function: FunctionRecord) {
-        guard let target = provisioned[key] else { return }
-        let present = instances.values.filter { $0.key == key && $0.phase != .dead && !$0.retiring }.count
-        for _ in 0..<max(0, target - present) { startInstance(for: function) }
+    public func provisionedAvailable(_ function: FunctionRecord) async -> Int {
+        state.withLock { $0.machine.provisionedAvailable(function) }
     }
 
     /// Counts of instances by phase, for status pages and metrics.
-    public func instanceCounts() -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for instance in instances.values { counts[instance.phase.rawValue, default: 0] += 1 }
-        counts["queued"] = pools.values.reduce(0) { $0 + $1.queue.count }
-        return counts
+    public func instanceCounts() async -> [String: Int] {
+        state.withLock { $0.machine.instanceCounts() }
     }
 }

@@ -20,6 +20,10 @@ public struct InvokerConfiguration: Sendable {
     public var memoryBudgetMB: Int = .max
     /// The host folder to show at /opt for a function (its layers, merged), or nil.
     public var optDirectory: @Sendable (FunctionRecord) throws -> String? = { _ in nil }
+    /// Extra variables for one instance's environment (given the function and the instance's
+    /// id), set over the runtime's own: the place for per-instance values such as the role's
+    /// temporary credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN). Called off the invoker's lock, once per instance start.
+    public var instanceEnvironment: @Sendable (FunctionRecord, _ instanceID: String) -> [String: String] = { _, _ in [:] }
     /// How long a runtime may take to initialise before it is treated as failed.
     public var initTimeout: Duration = .seconds(10)
     /// Blank runtimes to keep started ahead of need (empty: no warm pool).
@@ -27,9 +31,6 @@ public struct InvokerConfiguration: Sendable {
     /// Run a runtime whose interpreter is not installed on the nearest one of its language
     /// (`--runtime-fallback`), saying so in its log; otherwise such functions are refused.
     public var runtimeFallback = false
-    /// Variables a new instance of a function gets over the platform's (identity: its role's
-    /// temporary credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN).
-    public var instanceEnvironment: @Sendable (FunctionRecord) -> [String: String] = { _ in [:] }
 
     public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {

@@ -5,8 +5,7 @@ import PetrelLogs
 /// and splits it into log events. The runtime writes synchronously before it answers the
 /// Runtime API, so reading at the answer collects exactly that invocation's output.
 final class OutputReader: @unchecked Sendable {
-    // Only the invoker touches a reader, and only for one instance at a time (the instance's
-    // phases are sequential), so no lock is needed around the handle and offset.
+    // Each reader belongs to one InstanceLink, which only reads it under its own lock.
     private let handle: FileHandle?
     private var offset: UInt64 = 0
     private var partialLine = Data()

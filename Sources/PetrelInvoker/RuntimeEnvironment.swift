@@ -16,8 +16,6 @@ enum RuntimeEnvironment {
         var interpreter: String
         /// A custom runtime's `bootstrap` comes from a layer (/opt/bootstrap) when the code has none.
         var bootstrapInLayers = false
-        /// Over the platform's variables: the instance's credentials (InvokerConfiguration.instanceEnvironment).
-        var credentials: [String: String] = [:]
     }
 
     static func arguments(_ inputs: Inputs) -> [String] {
@@ -69,7 +67,6 @@ enum RuntimeEnvironment {
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         ]
         fixed.merge(sandboxVariables(runtime: s.runtime, layout: inputs.layout, runtimeAPI: inputs.runtimeAPI)) { $1 }
-        fixed.merge(inputs.credentials) { $1 }
         env.merge(fixed) { _, platform in platform }
         return env
     }

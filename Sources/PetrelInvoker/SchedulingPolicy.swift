@@ -1,6 +1,6 @@
 /// The invoker's decisions, as pure functions of its state: where an invocation goes, when
-/// to start or evict an instance, which idle instances to reap. The `Invoker` actor carries
-/// the decisions out.
+/// to start or evict an instance, which idle instances to reap. `InvokerStateMachine` applies
+/// them to its state.
 enum SchedulingPolicy {
     enum Placement: Equatable {
         /// Hand it to this idle instance now.

@@ -100,7 +100,12 @@ public final class LogStore: Sendable {
         pending.withLock { $0.append((group, stream, events)) }
     }
 
-    /// Writes everything queued so far in one transaction.
+    /// At most this many appends wait while the store refuses writes (a full disk); beyond it
+    /// the oldest are dropped, so a long outage costs log lines, never the server's memory.
+    static let maxPendingAppends = 50_000
+
+    /// Writes everything queued so far in one transaction. When the write fails the batch goes
+    /// back to the front of the queue (bounded by `maxPendingAppends`) and the error is thrown.
     public func flush() throws {
         var batch = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
@@ -108,6 +113,18 @@ public final class LogStore: Sendable {
         }
         if let gate = writeGate.withLock({ $0 }) { batch.removeAll { !gate($0.group, $0.stream) } }
         guard !batch.isEmpty else { return }
+        do {
+            try write(batch)
+        } catch {
+            pending.withLock { queue in
+                queue.insert(contentsOf: batch, at: 0)
+                if queue.count > Self.maxPendingAppends { queue.removeFirst(queue.count - Self.maxPendingAppends) }
+            }
+            throw error
+        }
+    }
+
+    private func write(_ batch: [(group: String, stream: String, events: [LogEvent])]) throws {
         let ingestion = Int64(Date().timeIntervalSince1970 * 1000)
         // Consecutive appends to one stream become one run of inserts and one update. Runs stay
         // in append order, so event ids (the order FilterLogEvents answers in) follow the order
@@ -145,12 +162,26 @@ public final class LogStore: Sendable {
     }
 
     /// Flushes every `interval` until cancelled.
-    public func run(interval: Duration = .milliseconds(20)) async throws {
+    /// The writer: flushes every `interval` until cancelled, then once more. A failed flush
+    /// (a full disk) does not stop it: `onFailure` hears the first error of an outage and
+    /// `onRecovery` its end, and the batch is written once the store takes writes again.
+    public func run(interval: Duration = .milliseconds(20),
+                    onFailure: @Sendable (any Error) -> Void = { _ in },
+                    onRecovery: @Sendable () -> Void = {}) async {
+        var failing = false
+        func attempt() {
+            do {
+                try flush()
+                if failing { failing = false; onRecovery() }
+            } catch {
+                if !failing { failing = true; onFailure(error) }
+            }
+        }
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            try flush()
+            attempt()
         }
-        try flush()
+        attempt()
     }
 
     static func truncated(_ message: String) -> String {

@@ -36,7 +36,8 @@ public enum TerminationStatus: Sendable, Equatable, CustomStringConvertible {
 /// A child process started with `posix_spawn` in a session (and process group) of its own,
 /// so that killing it kills everything it forked in that group.
 ///
-/// A dedicated thread waits for the exit; `waitForExit()` may be awaited by many callers.
+/// Its exit is watched through a pidfd by the one `ProcessReaper` thread (a thread of its own
+/// only where the kernel has no pidfds); `waitForExit()` may be awaited by many callers.
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     private let state = Mutex<State>(State())
@@ -114,14 +115,17 @@ public final class ChildProcess: Sendable {
             throw SpawnError(executable: arguments[0], errno: result)
         }
         let process = ChildProcess(pid: pid, mapStatus: mapStatus)
-        let waiter = Thread { process.reap() }
-        waiter.name = "petrel-wait-\(pid)"
-        waiter.stackSize = 64 * 1024
-        waiter.start()
+        if !ProcessReaper.shared.watch(process) {
+            let waiter = Thread { process.reap() }
+            waiter.name = "petrel-wait-\(pid)"
+            waiter.stackSize = 64 * 1024
+            waiter.start()
+        }
         return process
     }
 
-    private func reap() {
+    /// Collects the exit status (blocking until the process ends) and tells the waiters.
+    func reap() {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let raw: TerminationStatus = (status & 0x7f) == 0
@@ -154,6 +158,53 @@ public final class ChildProcess: Sendable {
     public func signalGroup(_ signal: Int32) {
         guard exitStatus == nil else { return }
         kill(-pid, signal)
+    }
+}
+
+/// Watches child processes' exits with pidfds in one epoll set, on one thread: a process that
+/// ends makes its pidfd readable, and the thread reaps it (`waitpid` returns at once then).
+final class ProcessReaper: Sendable {
+    static let shared = ProcessReaper()
+
+    private let epoll: Int32
+    private let watched = Mutex<[Int32: ChildProcess]>([:])
+
+    private init() {
+        epoll = cpetrel_epoll_create()
+        guard epoll >= 0 else { return }
+        let thread = Thread { [self] in run() }
+        thread.name = "petrel-reaper"
+        thread.stackSize = 256 * 1024
+        thread.start()
+    }
+
+    /// Starts watching `process`; false when this kernel offers no pidfds (the caller waits
+    /// some other way).
+    func watch(_ process: ChildProcess) -> Bool {
+        guard epoll >= 0 else { return false }
+        let pidfd = cpetrel_pidfd_open(process.pid)
+        guard pidfd >= 0 else { return false }
+        watched.withLock { $0[pidfd] = process }
+        guard cpetrel_epoll_add(epoll, pidfd) == 0 else {
+            watched.withLock { _ = $0.removeValue(forKey: pidfd) }
+            close(pidfd)
+            return false
+        }
+        return true
+    }
+
+    private func run() {
+        var ready = [Int32](repeating: 0, count: 64)
+        while true {
+            let count = ready.withUnsafeMutableBufferPointer { cpetrel_epoll_wait(epoll, $0.baseAddress, 64) }
+            guard count >= 0 else { return }
+            for fd in ready.prefix(Int(count)) {
+                guard let process = watched.withLock({ $0.removeValue(forKey: fd) }) else { continue }
+                _ = cpetrel_epoll_remove(epoll, fd)
+                close(fd)
+                process.reap()
+            }
+        }
     }
 }
 

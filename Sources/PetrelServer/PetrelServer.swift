@@ -92,7 +92,7 @@ public struct PetrelServer: Sendable {
         invokerConfig.warmPool = config.warmPool
         invokerConfig.runtimeFallback = config.runtimeFallback
         if let executionRoles {
-            invokerConfig.instanceEnvironment = { function in executionRoles.instanceEnvironment(function) }
+            invokerConfig.instanceEnvironment = { function, _ in executionRoles.instanceEnvironment(function) }
         }
         invokerConfig.optDirectory = { [account = config.account] function in
             try layers.optDirectory(for: function.settings.layers, account: account)
@@ -147,7 +147,10 @@ public struct PetrelServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Petrel",
                                  backlog: ConnectionLimits.backlog),
             services: [
-                ClosureService(name: "logs") { try await logs.run() },
+                ClosureService(name: "logs") { [logger] in
+                    await logs.run(onFailure: { error in logger.error("Could not write log events (kept in memory and retried): \(error)") },
+                                   onRecovery: { logger.info("Log events are being written again") })
+                },
                 ClosureService(name: "invoker") {
                     await withDiscardingTaskGroup { group in
                         group.addTask { await invoker.run() }

@@ -29,4 +29,16 @@ void cpetrel_stop_relay(int listen_fd);
 int cpetrel_tcp_socket_uid(uint32_t local_address, int local_port, uint32_t remote_address, int remote_port,
                            unsigned int *uid);
 
+/// pidfd_open(pid, 0): a descriptor that becomes readable when the process exits (close-on-exec).
+/// Returns the fd, or -errno (-ENOSYS before Linux 5.3).
+int cpetrel_pidfd_open(int pid);
+/// An epoll set (close-on-exec), or -errno.
+int cpetrel_epoll_create(void);
+/// Watches `fd` for readability. 0 or -errno.
+int cpetrel_epoll_add(int epoll_fd, int fd);
+int cpetrel_epoll_remove(int epoll_fd, int fd);
+/// Blocks until some watched descriptors are readable; writes them to `fds` (at most
+/// `capacity`, at most 64) and returns how many, or -errno.
+int cpetrel_epoll_wait(int epoll_fd, int *fds, int capacity);
+
 #endif
