@@ -193,7 +193,7 @@ public final class EventSourceMappings: Sendable {
 
     // MARK: Pollers
 
-    /// Runs the pollers of every enabled mapping, starting and stopping them as the API
+    /// Runs the consumers of every enabled mapping, starting and stopping them as the API
     /// changes mappings, until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
@@ -266,7 +266,7 @@ public final class EventSourceMappings: Sendable {
         }
     }
 
-    /// Keeps a poller's latest figures; the processing result is also stored when it changes.
+    /// Keeps a consumer's latest figures; the processing result is also stored when it changes.
     private func record(_ uuid: String, iteratorAgeMs: Int64?, lastResult: String) {
         let changed: Bool = status.withLock { s in
             let previous = s[uuid]?.lastResult

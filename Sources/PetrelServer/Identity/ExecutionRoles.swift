@@ -207,7 +207,7 @@ final class ExecutionRoles: Sendable {
         return !dropped
     }
 
-    /// CreateEventSourceMapping: the function's role must be able to read the stream.
+    /// CreateEventSourceMapping: the function's role must be able to read the stream or consume the queue.
     func checkStreamAccess(function name: String, eventSourceArn: String) throws {
         let refusal: AWSError
         let checks: [AuthorizationTarget]
