@@ -91,7 +91,7 @@ let package = Package(
         ]),
         // Event source mappings: stream pollers that batch, filter, retry, bisect, checkpoint.
         .target(name: "PetrelEvents", dependencies: [
-            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelInvoker", "PetrelTables", "PetrelLogs", "PetrelPatterns",
+            "PetrelCore", "PetrelStore", "PetrelFunctions", "PetrelLogs", "PetrelPatterns",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // S3-compatible object storage: bucket and key rules, listings, ETags, checksums,
@@ -143,7 +143,7 @@ let package = Package(
             "PetrelFunctions", "PetrelStore", "PetrelCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", "PetrelStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
         .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),

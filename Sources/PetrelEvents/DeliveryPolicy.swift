@@ -88,3 +88,10 @@ public enum DeliveryPolicy {
         return Int(hash % UInt64(partitions))
     }
 }
+
+extension DeliveryPolicy {
+    /// The most state a tumbling window carries: a window whose state outgrows it ends early.
+    public static let windowStateLimit = 1_048_576
+
+    public static func terminatesWindowEarly(state: Data) -> Bool { state.count > windowStateLimit }
+}

@@ -1,14 +1,15 @@
 import Foundation
 import PetrelCore
 
-/// One event source mapping as stored: a table stream wired to a function.
+/// One event source mapping as stored: a stream or a queue wired to a function.
 public struct EventSourceMapping: Sendable, Codable, Equatable {
     public var uuid: String
     public var functionName: String
     public var qualifier: String?
     public var eventSourceArn: String
     public var batchSize: Int = 100
-    public var startingPosition: String
+    /// Streams only (nil for queues).
+    public var startingPosition: String?
     public var startingPositionTimestamp: Double?
     public var maximumBatchingWindowInSeconds: Int = 0
     public var maximumRetryAttempts: Int = -1
@@ -18,11 +19,21 @@ public struct EventSourceMapping: Sendable, Codable, Equatable {
     public var filterPatterns: [String] = []
     public var parallelizationFactor: Int = 1
     public var tumblingWindowInSeconds: Int = 0
+    /// ScalingConfig.MaximumConcurrency (queues only; nil: the default).
+    public var maximumConcurrency: Int?
     public var enabled: Bool = true
     public var lastModified: Double
     public var region: String
 
     public var reportsBatchItemFailures: Bool { functionResponseTypes.contains("ReportBatchItemFailures") }
+
+    /// Whether the source is an SQS queue (otherwise a stream).
+    public var isQueue: Bool { eventSourceArn.hasPrefix("arn:aws:sqs:") }
+    public var isFifoQueue: Bool { isQueue && eventSourceArn.hasSuffix(".fifo") }
+
+    /// How many consumers a queue mapping runs at once: ScalingConfig.MaximumConcurrency,
+    /// capped (each is a parked long poll; more would only add idle receivers here).
+    public var queueConsumers: Int { min(maximumConcurrency ?? 5, 20) }
 
     /// Checks the settings as CreateEventSourceMapping / UpdateEventSourceMapping do.
     public func validate() throws {
@@ -30,8 +41,12 @@ public struct EventSourceMapping: Sendable, Codable, Equatable {
         guard (1...10_000).contains(batchSize) else {
             throw bad("1 validation error detected: Value '\(batchSize)' at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000")
         }
-        guard ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"].contains(startingPosition) else {
-            throw bad("1 validation error detected: Value '\(startingPosition)' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]")
+        if isQueue {
+            try validateQueue()
+        } else {
+            guard let startingPosition, ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"].contains(startingPosition) else {
+                throw bad("1 validation error detected: Value '\(startingPosition ?? "")' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]")
+            }
         }
         if startingPosition == "AT_TIMESTAMP", startingPositionTimestamp == nil {
             throw bad("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP.")
@@ -81,7 +96,7 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
     public var StartingPositionTimestamp: Double?
     public var BatchSize: Int
     public var MaximumBatchingWindowInSeconds: Int
-    public var ParallelizationFactor: Int
+    public var ParallelizationFactor: Int?
     public var EventSourceArn: String
     public var FilterCriteria: FilterCriteriaShape?
     public var FunctionArn: String
@@ -89,12 +104,14 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
     public var LastProcessingResult: String
     public var State: String
     public var StateTransitionReason: String
-    public var MaximumRecordAgeInSeconds: Int
-    public var BisectBatchOnFunctionError: Bool
-    public var MaximumRetryAttempts: Int
-    public var TumblingWindowInSeconds: Int
+    public var MaximumRecordAgeInSeconds: Int?
+    public var BisectBatchOnFunctionError: Bool?
+    public var MaximumRetryAttempts: Int?
+    public var TumblingWindowInSeconds: Int?
     public var FunctionResponseTypes: [String]
     public var EventSourceMappingArn: String
+
+    public var ScalingConfig: ScalingConfigShape?
 
     public init(_ m: EventSourceMapping, account: Account, state: String, reason: String, lastResult: String) {
         UUID = m.uuid
@@ -116,6 +133,15 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
         TumblingWindowInSeconds = m.tumblingWindowInSeconds
         FunctionResponseTypes = m.functionResponseTypes
         EventSourceMappingArn = "arn:aws:lambda:\(m.region):\(account.id):event-source-mapping:\(m.uuid)"
+        if m.isQueue {
+            // A queue mapping has none of the stream settings, as AWS answers it.
+            ParallelizationFactor = nil
+            MaximumRecordAgeInSeconds = nil
+            BisectBatchOnFunctionError = nil
+            MaximumRetryAttempts = nil
+            TumblingWindowInSeconds = nil
+            ScalingConfig = m.maximumConcurrency.map { ScalingConfigShape(MaximumConcurrency: $0) }
+        }
     }
 }
 
@@ -134,6 +160,11 @@ public struct CreateEventSourceMappingRequest: Codable, Sendable {
     public var MaximumRetryAttempts: Int?
     public var TumblingWindowInSeconds: Int?
     public var FunctionResponseTypes: [String]?
+    public var ScalingConfig: ScalingConfigShape?
+}
+
+public struct ScalingConfigShape: Codable, Sendable, Equatable {
+    public var MaximumConcurrency: Int?
 }
 
 public typealias UpdateEventSourceMappingRequest = CreateEventSourceMappingRequest
@@ -145,5 +176,26 @@ public struct ListEventSourceMappingsResponse: Codable, Sendable {
     public init(EventSourceMappings: [EventSourceMappingConfiguration], NextMarker: String?) {
         self.EventSourceMappings = EventSourceMappings
         self.NextMarker = NextMarker
+    }
+}
+
+extension EventSourceMapping {
+    /// The rules CreateEventSourceMapping applies to an SQS source.
+    func validateQueue() throws {
+        func bad(_ message: String) -> AWSError { .invalidParameter(message) }
+        if isFifoQueue, batchSize > 10 {
+            throw bad("Batch size for FIFO queues must be between 1 and 10.")
+        }
+        if batchSize > 10, maximumBatchingWindowInSeconds < 1 {
+            throw bad("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+        }
+        if let maximumConcurrency, !(2...1000).contains(maximumConcurrency) {
+            throw bad("1 validation error detected: Value '\(maximumConcurrency)' at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value \(maximumConcurrency < 2 ? "greater than or equal to 2" : "less than or equal to 1000")")
+        }
+        if startingPosition != nil { throw bad("StartingPosition is not valid for SQS event sources.") }
+        if parallelizationFactor != 1 || tumblingWindowInSeconds != 0 || bisectBatchOnFunctionError
+            || maximumRetryAttempts != -1 || maximumRecordAgeInSeconds != -1 {
+            throw bad("ParallelizationFactor, TumblingWindowInSeconds, BisectBatchOnFunctionError, MaximumRetryAttempts and MaximumRecordAgeInSeconds are not supported for SQS event sources.")
+        }
     }
 }

@@ -3,19 +3,18 @@ import PetrelStore
 import Logging
 import PetrelCore
 import PetrelFunctions
-import PetrelInvoker
 import PetrelLogs
-import PetrelTables
 import Synchronization
 
 /// The event source mapping service: the Lambda API's Create/Get/List/Update/Delete, and the
-/// pollers that deliver each enabled mapping's stream, one per partition
-/// (ParallelizationFactor), as children of `run()`.
+/// consumers that deliver each enabled mapping's source as children of `run()`: one per
+/// partition (ParallelizationFactor) of a stream, MaximumConcurrency of a queue. The
+/// concrete sources and the invoker come in through `EventSourceResolving` and
+/// `FunctionInvoking` (PetrelServer wires them).
 public final class EventSourceMappings: Sendable {
     let store: MappingStore
-    let tables: TableService
-    let functions: FunctionRegistry
-    let invoker: Invoker
+    let sources: any EventSourceResolving
+    let functions: any FunctionInvoking
     let logs: LogStore
     let account: Account
     let logger: Logger
@@ -31,13 +30,12 @@ public final class EventSourceMappings: Sendable {
         case stop(String)
     }
 
-    public init(store: Store, tables: TableService, functions: FunctionRegistry, invoker: Invoker, logs: LogStore,
+    public init(store: Store, sources: any EventSourceResolving, functions: any FunctionInvoking, logs: LogStore,
                 account: Account, logger: Logger, iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
         self.store = MappingStore(store: store)
         self.iteratorAgeObserver = iteratorAgeObserver
-        self.tables = tables
+        self.sources = sources
         self.functions = functions
-        self.invoker = invoker
         self.logs = logs
         self.account = account
         self.logger = logger
@@ -50,38 +48,71 @@ public final class EventSourceMappings: Sendable {
 
     // MARK: API
 
-    public func create(_ input: CreateEventSourceMappingRequest, account: Account) throws -> EventSourceMappingConfiguration {
+    public func create(_ input: CreateEventSourceMappingRequest, account: Account) async throws -> EventSourceMappingConfiguration {
         guard let arn = input.EventSourceArn, !arn.isEmpty else {
             throw AWSError.invalidParameter("EventSourceArn is required.")
         }
         guard let name = input.FunctionName else { throw AWSError.invalidParameter("FunctionName is required.") }
-        let ref = try FunctionReference.parse(name)
-        _ = try functions.get(ref, account: account)
-        guard arn.contains(":dynamodb:"), arn.contains("/stream/") else {
-            throw AWSError.invalidParameter("Unrecognized event source: \(arn). Petrel's event sources are DynamoDB table streams (arn:aws:dynamodb:…:table/NAME/stream/LABEL).")
+        let (functionName, qualifier) = try functions.checkExists(name, account: account)
+        let resolved: ResolvedSource
+        do {
+            guard let found = try await sources.resolve(arn: arn) else {
+                throw AWSError.invalidParameter("Unrecognized event source: \(arn). Petrel's event sources are DynamoDB table streams (arn:aws:dynamodb:…:table/NAME/stream/LABEL) and SQS queues (arn:aws:sqs:REGION:ACCOUNT:NAME).")
+            }
+            resolved = found
+        } catch let error as EventSourceError {
+            throw AWSError.invalidParameter(arn.hasPrefix("arn:aws:sqs:")
+                ? "Error occurred while ReceiveMessage. SQSError Code : AWS.SimpleQueueService.NonExistentQueue. SQSError Message : The specified queue does not exist."
+                : "Stream not found: \(arn)" + (error == .notFound(arn) ? "" : " (\(error.description))"))
         }
-        guard let info = try tables.streamInfo(streamArn: arn) else {
-            throw AWSError.invalidParameter("Stream not found: \(arn)")
-        }
-        guard let startingPosition = input.StartingPosition else {
-            throw AWSError.invalidParameter("StartingPosition is required for DynamoDB stream event sources (TRIM_HORIZON, LATEST or AT_TIMESTAMP).")
-        }
-        var mapping = EventSourceMapping(uuid: UUID().uuidString.lowercased(), functionName: ref.name, qualifier: ref.qualifier,
-                                         eventSourceArn: arn, startingPosition: startingPosition,
+        var mapping = EventSourceMapping(uuid: UUID().uuidString.lowercased(), functionName: functionName, qualifier: qualifier,
+                                         eventSourceArn: arn, startingPosition: input.StartingPosition,
                                          lastModified: Date().timeIntervalSince1970, region: account.region)
-        apply(input, to: &mapping)
-        mapping.startingPositionTimestamp = input.StartingPositionTimestamp
-        try mapping.validate()
-        let initial: String?
-        switch startingPosition {
-        case "LATEST": initial = info.latestSequenceNumber
-        case "AT_TIMESTAMP": initial = try tables.streamPosition(streamArn: arn, atOrAfter: Date(timeIntervalSince1970: mapping.startingPositionTimestamp ?? 0))
-        default: initial = nil
+        var initial: String?
+        switch resolved {
+        case .queue:
+            mapping.batchSize = 10
+            try Self.refuseStreamSettings(input)
+            apply(input, to: &mapping)
+            try mapping.validate()
+        case .sharded(let source):
+            guard let startingPosition = input.StartingPosition else {
+                throw AWSError.invalidParameter("StartingPosition is required for stream event sources (TRIM_HORIZON, LATEST or AT_TIMESTAMP).")
+            }
+            apply(input, to: &mapping)
+            mapping.startingPositionTimestamp = input.StartingPositionTimestamp
+            try mapping.validate()
+            let start: StartingPosition
+            switch startingPosition {
+            case "LATEST": start = .latest
+            case "AT_TIMESTAMP": start = .atTimestamp(Date(timeIntervalSince1970: mapping.startingPositionTimestamp ?? 0))
+            default: start = .trimHorizon
+            }
+            do {
+                guard let shard = try source.shards().first(where: { !$0.closed }) ?? source.shards().last else {
+                    throw AWSError.invalidParameter("Stream has no shards: \(arn)")
+                }
+                initial = try source.position(start, shard: shard.id)
+            } catch let error as EventSourceError {
+                throw AWSError.invalidParameter("Stream not found: \(arn) (\(error.description))")
+            }
         }
         try store.insert(mapping, initialPosition: initial)
-        logger.info("Created event source mapping \(mapping.uuid): \(arn) → \(ref.name)")
+        logger.info("Created event source mapping \(mapping.uuid): \(arn) → \(functionName)")
         if mapping.enabled { commands.yield(.start(mapping)) }
         return configuration(mapping, lastResult: "No records processed", state: mapping.enabled ? "Creating" : "Disabled")
+    }
+
+    /// Stream-only settings on a queue mapping are refused, as AWS does.
+    static func refuseStreamSettings(_ input: CreateEventSourceMappingRequest) throws {
+        let given: [(String, Bool)] = [
+            ("StartingPosition", input.StartingPosition != nil), ("ParallelizationFactor", input.ParallelizationFactor != nil),
+            ("TumblingWindowInSeconds", input.TumblingWindowInSeconds != nil), ("BisectBatchOnFunctionError", input.BisectBatchOnFunctionError != nil),
+            ("MaximumRetryAttempts", input.MaximumRetryAttempts != nil), ("MaximumRecordAgeInSeconds", input.MaximumRecordAgeInSeconds != nil),
+        ]
+        if let (name, _) = given.first(where: \.1) {
+            throw AWSError.invalidParameter("Unsupported \(name) parameter for this event source type (SQS).")
+        }
     }
 
     public func get(_ uuid: String) throws -> EventSourceMappingConfiguration {
@@ -104,11 +135,9 @@ public final class EventSourceMappings: Sendable {
     public func update(_ uuid: String, _ input: UpdateEventSourceMappingRequest, account: Account) throws -> EventSourceMappingConfiguration {
         var (mapping, lastResult) = try find(uuid)
         if let name = input.FunctionName {
-            let ref = try FunctionReference.parse(name)
-            _ = try functions.get(ref, account: account)
-            mapping.functionName = ref.name
-            mapping.qualifier = ref.qualifier
+            (mapping.functionName, mapping.qualifier) = try functions.checkExists(name, account: account)
         }
+        if mapping.isQueue { try Self.refuseStreamSettings(input) }
         let wasEnabled = mapping.enabled
         apply(input, to: &mapping)
         mapping.lastModified = Date().timeIntervalSince1970
@@ -151,17 +180,20 @@ public final class EventSourceMappings: Sendable {
         if let v = input.TumblingWindowInSeconds { m.tumblingWindowInSeconds = v }
         if let v = input.FunctionResponseTypes { m.functionResponseTypes = v }
         if let v = input.FilterCriteria { m.filterPatterns = (v.Filters ?? []).compactMap(\.Pattern) }
+        if let v = input.ScalingConfig { m.maximumConcurrency = v.MaximumConcurrency }
     }
 
     private func configuration(_ mapping: EventSourceMapping, lastResult: String, state: String? = nil) -> EventSourceMappingConfiguration {
         let live = status.withLock { $0[mapping.uuid]?.lastResult }
         let state = state ?? (mapping.enabled ? "Enabled" : "Disabled")
-        return EventSourceMappingConfiguration(mapping, account: account, state: state, reason: "User action", lastResult: live ?? lastResult)
+        // AWS answers "User action" for stream mappings and "USER_INITIATED" for queue mappings.
+        return EventSourceMappingConfiguration(mapping, account: account, state: state, reason: mapping.isQueue ? "USER_INITIATED" : "User action",
+                                               lastResult: live ?? lastResult)
     }
 
     // MARK: Pollers
 
-    /// Runs the pollers of every enabled mapping, starting and stopping them as the API
+    /// Runs the consumers of every enabled mapping, starting and stopping them as the API
     /// changes mappings, until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
@@ -184,24 +216,57 @@ public final class EventSourceMappings: Sendable {
     private func startPollers(_ mapping: EventSourceMapping, in group: inout DiscardingTaskGroup) {
         let stop = OneShot()
         running.withLock { $0[mapping.uuid] = stop }
-        for partition in 0..<mapping.parallelizationFactor {
-            let poller = StreamPoller(mapping: mapping, partition: partition, store: store, tables: tables, functions: functions,
-                                      invoker: invoker, logs: logs, account: account, logger: logger) { [self] age, result in
-                self.record(mapping.uuid, iteratorAgeMs: age, lastResult: result)
-                if let age { self.iteratorAgeObserver(mapping.functionName, age) }
+        group.addTask { [self] in
+            await withTaskGroup(of: Void.self) { inner in
+                inner.addTask { await stop.wait() }
+                inner.addTask { await self.consume(mapping) }
+                await inner.next()
+                inner.cancelAll()
             }
-            group.addTask {
-                await withTaskGroup(of: Void.self) { inner in
-                    inner.addTask { await stop.wait() }
-                    inner.addTask { await poller.run() }
-                    await inner.next()
-                    inner.cancelAll()
+        }
+    }
+
+    /// Runs a mapping's consumers until cancelled: resolves its source (retrying while it is
+    /// missing), then one consumer per partition of a stream or MaximumConcurrency of a queue.
+    private func consume(_ mapping: EventSourceMapping) async {
+        let report: @Sendable (Int64?, String) -> Void = { [self] age, result in
+            self.record(mapping.uuid, iteratorAgeMs: age, lastResult: result)
+            if let age { self.iteratorAgeObserver(mapping.functionName, age) }
+        }
+        var source: ResolvedSource?
+        while source == nil, !Task.isCancelled {
+            do {
+                source = try await sources.resolve(arn: mapping.eventSourceArn)
+                if source == nil { report(nil, "PROBLEM: Unrecognized event source: \(mapping.eventSourceArn)") }
+            } catch {
+                report(nil, mapping.isQueue ? "PROBLEM: Queue not found: \(mapping.eventSourceArn)" : "PROBLEM: Stream not found: \(mapping.eventSourceArn)")
+            }
+            if source == nil { try? await Task.sleep(for: .seconds(1)) }
+        }
+        guard let source else { return }
+        await withDiscardingTaskGroup { group in
+            switch source {
+            case .sharded(let stream):
+                let functionArn = account.inRegion(mapping.region).lambdaFunctionARN(mapping.functionName, qualifier: mapping.qualifier)
+                let delivery = BatchDelivery(settings: mapping, sourceArn: mapping.eventSourceArn, functionArn: functionArn, kind: stream.kind,
+                                             invoker: functions, logger: logger, report: report) { [logs] record in
+                    logs.append(group: "/petrel/event-source-mappings/\(mapping.uuid)", stream: "failures",
+                                events: [LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: String(decoding: record, as: UTF8.self))])
+                }
+                for partition in 0..<mapping.parallelizationFactor {
+                    let consumer = ShardConsumer(mapping: mapping, partition: partition, source: stream, store: store, delivery: delivery, logger: logger)
+                    group.addTask { await consumer.run() }
+                }
+            case .queue(let queue):
+                for _ in 0..<mapping.queueConsumers {
+                    let consumer = QueueConsumer(mapping: mapping, source: queue, invoker: functions, logger: logger, report: report)
+                    group.addTask { await consumer.run() }
                 }
             }
         }
     }
 
-    /// Keeps a poller's latest figures; the processing result is also stored when it changes.
+    /// Keeps a consumer's latest figures; the processing result is also stored when it changes.
     private func record(_ uuid: String, iteratorAgeMs: Int64?, lastResult: String) {
         let changed: Bool = status.withLock { s in
             let previous = s[uuid]?.lastResult

@@ -126,15 +126,15 @@ public final class LogStore: Sendable {
 
     private func write(_ batch: [(group: String, stream: String, events: [LogEvent])]) throws {
         let ingestion = Int64(Date().timeIntervalSince1970 * 1000)
-        // One stream's appends in this batch become one run of inserts and one update.
+        // Consecutive appends to one stream become one run of inserts and one update. Runs stay
+        // in append order, so event ids (the order FilterLogEvents answers in) follow the order
+        // the events were appended in across streams: merging every append of a stream into its
+        // first run put a later invocation's lines before an earlier one's on another stream.
         var streams: [(group: String, stream: String, events: [LogEvent])] = []
-        var index: [String: Int] = [:]
         for entry in batch {
-            let key = entry.group + "\u{0}" + entry.stream
-            if let at = index[key] {
-                streams[at].events += entry.events
+            if let last = streams.last, last.group == entry.group, last.stream == entry.stream {
+                streams[streams.count - 1].events += entry.events
             } else {
-                index[key] = streams.count
                 streams.append((entry.group, entry.stream, entry.events))
             }
         }
@@ -161,7 +161,6 @@ public final class LogStore: Sendable {
         }
     }
 
-    /// Flushes every `interval` until cancelled.
     /// The writer: flushes every `interval` until cancelled, then once more. A failed flush
     /// (a full disk) does not stop it: `onFailure` hears the first error of an outage and
     /// `onRecovery` its end, and the batch is written once the store takes writes again.

@@ -118,8 +118,10 @@ public struct PetrelServer: Sendable {
                                                                     provisioned: provisionedVersions))
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
-        let mappings = EventSourceMappings(store: store, tables: tables, functions: functions, invoker: invoker, logs: logs,
-                                           account: config.account, logger: logger) { function, ageMs in
+        let queueService = QueueService(store: store, logger: logger)
+        let mappings = EventSourceMappings(store: store, sources: EventSourceResolver(tables: tables, queues: queueService),
+                                           functions: MappingInvoker(functions: functions, invoker: invoker, account: config.account),
+                                           logs: logs, account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
@@ -128,7 +130,6 @@ public struct PetrelServer: Sendable {
                                   endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles,
                                   functionURLStore: functionURLStore, reservedConcurrencyStore: reservedConcurrencyStore,
                                   reservedConcurrency: reservedConcurrency)
-        let queueService = QueueService(store: store, logger: logger)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)

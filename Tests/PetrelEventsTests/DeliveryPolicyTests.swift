@@ -94,7 +94,7 @@ import Testing
 @Suite struct StreamEventTests {
     @Test func recordsGetTheirSourceArn() throws {
         let envelope = Data(#"{"eventID":"1","eventName":"INSERT"}"#.utf8)
-        let event = StreamPoller.event([envelope, envelope], sourceArn: "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x")
+        let event = ShardEvents.event([envelope, envelope], sourceArn: "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x")
         let object = try #require(JSONSerialization.jsonObject(with: event) as? [String: Any])
         let records = try #require(object["Records"] as? [[String: Any]])
         #expect(records.count == 2)
@@ -119,8 +119,8 @@ import Testing
     }
 
     @Test func theWindowEventCarriesItsProperties() throws {
-        let event = StreamPoller.windowEvent([Data(#"{"eventID":"1"}"#.utf8)], sourceArn: "arn:s", shardId: "shard-1",
-                                             windowStart: 120, seconds: 60, state: Data(#"{"n":1}"#.utf8), final: true)
+        let event = ShardEvents.windowEvent([Data(#"{"eventID":"1"}"#.utf8)], sourceArn: "arn:s", shardId: "shard-1",
+                                            windowStart: 120, seconds: 60, state: Data(#"{"n":1}"#.utf8), final: true, early: false)
         let object = try #require(JSONSerialization.jsonObject(with: event) as? [String: Any])
         #expect((object["window"] as? [String: String]) == ["start": "1970-01-01T00:02:00Z", "end": "1970-01-01T00:03:00Z"])
         #expect((object["state"] as? [String: Int]) == ["n": 1])

@@ -207,14 +207,23 @@ final class ExecutionRoles: Sendable {
         return !dropped
     }
 
-    /// CreateEventSourceMapping: the function's role must be able to read the stream.
+    /// CreateEventSourceMapping: the function's role must be able to read the stream or consume the queue.
     func checkStreamAccess(function name: String, eventSourceArn: String) throws {
-        guard eventSourceArn.contains(":dynamodb:"), eventSourceArn.contains("/stream/") else { return }
+        let refusal: AWSError
+        let checks: [AuthorizationTarget]
+        if eventSourceArn.contains(":dynamodb:"), eventSourceArn.contains("/stream/") {
+            refusal = AWSError.invalidParameter("Cannot access stream \(eventSourceArn). Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")
+            checks = [AuthorizationTarget("dynamodb:GetRecords", eventSourceArn), AuthorizationTarget("dynamodb:GetShardIterator", eventSourceArn),
+                      AuthorizationTarget("dynamodb:DescribeStream", eventSourceArn), AuthorizationTarget("dynamodb:ListStreams", "*")]
+        } else if eventSourceArn.hasPrefix("arn:aws:sqs:") {
+            refusal = AWSError.invalidParameter("The provided execution role does not have permissions to call ReceiveMessage on SQS")
+            checks = [AuthorizationTarget("sqs:ReceiveMessage", eventSourceArn), AuthorizationTarget("sqs:DeleteMessage", eventSourceArn),
+                      AuthorizationTarget("sqs:GetQueueAttributes", eventSourceArn)]
+        } else {
+            return
+        }
         let ref = try FunctionReference.parse(name, region: account.region)
         guard let function = try? functions.get(FunctionReference(name: ref.name), account: account) else { return }
-        let refusal = AWSError.invalidParameter("Cannot access stream \(eventSourceArn). Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")
-        let checks = [AuthorizationTarget("dynamodb:GetRecords", eventSourceArn), AuthorizationTarget("dynamodb:GetShardIterator", eventSourceArn),
-                      AuthorizationTarget("dynamodb:DescribeStream", eventSourceArn), AuthorizationTarget("dynamodb:ListStreams", "*")]
         let role = function.settings.role
         var denials: [(principal: String, target: AuthorizationTarget, reason: String)] = []
         var grantable = true

@@ -12,7 +12,7 @@ extension LambdaRoutes {
             if let function = input.FunctionName, let source = input.EventSourceArn {
                 try executionRoles?.checkStreamAccess(function: function, eventSourceArn: source)
             }
-            return try json(mappings.create(input, account: account), status: .accepted)
+            return try json(await mappings.create(input, account: account), status: .accepted)
         case (.get, nil):
             let query = request.uri.queryParameters
             return try json(mappings.list(functionName: query["FunctionName"].map(String.init),
