@@ -52,6 +52,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Kinesis Data Streams-compatible streams: hash-key ranges, sequence numbers, resharding
+        // (pure), storage, per-shard limits, and the read API event-source engines use.
+        .target(name: "PetrelKinesis", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Functions, versions, code artifacts.
         .target(name: "PetrelFunctions", dependencies: [
             "PetrelCore", "PetrelStore",
@@ -97,7 +104,7 @@ let package = Package(
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
-            "PetrelObjects",
+            "PetrelObjects", "PetrelKinesis",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -123,6 +130,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore"]),
+        .testTarget(name: "PetrelKinesisTests", dependencies: ["PetrelKinesis", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelLogsTests", dependencies: ["PetrelLogs", "PetrelStore"]),

@@ -33,6 +33,8 @@ struct Gateway: HTTPResponder {
     let eventInvokeConfigs: EventInvokeConfigRoutes
     /// S3 (REST-XML), told apart by its signing name or its Host.
     let objects: ObjectRoutes
+    /// Kinesis Data Streams (JSON 1.1).
+    let kinesis: KinesisRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -82,6 +84,7 @@ struct Gateway: HTTPResponder {
         let region = request.headers[.authorization].flatMap { SigV4Credential(authorizationHeader: $0)?.region }
         let account = self.account.inRegion(region)
         if let target = request.headers[.init("X-Amz-Target")!] {
+            if let answer = await kinesisRoute(request, target: target, account: account) { return answer }
             if target.hasPrefix(CloudWatchRoutes.jsonTargetPrefix) {
                 return await cloudWatch.respond(to: request, operation: String(target.dropFirst(CloudWatchRoutes.jsonTargetPrefix.count)),
                                                 format: .json)

@@ -6,6 +6,7 @@ import PetrelEvents
 import PetrelFunctions
 import PetrelIdentity
 import PetrelInvoker
+import PetrelKinesis
 import PetrelLogs
 import PetrelMetrics
 import PetrelQueues
@@ -51,6 +52,7 @@ public struct PetrelServer: Sendable {
             ObjectStore.registerMigrations,
             QueueStore.registerMigrations,
             EventInvokeConfigStore.registerMigrations,
+            KinesisService.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -114,6 +116,7 @@ public struct PetrelServer: Sendable {
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
         let requests = RequestCounters()
+        let kinesis = KinesisService(store: store, configuration: .from(environment: ProcessInfo.processInfo.environment), logger: logger)
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
@@ -139,7 +142,8 @@ public struct PetrelServer: Sendable {
                               queues: QueuesRoutes(service: queueService, account: config.account,
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
                               eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions),
-                              objects: objectRoutes)
+                              objects: objectRoutes,
+                              kinesis: KinesisRoutes(service: kinesis, internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -161,6 +165,7 @@ public struct PetrelServer: Sendable {
                     await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
                 },
                 ClosureService(name: "queues") { await queueService.run() },
+                ClosureService(name: "kinesis") { await kinesis.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")
