@@ -19,6 +19,10 @@ public enum KinesisError {
     public static func shardNotFound(_ shard: String, stream: String, account: String) -> AWSError {
         make("ResourceNotFoundException", "Could not find shard \(shard) in stream \(stream) under account \(account).")
     }
+    /// GetShardIterator's wording.
+    public static func shardDoesNotExist(_ shard: String, stream: String, account: String) -> AWSError {
+        make("ResourceNotFoundException", "Shard \(shard) in stream \(stream) under account \(account) does not exist")
+    }
     /// `1 validation error detected: Value 'V' at 'member' failed to satisfy constraint: C`.
     public static func constraint(_ member: String, _ value: String, _ constraint: String) -> AWSError {
         validation("1 validation error detected: Value '\(value)' at '\(member)' failed to satisfy constraint: \(constraint)")

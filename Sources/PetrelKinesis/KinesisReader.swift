@@ -136,7 +136,10 @@ extension KinesisService {
         let next = try store.firstRecord(stream: stream.id, shard: index, after: records.last?.counter ?? counter, notBeforeMs: cutoff)
         let map = ShardMap(shards: shards, nextIndex: stream.nextShardIndex, lastCounter: stream.lastCounter)
         let ended = !shard.isOpen && next == nil
-        return ShardReadResult(records: records, millisBehindLatest: next.map { max(0, nowMs - $0.arrivalMs) } ?? 0,
+        // Behind: how old the last record answered is (the next unread one when none was), as
+        // Lambda's IteratorAge; 0 once the answer reached the shard's newest record.
+        let behind = next.map { max(0, nowMs - (records.last?.arrivalMs ?? $0.arrivalMs)) } ?? 0
+        return ShardReadResult(records: records, millisBehindLatest: behind,
                                shardEnded: ended, children: ended ? map.children(of: index) : [])
     }
 }

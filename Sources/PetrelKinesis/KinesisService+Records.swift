@@ -15,7 +15,7 @@ extension KinesisService {
         var hash: UInt128
     }
 
-    static func entry(_ input: KinesisInput, position: String) throws -> Entry {
+    static func entry(_ input: KinesisInput, position: String, checkSize: Bool = true) throws -> Entry {
         let prefix = position.isEmpty ? "" : position + "."
         guard let data = try input.blob("Data") else {
             throw KinesisError.validation("1 validation error detected: Value null at '\(prefix)data' failed to satisfy constraint: Member must not be null")
@@ -23,9 +23,7 @@ extension KinesisService {
         guard let key = try input.string("PartitionKey") else {
             throw KinesisError.validation("1 validation error detected: Value null at '\(prefix)partitionKey' failed to satisfy constraint: Member must not be null")
         }
-        guard data.count <= maxRecordBytes else {
-            throw KinesisError.validation("1 validation error detected: Value at '\(prefix)data' failed to satisfy constraint: Member must have length less than or equal to \(maxRecordBytes)")
-        }
+        if checkSize { try checkRecordSize(data: data, key: key, prefix: prefix) }
         guard (1...256).contains(key.count) else {
             throw KinesisError.constraint("\(prefix)partitionKey", key, key.isEmpty ? "Member must have length greater than or equal to 1" : "Member must have length less than or equal to 256")
         }
@@ -37,6 +35,13 @@ extension KinesisService {
             hash = value
         }
         return Entry(partitionKey: key, data: data, hash: hash)
+    }
+
+    /// AWS counts the partition key into the record's 1 MiB.
+    static func checkRecordSize(data: Data, key: String, prefix: String) throws {
+        guard data.count + key.utf8.count <= maxRecordBytes else {
+            throw KinesisError.validation("1 validation error detected: Value at '\(prefix)data' failed to satisfy constraint: Member must have length less than or equal to \(maxRecordBytes)")
+        }
     }
 
     func putRecord(_ input: KinesisInput, _ context: KinesisRequestContext) throws -> JSONValue {
@@ -65,9 +70,12 @@ extension KinesisService {
         guard list.count <= Self.maxPutRecordsEntries else {
             throw KinesisError.validation("1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to \(Self.maxPutRecordsEntries)")
         }
-        let entries = try list.enumerated().map { try Self.entry($1, position: "records.\($0 + 1).member") }
+        let entries = try list.enumerated().map { try Self.entry($1, position: "records.\($0 + 1).member", checkSize: false) }
         let total = entries.reduce(0) { $0 + $1.data.count + $1.partitionKey.utf8.count }
         guard total <= Self.maxPutRecordsBytes else { throw KinesisError.invalidArgument("Records size exceeds 5 MB limit") }
+        for (i, entry) in entries.enumerated() {
+            try Self.checkRecordSize(data: entry.data, key: entry.partitionKey, prefix: "records.\(i + 1).member.")
+        }
         let results = try append(stream, entries, context)
         var failed = 0
         let records: [JSONValue] = results.map { result in
@@ -127,7 +135,7 @@ extension KinesisService {
         let shardID = try input.required("ShardId")
         let type = try input.required("ShardIteratorType")
         guard let index = ShardInfo.index(of: shardID), let shard = try visibleShards(stream).first(where: { $0.index == index }) else {
-            throw KinesisError.shardNotFound(shardID, stream: stream.name, account: stream.account)
+            throw KinesisError.shardDoesNotExist(shardID, stream: stream.name, account: stream.account)
         }
         let newest = try shard.endingCounter ?? store.stream(id: stream.id)?.lastCounter ?? stream.lastCounter
         let after: Int64

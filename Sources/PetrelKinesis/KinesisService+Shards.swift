@@ -4,8 +4,11 @@ import PetrelCore
 extension KinesisService {
     func shardIndex(_ input: KinesisInput, _ member: String, _ stream: StreamRecord) throws -> Int {
         let id = try input.required(member)
-        guard let index = ShardInfo.index(of: id) else {
+        guard (1...128).contains(id.utf8.count), KinesisService.isValidName(id) else {
             throw KinesisError.constraint(KinesisInput.memberPath(member), id, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+        }
+        guard let index = ShardInfo.index(of: id) else {
+            throw KinesisError.shardNotFound(id, stream: stream.name, account: stream.account)
         }
         return index
     }
@@ -43,7 +46,7 @@ extension KinesisService {
         do {
             try reshard(stream) { map in try map.split(index, at: key, now: now()) }
         } catch ShardMap.ReshardError.hashKeyOutOfRange {
-            throw KinesisError.invalidArgument("NewStartingHashKey \(keyText) used in SplitShard() on shard \(shard.shardID) in stream \(stream.name) under account \(stream.account) is not both greater than one plus the shard's StartingHashKey \(shard.startingHash) and less than the shard's EndingHashKey \(shard.endingHash).")
+            throw KinesisError.invalidArgument("NewStartingHashKey \(keyText) used in SplitShard() on shard \(shard.shardID) in stream \(stream.name) under account \(stream.account) is not both greater than one plus the shard's StartingHashKey \(shard.startingHash) and less than the shard's EndingHashKey \(shard.endingHash - 1).")
         }
         return .object([:])
     }

@@ -65,7 +65,7 @@ extension KinesisService {
             "StreamModeDetails": modeDetails(stream), "Shards": .array(page.map(Self.shardJSON)),
             "HasMoreShards": .bool(shards.count > page.count), "RetentionPeriodHours": .number(Double(stream.retentionHours)),
             "StreamCreationTimestamp": Self.seconds(stream.createdMs),
-            "EnhancedMonitoring": .array([.object(["ShardLevelMetrics": .array([])])]),
+            "EnhancedMonitoring": enhancedMonitoringJSON(stream),
             "EncryptionType": .string(stream.encryptionType),
         ]
         if let key = stream.keyID { description["KeyId"] = .string(key) }
@@ -79,7 +79,7 @@ extension KinesisService {
             "StreamName": .string(stream.name), "StreamARN": .string(stream.arn), "StreamStatus": .string(status(stream)),
             "StreamModeDetails": modeDetails(stream), "RetentionPeriodHours": .number(Double(stream.retentionHours)),
             "StreamCreationTimestamp": Self.seconds(stream.createdMs),
-            "EnhancedMonitoring": .array([.object(["ShardLevelMetrics": .array([])])]),
+            "EnhancedMonitoring": enhancedMonitoringJSON(stream),
             "EncryptionType": .string(stream.encryptionType), "OpenShardCount": .number(Double(open)), "ConsumerCount": .number(0),
         ]
         if let key = stream.keyID { summary["KeyId"] = .string(key) }
@@ -159,9 +159,6 @@ extension KinesisService {
         var token: ShardsToken
         let stream: StreamRecord
         if let text = try input.string("NextToken") {
-            if input.has("StreamName") || input.has("StreamARN") {
-                throw KinesisError.invalidArgument("NextToken and StreamName cannot be provided together.")
-            }
             guard let data = Data(base64Encoded: text), let decoded = try? JSONDecoder().decode(ShardsToken.self, from: data) else {
                 throw KinesisError.invalidArgument("NextToken \(text) is not valid.")
             }
@@ -170,6 +167,14 @@ extension KinesisService {
             }
             token = decoded
             stream = try self.stream(KinesisInput(.object(["StreamARN": .string(decoded.arn)])), context)
+            // AWS refuses StreamName beside NextToken; one naming the token's own stream is
+            // accepted (clients written against emulators send both).
+            if input.has("StreamName") || input.has("StreamARN") {
+                let named = try? self.stream(input, context)
+                guard named?.id == stream.id else {
+                    throw KinesisError.invalidArgument("NextToken and StreamName cannot be provided together.")
+                }
+            }
         } else {
             stream = try self.stream(input, context)
             let filter = try input.object("ShardFilter")
@@ -280,11 +285,34 @@ extension KinesisService {
         return .object([:])
     }
 
+    static let shardLevelMetrics: Set<String> = ["IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
+                                                 "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
+                                                 "IteratorAgeMilliseconds", "ALL"]
+
+    /// Enable/DisableEnhancedMonitoring: the metric names are stored and answered (Petrel
+    /// publishes no shard-level metrics).
     func enhancedMonitoring(_ input: KinesisInput, _ context: KinesisRequestContext, operation: String) throws -> JSONValue {
         let stream = try stream(input, context)
-        let metrics = try input.strings("ShardLevelMetrics") ?? []
+        guard let metrics = try input.strings("ShardLevelMetrics"), !metrics.isEmpty else {
+            throw KinesisError.validation("1 validation error detected: Value null at 'shardLevelMetrics' failed to satisfy constraint: Member must not be null")
+        }
+        for metric in metrics where !Self.shardLevelMetrics.contains(metric) {
+            throw KinesisError.constraint("shardLevelMetrics", metric, "Member must satisfy enum value set: \(Self.shardLevelMetrics.sorted())")
+        }
+        var desired = stream.shardMetrics
+        if operation.hasPrefix("Enable") {
+            for metric in metrics where !desired.contains(metric) { desired.append(metric) }
+        } else {
+            desired = metrics.contains("ALL") ? [] : desired.filter { !metrics.contains($0) }
+        }
+        try store.update(stream: stream.id) { $0.shardMetrics = desired }
         return .object(["StreamName": .string(stream.name), "StreamARN": .string(stream.arn),
-                        "CurrentShardLevelMetrics": .array([]), "DesiredShardLevelMetrics": .array(operation.hasPrefix("Enable") ? metrics.map { .string($0) } : [])])
+                        "CurrentShardLevelMetrics": .array(stream.shardMetrics.map { .string($0) }),
+                        "DesiredShardLevelMetrics": .array(desired.map { .string($0) })])
+    }
+
+    func enhancedMonitoringJSON(_ stream: StreamRecord) -> JSONValue {
+        .array([.object(["ShardLevelMetrics": .array(stream.shardMetrics.map { .string($0) })])])
     }
 
     // MARK: Tags

@@ -18,6 +18,8 @@ public struct StreamRecord: Sendable, Equatable {
     public var tags: [String: String]
     public var lastCounter: Int64
     public var nextShardIndex: Int
+    /// Enhanced monitoring's shard-level metrics (stored and answered; none are published).
+    public var shardMetrics: [String] = []
 
     public var arn: String { "arn:aws:kinesis:\(region):\(account):stream/\(name)" }
 }
@@ -68,6 +70,7 @@ public struct KinesisStore: Sendable {
             tags TEXT NOT NULL,
             last_counter INTEGER NOT NULL,
             next_shard_index INTEGER NOT NULL,
+            shard_metrics TEXT NOT NULL DEFAULT '',
             UNIQUE (region, account_id, name)
         )
         """,
@@ -102,13 +105,14 @@ public struct KinesisStore: Sendable {
 
     // MARK: Streams
 
-    static let streamColumns = "stream_id, region, account_id, name, mode, retention_hours, created_ms, encryption_type, key_id, tags, last_counter, next_shard_index"
+    static let streamColumns = "stream_id, region, account_id, name, mode, retention_hours, created_ms, encryption_type, key_id, tags, last_counter, next_shard_index, shard_metrics"
 
     static func stream(_ row: SQLRow) -> StreamRecord {
         StreamRecord(id: row["stream_id"], region: row["region"], account: row["account_id"], name: row["name"], mode: row["mode"],
                      retentionHours: row["retention_hours"], createdMs: row["created_ms"], encryptionType: row["encryption_type"],
                      keyID: row["key_id"], tags: decodeTags(row["tags"]), lastCounter: row["last_counter"],
-                     nextShardIndex: row["next_shard_index"])
+                     nextShardIndex: row["next_shard_index"],
+                     shardMetrics: (row["shard_metrics"] as String).split(separator: ",").map(String.init))
     }
 
     static func decodeTags(_ text: String) -> [String: String] {
@@ -184,8 +188,11 @@ public struct KinesisStore: Sendable {
         try store.database.write { db in
             guard var stream = try Self.stream(db, id: id) else { return }
             try change(&stream)
-            try db.execute(sql: "UPDATE kinesis_streams SET mode = ?, retention_hours = ?, encryption_type = ?, key_id = ?, tags = ? WHERE stream_id = ?",
-                           arguments: [stream.mode, stream.retentionHours, stream.encryptionType, stream.keyID, Self.encodeTags(stream.tags), id])
+            try db.execute(sql: """
+                UPDATE kinesis_streams SET mode = ?, retention_hours = ?, encryption_type = ?, key_id = ?, tags = ?, shard_metrics = ?
+                WHERE stream_id = ?
+                """, arguments: [stream.mode, stream.retentionHours, stream.encryptionType, stream.keyID, Self.encodeTags(stream.tags),
+                                 stream.shardMetrics.joined(separator: ","), id])
         }
     }
 

@@ -77,7 +77,14 @@ public struct ShardMap: Sendable, Equatable {
     /// Closes `index` and opens two children: [start, at−1] and [at, end].
     public mutating func split(_ index: Int, at key: UInt128, now: Int64) throws(ReshardError) {
         guard let parent = shard(index), parent.isOpen else { throw .notOpen(index) }
-        guard key > parent.startingHash, key <= parent.endingHash else { throw .hashKeyOutOfRange }
+        // AWS: greater than the shard's StartingHashKey and less than its EndingHashKey.
+        guard key > parent.startingHash, key < parent.endingHash else { throw .hashKeyOutOfRange }
+        divide(parent, at: key, now: now)
+    }
+
+    /// Splits an open shard at any key inside it after its start (scaling may need its last key).
+    private mutating func divide(_ parent: ShardInfo, at key: UInt128, now: Int64) {
+        let index = parent.index
         close(index, now: now)
         add(parent.startingHash, key - 1, parent: index, adjacent: nil, now: now)
         add(key, parent.endingHash, parent: index, adjacent: nil, now: now)
@@ -105,7 +112,7 @@ public struct ShardMap: Sendable, Equatable {
         let boundaries = ranges.dropFirst().map(\.lowerBound)
         for key in boundaries {
             if let shard = openShard(for: key), shard.startingHash != key {
-                try? split(shard.index, at: key, now: now)
+                divide(shard, at: key, now: now)
             }
         }
         for range in ranges {

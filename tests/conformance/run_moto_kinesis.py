@@ -10,10 +10,11 @@ each test (moto resets its backend between tests; the tests reuse stream names).
     python3 tests/conformance/run_moto_kinesis.py               # build first: swift build
     python3 tests/conformance/run_moto_kinesis.py --failures    # every failing test and why
 
-Failures are counted by cause: tests that assert moto's own formats (its account id
-123456789012, its sequence numbers or shard ids), tests of what Petrel leaves out (stream
-consumers, resource policies, CloudFormation, enhanced monitoring, moto's server mode), and the
-rest. Exits 1 when the server died or fewer tests passed than --min-pass.
+moto's DEFAULT_ACCOUNT_ID is set to Petrel's account (000000000000) so ARNs compare. Failures
+are counted by cause, read from each failing test's source: moto's frozen clock (freezegun moves
+moto's time, not a real server's), moto's literal account id or sequence numbers, moto's own
+resharding arithmetic, what Petrel leaves out (stream consumers, resource policies,
+CloudFormation, moto's server mode), and the rest. Exits 1 when the server died or fewer tests passed than --min-pass.
 """
 import argparse
 import os
@@ -33,12 +34,25 @@ OUT_OF_SCOPE_FILES = {
     "test_kinesis_cloudformation.py": "CloudFormation (not served)",
     "test_server.py": "moto's own server mode",
 }
-# Words in a failure message that show the test asserted moto's own formats rather than AWS's.
-MOTO_FORMAT_MARKERS = ("123456789012", "49590338271490256608559692538361571095921575989136588898",
-                       "SequenceNumber", "sequence_number", "ShardId-", "shardId-0000000000", "freeze")
+# What in a failing test's own source shows it checks moto rather than AWS: its frozen clock
+# (freezegun moves moto's server time; a real server keeps its own), its literal account id, or
+# its sequence numbers.
+MOTO_SPECIFIC = {
+    "freeze_time": "moto's frozen clock",
+    "123456789012": "moto's account id",
+    '"1"': "moto's sequence numbers",
+}
 
 PLUGIN = '''
-import boto3, moto, pytest
+import boto3, moto, moto.core, pytest
+
+# Petrel's account where moto's tests build ARNs and messages from moto's default.
+moto.core.DEFAULT_ACCOUNT_ID = "000000000000"
+try:
+    import tests
+    tests.DEFAULT_ACCOUNT_ID = "000000000000"
+except ImportError:
+    pass
 
 class _NoMock:
     def __call__(self, func=None, *args, **kwargs):
@@ -57,7 +71,8 @@ def mock_aws(func=None, *args, **kwargs):
 
 moto.mock_aws = mock_aws
 
-REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"]
+REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+           "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-south-1", "sa-east-1", "ca-central-1"]
 
 @pytest.fixture(autouse=True)
 def _fresh_streams():
@@ -72,11 +87,28 @@ def _fresh_streams():
 '''
 
 
-def classify(file, message):
+def test_source(tree, file, name):
+    """The source of test `name` (parametrisation stripped) in tests/test_kinesis/`file`."""
+    import ast
+    path = os.path.join(tree, SUITE, file)
+    if not os.path.exists(path):
+        return ""
+    text = open(path).read()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0]:
+            return ast.get_source_segment(text, node) or ""
+    return ""
+
+
+def classify(tree, file, name, message):
     if file in OUT_OF_SCOPE_FILES:
         return "out of scope"
-    if any(marker in message for marker in MOTO_FORMAT_MARKERS):
-        return "moto's format"
+    source = test_source(tree, file, name)
+    for marker, cause in MOTO_SPECIFIC.items():
+        if marker in source and (marker != '"1"' or "SequenceNumber" in source):
+            return cause
+    if name.startswith("test_update_shard_count"):
+        return "moto's resharding (total shard counts, no AWS half/double limit)"
     return "other"
 
 
@@ -123,14 +155,14 @@ def main():
     failed = [c for c in cases if c[2] in ("failed", "error")]
     by_cause = {}
     for c in failed:
-        by_cause.setdefault(classify(c[0], c[3]), []).append(c)
+        by_cause.setdefault(classify(tree, c[0], c[1], c[3]), []).append(c)
     if args.failures:
         for file, name, _, message in failed:
-            print(f"FAIL [{classify(file, message)}] {file}::{name}\n     {message}")
+            print(f"FAIL [{classify(tree, file, name, message)}] {file}::{name}\n     {message}")
     print(f"moto {MOTO_VERSION} Kinesis tests against Petrel ({time.time() - started:.0f} s):")
     print(f"  {len(passed)} passed, {len(failed)} failed, {len(cases) - len(passed) - len(failed)} skipped of {len(cases)}")
-    for cause in ("moto's format", "out of scope", "other"):
-        print(f"  failing, {cause}: {len(by_cause.get(cause, []))}")
+    for cause, rows in sorted(by_cause.items()):
+        print(f"  failing, {cause}: {len(rows)}")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
     if died:
         print("THE SERVER DIED during the run; its log: " + server.log_path)

@@ -78,8 +78,12 @@ def test_list_shards_filters_and_next_token(petrel):
     assert len(first["Shards"]) == 3 and "NextToken" in first
     rest = k.list_shards(NextToken=first["NextToken"])
     assert [x["ShardId"] for x in rest["Shards"]] == ["shardId-000000000003"] and "NextToken" not in rest
+    # AWS refuses StreamName beside NextToken; Petrel accepts the token's own stream, not another.
+    assert k.list_shards(StreamName=s, NextToken=first["NextToken"])["Shards"] == rest["Shards"]
+    other = name()
+    k.create_stream(StreamName=other, ShardCount=1)
     with pytest.raises(ClientError) as e:
-        k.list_shards(StreamName=s, NextToken=first["NextToken"])
+        k.list_shards(StreamName=other, NextToken=first["NextToken"])
     assert error_code(e) == "InvalidArgumentException"
     after = k.list_shards(StreamName=s, ShardFilter={"Type": "AFTER_SHARD_ID", "ShardId": "shardId-000000000001"})
     assert [x["ShardId"] for x in after["Shards"]] == ["shardId-000000000002", "shardId-000000000003"]
