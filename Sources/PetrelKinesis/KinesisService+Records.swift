@@ -159,7 +159,7 @@ extension KinesisService {
             // Before the first record arrived at or after it; none has: from the newest on.
             after = try store.counter(stream: stream.id, shard: index, arrivedAtOrAfter: ms) ?? newest
         default:
-            throw KinesisError.constraint("shardIteratorType", type, "Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, AT_SEQUENCE_NUMBER, AT_TIMESTAMP, TRIM_HORIZON, LATEST]")
+            throw KinesisError.invalidArgument("Invalid ShardIteratorType: \(type)")
         }
         let token = ShardIteratorToken(streamID: stream.id, streamCreatedMs: stream.createdMs, shardIndex: index,
                                        afterCounter: max(after, shard.startingCounter), issuedMs: now(), streamName: stream.name)

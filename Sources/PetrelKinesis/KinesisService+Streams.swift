@@ -127,9 +127,11 @@ extension KinesisService {
             }
             after = String(name.dropFirst("streams:".count))
         }
-        let streams = try store.streams(region: context.region, account: context.account, after: after, limit: limit + 1)
-        let page = Array(streams.prefix(limit))
-        let more = streams.count > limit
+        // AWS answers at most 100 names whatever the Limit.
+        let pageSize = min(limit, 100)
+        let streams = try store.streams(region: context.region, account: context.account, after: after, limit: pageSize + 1)
+        let page = Array(streams.prefix(pageSize))
+        let more = streams.count > pageSize
         var out: [String: JSONValue] = [
             "StreamNames": .array(page.map { .string($0.name) }), "HasMoreStreams": .bool(more),
             "StreamSummaries": .array(page.map { stream in
