@@ -135,7 +135,6 @@ public final class KinesisService: Sendable {
         let name = try input.string("StreamName")
         let arn = try input.string(arnMember)
         if let name { try Self.validateName(name) }
-        var region = context.region, account = context.account
         var resolved: String? = name
         if let arn {
             guard let parsed = Self.parseARN(arn) else {
@@ -145,15 +144,18 @@ public final class KinesisService: Sendable {
             if let name, name != parsed.name {
                 throw KinesisError.invalidArgument("StreamARN \(arn) and StreamName \(name) name different streams.")
             }
-            region = parsed.region
-            account = parsed.account
+            // Endpoints are regional and streams belong to one account: an ARN of another
+            // region or account names no stream this caller can reach.
+            guard parsed.region == context.region, parsed.account == context.account else {
+                throw KinesisError.streamNotFound(parsed.name, account: parsed.account)
+            }
             resolved = parsed.name
         }
         guard let resolved else {
             throw KinesisError.invalidArgument("Either StreamName or StreamARN should be provided.")
         }
-        guard let stream = try store.stream(region: region, account: account, name: resolved) else {
-            throw KinesisError.streamNotFound(resolved, account: account)
+        guard let stream = try store.stream(region: context.region, account: context.account, name: resolved) else {
+            throw KinesisError.streamNotFound(resolved, account: context.account)
         }
         return stream
     }

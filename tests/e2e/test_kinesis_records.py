@@ -166,6 +166,14 @@ def test_stream_arn_is_accepted_everywhere(petrel):
     assert [r["Data"] for r in k.get_records(StreamARN=arn, ShardIterator=it)["Records"]] == [b"a", b"b"]
     assert k.list_shards(StreamARN=arn)["Shards"][0]["ShardId"] == "shardId-000000000000"
     assert k.describe_stream(StreamARN=arn)["StreamDescription"]["StreamName"] == s
+    # Another account's or region's ARN names no stream this caller reaches.
+    for foreign in (arn.replace(":000000000000:", ":111111111111:"), arn.replace(":us-east-1:", ":eu-west-1:")):
+        with pytest.raises(ClientError) as e:
+            k.put_record(StreamARN=foreign, Data=b"x", PartitionKey="k")
+        assert error_code(e) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        k.describe_stream(StreamARN=arn, StreamName=s + "-other")
+    assert error_code(e) == "InvalidArgumentException"
 
 
 def test_malformed_json_is_a_serialization_error(petrel):
