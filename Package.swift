@@ -54,6 +54,13 @@ let package = Package(
         ]),
         // AWS's event-pattern language (EventBridge rules, Lambda FilterCriteria). Pure.
         .target(name: "PetrelPatterns", dependencies: ["PetrelCore"]),
+        // Kinesis Data Streams-compatible streams: hash-key ranges, sequence numbers, resharding
+        // (pure), storage, per-shard limits, and the read API event-source engines use.
+        .target(name: "PetrelKinesis", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Functions, versions, code artifacts.
         .target(name: "PetrelFunctions", dependencies: [
             "PetrelCore", "PetrelStore",
@@ -116,7 +123,7 @@ let package = Package(
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
-            "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail",
+            "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail", "PetrelKinesis",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -147,6 +154,7 @@ let package = Package(
         .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
         .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),
+        .testTarget(name: "PetrelKinesisTests", dependencies: ["PetrelKinesis", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelMetricsTests", dependencies: ["PetrelMetrics", "PetrelStore"]),
         .testTarget(name: "PetrelUsageTests", dependencies: ["PetrelUsage", "PetrelStore"]),

@@ -293,6 +293,12 @@ def tables_section(seconds):
                     "--seconds", str(seconds)], check=False)
 
 
+def kinesis_section(seconds):
+    print("\nKinesis (PutRecords into 4 shards, 16 connections; floor: moto_server, goal >= 50x)")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "kinesis_bench.py"), "--petrel-bin", BIN,
+                    "--seconds", str(seconds)], check=False)
+
+
 def identity_section():
     print("\nIdentity: a warm GetItem and Invoke per --iam mode (one signed request replayed over keep-alive, p50 and mean)")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "identity_overhead.py"), BIN, "2000"], check=False)
@@ -309,6 +315,7 @@ def main():
     parser.add_argument("--no-stream", action="store_true", help="skip the stream-trigger figures")
     parser.add_argument("--no-tables", action="store_true", help="skip the tables benchmark (Petrel against moto)")
     parser.add_argument("--no-overload", action="store_true", help="skip the 5,000-connection overload burst")
+    parser.add_argument("--no-kinesis", action="store_true", help="skip the Kinesis benchmark (Petrel against moto)")
     parser.add_argument("--no-identity", action="store_true", help="skip the per --iam mode GetItem/Invoke figures")
     parser.add_argument("--density", type=int, nargs="?", const=200, default=0, metavar="N",
                         help="also run bench/density.py with N concurrent instances (default 200; heavy, off by default)")
@@ -328,6 +335,8 @@ def main():
         stream_section()
     if not args.no_tables:
         tables_section(args.seconds)
+    if not args.no_kinesis:
+        kinesis_section(args.seconds)
     if not args.no_identity:
         identity_section()
     if not args.no_overload:

@@ -42,6 +42,8 @@ struct Gateway: HTTPResponder {
     let eventBridge: EventBridgeRoutes
     /// CloudTrail: its API, and the recorder every answered request is handed to (nil: not recorded).
     let trail: CloudTrailService?
+    /// Kinesis Data Streams (JSON 1.1).
+    let kinesis: KinesisRoutes
 
     static let dynamoDB = WireProtocol.json10(namespace: "com.amazonaws.dynamodb.v20120810")
     static let maxJSONBody = 16 * 1024 * 1024
@@ -109,6 +111,7 @@ struct Gateway: HTTPResponder {
             if target.hasPrefix(CloudTrailService.targetPrefix), let trail {
                 return await CloudTrailRoutes.respond(trail, target: target, request: request, account: account, internalErrors: internalErrors)
             }
+            if let answer = await kinesisRoute(request, target: target, account: account) { return answer }
             if target.hasPrefix(CloudWatchRoutes.jsonTargetPrefix) {
                 return await cloudWatch.respond(to: request, operation: String(target.dropFirst(CloudWatchRoutes.jsonTargetPrefix.count)),
                                                 format: .json)

@@ -7,6 +7,7 @@ import PetrelEvents
 import PetrelFunctions
 import PetrelIdentity
 import PetrelInvoker
+import PetrelKinesis
 import PetrelLogs
 import PetrelMetrics
 import PetrelQueues
@@ -59,6 +60,7 @@ public struct PetrelServer: Sendable {
             ReservedConcurrencyStore.registerMigrations,
             EventBridgeService.registerMigrations,
             CloudTrailService.registerMigrations,
+            KinesisService.registerMigrations,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -140,6 +142,7 @@ public struct PetrelServer: Sendable {
             logger: logger,
             minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
         let requests = RequestCounters()
+        let kinesis = KinesisService(store: store, configuration: .from(environment: ProcessInfo.processInfo.environment), logger: logger)
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
@@ -175,7 +178,8 @@ public struct PetrelServer: Sendable {
                               functionURLs: FunctionURLRoutes(urls: functionURLStore, functions: functions, invoker: invoker,
                                                               account: config.account, logger: logger),
                               eventBridge: EventBridgeRoutes(service: eventBridge),
-                              trail: config.recordAPICalls ? trail : nil)
+                              trail: config.recordAPICalls ? trail : nil,
+                              kinesis: KinesisRoutes(service: kinesis, internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)))
         let app = Application(
             responder: gateway,
             server: .http1(configuration: ConnectionLimits.http1),
@@ -208,6 +212,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "queues") { await queueService.run() },
                 ClosureService(name: "eventbridge-schedules") { await eventBridge.runScheduler() },
                 ClosureService(name: "cloudtrail") { await trail.run() },
+                ClosureService(name: "kinesis") { await kinesis.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),
             onServerRunning: { [logger] _ in
                 logger.info("Petrel listening on \(config.publicEndpoint), data in \(dataDirectory.path)")

@@ -10,7 +10,7 @@ from conftest import PETREL_BIN, free_port
 
 
 @pytest.mark.parametrize("args, name", [
-    (["kinesis", "list-streams"], "Amazon Kinesis"),
+    (["firehose", "list-delivery-streams"], "Amazon Data Firehose"),
     (["sns", "list-topics"], "Amazon SNS"),
     (["secretsmanager", "list-secrets"], "AWS Secrets Manager"),
     (["ec2", "describe-instances"], "Amazon EC2"),
@@ -26,7 +26,7 @@ def test_the_cli_hears_which_service_is_not_served(petrel, args, name):
     ("cloudformation", lambda c: c.list_stacks()),
     ("sns", lambda c: c.list_topics()),
     ("stepfunctions", lambda c: c.list_state_machines()),
-    ("kinesis", lambda c: c.list_streams()),
+    ("firehose", lambda c: c.list_delivery_streams()),
 ])
 def test_boto3_gets_an_error_in_the_services_protocol(petrel, service, call):
     with pytest.raises(ClientError) as excinfo:

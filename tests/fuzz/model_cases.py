@@ -17,11 +17,12 @@ SERVICES = {
     "dynamodbstreams": "DynamoDBStreams_20120810",
     "logs": "Logs_20140328",
     "cloudwatch": "GraniteServiceVersion20100801",
+    "kinesis": "Kinesis_20131202",
     # The query protocol (form-encoded Action=…&Version=…, XML answers).
     "iam": "query",
     "sts": "query",
 }
-JSON_VERSION = {"dynamodb": "1.0", "dynamodbstreams": "1.0", "logs": "1.1", "cloudwatch": "1.0"}
+JSON_VERSION = {"dynamodb": "1.0", "dynamodbstreams": "1.0", "logs": "1.1", "cloudwatch": "1.0", "kinesis": "1.1"}
 
 MUTATIONS = [
     "valid", "drop_required", "unknown_member", "wrong_type", "huge_number", "negative_number",

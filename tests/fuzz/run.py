@@ -41,7 +41,7 @@ from petrel_process import PETREL_BIN, PetrelProcess  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REGION = "us-east-1"
 SIGNING_NAME = {"lambda": "lambda", "dynamodb": "dynamodb", "dynamodbstreams": "dynamodb", "logs": "logs",
-                "cloudwatch": "monitoring", "iam": "iam", "sts": "sts"}
+                "cloudwatch": "monitoring", "iam": "iam", "sts": "sts", "kinesis": "kinesis"}
 CANARY_FUNCTION = "petrel-fuzz-canary-function"
 CANARY_TABLE = "petrel-fuzz-canary-table"
 # Resources the cases may name (and change, or delete: they are made again at each canary check).

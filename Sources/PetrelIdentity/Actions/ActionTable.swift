@@ -52,6 +52,7 @@ public enum ActionTable {
             case "AmazonSQS":
                 return [sqs(operation, queueURL: body?["QueueUrl"]?.stringValue, queueName: body?["QueueName"]?.stringValue,
                             sourceArn: body?["SourceArn"]?.stringValue, account: account, region: region)]
+            case "Kinesis_20131202": return [kinesis(operation, body, account: account, region: region)]
             default: return [AuthorizationTarget("\(prefix.lowercased()):\(operation)", "*")]
             }
         case .lambda(let method, let segments, let query, let body):
@@ -370,5 +371,23 @@ public enum ActionTable {
             resource = sourceArn
         }
         return AuthorizationTarget("sqs:\(operation)", resource)
+    }
+
+    // MARK: Kinesis
+
+    /// `kinesis:Operation` on the stream's ARN (`arn:aws:kinesis:REGION:ACCOUNT:stream/NAME`),
+    /// from StreamARN, ResourceARN or StreamName; GetRecords names its stream only inside the
+    /// shard iterator (Petrel's iterators carry the stream's name). Listing acts on `*`.
+    static func kinesis(_ operation: String, _ body: JSONValue?, account: String, region: String) -> AuthorizationTarget {
+        let action = "kinesis:\(operation)"
+        if let arn = body?["StreamARN"]?.stringValue ?? body?["ResourceARN"]?.stringValue { return AuthorizationTarget(action, arn) }
+        var name = body?["StreamName"]?.stringValue
+        if name == nil, operation == "GetRecords", let iterator = body?["ShardIterator"]?.stringValue,
+           let data = Data(base64Encoded: iterator), let text = String(data: data, encoding: .utf8) {
+            let parts = text.split(separator: "|", omittingEmptySubsequences: false)
+            if parts.count == 8, parts[0] == "v1" { name = String(parts[6]) }
+        }
+        guard let name else { return AuthorizationTarget(action, "*") }
+        return AuthorizationTarget(action, "arn:aws:kinesis:\(region):\(account):stream/\(name)")
     }
 }

@@ -230,7 +230,7 @@ struct Authorizer: Sendable {
         case .lambda:
             return Response.wire(WireProtocol.restJSON.render(error))
         case .json(let target):
-            if target.hasPrefix("Logs") { return Response.wire(WireProtocol.json11.render(error)) }
+            if target.hasPrefix("Logs") || target.hasPrefix("Kinesis_") { return Response.wire(WireProtocol.json11.render(error)) }
             return Response.wire(WireProtocol.json10(namespace: "com.amazon.coral.service").render(error))
         case .cloudWatchCBOR:
             let body = CBOR.object([("__type", .text("com.amazonaws.cloudwatch#\(error.code)")), ("message", .text(error.message))]).encoded()

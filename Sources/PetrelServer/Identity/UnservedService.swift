@@ -11,7 +11,7 @@ enum UnservedService {
     enum WireKind { case query, json, restXML, restJSON, ec2 }
 
     /// Signing names of the services Petrel serves.
-    static let served: Set<String> = ["lambda", "dynamodb", "logs", "monitoring", "iam", "sts", "sqs", "s3", "events", "cloudtrail"]
+    static let served: Set<String> = ["lambda", "dynamodb", "logs", "monitoring", "iam", "sts", "sqs", "s3", "kinesis", "events", "cloudtrail"]
 
     /// Signing name → (name AWS gives it, protocol) for the services clients most often try.
     static let known: [String: (String, WireKind)] = [
@@ -61,7 +61,7 @@ enum UnservedService {
 
     static func message(_ service: String) -> String {
         let name = known[service].map { "\($0.0) (\(service))" } ?? "the service '\(service)'"
-        return "Petrel does not serve \(name). It serves Lambda, DynamoDB, DynamoDB Streams, CloudWatch Logs, CloudWatch metrics, SQS, IAM, STS, S3, EventBridge and CloudTrail."
+        return "Petrel does not serve \(name). It serves Lambda, DynamoDB, DynamoDB Streams, CloudWatch Logs, CloudWatch metrics, SQS, Kinesis Data Streams, IAM, STS, S3, EventBridge and CloudTrail."
     }
 
     static func response(service: String, protocol kind: WireKind) -> Response {

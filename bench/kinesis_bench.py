@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Kinesis benchmark: PutRecords (25 records of 100 bytes) and PutRecord into a 4-shard stream
+over 16 keep-alive connections, against Petrel and moto_server in the same run (moto_server is
+the floor the issue names: the goal is ≥ 50× its PutRecords throughput).
+
+    python3 bench/kinesis_bench.py                      # starts .build/release/petrel and moto_server
+    python3 bench/kinesis_bench.py --petrel-bin .build/debug/petrel --seconds 3
+
+Petrel runs with PETREL_KINESIS_SHARD_LIMITS=off (AWS's 1,000 records/s per shard would cap a
+4-shard stream at 4,000 records/s). Uses tables_bench's load generator (pre-built requests with a
+fixed SigV4-shaped header, one request in flight per connection); only 127.0.0.1 is contacted.
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tables_bench  # noqa: E402
+
+STREAM = "bench"
+AUTH = tables_bench.AUTH.replace("/dynamodb/", "/kinesis/")
+RECORDS_PER_BATCH = 25
+DATA = base64.b64encode(b"x" * 100).decode()
+
+
+def call(endpoint, op, body):
+    req = urllib.request.Request(endpoint + "/", data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": "Kinesis_20131202." + op, "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": AUTH, "X-Amz-Date": "20240101T000000Z"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def raw_request(host, op, body):
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    head = (f"POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\n"
+            f"Content-Type: application/x-amz-json-1.1\r\nAuthorization: {AUTH}\r\n"
+            f"X-Amz-Date: 20240101T000000Z\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
+    return head + payload
+
+
+def requests_for(workload, host, worker, count):
+    out = []
+    for i in range(min(count, 2000)):
+        if workload == "PutRecords":
+            body = {"StreamName": STREAM, "Records": [{"Data": DATA, "PartitionKey": f"w{worker}-{i}-{j}"} for j in range(RECORDS_PER_BATCH)]}
+        else:
+            body = {"StreamName": STREAM, "Data": DATA, "PartitionKey": f"w{worker}-{i}"}
+        out.append(raw_request(host, workload, body))
+    return out
+
+
+def prepare(endpoint):
+    try:
+        call(endpoint, "DeleteStream", {"StreamName": STREAM})
+    except Exception:
+        pass
+    call(endpoint, "CreateStream", {"StreamName": STREAM, "ShardCount": 4})
+
+
+def bench(name, endpoint, seconds, connections, processes):
+    host, port = endpoint.split("//")[1].split(":")
+    prepare(endpoint)
+    out = {}
+    for workload in ("PutRecords", "PutRecord"):
+        r = tables_bench.run_workload(host, int(port), workload, seconds, connections, processes)
+        per = RECORDS_PER_BATCH if workload == "PutRecords" else 1
+        r["records"] = r["ops"] * per
+        out[workload] = r
+        print(f"  {name:7s} {workload:10s} {r['ops']:8.0f} req/s {r['records']:9.0f} records/s   p50 {r['p50']:7.3f} ms"
+              f"   p99 {r['p99']:7.3f} ms   errors {r['errors']}", flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--petrel-bin", default=os.path.join(tables_bench.ROOT, ".build", "release", "petrel"))
+    ap.add_argument("--no-moto", action="store_true")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--processes", type=int, default=4)
+    args = ap.parse_args()
+    # The load generator's worker processes are forked: they build Kinesis requests.
+    tables_bench.requests_for = requests_for
+    started, temp = [], tempfile.mkdtemp(prefix="kinesis-bench-")
+    try:
+        port = tables_bench.free_port()
+        p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                             env=dict(os.environ, PETREL_KINESIS_SHARD_LIMITS="off"))
+        started.append(p)
+        endpoint = f"http://127.0.0.1:{port}"
+        tables_bench.wait_up(endpoint + "/", p)
+        print(f"Kinesis: 4 shards, {args.connections} connections, {args.seconds:.0f} s per workload")
+        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
+        moto = None
+        if not args.no_moto and shutil.which("moto_server"):
+            mport = tables_bench.free_port()
+            m = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+            started.append(m)
+            tables_bench.wait_up(f"http://127.0.0.1:{mport}/moto-api/", m)
+            moto = bench("moto", f"http://127.0.0.1:{mport}", args.seconds, args.connections, args.processes)
+        if moto:
+            print("\nworkload     petrel records/s  moto records/s  ratio (goal for PutRecords ≥ 50x)")
+            for w in petrel:
+                a, b = petrel[w]["records"], moto[w]["records"]
+                print(f"{w:10s} {a:16.0f} {b:15.0f} {a / b if b else float('inf'):6.1f}x")
+    finally:
+        for p in started:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=10)
+            except Exception:
+                p.kill()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

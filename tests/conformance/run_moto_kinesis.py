@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Runs moto's own Kinesis tests (tests/test_kinesis from moto's PyPI sdist) against a real Petrel.
+
+moto's Kinesis tests are not marked `aws_verified`, so unlike run_moto.py's DynamoDB suite they
+would run against moto's in-process mock. Here a pytest plugin (written to a temporary folder,
+nothing of moto is copied into this repository) turns `mock_aws` into a no-op before the test
+modules import it, points boto3 at Petrel with AWS_ENDPOINT_URL, and deletes every stream after
+each test (moto resets its backend between tests; the tests reuse stream names).
+
+    python3 tests/conformance/run_moto_kinesis.py               # build first: swift build
+    python3 tests/conformance/run_moto_kinesis.py --failures    # every failing test and why
+
+moto's DEFAULT_ACCOUNT_ID is set to Petrel's account (000000000000) so ARNs compare. Failures
+are counted by cause, read from each failing test's source: moto's frozen clock (freezegun moves
+moto's time, not a real server's), moto's literal account id or sequence numbers, moto's own
+resharding arithmetic, what Petrel leaves out (stream consumers, resource policies,
+CloudFormation, moto's server mode), and the rest. Exits 1 when the server died or fewer tests passed than --min-pass.
+"""
+import argparse
+import re
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_moto import MOTO_VERSION, ROOT, Server, cache_dir, moto_sources, results  # noqa: E402
+
+SUITE = "tests/test_kinesis"
+OUT_OF_SCOPE_FILES = {
+    "test_kinesis_stream_consumers.py": "enhanced fan-out consumers (not built)",
+    "test_kinesis_resource_policy.py": "resource policies (not built)",
+    "test_kinesis_cloudformation.py": "CloudFormation (not served)",
+    "test_server.py": "moto's own server mode",
+}
+# What in a failing test's own source shows it checks moto rather than AWS: its frozen clock
+# (freezegun moves moto's server time; a real server keeps its own), its literal account id, or
+# its sequence numbers.
+MOTO_SPECIFIC = {
+    "freeze_time": "moto's frozen clock",
+    "123456789012": "moto's account id",
+}
+# A test comparing SequenceNumber with a small literal ("1", "3") asserts moto's numbering.
+MOTO_SEQUENCE = re.compile(r'SequenceNumber"\]\s*==\s*"\d{1,4}"')
+
+PLUGIN = '''
+import boto3, moto, moto.core, pytest
+
+# Petrel's account where moto's tests build ARNs and messages from moto's default.
+moto.core.DEFAULT_ACCOUNT_ID = "000000000000"
+try:
+    import tests
+    tests.DEFAULT_ACCOUNT_ID = "000000000000"
+except ImportError:
+    pass
+
+class _NoMock:
+    def __call__(self, func=None, *args, **kwargs):
+        return func if callable(func) else self
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return False
+    def start(self, *args, **kwargs):
+        pass
+    def stop(self, *args, **kwargs):
+        pass
+
+def mock_aws(func=None, *args, **kwargs):
+    return func if callable(func) else _NoMock()
+
+moto.mock_aws = mock_aws
+
+REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+           "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-south-1", "sa-east-1", "ca-central-1"]
+
+@pytest.fixture(autouse=True)
+def _fresh_streams():
+    yield
+    for region in REGIONS:
+        client = boto3.client("kinesis", region_name=region)
+        for name in client.list_streams(Limit=10000).get("StreamNames", []):
+            try:
+                client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+            except Exception:
+                pass
+'''
+
+
+def test_source(tree, file, name):
+    """The source of test `name` (parametrisation stripped) in tests/test_kinesis/`file`."""
+    import ast
+    path = os.path.join(tree, SUITE, file)
+    if not os.path.exists(path):
+        return ""
+    text = open(path).read()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0]:
+            return ast.get_source_segment(text, node) or ""
+    return ""
+
+
+def classify(tree, file, name, message):
+    if file in OUT_OF_SCOPE_FILES:
+        return "out of scope"
+    source = test_source(tree, file, name)
+    for marker, cause in MOTO_SPECIFIC.items():
+        if marker in source:
+            return cause
+    if "SequenceNumber" in source and MOTO_SEQUENCE.search(source):
+        return "moto's sequence numbers"
+    if name.startswith("test_update_shard_count"):
+        return "moto's resharding (total shard counts, no AWS half/double limit)"
+    return "other"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
+    parser.add_argument("--endpoint", help="use a running server instead of starting one")
+    parser.add_argument("-k", dest="keyword", help="pytest -k expression")
+    parser.add_argument("--failures", action="store_true", help="list every failing test")
+    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer tests pass")
+    args = parser.parse_args()
+
+    tree = moto_sources(cache_dir())
+    work = tempfile.mkdtemp(prefix="petrel-conformance-kinesis-")
+    with open(os.path.join(work, "petrel_nomock.py"), "w") as f:
+        f.write(PLUGIN)
+    server = None
+    if args.endpoint:
+        endpoint = args.endpoint
+    else:
+        server = Server(args.petrel, os.path.join(work, "data"))
+        endpoint = server.endpoint
+    junit = os.path.join(work, "junit.xml")
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=work + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PETREL_KINESIS_SHARD_LIMITS="off")
+    env.pop("AWS_PROFILE", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "petrel_nomock", "-p", "no:cacheprovider", "--color=no",
+               "-o", "addopts=", "--junitxml", junit, "-o", "junit_family=xunit1", SUITE]
+    if args.keyword:
+        command += ["-k", args.keyword]
+    started = time.time()
+    try:
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
+    finally:
+        died = server is not None and not server.alive()
+        if server:
+            server.stop()
+    if not os.path.exists(junit):
+        print(proc.stdout[-4000:], proc.stderr[-4000:])
+        raise SystemExit("pytest wrote no results")
+    cases = results(junit)
+    passed = [c for c in cases if c[2] == "passed"]
+    failed = [c for c in cases if c[2] in ("failed", "error")]
+    by_cause = {}
+    for c in failed:
+        by_cause.setdefault(classify(tree, c[0], c[1], c[3]), []).append(c)
+    if args.failures:
+        for file, name, _, message in failed:
+            print(f"FAIL [{classify(tree, file, name, message)}] {file}::{name}\n     {message}")
+    print(f"moto {MOTO_VERSION} Kinesis tests against Petrel ({time.time() - started:.0f} s):")
+    print(f"  {len(passed)} passed, {len(failed)} failed, {len(cases) - len(passed) - len(failed)} skipped of {len(cases)}")
+    for cause, rows in sorted(by_cause.items()):
+        print(f"  failing, {cause}: {len(rows)}")
+    print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
+    if died:
+        print("THE SERVER DIED during the run; its log: " + server.log_path)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if len(passed) < args.min_pass else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
