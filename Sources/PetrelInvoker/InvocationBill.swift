@@ -8,9 +8,12 @@ public struct InvocationBill: Sendable, Equatable {
     public var ephemeralStorageMB: Int
     /// REPORT's `Billed Duration`.
     public var billedMilliseconds: Int
+    /// The version had provisioned concurrency configured: billed at the provisioned price.
+    public var onProvisionedConcurrency: Bool
 
     public init(function: String, version: String, architecture: String, memorySizeMB: Int, ephemeralStorageMB: Int,
-                billedMilliseconds: Int) {
+                billedMilliseconds: Int, onProvisionedConcurrency: Bool = false) {
+        self.onProvisionedConcurrency = onProvisionedConcurrency
         self.function = function
         self.version = version
         self.architecture = architecture

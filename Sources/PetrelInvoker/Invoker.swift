@@ -312,7 +312,8 @@ public final class Invoker: Sendable {
         let settings = c.function.settings
         observer?.invocationBilled(InvocationBill(function: c.function.name, version: c.function.version,
                                                   architecture: settings.architectures.first ?? "x86_64", memorySizeMB: settings.memorySize,
-                                                  ephemeralStorageMB: settings.ephemeralStorageMB, billedMilliseconds: billed))
+                                                  ephemeralStorageMB: settings.ephemeralStorageMB, billedMilliseconds: billed,
+                                                  onProvisionedConcurrency: c.onProvisionedConcurrency))
         let initEvents = link?.takeInitEvents() ?? []
         let tail = c.invocation.request.wantsLogTail
             ? ((c.includesInitOutput ? initEvents : []) + events).map(\.message).joined(separator: "\n") + "\n" : ""

@@ -114,6 +114,8 @@ struct InvokerStateMachine {
         var initDuration: Duration?
         /// Its log tail starts with what the runtime logged while it initialised.
         var includesInitOutput: Bool
+        /// The version had provisioned concurrency when the invocation finished (billed at its price).
+        var onProvisionedConcurrency = false
     }
 
     /// Invocations that waited for an instance that failed to start.
@@ -475,7 +477,8 @@ struct InvokerStateMachine {
         actions.append(.complete(Completion(
             instanceID: id, invocation: invocation, function: instance.function, dispatchedAt: instance.dispatchedAt,
             duration: duration, outcome: outcome, extraLines: extraLines,
-            initDuration: instance.reportedInit ? nil : instance.initDuration, includesInitOutput: !instance.reportedInit)))
+            initDuration: instance.reportedInit ? nil : instance.initDuration, includesInitOutput: !instance.reportedInit,
+            onProvisionedConcurrency: provisioned[instance.key] != nil)))
         if kill {
             terminate(id, into: &actions)
         } else {

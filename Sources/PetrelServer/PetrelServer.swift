@@ -116,8 +116,7 @@ public struct PetrelServer: Sendable {
             try layers.optDirectory(for: function.settings.layers, account: account)
         }
         let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger,
-                                         observer: MeteringObserver(metrics: MetricsObserver(metrics: metrics), usage: usage,
-                                                                    provisioned: provisionedVersions))
+                                         observer: MeteringObserver(metrics: MetricsObserver(metrics: metrics), usage: usage))
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
         let queueService = QueueService(store: store, logger: logger)

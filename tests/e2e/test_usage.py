@@ -128,6 +128,8 @@ def test_provisioned_concurrency_is_metered_apart(fresh_petrel):
     lam = server.client("lambda")
     name = create_function(server, NODE, MemorySize=512, Publish=True)
     lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2)
+    # Until the configuration is READY, invocations run on demand (as on AWS) and are billed so.
+    assert wait_for(lambda: lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")["Status"] == "READY", timeout=30)
     reports = []
     for _ in range(3):
         response, payload = invoke(server, name, {"ms": 5}, Qualifier="1", LogType="Tail")

@@ -9,9 +9,6 @@ import Synchronization
 struct MeteringObserver: InvocationObserver {
     let metrics: MetricsObserver
     let usage: UsageStore
-    /// Versions that have provisioned concurrency configured ("name:version"): their
-    /// invocations are billed at the provisioned execution price.
-    let provisioned: ProvisionedVersions
 
     func invocationFinished(function: String, version: String, duration: Duration, failed: Bool) {
         metrics.invocationFinished(function: function, version: version, duration: duration, failed: failed)
@@ -26,7 +23,7 @@ struct MeteringObserver: InvocationObserver {
     }
 
     func invocationBilled(_ bill: InvocationBill) {
-        let kind: UsageKind = provisioned.contains(function: bill.function, version: bill.version) ? .provisionedExecution : .onDemand
+        let kind: UsageKind = bill.onProvisionedConcurrency ? .provisionedExecution : .onDemand
         usage.record(UsageLine(function: bill.function, version: bill.version, architecture: bill.architecture,
                                memoryMB: bill.memorySizeMB, ephemeralMB: bill.ephemeralStorageMB, kind: kind,
                                requests: 1, billedMilliseconds: bill.billedMilliseconds))
@@ -45,10 +42,6 @@ final class ProvisionedVersions: Sendable {
     }
 
     private let state = Mutex<(allocations: [String: Allocation], sampledAt: ContinuousClock.Instant?)>(([:], nil))
-
-    func contains(function: String, version: String) -> Bool {
-        state.withLock { $0.allocations["\(function):\(version)"] != nil }
-    }
 
     /// Replaces the allocations; what the previous ones accrued since the last sample is
     /// returned as usage lines (instance-milliseconds × memory, as AWS bills configured time).
