@@ -220,10 +220,10 @@ def test_an_unsupported_operation_is_named(petrel):
     name = create_function(petrel, {"index.js": NODE_VERSION})
     lam = petrel.client("lambda")
     with pytest.raises(ClientError) as caught:
-        lam.create_function_url_config(FunctionName=name, AuthType="NONE")
-    assert caught.value.response["Error"]["Message"] == "CreateFunctionUrlConfig is not supported by Petrel yet; see docs/compatibility.md"
+        lam.get_function_code_signing_config(FunctionName=name)
+    assert caught.value.response["Error"]["Message"] == "GetFunctionCodeSigningConfig is not supported by Petrel yet; see docs/compatibility.md"
     with pytest.raises(ClientError) as caught:
-        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
-    assert "PutFunctionConcurrency is not supported by Petrel yet" in caught.value.response["Error"]["Message"]
-    proc = petrel.cli("lambda", "get-function-url-config", "--function-name", name, check=False)
-    assert proc.returncode != 0 and "GetFunctionUrlConfig is not supported by Petrel yet" in proc.stderr
+        lam.put_function_recursion_config(FunctionName=name, RecursiveLoop="Allow")
+    assert "PutFunctionRecursionConfig is not supported by Petrel yet" in caught.value.response["Error"]["Message"]
+    proc = petrel.cli("lambda", "get-runtime-management-config", "--function-name", name, check=False)
+    assert proc.returncode != 0 and "GetRuntimeManagementConfig is not supported by Petrel yet" in proc.stderr
