@@ -2,6 +2,7 @@
 shards and splits, filters on the decoded data, checkpoints that survive kill -9."""
 import base64
 import json
+import time
 
 import pytest
 
@@ -174,3 +175,68 @@ def test_kill_9_while_consuming_loses_nothing(fresh_petrel):
     assert_per_key_order(got, keys, 6)
     # At most the batches in flight at the kill (one per shard) are delivered again.
     assert len(got) - 24 <= 4
+
+
+def test_a_merge_while_consuming_keeps_order_per_key(petrel):
+    stream, arn = make_stream(petrel, shards=2)
+    fn = create_function(petrel, {"index.js": RECORDER})
+    petrel.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, StartingPosition="TRIM_HORIZON",
+                                                        BatchSize=4, ParallelizationFactor=2)
+    keys = [f"m{i}" for i in range(8)]
+    parents = set()
+    for i in range(4):
+        for key in keys:
+            parents.add(put(petrel, stream, key, f"{key}:{i}")["ShardId"])
+    assert len(parents) == 2
+    petrel.client("kinesis").merge_shards(StreamName=stream, ShardToMerge="shardId-000000000000",
+                                          AdjacentShardToMerge="shardId-000000000001")
+    child = {put(petrel, stream, key, f"{key}:{i}")["ShardId"] for i in range(4, 8) for key in keys}
+    assert len(child) == 1 and not child & parents
+    got = wait_for(lambda: len(received(petrel, fn)) >= 64 and received(petrel, fn), timeout=30)
+    assert_per_key_order(got, keys, 8)
+    # The merged child is read only after both parents were read to their end.
+    parent_last = max(i for i, r in enumerate(got) if r["id"].split(":")[0] in parents)
+    child_first = min(i for i, r in enumerate(got) if r["id"].split(":")[0] in child)
+    assert parent_last < child_first
+
+
+def test_at_timestamp_starts_at_the_first_record_at_or_after_it(petrel):
+    stream, arn = make_stream(petrel)
+    put(petrel, stream, "t", "t:0")
+    # botocore sends the timestamp in whole seconds: start on the next second boundary.
+    start = int(time.time()) + 1
+    time.sleep(start + 0.05 - time.time())
+    put(petrel, stream, "t", "t:1")
+    fn = create_function(petrel, {"index.js": RECORDER})
+    out = petrel.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, StartingPosition="AT_TIMESTAMP",
+                                                              StartingPositionTimestamp=start)
+    assert out["StartingPosition"] == "AT_TIMESTAMP"
+    put(petrel, stream, "t", "t:2")
+    got = wait_for(lambda: len(received(petrel, fn)) >= 2 and received(petrel, fn), timeout=20)
+    time.sleep(0.5)
+    assert [r["text"] for r in received(petrel, fn)] == ["t:1", "t:2"]
+
+
+def test_tumbling_windows_carry_state_per_shard(petrel):
+    stream, arn = make_stream(petrel)
+    code = """
+    exports.handler = async (event) => {
+        const state = event.state || {};
+        let sum = Number(state.sum || 0);
+        for (const r of event.Records) sum += Number(Buffer.from(r.kinesis.data, 'base64').toString());
+        console.log('WINDOW ' + JSON.stringify({ final: event.isFinalInvokeForWindow, n: event.Records.length, sum,
+            shard: event.shardId, src: event.eventSourceARN }));
+        return { state: { sum: String(sum) } };
+    };
+    """
+    fn = create_function(petrel, {"index.js": code})
+    petrel.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, StartingPosition="TRIM_HORIZON",
+                                                        BatchSize=2, TumblingWindowInSeconds=2)
+    for i in range(1, 6):
+        put(petrel, stream, "w", str(i))
+
+    def finals():
+        return [json.loads(m.split("WINDOW ", 1)[1]) for m in log_messages(petrel, fn) if "WINDOW " in m and '"final":true' in m]
+    got = wait_for(lambda: sum(f["sum"] for f in finals()) >= 15 and finals(), timeout=20)
+    assert sum(f["sum"] for f in got) == 15
+    assert all(f["n"] == 0 and f["shard"] == "shardId-000000000000" and f["src"] == arn for f in got)
