@@ -43,4 +43,30 @@ import Testing
         #expect(try store.checkpoint("u", shard: "s1", partition: 2) == nil)
         #expect(try store.checkpoint("u", shard: "c", partition: 1) == "30")
     }
+
+    /// A database from before checkpoints had a shard key keeps its (DynamoDB) checkpoints
+    /// under the shard key '' after migration v3.
+    @Test func existingCheckpointsSurviveTheShardMigration() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petrel-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let firstTwo: (inout SQLMigrations) -> Void = { m in
+            var all = SQLMigrations()
+            MappingStore.registerMigrations(&all)
+            for step in all.steps.prefix(2) { m.registerMigration(step.id, run: step.run) }
+        }
+        do {
+            let old = try Store(directory: dir, migrations: [firstTwo])
+            try old.database.write { db in
+                try db.execute(sql: "INSERT INTO lambda_esm_checkpoints (uuid, partition, sequence, window_start, window_state) VALUES (?, ?, ?, ?, ?)",
+                               arguments: ["u", 0, "000042", 60.0, "{\"sum\":1}"])
+                try db.execute(sql: "INSERT INTO lambda_esm_checkpoints (uuid, partition, sequence) VALUES (?, ?, ?)", arguments: ["u", 1, "000041"])
+            }
+        }
+        let store = MappingStore(store: try Store(directory: dir, migrations: [EventSourceMappings.registerMigrations]))
+        #expect(try store.checkpoint("u", partition: 0) == "000042")
+        #expect(try store.checkpoint("u", partition: 1) == "000041")
+        #expect(try store.window("u", partition: 0)?.start == 60)
+        try store.saveCheckpoint("u", partition: 1, sequence: "000050", lastResult: nil)
+        #expect(try store.checkpoint("u", shard: "", partition: 1) == "000050")
+    }
 }
