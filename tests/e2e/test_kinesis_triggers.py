@@ -99,6 +99,10 @@ def test_unknown_stream_and_missing_starting_position_are_refused(petrel):
     _, arn = make_stream(petrel)
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=fn)
+    # Enhanced fan-out consumers are not served as a mapping's source.
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
+        lam.create_event_source_mapping(EventSourceArn=arn + "/consumer/c:1700000000", FunctionName=fn, StartingPosition="LATEST")
+    assert "Unrecognized event source" in refused.value.response["Error"]["Message"]
 
 
 def test_two_shards_deliver_every_record_in_order_per_key(petrel):

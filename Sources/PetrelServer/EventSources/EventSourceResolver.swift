@@ -17,7 +17,8 @@ struct EventSourceResolver: EventSourceResolving {
             _ = try source.info()
             return .sharded(source)
         }
-        if arn.hasPrefix("arn:aws:kinesis:"), arn.contains(":stream/") {
+        // An enhanced fan-out consumer's ARN (…:stream/NAME/consumer/…) is not served as a source.
+        if arn.hasPrefix("arn:aws:kinesis:"), arn.contains(":stream/"), !arn.contains("/consumer/") {
             let source = KinesisStreamSource(kinesis: kinesis, arn: arn)
             try source.checkExists()
             return .sharded(source)
