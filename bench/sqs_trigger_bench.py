@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trigger latency through the event-source engine: SQS send-to-handler and DynamoDB
+"""Trigger latency through the event-source engine: SQS send-to-handler, DynamoDB and Kinesis
 write-to-handler, p50 and p99, each beside its floor measured in the same run.
 
 The function logs, at the start of each invocation, now minus the send time the message or item
@@ -24,7 +24,9 @@ FUNCTION = """
 exports.handler = async (event) => {
     const now = Date.now();
     if (!event.Records) return {};
-    const lags = event.Records.map(r => now - Number(r.body !== undefined ? r.body : r.dynamodb.NewImage.t.N));
+    const sent = r => r.body !== undefined ? r.body
+        : r.kinesis ? Buffer.from(r.kinesis.data, 'base64').toString() : r.dynamodb.NewImage.t.N;
+    const lags = event.Records.map(r => now - Number(sent(r)));
     console.log('LAGS ' + JSON.stringify(lags));
     return {};
 };
@@ -84,7 +86,7 @@ def main():
     parser.add_argument("--endpoint", default="http://127.0.0.1:4566")
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
-    sqs, ddb, lam, logs = (client(args.endpoint, s) for s in ("sqs", "dynamodb", "lambda", "logs"))
+    sqs, ddb, lam, logs, kinesis = (client(args.endpoint, s) for s in ("sqs", "dynamodb", "lambda", "logs", "kinesis"))
     suffix = uuid.uuid4().hex[:6]
 
     # SQS: send-to-handler, one message at a time.
@@ -122,7 +124,25 @@ def main():
         time.sleep(0.01)
     ddb_lags = collect(logs, dfn, args.messages + 1)[1:]
 
-    # The floor of both: a synchronous Invoke of the same (warm) function.
+    # Kinesis: put-to-handler, one record at a time (one shard).
+    kfn = f"bench-kinesis-{suffix}"
+    function(lam, kfn)
+    kstream = f"bench-kinesis-{suffix}"
+    kinesis.create_stream(StreamName=kstream, ShardCount=1)
+    karn = kinesis.describe_stream_summary(StreamName=kstream)["StreamDescriptionSummary"]["StreamARN"]
+    lam.create_event_source_mapping(EventSourceArn=karn, FunctionName=kfn, StartingPosition="LATEST", BatchSize=100)
+    time.sleep(0.5)
+    kinesis.put_record(StreamName=kstream, PartitionKey="warm", Data=str(int(time.time() * 1000)).encode())
+    collect(logs, kfn, 1)
+    kput_request = []
+    for i in range(args.messages):
+        started = time.perf_counter()
+        kinesis.put_record(StreamName=kstream, PartitionKey=f"k{i}", Data=str(int(time.time() * 1000)).encode())
+        kput_request.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.01)
+    kinesis_lags = collect(logs, kfn, args.messages + 1)[1:]
+
+    # The floor of all three: a synchronous Invoke of the same (warm) function.
     invoke = []
     for _ in range(args.messages):
         started = time.perf_counter()
@@ -134,6 +154,8 @@ def main():
     row("  floor: SendMessage request alone", *percentiles(request))
     row("DynamoDB write-to-handler", *percentiles(ddb_lags))
     row("  floor: PutItem request alone", *percentiles(put_request))
+    row("Kinesis put-to-handler", *percentiles(kinesis_lags))
+    row("  floor: PutRecord request alone", *percentiles(kput_request))
     row("floor: synchronous Invoke round trip (same function)", *percentiles(invoke))
 
 

@@ -16,6 +16,8 @@ struct BatchDelivery: Sendable {
     let report: @Sendable (_ iteratorAgeMs: Int64?, _ lastResult: String) -> Void
     /// Records given up on, as AWS's OnFailure record (a JSON object).
     let discard: @Sendable (_ record: Data) -> Void
+    /// The function's role, which Kinesis events name in each record's `invokeIdentityArn`.
+    var identityArn: String? = nil
     /// Waits between retries; injected so tests do not sleep.
     var pause: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     var now: @Sendable () -> Date = { Date() }
@@ -96,7 +98,7 @@ struct BatchDelivery: Sendable {
     func invoke(_ records: [SourceRecord]) async -> Attempt {
         let answer: FunctionAnswer
         do {
-            answer = try await invoker.invoke(target, payload: ShardEvents.event(records.map(\.payload), sourceArn: sourceArn))
+            answer = try await invoker.invoke(target, payload: ShardEvents.event(records.map(\.payload), sourceArn: sourceArn, identityArn: identityArn))
         } catch {
             return .notRun(reason: error.description)
         }
@@ -120,7 +122,7 @@ struct BatchDelivery: Sendable {
                        shardId: String) async -> Data? {
         var retries = 0
         while !Task.isCancelled {
-            let event = ShardEvents.windowEvent(records.map(\.payload), sourceArn: sourceArn, shardId: shardId, windowStart: windowStart,
+            let event = ShardEvents.windowEvent(records.map(\.payload), sourceArn: sourceArn, identityArn: identityArn, shardId: shardId, windowStart: windowStart,
                                                 seconds: settings.tumblingWindowInSeconds, state: state, final: final, early: early)
             let answer: FunctionAnswer
             do {
@@ -173,9 +175,10 @@ struct BatchDelivery: Sendable {
 /// The events a sharded source's batches go out in.
 enum ShardEvents {
     /// `{"Records":[…]}` with each record's `eventSourceARN` added, spliced as bytes.
-    static func event(_ records: [Data], sourceArn: String) -> Data {
+    static func event(_ records: [Data], sourceArn: String, identityArn: String? = nil) -> Data {
         var data = Data("{\"Records\":[".utf8)
-        let arnMember = Data("\"eventSourceARN\":\(jsonString(sourceArn)),".utf8)
+        var arnMember = Data("\"eventSourceARN\":\(jsonString(sourceArn)),".utf8)
+        if let identityArn { arnMember.append(contentsOf: Array("\"invokeIdentityArn\":\(jsonString(identityArn)),".utf8)) }
         for (i, original) in records.enumerated() {
             if i > 0 { data.append(UInt8(ascii: ",")) }
             var record = original
@@ -191,9 +194,9 @@ enum ShardEvents {
 
     /// The tumbling-window event: the records plus `window`, `state`, `shardId`,
     /// `eventSourceARN`, `isFinalInvokeForWindow` and `isWindowTerminatedEarly`.
-    static func windowEvent(_ records: [Data], sourceArn: String, shardId: String, windowStart: Double, seconds: Int,
+    static func windowEvent(_ records: [Data], sourceArn: String, identityArn: String? = nil, shardId: String, windowStart: Double, seconds: Int,
                             state: Data, final: Bool, early: Bool) -> Data {
-        var data = event(records, sourceArn: sourceArn)
+        var data = event(records, sourceArn: sourceArn, identityArn: identityArn)
         data.removeLast()  // the closing brace
         let formatter = ISO8601DateFormatter()
         let start = formatter.string(from: Date(timeIntervalSince1970: windowStart))

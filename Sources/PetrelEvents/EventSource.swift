@@ -91,6 +91,18 @@ public protocol ShardedSource: Sendable {
     func position(_ start: StartingPosition, shard: String) throws(EventSourceError) -> String?
 }
 
+extension ShardedSource {
+    /// Whether checkpoints are kept per shard (several shards, children after parents) or under
+    /// one key for the source's single shard (DynamoDB streams here).
+    public var checkpointsByShard: Bool { kind == .kinesis }
+}
+
+/// A source whose shards close (Kinesis splits and merges): says when one is read to its end.
+public protocol EndingShardedSource: ShardedSource {
+    /// Whether `shard` is closed and every record after `position` was read: its children may start.
+    func shardEnded(shard: String, after position: String?) throws(EventSourceError) -> Bool
+}
+
 /// One message a queue handed out, still in flight until deleted.
 public struct QueueMessage: Sendable, Equatable {
     public var messageID: String

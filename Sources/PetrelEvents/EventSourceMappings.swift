@@ -57,7 +57,7 @@ public final class EventSourceMappings: Sendable {
         let resolved: ResolvedSource
         do {
             guard let found = try await sources.resolve(arn: arn) else {
-                throw AWSError.invalidParameter("Unrecognized event source: \(arn). Petrel's event sources are DynamoDB table streams (arn:aws:dynamodb:…:table/NAME/stream/LABEL) and SQS queues (arn:aws:sqs:REGION:ACCOUNT:NAME).")
+                throw AWSError.invalidParameter("Unrecognized event source: \(arn). Petrel's event sources are DynamoDB table streams (arn:aws:dynamodb:…:table/NAME/stream/LABEL), Kinesis streams (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME) and SQS queues (arn:aws:sqs:REGION:ACCOUNT:NAME).")
             }
             resolved = found
         } catch let error as EventSourceError {
@@ -68,7 +68,7 @@ public final class EventSourceMappings: Sendable {
         var mapping = EventSourceMapping(uuid: UUID().uuidString.lowercased(), functionName: functionName, qualifier: qualifier,
                                          eventSourceArn: arn, startingPosition: input.StartingPosition,
                                          lastModified: Date().timeIntervalSince1970, region: account.region)
-        var initial: String?
+        var initial: [String: String?] = ["": nil]
         switch resolved {
         case .queue:
             mapping.batchSize = 10
@@ -89,15 +89,21 @@ public final class EventSourceMappings: Sendable {
             default: start = .trimHorizon
             }
             do {
-                guard let shard = try source.shards().first(where: { !$0.closed }) ?? source.shards().last else {
-                    throw AWSError.invalidParameter("Stream has no shards: \(arn)")
+                if source.checkpointsByShard {
+                    // Every shard retained now starts at the position; later children at their start.
+                    initial = [:]
+                    for shard in try source.shards() { initial[shard.id] = try source.position(start, shard: shard.id) }
+                } else {
+                    guard let shard = try source.shards().first(where: { !$0.closed }) ?? source.shards().last else {
+                        throw AWSError.invalidParameter("Stream has no shards: \(arn)")
+                    }
+                    initial = ["": try source.position(start, shard: shard.id)]
                 }
-                initial = try source.position(start, shard: shard.id)
             } catch let error as EventSourceError {
                 throw AWSError.invalidParameter("Stream not found: \(arn) (\(error.description))")
             }
         }
-        try store.insert(mapping, initialPosition: initial)
+        try store.insert(mapping, initialPositions: initial)
         logger.info("Created event source mapping \(mapping.uuid): \(arn) → \(functionName)")
         if mapping.enabled { commands.yield(.start(mapping)) }
         return configuration(mapping, lastResult: "No records processed", state: mapping.enabled ? "Creating" : "Disabled")
@@ -248,10 +254,18 @@ public final class EventSourceMappings: Sendable {
             switch source {
             case .sharded(let stream):
                 let functionArn = account.inRegion(mapping.region).lambdaFunctionARN(mapping.functionName, qualifier: mapping.qualifier)
-                let delivery = BatchDelivery(settings: mapping, sourceArn: mapping.eventSourceArn, functionArn: functionArn, kind: stream.kind,
+                var delivery = BatchDelivery(settings: mapping, sourceArn: mapping.eventSourceArn, functionArn: functionArn, kind: stream.kind,
                                              invoker: functions, logger: logger, report: report) { [logs] record in
                     logs.append(group: "/petrel/event-source-mappings/\(mapping.uuid)", stream: "failures",
                                 events: [LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: String(decoding: record, as: UTF8.self))])
+                }
+                if stream.kind == .kinesis {
+                    delivery.identityArn = (functions as? any FunctionIdentifying)?.roleArn(of: delivery.target)
+                }
+                if stream.checkpointsByShard {
+                    let shards = ShardCoordinator(mapping: mapping, source: stream, store: store, delivery: delivery, logger: logger)
+                    group.addTask { await shards.run() }
+                    return
                 }
                 for partition in 0..<mapping.parallelizationFactor {
                     let consumer = ShardConsumer(mapping: mapping, partition: partition, source: stream, store: store, delivery: delivery, logger: logger)

@@ -45,3 +45,8 @@ public protocol FunctionInvoking: Sendable {
     func checkExists(_ reference: String, account: Account) throws -> (name: String, qualifier: String?)
     func invoke(_ target: FunctionTarget, payload: Data) async throws(InvokeRefusal) -> FunctionAnswer
 }
+
+/// Names a function's execution role (Kinesis events carry it as `invokeIdentityArn`).
+public protocol FunctionIdentifying: Sendable {
+    func roleArn(of target: FunctionTarget) -> String?
+}

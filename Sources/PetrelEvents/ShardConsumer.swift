@@ -12,12 +12,17 @@ struct ShardConsumer: Sendable {
     let store: MappingStore
     let delivery: BatchDelivery
     let logger: Logger
+    /// The shard to consume (a source with several: one consumer per shard and partition);
+    /// nil: the source's single current shard.
+    var shard: String? = nil
 
     var windowed: Bool { mapping.tumblingWindowInSeconds > 0 }
 
-    func run() async {
+    /// Runs until cancelled, or until its shard is closed and read to the end (returns true).
+    @discardableResult
+    func run() async -> Bool {
         let filters = mapping.filterPatterns.compactMap { try? EventFilter(pattern: $0) }
-        guard let loaded = await loadCheckpoint(), let shard = await currentShard() else { return }
+        guard let loaded = await loadCheckpoint(), let shard = await currentShard() else { return false }
         var position = loaded.position
         var window = loaded.window
         let limits = BatchLimits(batchSize: mapping.batchSize, batchingWindowSeconds: mapping.maximumBatchingWindowInSeconds,
@@ -38,6 +43,9 @@ struct ShardConsumer: Sendable {
                     delivery.report(nil, "PROBLEM: Records expired before they were processed")
                     position = nil
                 case .notFound:
+                    if let ending = source as? any EndingShardedSource, (try? ending.shardEnded(shard: shard, after: position)) == true {
+                        return true
+                    }
                     delivery.report(nil, "PROBLEM: Stream not found: \(mapping.eventSourceArn)")
                     await pause(seconds: 1)
                 case .unavailable(let why):
@@ -52,7 +60,7 @@ struct ShardConsumer: Sendable {
                                                    firstSeen: firstSeen, now: now)
             // Close the open tumbling window once its time is over and nothing of it is left.
             if let open = window, now.timeIntervalSince1970 >= open.start + seconds, assembly.windowStart.map({ $0 != open.start }) ?? true {
-                guard await delivery.deliverWindow([], windowStart: open.start, state: open.state, final: true, shardId: shard) != nil else { return }
+                guard await delivery.deliverWindow([], windowStart: open.start, state: open.state, final: true, shardId: shard) != nil else { return false }
                 window = nil
                 save(position, window: nil)
                 continue
@@ -64,6 +72,9 @@ struct ShardConsumer: Sendable {
                     position = assembly.lastScanned
                     save(position, window: window)
                     continue
+                }
+                if window == nil, let ending = source as? any EndingShardedSource, (try? ending.shardEnded(shard: shard, after: position)) == true {
+                    return true
                 }
                 let windowEnd = window.map { Date(timeIntervalSince1970: $0.start + seconds) }
                 await waitForChange(shard: shard, after: position, until: windowEnd)
@@ -78,28 +89,34 @@ struct ShardConsumer: Sendable {
             firstSeen = nil
             if windowed, let start = assembly.windowStart {
                 let state = window.flatMap { $0.start == start ? $0.state : nil } ?? Data("{}".utf8)
-                guard var newState = await delivery.deliverWindow(assembly.batch, windowStart: start, state: state, final: false, shardId: shard) else { return }
+                guard var newState = await delivery.deliverWindow(assembly.batch, windowStart: start, state: state, final: false, shardId: shard) else { return false }
                 if DeliveryPolicy.terminatesWindowEarly(state: newState) {
                     // The state outgrew 1 MB: AWS ends the window here with a final invocation.
-                    guard await delivery.deliverWindow([], windowStart: start, state: newState, final: true, early: true, shardId: shard) != nil else { return }
+                    guard await delivery.deliverWindow([], windowStart: start, state: newState, final: true, early: true, shardId: shard) != nil else { return false }
                     newState = Data("{}".utf8)
                 }
                 window = (start, newState)
             } else {
-                guard await delivery.deliver(assembly.batch, shardId: shard) else { return }
+                guard await delivery.deliver(assembly.batch, shardId: shard) else { return false }
             }
             position = assembly.lastScanned
             save(position, window: window)
         }
+        return false
     }
+
+    /// The key its checkpoint rows are stored under: the shard, or '' for a single-shard source.
+    var checkpointKey: String { source.checkpointsByShard ? (shard ?? "") : "" }
 
     /// The checkpoint (and open window), retried until it can be read: a failed read must
     /// never restart the mapping from the oldest record. Nil if cancelled first.
     func loadCheckpoint() async -> (position: String?, window: (start: Double, state: Data)?)? {
         while !Task.isCancelled {
             do {
-                let position = try store.checkpoint(mapping.uuid, partition: partition)
-                let window = windowed ? try store.window(mapping.uuid, partition: partition) : nil
+                let position = source.checkpointsByShard
+                    ? try store.ensureCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition)
+                    : try store.checkpoint(mapping.uuid, partition: partition)
+                let window = windowed ? try store.window(mapping.uuid, shard: checkpointKey, partition: partition) : nil
                 return (position, window)
             } catch {
                 logger.error("Event source mapping \(mapping.uuid): cannot read its checkpoint: \(error)")
@@ -110,9 +127,9 @@ struct ShardConsumer: Sendable {
         return nil
     }
 
-    /// The shard to consume. A DynamoDB stream has one; a source with several (Kinesis)
-    /// would run one consumer per shard, children after their parents (docs/event-sources.md).
+    /// The shard to consume: the one it was given, or a single-shard source's current shard.
     func currentShard() async -> String? {
+        if let shard { return shard }
         while !Task.isCancelled {
             do {
                 let shards = try source.shards()
@@ -129,9 +146,9 @@ struct ShardConsumer: Sendable {
     func save(_ position: String?, window: (start: Double, state: Data)?) {
         do {
             if windowed {
-                try store.saveCheckpoint(mapping.uuid, partition: partition, sequence: position, window: window)
+                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, window: window)
             } else if let position {
-                try store.saveCheckpoint(mapping.uuid, partition: partition, sequence: position, lastResult: nil)
+                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, lastResult: nil)
             }
         } catch {
             // The records are delivered; at worst they are delivered again after a restart.

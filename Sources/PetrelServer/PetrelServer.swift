@@ -120,7 +120,8 @@ public struct PetrelServer: Sendable {
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
         let queueService = QueueService(store: store, logger: logger)
-        let mappings = EventSourceMappings(store: store, sources: EventSourceResolver(tables: tables, queues: queueService),
+        let kinesis = KinesisService(store: store, configuration: .from(environment: ProcessInfo.processInfo.environment), logger: logger)
+        let mappings = EventSourceMappings(store: store, sources: EventSourceResolver(tables: tables, queues: queueService, kinesis: kinesis),
                                            functions: MappingInvoker(functions: functions, invoker: invoker, account: config.account),
                                            logs: logs, account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
@@ -141,7 +142,6 @@ public struct PetrelServer: Sendable {
             logger: logger,
             minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
         let requests = RequestCounters()
-        let kinesis = KinesisService(store: store, configuration: .from(environment: ProcessInfo.processInfo.environment), logger: logger)
         let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.

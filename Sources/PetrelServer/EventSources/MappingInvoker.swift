@@ -6,7 +6,7 @@ import PetrelInvoker
 
 /// Invokes functions for event source mappings through the same invoker as every other
 /// invoke.
-struct MappingInvoker: FunctionInvoking {
+struct MappingInvoker: FunctionInvoking, FunctionIdentifying {
     let functions: FunctionRegistry
     let invoker: Invoker
     let account: Account
@@ -33,5 +33,9 @@ struct MappingInvoker: FunctionInvoking {
         } catch {
             throw InvokeRefusal.throttled("\(error)")
         }
+    }
+
+    func roleArn(of target: FunctionTarget) -> String? {
+        try? functions.get(FunctionReference(name: target.name, qualifier: target.qualifier), account: account.inRegion(target.region)).settings.role
     }
 }

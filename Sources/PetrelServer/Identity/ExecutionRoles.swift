@@ -215,6 +215,11 @@ final class ExecutionRoles: Sendable {
             refusal = AWSError.invalidParameter("Cannot access stream \(eventSourceArn). Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")
             checks = [AuthorizationTarget("dynamodb:GetRecords", eventSourceArn), AuthorizationTarget("dynamodb:GetShardIterator", eventSourceArn),
                       AuthorizationTarget("dynamodb:DescribeStream", eventSourceArn), AuthorizationTarget("dynamodb:ListStreams", "*")]
+        } else if eventSourceArn.hasPrefix("arn:aws:kinesis:"), eventSourceArn.contains(":stream/") {
+            refusal = AWSError.invalidParameter("Cannot access stream \(eventSourceArn). Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")
+            checks = [AuthorizationTarget("kinesis:GetRecords", eventSourceArn), AuthorizationTarget("kinesis:GetShardIterator", eventSourceArn),
+                      AuthorizationTarget("kinesis:DescribeStream", eventSourceArn), AuthorizationTarget("kinesis:DescribeStreamSummary", eventSourceArn),
+                      AuthorizationTarget("kinesis:ListShards", eventSourceArn)]
         } else if eventSourceArn.hasPrefix("arn:aws:sqs:") {
             refusal = AWSError.invalidParameter("The provided execution role does not have permissions to call ReceiveMessage on SQS")
             checks = [AuthorizationTarget("sqs:ReceiveMessage", eventSourceArn), AuthorizationTarget("sqs:DeleteMessage", eventSourceArn),
