@@ -44,20 +44,12 @@ struct IAM: AsyncParsableCommand {
         @Flag(help: "Print the report as JSON.") var json = false
 
         func run() async throws {
-            guard let url = URL(string: endpoint + "/_petrel/iam/audit") else { throw ValidationError("Not a URL: \(endpoint)") }
-            let data: Data
-            do {
-                (data, _) = try await URLSession.shared.data(from: url)
-            } catch {
-                throw ValidationError("No Petrel server answers at \(endpoint): start one with `petrel serve`.")
-            }
+            let data = try await ServerReport.fetch(endpoint, path: "/_petrel/iam/audit")
             if json {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            guard let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ValidationError("\(endpoint) did not answer like a Petrel server.")
-            }
+            let report = try ServerReport.object(data, from: endpoint)
             let findings = report["findings"] as? [[String: String]] ?? []
             if findings.isEmpty { print("No findings: enforce would have refused nothing so far.") }
             for finding in findings {

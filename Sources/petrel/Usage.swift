@@ -29,22 +29,13 @@ struct Usage: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var components = URLComponents(string: endpoint + "/_petrel/usage")
-        components?.queryItems = [URLQueryItem(name: "whatIfMemory", value: String(whatIf))] + (month.map { [URLQueryItem(name: "month", value: $0)] } ?? [])
-        guard let url = components?.url else { throw ValidationError("Not a URL: \(endpoint)") }
-        let data: Data
-        do {
-            (data, _) = try await URLSession.shared.data(from: url)
-        } catch {
-            throw ValidationError("No Petrel server answers at \(endpoint): start one with `petrel serve`.")
-        }
+        let query = [URLQueryItem(name: "whatIfMemory", value: String(whatIf))] + (month.map { [URLQueryItem(name: "month", value: $0)] } ?? [])
+        let data = try await ServerReport.fetch(endpoint, path: "/_petrel/usage", query: query)
         if json {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        guard let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("\(endpoint) did not answer like a Petrel server.")
-        }
+        let report = try ServerReport.object(data, from: endpoint)
         if let message = report["message"] as? String ?? report["Message"] as? String { throw ValidationError(message) }
         if csv {
             printCSV(report)
