@@ -85,6 +85,6 @@ enum Matcher: Sendable {
     case anythingButIgnoringCase(Set<String>)
     case anythingButWildcard([Wildcard])
     case numeric(lower: (Double, inclusive: Bool)?, upper: (Double, inclusive: Bool)?)
-    case cidr(CIDR)
+    case cidr(IPNetwork)
     case exists(Bool)
 }

@@ -75,7 +75,7 @@ enum PatternCompiler {
             guard case .bool(let b) = argument else { throw PatternError("exists match pattern must be either true or false.") }
             return .exists(b)
         case "cidr":
-            guard case .string(let s) = argument, let cidr = CIDR(s) else {
+            guard case .string(let s) = argument, let cidr = IPNetwork(s, requirePrefix: true) else {
                 throw PatternError("Malformed CIDR, one '/' required")
             }
             return .cidr(cidr)

@@ -44,7 +44,7 @@ public struct Condition: Sendable {
     public var values: [String]
     public var valuesHaveVariables: Bool
     /// IpAddress/NotIpAddress values, parsed once.
-    var networks: [CIDR]?
+    var networks: [IPNetwork]?
 
     static func parseBlock(_ value: JSONValue) throws(PolicyError) -> [Condition] {
         guard case .object(let operators) = value else { throw PolicyError.syntax }
@@ -68,7 +68,7 @@ public struct Condition: Sendable {
                 guard !values.isEmpty else { throw PolicyError.syntax }
                 var condition = Condition(op: op, ifExists: ifExists, qualifier: qualifier, key: key.lowercased(), values: values,
                                           valuesHaveVariables: values.contains { $0.contains("${") })
-                if op == .ipAddress || op == .notIpAddress { condition.networks = values.compactMap(CIDR.init) }
+                if op == .ipAddress || op == .notIpAddress { condition.networks = values.compactMap { IPNetwork($0) } }
                 out.append(condition)
             }
         }
@@ -77,7 +77,7 @@ public struct Condition: Sendable {
 
     /// Whether the condition holds for the request's values of its key (nil: key absent).
     /// `values` are the policy's values with variables already substituted.
-    func holds(requestValues: [String]?, policyValues: [String], networks: [CIDR]? = nil) -> Bool {
+    func holds(requestValues: [String]?, policyValues: [String], networks: [IPNetwork]? = nil) -> Bool {
         if op == .null {
             let absent = requestValues == nil || requestValues!.isEmpty
             return policyValues.contains { ($0.lowercased() == "true") == absent }
@@ -93,8 +93,8 @@ public struct Condition: Sendable {
         }
         func matches(_ value: String) -> Bool {
             if base == .ipAddress, let networks {
-                guard let address = CIDR.parse(value) else { return false }
-                return networks.contains { $0.contains(address) }
+                guard let address = IPNetwork.address(value) else { return false }
+                return networks.contains { $0.contains(address: address) }
             }
             return policyValues.contains { Self.match(base, request: value, policy: $0) }
         }
@@ -122,7 +122,7 @@ public struct Condition: Sendable {
             return compare(op, r, p)
         case .bool: return request.lowercased() == policy.lowercased()
         case .binaryEquals: return request == policy
-        case .ipAddress: return CIDR(policy)?.contains(request) ?? false
+        case .ipAddress: return IPNetwork(policy)?.contains(request) ?? false
         case .arnEquals, .arnLike: return arnMatches(pattern: policy, arn: request)
         default: return false
         }
@@ -178,52 +178,3 @@ public struct Condition: Sendable {
     }
 }
 
-/// An IPv4 or IPv6 network (`203.0.113.0/24`, `2001:db8::/32`; no suffix means one address).
-struct CIDR: Sendable {
-    let network: [UInt8]
-    let prefix: Int
-
-    init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let first = parts.first, let address = CIDR.parse(String(first)) else { return nil }
-        network = address
-        if parts.count == 2 {
-            guard let p = Int(parts[1]), p >= 0, p <= address.count * 8 else { return nil }
-            prefix = p
-        } else {
-            prefix = address.count * 8
-        }
-    }
-
-    func contains(_ addressText: String) -> Bool {
-        guard let address = CIDR.parse(addressText) else { return false }
-        return contains(address)
-    }
-
-    func contains(_ parsed: [UInt8]) -> Bool {
-        var address = parsed
-        // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) compares as IPv4.
-        if address.count == 16, network.count == 4, address[0..<10].allSatisfy({ $0 == 0 }), address[10] == 0xff, address[11] == 0xff {
-            address = Array(address[12...])
-        }
-        guard address.count == network.count else { return false }
-        var bits = prefix
-        for i in 0..<address.count where bits > 0 {
-            let mask: UInt8 = bits >= 8 ? 0xff : ~(0xff >> UInt8(bits))
-            if address[i] & mask != network[i] & mask { return false }
-            bits -= 8
-        }
-        return true
-    }
-
-    static func parse(_ text: String) -> [UInt8]? {
-        if text.contains(":") {
-            var storage = in6_addr()
-            guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
-            return withUnsafeBytes(of: &storage) { Array($0) }
-        }
-        var storage = in_addr()
-        guard inet_pton(AF_INET, text, &storage) == 1 else { return nil }
-        return withUnsafeBytes(of: &storage) { Array($0) }
-    }
-}
