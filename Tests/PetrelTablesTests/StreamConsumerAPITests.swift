@@ -66,7 +66,9 @@ import PetrelStore
         let service = try Self.service()
         let arn = try await Self.createStreamTable(service)
         async let woke: Void = service.waitForStreamChange(streamArn: arn, after: nil)
-        try await Task.sleep(for: .milliseconds(50))
+        // A close wakes the waiters parked at that moment (a stream closed earlier has nothing
+        // to wait for): park first, however slowly the waiting task starts on a loaded machine.
+        while service.notifier.waiterCount(arn) == 0 { try await Task.sleep(for: .milliseconds(5)) }
         _ = try await Self.call(service, "UpdateTable", #"{"TableName":"birds","StreamSpecification":{"StreamEnabled":false}}"#)
         await woke
         #expect(try service.streamInfo(streamArn: arn)?.enabled == false)

@@ -53,6 +53,9 @@ final class StreamNotifier: Sendable {
 
     func latest(_ arn: String) -> Int64? { state.withLock { $0.latest[arn] } }
 
+    /// How many waiters a stream has (tests wait for a waiter to be parked before they act).
+    func waiterCount(_ arn: String) -> Int { state.withLock { $0.waiters[arn]?.count ?? 0 } }
+
     func seed(_ arn: String, _ seq: Int64) {
         state.withLock { s in s.latest[arn] = max(s.latest[arn] ?? 0, seq) }
     }
