@@ -1,6 +1,9 @@
 """Every acknowledged Kinesis record survives kill -9, with its sequence number, shard and order;
 shard lineage and stream settings too."""
+import os
 import uuid
+
+import pytest
 from concurrent.futures import ThreadPoolExecutor
 
 
