@@ -82,7 +82,8 @@ public struct PetrelServer: Sendable {
         let reservedConcurrency = ReservedConcurrency(accountLimit: config.concurrencyLimit)
         for (name, reserved) in try reservedConcurrencyStore.all() { reservedConcurrency.reserve(name, reserved) }
         let prices = try config.loadPriceTable()
-        let provisionedVersions = ProvisionedVersions()
+        let provisionedMeter = ProvisionedMeter(functions: functions, store: store, account: config.account,
+                                                versions: ProvisionedVersions(), usage: usage)
         let identities = IdentityStore(store: store, account: config.account.id)
         try RootCredentials.ensure(identities: identities, dataDirectory: dataDirectory, endpoint: config.publicEndpoint,
                                    region: config.account.region)
@@ -131,7 +132,7 @@ public struct PetrelServer: Sendable {
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles,
                                   functionURLStore: functionURLStore, reservedConcurrencyStore: reservedConcurrencyStore,
-                                  reservedConcurrency: reservedConcurrency)
+                                  reservedConcurrency: reservedConcurrency, provisionedMeter: provisionedMeter)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
@@ -173,7 +174,7 @@ public struct PetrelServer: Sendable {
                                                    internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger)),
                               eventInvokeConfigs: EventInvokeConfigRoutes(configs: eventInvokeConfigs, functions: functions),
                               objects: objectRoutes,
-                              usage: UsageRoutes(usage: usage, prices: prices),
+                              usage: UsageRoutes(usage: usage, prices: prices, provisionedMeter: provisionedMeter),
                               functionURLs: FunctionURLRoutes(urls: functionURLStore, functions: functions, invoker: invoker,
                                                               account: config.account, logger: logger),
                               eventBridge: EventBridgeRoutes(service: eventBridge),
@@ -200,10 +201,7 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
                 ClosureService(name: "usage") {
-                    await usage.run { [account = config.account] in
-                        let allocations = ProvisionedAllocations.current(functions: functions, store: store, account: account)
-                        for line in provisionedVersions.sample(allocations) { usage.record(line) }
-                    }
+                    await usage.run { provisionedMeter.sample() }
                 },
                 ClosureService(name: "object-lifecycle") {
                     await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))

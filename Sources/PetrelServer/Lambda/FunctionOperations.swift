@@ -149,6 +149,7 @@ extension LambdaRoutes {
     }
 
     func deleteFunction(_ ref: FunctionReference, account: Account) async throws -> Response {
+        provisionedMeter.sample()  // bills its provisioned concurrency up to now
         try functions.delete(ref, account: account)
         if ref.qualifier == nil {
             try provisioning.delete(name: ref.name)

@@ -33,6 +33,8 @@ struct LambdaRoutes: Sendable {
     /// Reserved concurrency: the stored settings, and the invoker's admission counts.
     let reservedConcurrencyStore: ReservedConcurrencyStore
     let reservedConcurrency: ReservedConcurrency
+    /// Bills provisioned concurrency's configured time; sampled when a setting changes.
+    let provisionedMeter: ProvisionedMeter
 
     /// Lambda's limit on a synchronous request (and on CreateFunction's JSON with a base64 zip).
     static let maxInvokePayload = 6 * 1024 * 1024

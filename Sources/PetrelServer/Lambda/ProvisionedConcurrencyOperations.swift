@@ -39,7 +39,9 @@ extension LambdaRoutes {
             guard count <= concurrencyLimit else {
                 throw AWSError.invalidParameter("Requested Provisioned Concurrency should not be greater than the account's concurrency limit (\(concurrencyLimit)).")
             }
+            provisionedMeter.sample()  // what the previous setting accrued, up to now
             let setting = try provisioning.put(name: name, qualifier: qualifier, count: count)
+            provisionedMeter.sample()  // the new setting accrues from now
             await invoker.provision(function, count: count)
             return Response.json(status: .accepted, try await configShape(setting, account: account))
         case .get:
@@ -49,7 +51,9 @@ extension LambdaRoutes {
             }
             return Response.json(status: .ok, try await configShape(setting, account: account))
         case .delete:
+            provisionedMeter.sample()
             try provisioning.delete(name: name, qualifier: qualifier)
+            provisionedMeter.sample()
             await invoker.provision(function, count: 0)
             return Response(status: .noContent)
         default:

@@ -11,6 +11,7 @@ import PetrelWire
 struct UsageRoutes: Sendable {
     let usage: UsageStore
     let prices: PriceTable
+    let provisionedMeter: ProvisionedMeter
 
     static let path = "/_petrel/usage"
 
@@ -40,6 +41,7 @@ struct UsageRoutes: Sendable {
                 }
                 whatIf = memory
             }
+            provisionedMeter.sample()
             let lines = try usage.lines(from: month.start, to: month.end)
             let report = UsageReport.build(month: month, lines: lines, prices: prices, now: now, whatIfMemoryMB: whatIf)
             return Self.json(try encoder.encode(report))

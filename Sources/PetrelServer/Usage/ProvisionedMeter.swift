@@ -1,10 +1,25 @@
 import PetrelCore
 import PetrelFunctions
 import PetrelStore
+import PetrelUsage
 
-/// The provisioned concurrency configured now, resolved to versions (a setting may name an alias).
-enum ProvisionedAllocations {
-    static func current(functions: FunctionRegistry, store: Store, account: Account) -> [ProvisionedVersions.Allocation] {
+/// Meters provisioned concurrency's configured time: each sample bills what the allocations in
+/// force since the previous sample accrued. Sampled by the usage service every second, when a
+/// setting changes (so billing starts and stops with the change, not at the next tick) and before
+/// a usage report is read (so the report includes time up to now).
+struct ProvisionedMeter: Sendable {
+    let functions: FunctionRegistry
+    let store: Store
+    let account: Account
+    let versions: ProvisionedVersions
+    let usage: UsageStore
+
+    func sample() {
+        for line in versions.sample(current()) { usage.record(line) }
+    }
+
+    /// The provisioned concurrency configured now, resolved to versions (a setting may name an alias).
+    func current() -> [ProvisionedVersions.Allocation] {
         let settings = (try? ProvisionedConcurrencyStore(store: store).all()) ?? []
         return settings.compactMap { setting in
             guard setting.count > 0,
