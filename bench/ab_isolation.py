@@ -11,11 +11,9 @@ Run: python3 bench/ab_isolation.py BIN_A BIN_B [--blocks 10] [--per-block 100] [
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))

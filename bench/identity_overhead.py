@@ -1,7 +1,7 @@
 """What identity adds to a warm GetItem and Invoke, per --iam mode:
 `python3 bench/identity_overhead.py .build/release/petrel 3000`. Signs one request per case with
 botocore and replays it over one keep-alive connection (a signature stays valid 15 minutes)."""
-import http.client, io, json, os, socket, statistics, subprocess, sys, tempfile, time, zipfile
+import http.client, io, json, os, statistics, subprocess, sys, tempfile, time, zipfile
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -11,8 +11,7 @@ from botocore.config import Config
 BIN = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+from local_servers import free_port  # noqa: E402
 
 def start(mode, data):
     port = free_port()

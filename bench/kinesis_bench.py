@@ -12,38 +12,21 @@ fixed SigV4-shaped header, one request in flight per connection); only 127.0.0.1
 """
 import argparse
 import base64
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tables_bench  # noqa: E402
 
+from json_service import KINESIS  # noqa: E402
+from local_servers import RELEASE_BIN, start_moto, start_petrel, stop  # noqa: E402
+
 STREAM = "bench"
-AUTH = tables_bench.AUTH.replace("/dynamodb/", "/kinesis/")
 RECORDS_PER_BATCH = 25
 DATA = base64.b64encode(b"x" * 100).decode()
-
-
-def call(endpoint, op, body):
-    req = urllib.request.Request(endpoint + "/", data=json.dumps(body).encode(), method="POST", headers={
-        "X-Amz-Target": "Kinesis_20131202." + op, "Content-Type": "application/x-amz-json-1.1",
-        "Authorization": AUTH, "X-Amz-Date": "20240101T000000Z"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"{}")
-
-
-def raw_request(host, op, body):
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    head = (f"POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: Kinesis_20131202.{op}\r\n"
-            f"Content-Type: application/x-amz-json-1.1\r\nAuthorization: {AUTH}\r\n"
-            f"X-Amz-Date: 20240101T000000Z\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
-    return head + payload
+call, raw_request = KINESIS.call, KINESIS.raw_request
 
 
 def requests_for(workload, host, worker, count):
@@ -81,7 +64,7 @@ def bench(name, endpoint, seconds, connections, processes):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--petrel-bin", default=os.path.join(tables_bench.ROOT, ".build", "release", "petrel"))
+    ap.add_argument("--petrel-bin", default=RELEASE_BIN)
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--connections", type=int, default=16)
@@ -91,35 +74,22 @@ def main():
     tables_bench.requests_for = requests_for
     started, temp = [], tempfile.mkdtemp(prefix="kinesis-bench-")
     try:
-        port = tables_bench.free_port()
-        p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                             env=dict(os.environ, PETREL_KINESIS_SHARD_LIMITS="off"))
+        p, endpoint = start_petrel(args.petrel_bin, os.path.join(temp, "petrel"), env={"PETREL_KINESIS_SHARD_LIMITS": "off"})
         started.append(p)
-        endpoint = f"http://127.0.0.1:{port}"
-        tables_bench.wait_up(endpoint + "/", p)
         print(f"Kinesis: 4 shards, {args.connections} connections, {args.seconds:.0f} s per workload")
         petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
         moto = None
-        if not args.no_moto and shutil.which("moto_server"):
-            mport = tables_bench.free_port()
-            m = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True)
-            started.append(m)
-            tables_bench.wait_up(f"http://127.0.0.1:{mport}/moto-api/", m)
-            moto = bench("moto", f"http://127.0.0.1:{mport}", args.seconds, args.connections, args.processes)
+        moto_server = None if args.no_moto else start_moto()
+        if moto_server:
+            started.append(moto_server[0])
+            moto = bench("moto", moto_server[1], args.seconds, args.connections, args.processes)
         if moto:
             print("\nworkload     petrel records/s  moto records/s  ratio (goal for PutRecords ≥ 50x)")
             for w in petrel:
                 a, b = petrel[w]["records"], moto[w]["records"]
                 print(f"{w:10s} {a:16.0f} {b:15.0f} {a / b if b else float('inf'):6.1f}x")
     finally:
-        for p in started:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-                p.wait(timeout=10)
-            except Exception:
-                p.kill()
+        stop(started)
         shutil.rmtree(temp, ignore_errors=True)
 
 

@@ -3,7 +3,7 @@
 client, bench/loadgen.js) against a server with `--cloudtrail on` and one with `--cloudtrail off`,
 alternating ROUNDS times (default 3), and prints the best requests per second and p50 of each.
 `python3 bench/recording_overhead.py BIN SECONDS ROUNDS`."""
-import io, json, os, socket, subprocess, sys, tempfile, time, urllib.request, zipfile
+import io, json, os, subprocess, sys, tempfile, time, urllib.request, zipfile
 import boto3
 
 BIN = sys.argv[1]
@@ -11,8 +11,7 @@ SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 10
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+from local_servers import free_port  # noqa: E402
 
 
 def start(recording, data):

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,7 @@ PYTHON = dict(code=TRIVIAL_PY, runtime="python3.12", handler="app.handler", file
 POOL_PAUSE = 0.4  # seconds between creates on the pool server, so the pool refills
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local_servers import free_port  # noqa: E402  (bench/ is on sys.path: this script's folder)
 
 
 class Server:

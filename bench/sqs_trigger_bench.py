@@ -10,71 +10,18 @@ function (the invoke path every mapping goes through).
     python3 bench/sqs_trigger_bench.py [--endpoint URL] [--messages N]
 """
 import argparse
-import io
-import json
-import statistics
 import time
 import uuid
-import zipfile
 
 import boto3
 from botocore.config import Config
 
-FUNCTION = """
-exports.handler = async (event) => {
-    const now = Date.now();
-    if (!event.Records) return {};
-    const sent = r => r.body !== undefined ? r.body
-        : r.kinesis ? Buffer.from(r.kinesis.data, 'base64').toString() : r.dynamodb.NewImage.t.N;
-    const lags = event.Records.map(r => now - Number(sent(r)));
-    console.log('LAGS ' + JSON.stringify(lags));
-    return {};
-};
-"""
-
+from lag_function import collect, percentiles
+from lag_function import create as function
 
 def client(endpoint, service):
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
                         config=Config(retries={"max_attempts": 5}))
-
-
-def lags(logs, fn):
-    out, token = [], None
-    while True:
-        kwargs = {"logGroupName": f"/aws/lambda/{fn}", **({"nextToken": token} if token else {})}
-        try:
-            page = logs.filter_log_events(**kwargs)
-        except logs.exceptions.ResourceNotFoundException:
-            return out
-        for e in page["events"]:
-            if "LAGS " in e["message"]:
-                out += json.loads(e["message"].split("LAGS ", 1)[1])
-        token = page.get("nextToken")
-        if not token:
-            return out
-
-
-def function(lam, name):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("index.js", FUNCTION)
-    lam.create_function(FunctionName=name, Runtime="nodejs20.x", Handler="index.handler", Role="arn:aws:iam::000000000000:role/r",
-                        Code={"ZipFile": buf.getvalue()}, MemorySize=1769, Timeout=30)
-
-
-def percentiles(values):
-    values = sorted(values)
-    return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
-
-
-def collect(logs, fn, want):
-    deadline, seen = time.time() + 60, []
-    while time.time() < deadline:
-        seen = lags(logs, fn)
-        if len(seen) >= want:
-            break
-        time.sleep(0.2)
-    return seen
 
 
 def row(label, p50, p99):

@@ -10,25 +10,13 @@ fast as they can; records/s = N / (first write → last record seen by the funct
 """
 import argparse
 import concurrent.futures
-import io
-import json
-import statistics
 import time
 import uuid
-import zipfile
 
 import boto3
 from botocore.config import Config
 
-FUNCTION = """
-exports.handler = async (event) => {
-    const now = Date.now();
-    const lags = event.Records.map(r => now - Number(r.dynamodb.NewImage.t.N));
-    console.log('LAGS ' + JSON.stringify(lags));
-    return {};
-};
-"""
-
+import lag_function
 
 def clients(endpoint):
     kwargs = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
@@ -36,33 +24,13 @@ def clients(endpoint):
     return boto3.client("dynamodb", **kwargs), boto3.client("lambda", **kwargs), boto3.client("logs", **kwargs)
 
 
-def lags(logs, fn):
-    out, token = [], None
-    while True:
-        kwargs = {"logGroupName": f"/aws/lambda/{fn}", **({"nextToken": token} if token else {})}
-        try:
-            page = logs.filter_log_events(**kwargs)
-        except logs.exceptions.ResourceNotFoundException:
-            return out
-        for e in page["events"]:
-            if "LAGS " in e["message"]:
-                out += json.loads(e["message"].split("LAGS ", 1)[1])
-        token = page.get("nextToken")
-        if not token:
-            return out
-
-
 def setup(ddb, lam, suffix):
     table = f"bench-stream-{suffix}"
     arn = ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
                            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]["LatestStreamArn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("index.js", FUNCTION)
     fn = f"bench-stream-{suffix}"
-    lam.create_function(FunctionName=fn, Runtime="nodejs20.x", Handler="index.handler", Role="arn:aws:iam::000000000000:role/r",
-                        Code={"ZipFile": buf.getvalue()}, MemorySize=1769, Timeout=30)
+    lag_function.create(lam, fn)
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, StartingPosition="LATEST", BatchSize=100)
     return table, fn
 
@@ -81,16 +49,7 @@ def main():
     for i in range(args.latency_writes):
         ddb.put_item(TableName=table, Item={"id": {"S": f"l{i}"}, "t": {"N": str(int(time.time() * 1000))}})
         time.sleep(0.01)  # one record per batch: the latency of a lone write
-    deadline = time.time() + 30
-    seen = []
-    while time.time() < deadline:
-        seen = lags(logs, fn)
-        if len(seen) >= args.latency_writes + 1:
-            break
-        time.sleep(0.2)
-    measured = sorted(seen[1:])
-    p50 = statistics.median(measured)
-    p99 = measured[min(len(measured) - 1, int(len(measured) * 0.99))]
+    p50, p99 = lag_function.percentiles(lag_function.collect(logs, fn, args.latency_writes + 1, timeout=30)[1:])
     print(f"  {'write-to-handler latency p50 (ms)':<48} {p50:10.2f}")
     print(f"  {'write-to-handler latency p99 (ms)':<48} {p99:10.2f}")
 
@@ -108,7 +67,7 @@ def main():
         list(pool.map(write, [ids[i::16] for i in range(16)]))
     written = time.time()
     while time.time() < written + 60:
-        if len(lags(logs, fn)) >= args.throughput_writes:
+        if len(lag_function.lags(logs, fn)) >= args.throughput_writes:
             break
         time.sleep(0.1)
     done = time.time()

@@ -12,61 +12,23 @@ runs in several processes, each driving several connections with one request in 
 connection. Only 127.0.0.1 is ever contacted; every phase is bounded in time.
 """
 import argparse
-import json
 import multiprocessing as mp
 import os
 import selectors
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-AUTH = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from json_service import DYNAMODB  # noqa: E402
+from local_servers import RELEASE_BIN, start_moto, start_petrel, stop  # noqa: E402
+
 TABLE = "bench"
 KEYS = 2000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(url, proc, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early ({proc.returncode})")
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError as e:
-            if getattr(e, "code", None):  # any HTTP answer means it is up
-                return
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
-def call(endpoint, op, body):
-    req = urllib.request.Request(endpoint + "/", data=json.dumps(body).encode(), method="POST", headers={
-        "X-Amz-Target": "DynamoDB_20120810." + op, "Content-Type": "application/x-amz-json-1.0",
-        "Authorization": AUTH, "X-Amz-Date": "20240101T000000Z"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"{}")
-
-
-def raw_request(host, op, body):
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    head = (f"POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n"
-            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {AUTH}\r\n"
-            f"X-Amz-Date: 20240101T000000Z\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
-    return head + payload
+call, raw_request = DYNAMODB.call, DYNAMODB.raw_request
 
 
 def requests_for(workload, host, worker, count):
@@ -259,7 +221,7 @@ def bench(name, endpoint, seconds, connections, processes, workloads=WORKLOADS, 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--petrel-bin", default=os.path.join(ROOT, ".build", "release", "petrel"))
+    ap.add_argument("--petrel-bin", default=RELEASE_BIN)
     ap.add_argument("--petrel-endpoint", help="use a running Petrel instead of starting one")
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--no-petrel", action="store_true", help="benchmark moto_server only")
@@ -274,28 +236,19 @@ def main():
     try:
         endpoint = args.petrel_endpoint
         petrel = None
-        if args.no_petrel:
-            pass
-        elif not endpoint:
-            port = free_port()
-            p = subprocess.Popen([args.petrel_bin, "serve", "--port", str(port), "--data-dir", os.path.join(temp, "petrel")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if not args.no_petrel and not endpoint:
+            p, endpoint = start_petrel(args.petrel_bin, os.path.join(temp, "petrel"))
             started.append(p)
-            endpoint = f"http://127.0.0.1:{port}"
-            wait_up(endpoint + "/", p)
         workloads = tuple(args.workloads.split(","))
         if not args.no_petrel:
             print(f"Petrel at {endpoint}: {args.connections} connections, {args.seconds:.0f} s per workload")
             petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes, workloads, not args.reuse_table)
         moto = None
-        if not args.no_moto and shutil.which("moto_server"):
-            port = free_port()
-            m = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True)
-            started.append(m)
-            wait_up(f"http://127.0.0.1:{port}/moto-api/", m)
-            print(f"moto_server at http://127.0.0.1:{port}")
-            moto = bench("moto", f"http://127.0.0.1:{port}", args.seconds, args.connections, args.processes, workloads)
+        moto_server = None if args.no_moto else start_moto()
+        if moto_server:
+            started.append(moto_server[0])
+            print(f"moto_server at {moto_server[1]}")
+            moto = bench("moto", moto_server[1], args.seconds, args.connections, args.processes, workloads)
         if moto and petrel:
             print("\nworkload     petrel ops/s  moto ops/s  ratio   petrel p50/p99 ms   moto p50/p99 ms")
             for w in petrel:
@@ -303,12 +256,7 @@ def main():
                 ratio = a["ops"] / b["ops"] if b["ops"] else float("inf")
                 print(f"{w:10s} {a['ops']:12.0f} {b['ops']:11.0f} {ratio:6.1f}x   {a['p50']:6.3f}/{a['p99']:7.3f}    {b['p50']:6.3f}/{b['p99']:7.3f}")
     finally:
-        for p in started:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-                p.wait(timeout=10)
-            except Exception:
-                p.kill()
+        stop(started)
         shutil.rmtree(temp, ignore_errors=True)
 
 

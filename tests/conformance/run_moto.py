@@ -90,6 +90,35 @@ def results(junit_path):
     return out
 
 
+def run_suite(tree, petrel, work, endpoint, env, pytest_args, keyword=None, junit=None):
+    """Runs moto's tests (pytest in moto's source tree; `pytest_args` name plugins, markers and
+    files) against `endpoint`, or against a Petrel started on `work`/data when endpoint is None.
+    Returns (cases, log of the started server if it died meanwhile, seconds)."""
+    server = None
+    if not endpoint:
+        server = Server(petrel, os.path.join(work, "data"))
+        endpoint = server.endpoint
+    junit = junit or os.path.join(work, "junit.xml")
+    env = dict(env, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_DEFAULT_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no", "-o", "addopts=",
+               "--junitxml", junit, "-o", "junit_family=xunit1", *pytest_args]
+    if keyword:
+        command += ["-k", keyword]
+    started = time.time()
+    try:
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
+    finally:
+        died = server is not None and not server.alive()
+        if server:
+            server.stop()
+    if not os.path.exists(junit):
+        print(proc.stdout[-4000:], proc.stderr[-4000:])
+        raise SystemExit("pytest wrote no results")
+    return results(junit), (server.log_path if died else None), time.time() - started
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
@@ -102,31 +131,9 @@ def main():
 
     tree = moto_sources(cache_dir())
     work = tempfile.mkdtemp(prefix="petrel-conformance-")
-    server = None
-    if args.endpoint:
-        endpoint = args.endpoint
-    else:
-        server = Server(args.petrel, work)
-        endpoint = server.endpoint
-    junit = args.junit or os.path.join(work, "junit.xml")
-    env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true", AWS_ENDPOINT_URL=endpoint,
-               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
-    env.pop("AWS_PROFILE", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-m", "aws_verified", "-p", "no:cacheprovider",
-               "--color=no", "-o", "addopts=", "--junitxml", junit, "-o", "junit_family=xunit1", *SUITES]
-    if args.keyword:
-        command += ["-k", args.keyword]
-    started = time.time()
-    try:
-        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
-    finally:
-        died = server is not None and not server.alive()
-        if server:
-            server.stop()
-    if not os.path.exists(junit):
-        print(proc.stdout[-4000:], proc.stderr[-4000:])
-        raise SystemExit("pytest wrote no results")
-    cases = results(junit)
+    env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true")
+    cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-m", "aws_verified", *SUITES],
+                                     keyword=args.keyword, junit=args.junit)
     in_scope = [c for c in cases if c[0] not in OUT_OF_SCOPE_FILES]
 
     def counts(rows):
@@ -142,14 +149,14 @@ def main():
                 print(f"FAIL {file}::{name}{scope}\n     {message}")
     p, f, s = counts(cases)
     ip, i_f, i_s = counts(in_scope)
-    print(f"moto {MOTO_VERSION} aws_verified DynamoDB tests against Petrel ({time.time() - started:.0f} s):")
+    print(f"moto {MOTO_VERSION} aws_verified DynamoDB tests against Petrel ({seconds:.0f} s):")
     print(f"  all tests:        {p} passed, {f} failed, {s} skipped of {len(cases)}")
     print(f"  DynamoDB in scope: {ip} passed, {i_f} failed, {i_s} skipped of {len(in_scope)}"
           f" ({100.0 * ip / max(1, len(in_scope)):.1f} %)")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
     if died:
-        print("THE SERVER DIED during the run; its log: " + server.log_path)
-        print(open(server.log_path, errors="replace").read()[-3000:])
+        print("THE SERVER DIED during the run; its log: " + died)
+        print(open(died, errors="replace").read()[-3000:])
         return 1
     shutil.rmtree(work, ignore_errors=True) if not args.junit else None
     return 1 if ip < args.min_pass else 0

@@ -20,13 +20,11 @@ import argparse
 import re
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_moto import MOTO_VERSION, ROOT, Server, cache_dir, moto_sources, results  # noqa: E402
+from run_moto import MOTO_VERSION, ROOT, cache_dir, moto_sources, run_suite  # noqa: E402
 
 SUITE = "tests/test_kinesis"
 OUT_OF_SCOPE_FILES = {
@@ -129,32 +127,8 @@ def main():
     work = tempfile.mkdtemp(prefix="petrel-conformance-kinesis-")
     with open(os.path.join(work, "petrel_nomock.py"), "w") as f:
         f.write(PLUGIN)
-    server = None
-    if args.endpoint:
-        endpoint = args.endpoint
-    else:
-        server = Server(args.petrel, os.path.join(work, "data"))
-        endpoint = server.endpoint
-    junit = os.path.join(work, "junit.xml")
-    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-               AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=work + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               PETREL_KINESIS_SHARD_LIMITS="off")
-    env.pop("AWS_PROFILE", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "petrel_nomock", "-p", "no:cacheprovider", "--color=no",
-               "-o", "addopts=", "--junitxml", junit, "-o", "junit_family=xunit1", SUITE]
-    if args.keyword:
-        command += ["-k", args.keyword]
-    started = time.time()
-    try:
-        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
-    finally:
-        died = server is not None and not server.alive()
-        if server:
-            server.stop()
-    if not os.path.exists(junit):
-        print(proc.stdout[-4000:], proc.stderr[-4000:])
-        raise SystemExit("pytest wrote no results")
-    cases = results(junit)
+    env = dict(os.environ, PYTHONPATH=work + os.pathsep + os.environ.get("PYTHONPATH", ""), PETREL_KINESIS_SHARD_LIMITS="off")
+    cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-p", "petrel_nomock", SUITE], keyword=args.keyword)
     passed = [c for c in cases if c[2] == "passed"]
     failed = [c for c in cases if c[2] in ("failed", "error")]
     by_cause = {}
@@ -163,13 +137,13 @@ def main():
     if args.failures:
         for file, name, _, message in failed:
             print(f"FAIL [{classify(tree, file, name, message)}] {file}::{name}\n     {message}")
-    print(f"moto {MOTO_VERSION} Kinesis tests against Petrel ({time.time() - started:.0f} s):")
+    print(f"moto {MOTO_VERSION} Kinesis tests against Petrel ({seconds:.0f} s):")
     print(f"  {len(passed)} passed, {len(failed)} failed, {len(cases) - len(passed) - len(failed)} skipped of {len(cases)}")
     for cause, rows in sorted(by_cause.items()):
         print(f"  failing, {cause}: {len(rows)}")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
     if died:
-        print("THE SERVER DIED during the run; its log: " + server.log_path)
+        print("THE SERVER DIED during the run; its log: " + died)
         return 1
     shutil.rmtree(work, ignore_errors=True)
     return 1 if len(passed) < args.min_pass else 0
