@@ -25,11 +25,7 @@ extension IdentityRoutes {
         return { x in
             x.list("UserDetailList", userDetails) { x, d in
                 let (user, inline, attached, groups) = d
-                x.element("Path", user.path)
-                x.element("UserName", user.name)
-                x.element("UserId", user.id)
-                x.element("Arn", user.arn)
-                x.element("CreateDate", user.created)
+                Self.writeCommon("User", user, &x)
                 Self.writeInline("UserPolicyList", inline, &x)
                 x.list("GroupList", groups) { x, g in x.raw(XMLWriter.escape(g.name)) }
                 Self.writeAttached(attached, &x)
@@ -44,11 +40,7 @@ extension IdentityRoutes {
             }
             x.list("RoleDetailList", roleDetails) { x, d in
                 let (role, inline, attached) = d
-                x.element("Path", role.path)
-                x.element("RoleName", role.name)
-                x.element("RoleId", role.id)
-                x.element("Arn", role.arn)
-                x.element("CreateDate", role.created)
+                Self.writeCommon("Role", role, &x)
                 x.element("AssumeRolePolicyDocument", role.trustPolicy.map(XMLWriter.urlEncoded))
                 x.list("InstanceProfileList", [String]()) { _, _ in }
                 Self.writeInline("RolePolicyList", inline, &x)

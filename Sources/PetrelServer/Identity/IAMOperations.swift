@@ -219,22 +219,23 @@ extension IdentityRoutes {
         return ("group", try p.required("GroupName"))
     }
 
+    /// The members users, roles and groups share: Path, <Kind>Name, <Kind>Id, Arn, CreateDate.
+    static func writeCommon(_ kind: String, _ record: IdentityStore.PrincipalRecord, _ x: inout XMLWriter) {
+        x.element("Path", record.path)
+        x.element("\(kind)Name", record.name)
+        x.element("\(kind)Id", record.id)
+        x.element("Arn", record.arn)
+        x.element("CreateDate", record.created)
+    }
+
     static func write(user: IdentityStore.PrincipalRecord, _ x: inout XMLWriter) {
-        x.element("Path", user.path)
-        x.element("UserName", user.name)
-        x.element("UserId", user.id)
-        x.element("Arn", user.arn)
-        x.element("CreateDate", user.created)
+        writeCommon("User", user, &x)
         writeBoundary(user.boundaryARN, &x)
         writeTags(user.tags, &x)
     }
 
     static func write(role: IdentityStore.PrincipalRecord, _ x: inout XMLWriter) {
-        x.element("Path", role.path)
-        x.element("RoleName", role.name)
-        x.element("RoleId", role.id)
-        x.element("Arn", role.arn)
-        x.element("CreateDate", role.created)
+        writeCommon("Role", role, &x)
         x.element("AssumeRolePolicyDocument", role.trustPolicy.map(XMLWriter.urlEncoded))
         x.element("Description", role.description)
         x.element("MaxSessionDuration", role.maxSessionDuration)
@@ -243,11 +244,7 @@ extension IdentityRoutes {
     }
 
     static func write(group: IdentityStore.PrincipalRecord, _ x: inout XMLWriter) {
-        x.element("Path", group.path)
-        x.element("GroupName", group.name)
-        x.element("GroupId", group.id)
-        x.element("Arn", group.arn)
-        x.element("CreateDate", group.created)
+        writeCommon("Group", group, &x)
     }
 
     static func writeBoundary(_ arn: String?, _ x: inout XMLWriter) {
