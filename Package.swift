@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Petrel",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "petrel", targets: ["petrel"]),
     ],
