@@ -78,8 +78,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Scheduling, instance pool, Runtime API, async queue.
+        // Petrel's Node.js and Python runtimes, as resources (docs/runtime-protocol.md).
+        .target(name: "PetrelRuntimes", resources: [.copy("Runtimes")]),
         .target(name: "PetrelInvoker", dependencies: [
-            "PetrelCore", "PetrelSandbox", "PetrelFunctions", "PetrelLogs", "PetrelStore",
+            "PetrelCore", "PetrelSandbox", "PetrelFunctions", "PetrelLogs", "PetrelStore", "PetrelRuntimes",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -122,14 +124,14 @@ let package = Package(
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
-            "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail", "PetrelKinesis",
+            "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail", "PetrelKinesis", "PetrelRuntimes",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Runtimes"), .copy("Console/Static")]),
+        ], resources: [.copy("Console/Static")]),
         // `swift run -c release petrel-identity-bench`: what a warm request's signature check and
         // policy evaluation cost.
         // `swift run -c release petrel-patterns-bench`: event-pattern matching cost with 1,000 rules.

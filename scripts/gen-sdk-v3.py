@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates Petrel's built-in AWS SDK for JavaScript v3 clients from botocore's service models.
 
-For each service below it writes, under Sources/PetrelServer/Runtimes/nodejs/node_modules/@aws-sdk/:
+For each service below it writes, under Sources/PetrelRuntimes/Runtimes/nodejs/node_modules/@aws-sdk/:
   client-<name>/model.json    the part of botocore's model the shared runtime needs: operations
                               (HTTP binding, input/output/errors), the shapes that need more than
                               plain JSON (blobs, timestamps, HTTP-bound members, idempotency tokens,
@@ -25,7 +25,7 @@ import sys
 import botocore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Sources/PetrelServer/Runtimes/nodejs/node_modules/@aws-sdk")
+OUT = os.path.join(ROOT, "Sources/PetrelRuntimes/Runtimes/nodejs/node_modules/@aws-sdk")
 DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 
 # botocore service name -> package suffix. Only JSON, JSON-1.1 and REST-JSON services are

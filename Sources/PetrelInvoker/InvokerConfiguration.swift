@@ -1,11 +1,12 @@
 import Foundation
 import PetrelCore
 import PetrelFunctions
+import PetrelRuntimes
 
 /// What the invoker needs to know about its surroundings.
 public struct InvokerConfiguration: Sendable {
     public var account: Account
-    /// Where Node/Python bootstraps live (the `Runtimes` resource folder).
+    /// Where Node/Python bootstraps live (PetrelRuntimes' resource folder unless told otherwise).
     public var runtimeDirectory: String
     /// Per-instance work folders (output file, private /tmp).
     public var workDirectory: String
@@ -35,7 +36,7 @@ public struct InvokerConfiguration: Sendable {
     /// invocation arrives; nil admits every invocation up to the account's limit.
     public var reservedConcurrency: ReservedConcurrency?
 
-    public init(account: Account, runtimeDirectory: String, workDirectory: String, codeRoot: String, publicEndpoint: String,
+    public init(account: Account, runtimeDirectory: String = BundledRuntimes.directory.path, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {
         self.account = account
         self.runtimeDirectory = runtimeDirectory

@@ -7,6 +7,7 @@ import PetrelEvents
 import PetrelFunctions
 import PetrelIdentity
 import PetrelInvoker
+import PetrelRuntimes
 import PetrelKinesis
 import PetrelLogs
 import PetrelMetrics
@@ -31,7 +32,7 @@ public struct PetrelServer: Sendable {
 
     /// The folder holding the Node and Python bootstraps shipped with Petrel.
     var runtimeDirectory: String {
-        configuration.runtimeDirectory?.path ?? Bundle.module.url(forResource: "Runtimes", withExtension: nil)!.path
+        configuration.runtimeDirectory?.path ?? BundledRuntimes.directory.path
     }
 
     public func run() async throws {

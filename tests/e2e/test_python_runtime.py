@@ -1,5 +1,5 @@
 """Python functions end to end: a real `petrel serve`, boto3 and the AWS CLI on the outside, Petrel's
-Python runtime (Sources/PetrelServer/Runtimes/python) on the inside."""
+Python runtime (Sources/PetrelRuntimes/Runtimes/python) on the inside."""
 import json
 import urllib.request
 import re

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 
-const RUNTIME_DIR = path.resolve(__dirname, '../../Sources/PetrelServer/Runtimes/nodejs');
+const RUNTIME_DIR = path.resolve(__dirname, '../../Sources/PetrelRuntimes/Runtimes/nodejs');
 const BOOTSTRAP = path.join(RUNTIME_DIR, 'bootstrap.js');
 
 // A fake Runtime API. invoke(event) queues an invocation and resolves with

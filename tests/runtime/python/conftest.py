@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-RUNTIMES = os.path.join(ROOT, "Sources", "PetrelServer", "Runtimes")
+RUNTIMES = os.path.join(ROOT, "Sources", "PetrelRuntimes", "Runtimes")
 RUNTIME_DIR = os.path.join(RUNTIMES, "python")
 BOOTSTRAP = os.path.join(RUNTIME_DIR, "bootstrap.py")
 # The real interpreter (not a pyenv shim): what the server starts.
