@@ -47,7 +47,7 @@ let package = Package(
         ]),
         // SQS-compatible queues: pure core (visibility, FIFO groups, deduplication, digests) and storage.
         .target(name: "PetrelQueues", dependencies: [
-            "PetrelCore", "PetrelStore",
+            "PetrelCore", "PetrelStore", "PetrelIdentity",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

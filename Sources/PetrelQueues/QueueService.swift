@@ -92,6 +92,12 @@ public final class QueueService: Sendable {
         return try store.queue(address)
     }
 
+    /// The queue's `Policy` attribute (its resource-based policy, as set), nil when the queue
+    /// has none or does not exist.
+    public func policy(queueARN: String) throws -> String? {
+        try queue(arn: queueARN)?.settings.policy
+    }
+
     /// Answers every parked long poll now, and every later one at once (the server is
     /// shutting down).
     public func closeLongPolls() { wakeups.close() }

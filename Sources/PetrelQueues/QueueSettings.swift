@@ -1,4 +1,5 @@
 import Foundation
+import PetrelIdentity
 import PetrelCore
 
 /// A queue's settable attributes, validated. Stored as AWS's own attribute map (names and
@@ -54,7 +55,8 @@ public struct QueueSettings: Sendable, Equatable {
             case "KmsDataKeyReusePeriodSeconds": kmsDataKeyReusePeriodSeconds = try Self.int(name, value, 60...86_400)
             case "Policy":
                 if value.isEmpty { policy = nil; continue }
-                guard (try? JSONSerialization.jsonObject(with: Data(value.utf8))) is [String: Any] else {
+                // A resource policy by IAM's grammar (the one the authorizer evaluates it with).
+                guard (try? PolicyDocument.parse(value, kind: .resource)) != nil else {
                     throw QueueError.invalidAttributeValue(name, "Invalid value for the parameter Policy.")
                 }
                 policy = value

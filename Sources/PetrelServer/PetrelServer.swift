@@ -157,7 +157,8 @@ public struct PetrelServer: Sendable {
             logger: logger, deliverySeconds: config.trailDeliverySeconds)
         let authorizer = iamMode == .off ? nil : Authorizer(mode: iamMode, identities: identities, verifier: SigV4Verifier(),
                                                             account: config.account, audit: audit, logger: logger,
-                                                            hashKeys: HashKeys(tables: tables), permissions: permissions)
+                                                            hashKeys: HashKeys(tables: tables), permissions: permissions,
+                                                            queuePolicies: QueuePolicies(queues: queueService))
         logger.info("Identity: --iam \(iamMode.rawValue)\(iamMode == .audit ? " (unknown keys act as the account root; what enforce would refuse is recorded in /petrel/iam/audit)" : "")")
         let gateway = Gateway(account: config.account, tables: tables, lambda: lambda, logs: LogsRoutes(logs: logs),
                               cloudWatch: CloudWatchRoutes(metrics: metrics),

@@ -20,6 +20,8 @@ struct Authorizer: Sendable {
     let hashKeys: HashKeys?
     /// Functions' resource-based policies, evaluated with the caller's own on Lambda actions.
     var permissions: FunctionPermissions? = nil
+    /// Queues' policies, evaluated with the caller's own on SQS actions.
+    var queuePolicies: QueuePolicies? = nil
     /// The largest body any operation takes (Lambda's CreateFunction with a base64 zip).
     static let maxBody = LambdaRoutes.maxControlBody
 
@@ -117,6 +119,8 @@ struct Authorizer: Sendable {
             var policies = caller.policies
             if let permissions, let function = Self.function(inARN: target.resource) {
                 policies.resource = permissions.resourcePolicies(function: function.name, qualifier: function.qualifier)
+            } else if let queuePolicies, target.resource.hasPrefix("arn:aws:sqs:") {
+                policies.resource = queuePolicies.resourcePolicies(queueARN: target.resource)
             }
             let decision = PolicyEvaluator.evaluate(question, policies)
             guard case .allow = decision else {
