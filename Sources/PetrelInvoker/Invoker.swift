@@ -94,7 +94,8 @@ public final class Invoker: Sendable {
         warmPool.useDefaultInterpreters(defaults)
         let limits = Machine.Limits(concurrencyLimit: configuration.concurrencyLimit, memoryBudgetMB: configuration.memoryBudgetMB,
                                     keepAlive: configuration.keepAlive, freezeDelay: Self.freezeDelay,
-                                    initTimeoutSeconds: Int(configuration.initTimeout.components.seconds))
+                                    initTimeoutSeconds: Int(configuration.initTimeout.components.seconds),
+                                    scalingRate: configuration.scalingRate.map { ScalingRate(burst: $0, window: .seconds(10)) })
         let machine = Machine(limits: limits, warmPool: warmPool, blankKey: { function in
             guard let interpreter = try? Self.interpreterPath(for: function, interpreters) else { return nil }
             return BlankKey.serving(function.settings, interpreter: interpreter)
@@ -133,8 +134,14 @@ public final class Invoker: Sendable {
         let invocation = Invocation(request)
         let now = Moment.now
         let admission = send { machine in machine.invocationArrived(invocation, at: now) }
-        guard admission == .accepted else {
+        switch admission {
+        case .accepted:
+            break
+        case .throttled:
             throw AWSError.tooManyRequests("Rate Exceeded.", reason: "ConcurrentInvocationLimitExceeded")
+        case .scalingRateExceeded(let seconds):
+            throw AWSError.tooManyRequests("Rate Exceeded. The function is adding instances faster than its scaling rate allows; retry in \(seconds) s.",
+                                           reason: "FunctionInvocationRateLimitExceeded")
         }
         // The timeout's clock starts when an instance takes it (see the machine's `dispatch`).
         return await invocation.result()

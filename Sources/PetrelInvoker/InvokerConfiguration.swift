@@ -35,6 +35,10 @@ public struct InvokerConfiguration: Sendable {
     /// Reserved concurrency (PutFunctionConcurrency): per-function caps checked as an
     /// invocation arrives; nil admits every invocation up to the account's limit.
     public var reservedConcurrency: ReservedConcurrency?
+    /// New instances one function may add per 10 seconds, refilled continuously (AWS: 1,000);
+    /// nil: no limit. Past it an invocation that needs a new instance gets 429
+    /// `FunctionInvocationRateLimitExceeded`.
+    public var scalingRate: Int? = 1_000
 
     public init(account: Account, runtimeDirectory: String = BundledRuntimes.directory.path, workDirectory: String, codeRoot: String, publicEndpoint: String,
                 keepAlive: Duration = .seconds(300), concurrencyLimit: Int = 1000) {

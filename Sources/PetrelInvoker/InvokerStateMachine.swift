@@ -26,6 +26,8 @@ struct InvokerStateMachine {
         var freezeDelay: Duration = .milliseconds(20)
         /// Whole seconds a runtime may take to initialise (for the INIT_REPORT line).
         var initTimeoutSeconds: Int = 10
+        /// How fast one function may add instances (nil: as fast as the host allows).
+        var scalingRate: ScalingRate? = .aws
     }
 
     struct PoolKey: Hashable, Sendable {
@@ -163,7 +165,10 @@ struct InvokerStateMachine {
     /// What `invocationArrived` decided.
     enum Admission: Equatable {
         case accepted
+        /// The account's concurrency (or the host's memory) is used up.
         case throttled
+        /// The function is adding instances faster than its scaling rate; retry after the seconds.
+        case scalingRateExceeded(retryAfterSeconds: Int)
     }
 
     let limits: Limits
@@ -181,6 +186,8 @@ struct InvokerStateMachine {
     private(set) var provisioned: [PoolKey: Int] = [:]
     private(set) var blanks: [String: Blank] = [:]
     private(set) var warmPool: WarmPoolPolicy
+    /// Each function's scaling-rate bucket (`Limits.scalingRate`).
+    private(set) var scaling: [String: ScalingRate.Bucket] = [:]
 
     init(limits: Limits, warmPool: WarmPoolPolicy, blankKey: @escaping @Sendable (FunctionRecord) -> BlankKey?,
          newID: @escaping @Sendable () -> String = { ReportLines.randomHex(bytes: 16) }) {
@@ -217,6 +224,15 @@ struct InvokerStateMachine {
             pools[key] = pool
             executions += 1
         case .queueAndStart:
+            if let rate = limits.scalingRate {
+                var bucket = scaling[key.name]
+                let allowed = rate.take(&bucket, now: now.instant)
+                scaling[key.name] = bucket
+                guard allowed else {
+                    return (.scalingRateExceeded(retryAfterSeconds: rate.retryAfterSeconds(bucket, now: now.instant)),
+                            [.throttled(function: key.name, version: key.version)])
+                }
+            }
             pool.queue.append(invocation)
             pools[key] = pool
             executions += 1

@@ -111,6 +111,7 @@ public struct PetrelServer: Sendable {
         invokerConfig.warmPool = config.warmPool
         invokerConfig.runtimeFallback = config.runtimeFallback
         invokerConfig.reservedConcurrency = reservedConcurrency
+        invokerConfig.scalingRate = config.scalingRate
         if let executionRoles {
             invokerConfig.instanceEnvironment = { function, _ in executionRoles.instanceEnvironment(function) }
         }

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var keepAlive: Duration = .seconds(300)
     /// Account-wide cap on concurrently running instances.
     public var concurrencyLimit: Int = 1000
+    /// New instances one function may add per 10 seconds (AWS's scaling rate); nil: no limit.
+    public var scalingRate: Int? = 1000
     /// The instances' configured memory may add up to this many MB (default: twice the host's
     /// physical memory, since functions seldom use all they configure); past it bursts are throttled.
     public var memoryBudgetMB: Int = ServerConfiguration.defaultMemoryBudgetMB

@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Default region when a request names none.") var region = "us-east-1"
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
+    @Option(name: .customLong("scaling-rate"),
+            help: "New instances one function may add per 10 seconds, refilled continuously, as AWS's concurrency scaling rate (0: no limit).")
+    var scalingRate = 1000
     @Option(name: .customLong("memory-budget"),
             help: "MB of configured function memory all instances may reserve together; bursts past it get 429 (default: twice the host's memory).")
     var memoryBudget: Int?
@@ -93,6 +96,8 @@ struct Serve: AsyncParsableCommand {
         config.account.region = region
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
+        guard scalingRate >= 0 else { throw ValidationError("--scaling-rate must be 0 (no limit) or more new instances per 10 seconds, not \(scalingRate)") }
+        config.scalingRate = scalingRate > 0 ? scalingRate : nil
         if let memoryBudget {
             guard memoryBudget >= 128 else { throw ValidationError("--memory-budget must be at least 128 (MB)") }
             config.memoryBudgetMB = memoryBudget

@@ -60,6 +60,7 @@ import Testing
         var limit = 1000
         var memoryBudgetMB = Int.max
         var warmPool = WarmPoolPolicy()
+        var scalingRate: ScalingRate? = nil
         var steps: [(Step, [String])]
         var testDescription: String { name }
     }
@@ -79,7 +80,8 @@ import Testing
         init(_ scenario: Scenario) {
             let counter = Counter()
             machine = Machine(limits: .init(concurrencyLimit: scenario.limit, memoryBudgetMB: scenario.memoryBudgetMB,
-                                            keepAlive: .seconds(300), freezeDelay: .milliseconds(20), initTimeoutSeconds: 10),
+                                            keepAlive: .seconds(300), freezeDelay: .milliseconds(20), initTimeoutSeconds: 10,
+                                            scalingRate: scenario.scalingRate),
                               warmPool: scenario.warmPool,
                               blankKey: { function in BlankKey.serving(function.settings) },
                               newID: { counter.next() })
@@ -102,7 +104,11 @@ import Testing
                                                               requestID: request, invokedFunctionArn: "arn"))
                 invocations[request] = invocation
                 let (admission, actions) = machine.invocationArrived(invocation, at: at(ms))
-                return (admission == .throttled ? ["429"] : []) + describe(actions)
+                switch admission {
+                case .accepted: return describe(actions)
+                case .throttled: return ["429"] + describe(actions)
+                case .scalingRateExceeded(let seconds): return ["429 scaling rate, retry in \(seconds) s"] + describe(actions)
+                }
             case .launched(let id):
                 return [String(machine.launched(id))]
             case .next(let id, let ms):
@@ -302,6 +308,22 @@ import Testing
                  memoryBudgetMB: 256, steps: warm + [
             (.invoke("r1", function: "g", memory: 256), ["kill i1", "release i1", "launch i2"]),
             (.invoke("r2", function: "h", memory: 128), ["429"]),
+        ]),
+        Scenario(name: "scaling rate: a burst past it is throttled until the bucket refills (2 per 10 s: one every 5 s)",
+                 scalingRate: ScalingRate(burst: 2, window: .seconds(10)), steps: [
+            (.invoke("r0", ms: 0), ["launch i1"]),
+            (.invoke("r1", ms: 0), ["launch i2"]),
+            (.invoke("r2", ms: 0), ["429 scaling rate, retry in 5 s"]),
+            (.invoke("r3", ms: 2_500), ["429 scaling rate, retry in 3 s"]),
+            (.invoke("r4", ms: 5_000), ["launch i3"]),
+        ]),
+        Scenario(name: "scaling rate: warm instances and invocations queued behind a starting one need no new instance",
+                 scalingRate: ScalingRate(burst: 1, window: .seconds(10)), steps: warm + [
+            (.invoke("r1"), ["resume i1 r1"]),
+            (.invoke("r2"), ["429 scaling rate, retry in 10 s"]),
+            (.answer("i1", request: "r1"), ["complete i1 r1 success"]),
+            (.invoke("r3"), []),  // queued: i1 is on its way back to GET /next
+            (.next("i1"), ["resume i1 r3"]),
         ]),
         Scenario(name: "warm pool: a cold start takes a ready blank and the pool refills",
                  warmPool: WarmPoolPolicy(sizes: [.node: 1]), steps: [
