@@ -1,9 +1,11 @@
-// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME, #/roles, #/signin.
+// The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME,
+// #/buckets, #/buckets/NAME[/PREFIX], #/roles, #/signin.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
 import { createTablePage, tableListPage, tablePage } from './tables.js';
 import { rolesPage } from './roles.js';
+import { bucketListPage, bucketPage } from './buckets.js';
 import { AUTH_ERRORS } from './api.js';
 import { credentials, takeCredentialsFromLink } from './sigv4.js';
 import { showIdentity, signInPage } from './signin.js';
@@ -37,6 +39,8 @@ async function route() {
     else if (section === 'tables' && !name) page = tableListPage(view);
     else if (section === 'tables' && name === 'new') page = createTablePage(view);
     else if (section === 'tables') page = tablePage(view, name);
+    else if (section === 'buckets' && !name) page = bucketListPage(view);
+    else if (section === 'buckets') page = bucketPage(view, name, tab || '');
     else if (section === 'roles') page = rolesPage(view);
     else if (section === 'signin') page = signInPage(view, refreshIdentity);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
