@@ -23,6 +23,12 @@ def no_script_ran(page):
         pass
 
 
+def visit(page, hash_path):
+    """Loads the console afresh at `hash_path` (getting the URL the tab is at would not reload it)."""
+    page.d.get("about:blank")
+    return page.go(hash_path)
+
+
 def sign_in_as_root(page, server):
     link = subprocess.run([PETREL_BIN, "credentials", "--data-dir", server.data_dir, "--console-link"],
                           capture_output=True, text=True, timeout=30).stdout.strip()
@@ -35,7 +41,7 @@ def test_buckets_made_by_the_page_and_by_boto3(petrel, browser):  # noqa: F811
     page = Page(browser, petrel.endpoint)
     mine, theirs = unique("console-bkt"), unique("boto-bkt")
     s3.create_bucket(Bucket=theirs)
-    page.go("/buckets")
+    visit(page, "/buckets")
     page.wait_css(f"tr[data-bucket='{theirs}']")
     page.fill("input[name=bucketName]", mine)
     page.click("Create bucket")
@@ -72,7 +78,7 @@ def test_browse_upload_download_delete_and_notifications(petrel, browser, tmp_pa
          "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".jpg"}]}}}]})
 
     page = Page(browser, petrel.endpoint)
-    page.go("/buckets")
+    visit(page, "/buckets")
     page.wait_css(f"tr[data-bucket='{bucket}'] a").click()
     page.wait_css("tr[data-key='top.txt']")
     assert page.all("tr[data-folder='docs/']")
@@ -122,7 +128,7 @@ def test_under_enforce_the_buckets_page_signs_its_calls(fresh_petrel, browser): 
     page = Page(browser, server.endpoint)
     sign_in_as_root(page, server)
     bucket = unique("signed")
-    page.go("/buckets")
+    visit(page, "/buckets")
     page.wait_css("input[name=bucketName]")
     page.fill("input[name=bucketName]", bucket)
     page.click("Create bucket")

@@ -1,11 +1,12 @@
 // The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME,
-// #/buckets, #/buckets/NAME[/PREFIX], #/roles, #/signin.
+// #/buckets, #/buckets/NAME[/PREFIX], #/queues, #/queues/NAME, #/roles, #/signin.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
 import { createTablePage, tableListPage, tablePage } from './tables.js';
 import { rolesPage } from './roles.js';
 import { bucketListPage, bucketPage } from './buckets.js';
+import { queueListPage, queuePage } from './queues.js';
 import { AUTH_ERRORS } from './api.js';
 import { credentials, takeCredentialsFromLink } from './sigv4.js';
 import { showIdentity, signInPage } from './signin.js';
@@ -41,6 +42,8 @@ async function route() {
     else if (section === 'tables') page = tablePage(view, name);
     else if (section === 'buckets' && !name) page = bucketListPage(view);
     else if (section === 'buckets') page = bucketPage(view, name, tab || '');
+    else if (section === 'queues' && !name) page = queueListPage(view);
+    else if (section === 'queues') page = queuePage(view, name);
     else if (section === 'roles') page = rolesPage(view);
     else if (section === 'signin') page = signInPage(view, refreshIdentity);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
