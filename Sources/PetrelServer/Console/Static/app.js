@@ -1,5 +1,6 @@
 // The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME,
-// #/buckets, #/buckets/NAME[/PREFIX], #/queues, #/queues/NAME, #/roles, #/signin.
+// #/buckets, #/buckets/NAME[/PREFIX], #/queues, #/queues/NAME,
+// #/streams, #/streams/NAME, #/roles, #/signin.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
@@ -7,6 +8,7 @@ import { createTablePage, tableListPage, tablePage } from './tables.js';
 import { rolesPage } from './roles.js';
 import { bucketListPage, bucketPage } from './buckets.js';
 import { queueListPage, queuePage } from './queues.js';
+import { streamListPage, streamPage } from './streams.js';
 import { AUTH_ERRORS } from './api.js';
 import { credentials, takeCredentialsFromLink } from './sigv4.js';
 import { showIdentity, signInPage } from './signin.js';
@@ -44,6 +46,8 @@ async function route() {
     else if (section === 'buckets') page = bucketPage(view, name, tab || '');
     else if (section === 'queues' && !name) page = queueListPage(view);
     else if (section === 'queues') page = queuePage(view, name);
+    else if (section === 'streams' && !name) page = streamListPage(view);
+    else if (section === 'streams') page = streamPage(view, name);
     else if (section === 'roles') page = rolesPage(view);
     else if (section === 'signin') page = signInPage(view, refreshIdentity);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
