@@ -1,6 +1,6 @@
 // The console's router: #/functions, #/functions/new, #/functions/NAME[/tab], #/tables, #/tables/new, #/tables/NAME,
 // #/buckets, #/buckets/NAME[/PREFIX], #/queues, #/queues/NAME,
-// #/streams, #/streams/NAME, #/roles, #/signin.
+// #/streams, #/streams/NAME, #/rules[/BUS[/RULE]], #/history, #/usage, #/roles, #/signin.
 import { clear, errorBox, h } from './ui.js';
 import { createFunctionPage, functionListPage } from './functions.js';
 import { functionPage } from './function.js';
@@ -9,6 +9,9 @@ import { rolesPage } from './roles.js';
 import { bucketListPage, bucketPage } from './buckets.js';
 import { queueListPage, queuePage } from './queues.js';
 import { streamListPage, streamPage } from './streams.js';
+import { rulePage, rulesPage } from './rules.js';
+import { historyPage } from './history.js';
+import { usagePage } from './usage.js';
 import { AUTH_ERRORS } from './api.js';
 import { credentials, takeCredentialsFromLink } from './sigv4.js';
 import { showIdentity, signInPage } from './signin.js';
@@ -48,6 +51,10 @@ async function route() {
     else if (section === 'queues') page = queuePage(view, name);
     else if (section === 'streams' && !name) page = streamListPage(view);
     else if (section === 'streams') page = streamPage(view, name);
+    else if (section === 'rules' && tab) page = rulePage(view, name, tab);
+    else if (section === 'rules') page = rulesPage(view, name || 'default');
+    else if (section === 'history') page = historyPage(view);
+    else if (section === 'usage') page = usagePage(view);
     else if (section === 'roles') page = rolesPage(view);
     else if (section === 'signin') page = signInPage(view, refreshIdentity);
     else { view.append(h('h1', 'Not found'), h('p', h('a', { href: '#/functions' }, 'Go to the functions'))); return; }
