@@ -20,8 +20,17 @@ async function allPages(operation, input, key) {
 /** Functions and queues a rule may target, as [arn, label]. */
 async function targetChoices() {
   const [functions, queues] = await Promise.all([
-    lambda.list(undefined, 50).then((r) => (r.Functions || []).map((f) => [f.FunctionArn, `function ${f.FunctionName}`])).catch(() => []),
-    sqs('ListQueues', { MaxResults: 100 }).then((r) => Promise.all((r.QueueUrls || []).map(async (url) => {
+    (async () => {
+      const functions = [];
+      let marker;
+      do {
+        const r = await lambda.list(marker, 50);
+        functions.push(...(r.Functions || []).map((f) => [f.FunctionArn, `function ${f.FunctionName}`]));
+        marker = r.NextMarker;
+      } while (marker && functions.length < 1000);
+      return functions;
+    })().catch(() => []),
+    sqs('ListQueues', { MaxResults: 1000 }).then((r) => Promise.all((r.QueueUrls || []).map(async (url) => {
       const { Attributes: a } = await sqs('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['QueueArn'] });
       return [a.QueueArn, `queue ${decodeURIComponent(url.split('/').pop())}`];
     }))).catch(() => []),

@@ -55,9 +55,14 @@ async function mappingsSection(el, ctx) {
       return names.map((n) => [n, n]);
     }
     if (which === 'kinesis') {
-      const r = await kinesis('ListStreams', { Limit: 100 });
-      return (r.StreamSummaries || []).length ? r.StreamSummaries.map((s) => [s.StreamARN, s.StreamName])
-        : Promise.all((r.StreamNames || []).map(async (n) => [(await kinesis('DescribeStreamSummary', { StreamName: n })).StreamDescriptionSummary.StreamARN, n]));
+      const streams = [];
+      let token;
+      do {
+        const r = await kinesis('ListStreams', token ? { NextToken: token } : { Limit: 100 });
+        streams.push(...(r.StreamSummaries || []).map((s) => [s.StreamARN, s.StreamName]));
+        token = r.HasMoreStreams ? r.NextToken : undefined;
+      } while (token && streams.length < 1000);
+      return streams;
     }
     const r = await sqs('ListQueues', { MaxResults: 1000 });
     return Promise.all((r.QueueUrls || []).map(async (url) => {
