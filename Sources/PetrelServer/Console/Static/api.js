@@ -49,22 +49,37 @@ async function send(url, init, service) {
   return response;
 }
 
-/** A JSON-protocol call: service 'DynamoDB_20120810', 'DynamoDBStreams_20120810' or 'Logs_20140328'. */
+/** The JSON-protocol services the console calls: X-Amz-Target prefix → [signing name, JSON version]. */
+const JSON_SERVICES = {
+  DynamoDB_20120810: ['dynamodb', '1.0'],
+  DynamoDBStreams_20120810: ['dynamodb', '1.0'],
+  Logs_20140328: ['logs', '1.1'],
+  AmazonSQS: ['sqs', '1.0'],
+  Kinesis_20131202: ['kinesis', '1.1'],
+  AWSEvents: ['events', '1.1'],
+  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101': ['cloudtrail', '1.1'],
+};
+
+/** A JSON-protocol call, e.g. target('DynamoDB_20120810', 'ListTables', {}) (services in JSON_SERVICES). */
 export async function target(service, operation, body = {}) {
-  const json11 = service.startsWith('Logs');
+  const [signingName, version] = JSON_SERVICES[service] || ['dynamodb', '1.0'];
   const response = await send('/', {
     method: 'POST',
     headers: {
       'X-Amz-Target': `${service}.${operation}`,
-      'Content-Type': json11 ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
+      'Content-Type': `application/x-amz-json-${version}`,
     },
     body: JSON.stringify(body),
-  }, json11 ? 'logs' : 'dynamodb');
+  }, signingName);
   return response.json();
 }
 
 export const ddb = (op, body) => target('DynamoDB_20120810', op, body);
 export const logs = (op, body) => target('Logs_20140328', op, body);
+export const sqs = (op, body) => target('AmazonSQS', op, body);
+export const kinesis = (op, body) => target('Kinesis_20131202', op, body);
+export const eventbridge = (op, body) => target('AWSEvents', op, body);
+export const cloudtrail = (op, body) => target('com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', op, body);
 
 /** Lambda's REST-JSON API. */
 export async function rest(method, path, body, headers = {}) {
@@ -190,3 +205,39 @@ export async function ensureRole(name, template) {
 
 /** What --iam enforce would have refused, and the least-privilege policy per principal. */
 export const auditReport = () => rest('GET', '/_petrel/iam/audit');
+
+// --- S3 (REST-XML) -------------------------------------------------------------------------
+
+/** A bucket's or object's path, each part encoded the way S3 signs it (RFC 3986). */
+const rfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+export const s3Path = (bucket, key) => `/${rfc3986(bucket)}` + (key === undefined ? '' : `/${key.split('/').map(rfc3986).join('/')}`);
+
+/**
+ * An S3 call; answers the Response (its XML read with s3Xml). S3's requests are told apart by
+ * their signature's scope, so they are always signed (sigv4.js), and its errors are XML.
+ */
+export async function s3(method, path, { query = '', body, headers = {} } = {}) {
+  const url = path + (query ? `?${query}` : '');
+  let response;
+  try {
+    const signed = await signedHeaders(method, url, headers, body, 's3');
+    response = await fetch(url, { method, headers: signed, body });
+  } catch (e) {
+    throw new ApiError('NetworkError', 'Petrel did not answer: ' + e.message, 0);
+  }
+  if (!response.ok) {
+    const doc = new DOMParser().parseFromString(await response.text().catch(() => ''), 'application/xml');
+    const text = (tag) => (doc.getElementsByTagName(tag)[0] || {}).textContent;
+    throw new ApiError(text('Code') || `HTTP${response.status}`, text('Message') || `S3 answered HTTP ${response.status}.`, response.status);
+  }
+  return response;
+}
+
+/** The XML document of an S3 answer. */
+export async function s3Xml(method, path, options) {
+  const text = await (await s3(method, path, options)).text();
+  return new DOMParser().parseFromString(text || '<Empty/>', 'application/xml');
+}
+
+/** The direct children of `el` named `tag`. */
+export const xmlChildren = (el, tag) => [...el.children].filter((c) => c.localName === tag);

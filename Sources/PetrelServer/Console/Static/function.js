@@ -1,8 +1,9 @@
 // A function's page: code editor, test events, configuration, versions, triggers, live logs, monitoring.
-import { ddb, functionMetrics, lambda, logs, parseReport, testEvents } from './api.js';
+import { functionMetrics, lambda, logs, parseReport, testEvents } from './api.js';
 import { deleteButton, envEditor, labelRuntimes, RUNTIMES } from './functions.js';
 import { act, clear, createEditor, errorBox, field, formatBytes, formatTime, h, lineChart, notice, perMinute, select, tabs } from './ui.js';
 import { asText, readZip, toBase64, writeZip } from './zip.js';
+import { triggersTab } from './triggers.js';
 
 const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['versions', 'Versions'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
 const INLINE_LIMIT = 3 * 1024 * 1024;
@@ -340,82 +341,6 @@ async function versionsTab(el, ctx) {
     }, 'Could not publish a version');
   });
   try { await render(); } catch (e) { clear(listBox, errorBox(e, 'Could not list the versions')); }
-  return { show: () => render().catch(() => null) };
-}
-
-// --- Triggers --------------------------------------------------------------------------------
-
-const tableOfArn = (arn) => { const m = /:table\/([^/]+)/.exec(arn || ''); return m ? m[1] : arn; };
-
-async function triggersTab(el, ctx) {
-  const out = h('div');
-  const listBox = h('div');
-  const tableSelect = h('select', { 'aria-label': 'Table' });
-  const moreTables = h('button', { type: 'button', hidden: true }, 'More tables…');
-  const position = select([['LATEST', 'LATEST (new changes only)'], ['TRIM_HORIZON', 'TRIM_HORIZON (oldest record kept)']], 'LATEST');
-  const batch = h('input', { type: 'number', min: 1, max: 10000, value: 100 });
-  const add = h('button.primary', { type: 'button' }, 'Add trigger');
-  el.append(h('h2', 'Triggers'), listBox,
-    h('h2', 'Add a table-stream trigger'),
-    h('div.panel', h('div.grid2', field('Table', tableSelect, 'Its stream is turned on (NEW_AND_OLD_IMAGES) if it has none.'),
-      field('Starting position', position), field('Batch size', batch)),
-    h('div.bar', add, moreTables), out));
-  let lastTable;
-  async function loadTables(append) {
-    const r = await ddb('ListTables', { Limit: 100, ...(lastTable ? { ExclusiveStartTableName: lastTable } : {}) });
-    if (!append) clear(tableSelect);
-    for (const t of r.TableNames || []) tableSelect.append(h('option', { value: t }, t));
-    if (!tableSelect.options.length) tableSelect.append(h('option', { value: '' }, '(no tables: create one under Tables)'));
-    lastTable = r.LastEvaluatedTableName;
-    moreTables.hidden = !lastTable;
-  }
-  moreTables.addEventListener('click', () => act(moreTables, out, () => loadTables(true)));
-
-  let shown = null;
-  async function render() {
-    const r = await lambda.mappings(ctx.name);
-    const mappings = r.EventSourceMappings || [];
-    // Re-render only on a change, and keep the keyboard focus on the same button.
-    const key = JSON.stringify(mappings.map((m) => [m.UUID, m.State, m.BatchSize, m.StartingPosition, m.LastProcessingResult]));
-    const again = () => { if (mappings.some((m) => /ing$/.test(m.State))) setTimeout(() => { if (el.isConnected) render().catch(() => null); }, 1500); };
-    if (key === shown) { again(); return; }
-    shown = key;
-    const focused = document.activeElement && listBox.contains(document.activeElement)
-      ? [document.activeElement.closest('tr')?.dataset.uuid, document.activeElement.dataset.action] : null;
-    if (!mappings.length) { clear(listBox, notice('No triggers. Add one below to run this function on a table\'s changes.')); return; }
-    clear(listBox, h('div.table-scroll', h('table.list', h('thead', h('tr', ['Source', 'State', 'Batch size', 'Starting position', 'Last result', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', mappings.map((m) => {
-        const enabled = m.State === 'Enabled' || m.State === 'Enabling' || m.State === 'Creating';
-        const toggle = h('button', { type: 'button', 'data-action': 'toggle' }, enabled ? 'Disable' : 'Enable');
-        toggle.addEventListener('click', () => act(toggle, out, async () => {
-          await lambda.updateMapping(m.UUID, { Enabled: !enabled }); await render();
-        }, 'Could not change the trigger'));
-        const remove = h('button.danger', { type: 'button', 'data-action': 'remove' }, 'Remove');
-        remove.addEventListener('click', () => act(remove, out, async () => { await lambda.deleteMapping(m.UUID); await render(); }, 'Could not remove the trigger'));
-        return h('tr', { 'data-uuid': m.UUID },
-          h('td', h('a', { href: `#/tables/${encodeURIComponent(tableOfArn(m.EventSourceArn))}` }, tableOfArn(m.EventSourceArn)), h('div.muted.small.mono', m.EventSourceArn)),
-          h('td', h(`span.pill.${enabled ? 'on' : 'off'}`, m.State)), h('td', m.BatchSize), h('td', m.StartingPosition || ''),
-          h('td', m.LastProcessingResult || ''), h('td', toggle, ' ', remove));
-      })))));
-    if (focused && focused[0]) listBox.querySelector(`tr[data-uuid="${focused[0]}"] [data-action="${focused[1]}"]`)?.focus();
-    again();
-  }
-  add.addEventListener('click', () => act(add, out, async () => {
-    clear(out);
-    const table = tableSelect.value;
-    if (!table) throw Object.assign(new Error('There is no table to choose.'), { nextStep: 'Create a table under Tables, then come back.' });
-    let description = (await ddb('DescribeTable', { TableName: table })).Table;
-    let enabledStream = false;
-    if (!description.StreamSpecification || !description.StreamSpecification.StreamEnabled || !description.LatestStreamArn) {
-      description = (await ddb('UpdateTable', { TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } })).TableDescription;
-      enabledStream = true;
-    }
-    await lambda.createMapping({ FunctionName: ctx.name, EventSourceArn: description.LatestStreamArn, StartingPosition: position.value, BatchSize: Number(batch.value) });
-    await render();
-    clear(out, notice(`Added a trigger on ${table}${enabledStream ? ' (its stream was turned on)' : ''}.`, 'ok'));
-  }, 'Could not add the trigger'));
-  await Promise.all([render().catch((e) => clear(listBox, errorBox(e, 'Could not list triggers'))),
-    loadTables().catch((e) => out.append(errorBox(e, 'Could not list tables')))]);
   return { show: () => render().catch(() => null) };
 }
 
