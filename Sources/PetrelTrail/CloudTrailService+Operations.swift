@@ -235,6 +235,10 @@ extension CloudTrailService {
             guard let c = TrailStore.columns[attribute.AttributeKey] else {
                 throw Self.error("InvalidLookupAttributesException", "Lookup attribute key \(attribute.AttributeKey) is not valid.")
             }
+            guard (1...2000).contains(attribute.AttributeValue.count) else {
+                throw Self.error("InvalidLookupAttributesException",
+                                 "Lookup attribute value must be 1 to 2000 characters long; \(attribute.AttributeKey) was given \(attribute.AttributeValue.count).")
+            }
             (column, value) = (c, attribute.AttributeValue)
         }
         if let category = input.EventCategory, category != "insight" {

@@ -26,11 +26,12 @@ from petrel_process import PETREL_BIN, PetrelProcess as _Process, free_port  # n
 class PetrelProcess(_Process):
     """A server with the e2e suite's clients: boto3 and the real AWS CLI."""
 
-    def client(self, service):
+    def client(self, service, config=None):
+        """A boto3 client for this server (no retries unless `config` says otherwise)."""
         return boto3.client(
             service, endpoint_url=self.endpoint, region_name=REGION,
             aws_access_key_id="test", aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 0}, read_timeout=120),
+            config=config or Config(retries={"max_attempts": 0}, read_timeout=120),
         )
 
     def cli(self, *args, check=True, input=None):

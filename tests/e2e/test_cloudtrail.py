@@ -114,6 +114,11 @@ def test_lookup_events_pages_and_checks_its_input(petrel):
     assert error_of(ct.lookup_events, NextToken="not-a-token")["Code"] == "InvalidNextTokenException"
     old = ct.lookup_events(StartTime=now - 86400 * 2, EndTime=now - 86400)["Events"]
     assert old == []
+    # An empty value (what a browser can send; boto3 checks it before sending) is refused too.
+    from botocore.config import Config
+    unchecked = petrel.client("cloudtrail", config=Config(parameter_validation=False, retries={"max_attempts": 0}))
+    empty = error_of(unchecked.lookup_events, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": ""}])
+    assert empty["Code"] == "InvalidLookupAttributesException" and "1 to 2000" in empty["Message"]
 
 
 def test_trail_lifecycle_and_errors_with_the_cli(petrel):
