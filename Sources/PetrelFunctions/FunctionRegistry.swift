@@ -59,7 +59,11 @@ public struct FunctionRegistry: Sendable {
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
         registerFunctionMigrations(&migrator)
         AliasStore.registerMigrations(&migrator)
+        ResourceTags.registerMigrations(&migrator)
     }
+
+    /// Tags of the account's layers and event source mappings (functions keep their own).
+    public var resourceTags: ResourceTags { ResourceTags(store: store) }
 
     static func registerFunctionMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("functions-v1") { db in

@@ -134,8 +134,16 @@ struct LambdaRoutes: Sendable {
     // MARK: Helpers shared by the operations
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer = try await request.readBody(upTo: Self.maxControlBody)
-        let data = Data(buffer: buffer)
+        try Self.decode(T.self, from: Data(buffer: try await request.readBody(upTo: Self.maxControlBody)))
+    }
+
+    /// Two views of one body (an operation's input, and members handled apart from it).
+    func decode<A: Decodable, B: Decodable>(_ a: A.Type, _ b: B.Type, from request: Request) async throws -> (A, B) {
+        let data = Data(buffer: try await request.readBody(upTo: Self.maxControlBody))
+        return (try Self.decode(A.self, from: data), try Self.decode(B.self, from: data))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch {
