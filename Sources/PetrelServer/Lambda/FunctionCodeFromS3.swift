@@ -18,7 +18,7 @@ extension LambdaRoutes {
         }
         do {
             return try objects.contents(s3Bucket, s3Key, versionID: s3ObjectVersion, limit: Self.maxS3PackageSize)
-        } catch let error as S3Error {
+        } catch {
             throw AWSError.invalidParameter("Error occurred while GetObject. S3 Error Code: \(error.code). S3 Error Message: \(error.message)")
         }
     }
