@@ -50,6 +50,7 @@ extension ObjectRoutes {
         if let delimiter = query.delimiter { xml.element("Delimiter", text(delimiter)) }
         if encode { xml.element("EncodingType", "url") }
         xml.element("IsTruncated", page.isTruncated)
+        let owner = ownerID  // a SHA-256: once per page, not per entry
         for version in page.versions {
             let record = version.record
             xml.open(record.isDeleteMarker ? "DeleteMarker" : "Version")
@@ -64,7 +65,7 @@ extension ObjectRoutes {
                 xml.element("StorageClass", record.storageClass)
             }
             xml.open("Owner")
-            xml.element("ID", ownerID)
+            xml.element("ID", owner)
             xml.element("DisplayName", S3Owner.displayName)
             xml.close("Owner")
             xml.close(record.isDeleteMarker ? "DeleteMarker" : "Version")
