@@ -10,6 +10,10 @@ public struct LifecycleConfiguration: Sendable, Equatable, Codable {
         public var expirationDays: Int?
         public var expirationDate: Date?
         public var abortIncompleteDays: Int?
+        /// NoncurrentVersionExpiration's NoncurrentDays: versions noncurrent this long are deleted.
+        public var noncurrentDays: Int?
+        /// Expiration's ExpiredObjectDeleteMarker: a current delete marker with no other version is deleted.
+        public var expiredObjectDeleteMarker: Bool?
     }
 
     public var rules: [Rule]
@@ -27,6 +31,7 @@ public struct LifecycleConfiguration: Sendable, Equatable, Codable {
             let prefix = filter?.value("Prefix") ?? filter?.child("And")?.value("Prefix") ?? node.value("Prefix") ?? ""
             var days: Int?
             var date: Date?
+            var marker: Bool?
             if let expiration = node.child("Expiration") {
                 if let text = expiration.value("Days") {
                     guard let value = Int(text), value > 0 else {
@@ -40,12 +45,24 @@ public struct LifecycleConfiguration: Sendable, Equatable, Codable {
                     }
                     date = value
                 }
+                if let text = expiration.value("ExpiredObjectDeleteMarker") {
+                    guard text == "true" || text == "false" else { throw S3Error.malformedXML() }
+                    marker = text == "true"
+                }
+            }
+            var noncurrent: Int?
+            if let text = node.child("NoncurrentVersionExpiration")?.value("NoncurrentDays") {
+                guard let value = Int(text), value > 0 else {
+                    throw S3Error.invalidArgument("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
+                                                  name: "NoncurrentDays", value: text)
+                }
+                noncurrent = value
             }
             let abort = node.child("AbortIncompleteMultipartUpload")?.value("DaysAfterInitiation").flatMap(Int.init)
             let id = node.value("ID") ?? UUID().uuidString.lowercased()
             if id.count > 255 { throw S3Error.invalidArgument("ID length should not exceed allowed limit of 255", name: "ID", value: id) }
             rules.append(Rule(id: id, prefix: prefix, enabled: status == "Enabled", expirationDays: days, expirationDate: date,
-                              abortIncompleteDays: abort))
+                              abortIncompleteDays: abort, noncurrentDays: noncurrent, expiredObjectDeleteMarker: marker))
         }
         guard !rules.isEmpty, rules.count <= 1000 else { throw S3Error.malformedXML() }
         return LifecycleConfiguration(rules: rules)
@@ -61,11 +78,17 @@ public struct LifecycleConfiguration: Sendable, Equatable, Codable {
             xml.element("Prefix", rule.prefix)
             xml.close("Filter")
             xml.element("Status", rule.enabled ? "Enabled" : "Disabled")
-            if rule.expirationDays != nil || rule.expirationDate != nil {
+            if rule.expirationDays != nil || rule.expirationDate != nil || rule.expiredObjectDeleteMarker != nil {
                 xml.open("Expiration")
                 if let days = rule.expirationDays { xml.element("Days", days) }
                 if let date = rule.expirationDate { xml.element("Date", HTTPDate.iso8601(date)) }
+                if let marker = rule.expiredObjectDeleteMarker { xml.element("ExpiredObjectDeleteMarker", marker ? "true" : "false") }
                 xml.close("Expiration")
+            }
+            if let days = rule.noncurrentDays {
+                xml.open("NoncurrentVersionExpiration")
+                xml.element("NoncurrentDays", days)
+                xml.close("NoncurrentVersionExpiration")
             }
             if let days = rule.abortIncompleteDays {
                 xml.open("AbortIncompleteMultipartUpload")

@@ -9,6 +9,8 @@ public struct BucketRecord: Sendable, Equatable {
     public var tags = TagSet()
     public var lifecycle: LifecycleConfiguration?
     public var cors: CORSConfiguration?
+    /// `Enabled` or `Suspended`; nil while versioning was never configured (an unversioned bucket).
+    public var versioning: String?
 }
 
 /// The metadata of a stored object (its bytes are a blob of chunks).
@@ -33,12 +35,18 @@ public struct ObjectRecord: Sendable, Equatable {
     public var tags: TagSet
     /// The sizes of a multipart object's parts, in order (GET with `partNumber`).
     public var partSizes: [Int64]?
+    /// The version's id: `null` for the null version; nil in an unversioned bucket (no
+    /// `x-amz-version-id` header is sent there).
+    public var versionID: String?
+    /// A delete marker (a version without bytes that hides the key).
+    public var isDeleteMarker = false
 
     public init(bucket: String, key: String, size: Int64, etag: String, lastModified: Date, contentType: String,
                 headers: [String: String] = [:], metadata: [String: String] = [:], checksumAlgorithm: ChecksumAlgorithm? = nil,
                 checksum: String? = nil, partsCount: Int? = nil, storageClass: String = "STANDARD", blobID: String,
-                tags: TagSet = TagSet(), partSizes: [Int64]? = nil) {
+                tags: TagSet = TagSet(), partSizes: [Int64]? = nil, versionID: String? = nil) {
         self.tags = tags
+        self.versionID = versionID
         self.partSizes = partSizes
         self.bucket = bucket
         self.key = key
@@ -54,6 +62,9 @@ public struct ObjectRecord: Sendable, Equatable {
         self.storageClass = storageClass
         self.blobID = blobID
     }
+
+    /// The version id as stored (the null version is `null`).
+    public var storedVersionID: String { versionID ?? "null" }
 
     /// The ETag header's value (quoted).
     public var quotedETag: String { "\"\(etag)\"" }

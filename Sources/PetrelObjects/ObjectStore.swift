@@ -83,7 +83,10 @@ public final class ObjectStore: Sendable {
                 );
                 """)
         }
+        registerVersionMigrations(&migrator)
     }
+
+    static let bucketColumns = "name, region, created, notification, tags, lifecycle, cors, versioning"
 
     // MARK: Buckets
 
@@ -99,7 +102,7 @@ public final class ObjectStore: Sendable {
 
     public func bucket(_ name: String) throws(S3Error) -> BucketRecord {
         let found: BucketRecord? = try read { db in
-            try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.fetchOne(sql: "SELECT \(Self.bucketColumns) FROM s3_buckets WHERE name = ?", arguments: [name])
                 .map(Self.bucketRecord)
         }
         guard let found else { throw S3Error.noSuchBucket(name) }
@@ -108,7 +111,7 @@ public final class ObjectStore: Sendable {
 
     public func buckets() throws(S3Error) -> [BucketRecord] {
         try read { db in
-            try db.fetchAll(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
+            try db.fetchAll(sql: "SELECT \(Self.bucketColumns) FROM s3_buckets ORDER BY name").map(Self.bucketRecord)
         }
     }
 
@@ -117,7 +120,8 @@ public final class ObjectStore: Sendable {
             guard try db.fetchOne(sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [name]) != nil else {
                 throw S3Error.noSuchBucket(name)
             }
-            if try db.fetchOne(sql: "SELECT object_key FROM s3_objects WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
+            if try db.fetchOne(sql: "SELECT object_key FROM s3_objects WHERE bucket = ? LIMIT 1", arguments: [name]) != nil
+                || db.fetchOne(sql: "SELECT object_key FROM s3_versions WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
                 throw S3Error.bucketNotEmpty(name)
             }
             for upload in try db.fetchAll(String.self, sql: "SELECT upload_id FROM s3_uploads WHERE bucket = ?", arguments: [name]) {
@@ -193,7 +197,8 @@ public final class ObjectStore: Sendable {
         return BucketRecord(name: row["name"], region: row["region"], created: Date(timeIntervalSince1970: row["created"]),
                             notification: notification ?? NotificationConfiguration(), tags: TagSet.fromJSON(row["tags"]),
                             lifecycle: (row["lifecycle"] as String?).flatMap { try? JSONDecoder().decode(LifecycleConfiguration.self, from: Data($0.utf8)) },
-                            cors: (row["cors"] as String?).flatMap { try? JSONDecoder().decode(CORSConfiguration.self, from: Data($0.utf8)) })
+                            cors: (row["cors"] as String?).flatMap { try? JSONDecoder().decode(CORSConfiguration.self, from: Data($0.utf8)) },
+                            versioning: row["versioning"])
     }
 
     // MARK: Blobs
@@ -296,18 +301,8 @@ public final class ObjectStore: Sendable {
 
     static let objectColumns = """
         bucket, object_key, size, etag, last_modified, content_type, headers, metadata, checksum_algorithm,
-        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes
+        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes, version_id, version_seq
         """
-
-    public func object(_ bucket: String, _ key: String) throws(S3Error) -> ObjectRecord {
-        let found: (Bool, ObjectRecord?) = try read { db in
-            let exists = try db.fetchOne(sql: "SELECT name FROM s3_buckets WHERE name = ?", arguments: [bucket]) != nil
-            return (exists, try Self.currentObject(db, bucket, key))
-        }
-        guard found.0 else { throw S3Error.noSuchBucket(bucket) }
-        guard let record = found.1 else { throw S3Error.noSuchKey(key) }
-        return record
-    }
 
     static func currentObject(_ db: any SQLConnection, _ bucket: String, _ key: String) throws -> ObjectRecord? {
         try db.fetchOne(sql: "SELECT \(objectColumns) FROM s3_objects WHERE bucket = ? AND object_key = ?",
@@ -315,42 +310,53 @@ public final class ObjectStore: Sendable {
     }
 
     static func requireBucket(_ db: any SQLConnection, _ bucket: String) throws -> BucketRecord {
-        guard let row = try db.fetchOne(sql: "SELECT name, region, created, notification, tags, lifecycle, cors FROM s3_buckets WHERE name = ?",
+        guard let row = try db.fetchOne(sql: "SELECT \(Self.bucketColumns) FROM s3_buckets WHERE name = ?",
                                          arguments: [bucket]) else { throw S3Error.noSuchBucket(bucket) }
         return bucketRecord(row)
     }
 
     /// Makes `record` (whose blob is written) the object at its key, if `condition` holds, and
-    /// queues the invocations `events` returns, in one transaction. The replaced object's bytes are freed.
+    /// queues the invocations `events` returns (given the committed record, its version id set),
+    /// in one transaction. In an unversioned bucket the replaced object's bytes are freed; in a
+    /// versioned one it becomes a noncurrent version (`install`). Returns the committed record.
+    @discardableResult
     public func commit(_ record: ObjectRecord, condition: WriteCondition = WriteCondition(),
-                       events: (BucketRecord) -> [QueuedInvocation]) throws(S3Error) {
+                       events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
         var count = 0
         defer { if count > 0 { queued() } }
-        try write { db in
+        return try write { db in
             let bucket = try Self.requireBucket(db, record.bucket)
             let current = try Self.currentObject(db, record.bucket, record.key)
             try condition.check(current: current, key: record.key)
-            try Self.upsert(db, record)
+            var committed = record
+            try Self.install(db, bucket, &committed, current: current, now: Date())
             try db.execute(sql: "DELETE FROM s3_pending_blobs WHERE blob_id = ?", arguments: [record.blobID])
-            if let current, current.blobID != record.blobID { try Self.deleteBlob(db, current.blobID) }
-            count = try Self.queue(db, events(bucket))
+            count = try Self.queue(db, events(bucket, committed))
+            return committed
         }
     }
 
-    static func upsert(_ db: any SQLConnection, _ record: ObjectRecord) throws {
+    /// `commit` for writers whose events do not need the version id.
+    @discardableResult
+    public func commit(_ record: ObjectRecord, condition: WriteCondition = WriteCondition(),
+                       events: (BucketRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
+        try commit(record, condition: condition) { bucket, _ in events(bucket) }
+    }
+
+    static func upsert(_ db: any SQLConnection, _ record: ObjectRecord, seq: Int64) throws {
         try db.execute(sql: """
-            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
                 last_modified = excluded.last_modified, content_type = excluded.content_type, headers = excluded.headers,
                 metadata = excluded.metadata, checksum_algorithm = excluded.checksum_algorithm,
                 checksum_value = excluded.checksum_value, parts_count = excluded.parts_count,
                 storage_class = excluded.storage_class, blob_id = excluded.blob_id, tags = excluded.tags,
-                part_sizes = excluded.part_sizes
+                part_sizes = excluded.part_sizes, version_id = excluded.version_id, version_seq = excluded.version_seq
             """, arguments: [record.bucket, record.key, record.size, record.etag, record.lastModified.timeIntervalSince1970,
                              record.contentType, json(record.headers), json(record.metadata), record.checksumAlgorithm?.rawValue,
                              record.checksum, record.partsCount, record.storageClass, record.blobID,
                              record.tags.isEmpty ? nil : record.tags.json,
-                             record.partSizes.map { $0.map(String.init).joined(separator: ",") }])
+                             record.partSizes.map { $0.map(String.init).joined(separator: ",") }, record.storedVersionID, seq])
     }
 
     /// Copies a blob's chunks into a new pending blob (CopyObject).
@@ -364,23 +370,6 @@ public final class ObjectStore: Sendable {
                 """, arguments: [id, source])
         }
         return id
-    }
-
-    /// Deletes the object at a key (no error when there is none, as S3) and queues the events
-    /// `events` returns for the deleted object. Returns whether an object was deleted.
-    @discardableResult
-    public func delete(_ bucket: String, _ key: String,
-                       events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> Bool {
-        var count = 0
-        defer { if count > 0 { queued() } }
-        return try write { db in
-            let bucketRecord = try Self.requireBucket(db, bucket)
-            guard let current = try Self.currentObject(db, bucket, key) else { return false }
-            try db.execute(sql: "DELETE FROM s3_objects WHERE bucket = ? AND object_key = ?", arguments: [bucket, key])
-            try Self.deleteBlob(db, current.blobID)
-            count = try Self.queue(db, events(bucketRecord, current))
-            return true
-        }
     }
 
     /// One page of a bucket's keys.
@@ -431,7 +420,8 @@ public final class ObjectStore: Sendable {
                      checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]), checksum: row["checksum_value"],
                      partsCount: row["parts_count"], storageClass: row["storage_class"], blobID: row["blob_id"],
                      tags: TagSet.fromJSON(row["tags"]),
-                     partSizes: (row["part_sizes"] as String?).map { $0.split(separator: ",").compactMap { Int64($0) } })
+                     partSizes: (row["part_sizes"] as String?).map { $0.split(separator: ",").compactMap { Int64($0) } },
+                     versionID: row["version_id"])
     }
 
     // MARK: Multipart uploads
@@ -561,8 +551,7 @@ public final class ObjectStore: Sendable {
             record.blobID = blob
             record.size = offset
             record.partSizes = chosenParts.map(\.size)
-            try Self.upsert(db, record)
-            if let current { try Self.deleteBlob(db, current.blobID) }
+            try Self.install(db, bucketRecord, &record, current: current, now: now)
             count = try Self.queue(db, events(bucketRecord, record))
             return record
         }

@@ -9,6 +9,8 @@ public struct S3Error: Error, Sendable, Equatable {
     public var fields: [(String, String)]
     /// What went wrong inside Petrel (logged, never sent).
     public var detail: String?
+    /// Response headers S3 sends with this error (`x-amz-delete-marker`, `x-amz-version-id`).
+    public var headers: [(String, String)] = []
 
     public init(_ code: String, status: Int, _ message: String, fields: [(String, String)] = []) {
         self.code = code
@@ -42,6 +44,9 @@ public struct S3Error: Error, Sendable, Equatable {
     }
     public static func noSuchKey(_ key: String) -> S3Error {
         S3Error("NoSuchKey", status: 404, "The specified key does not exist.", fields: [("Key", key)])
+    }
+    public static func noSuchVersion(_ key: String, _ versionID: String) -> S3Error {
+        S3Error("NoSuchVersion", status: 404, "The specified version does not exist.", fields: [("Key", key), ("VersionId", versionID)])
     }
     public static func noSuchUpload(_ uploadID: String) -> S3Error {
         S3Error("NoSuchUpload", status: 404,

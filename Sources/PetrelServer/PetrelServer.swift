@@ -129,12 +129,13 @@ public struct PetrelServer: Sendable {
                                            logs: logs, account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
+        let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
                                   endpoint: config.publicEndpoint, permissions: permissions, executionRoles: executionRoles,
                                   functionURLStore: functionURLStore, reservedConcurrencyStore: reservedConcurrencyStore,
-                                  reservedConcurrency: reservedConcurrency, provisionedMeter: provisionedMeter)
+                                  reservedConcurrency: reservedConcurrency, provisionedMeter: provisionedMeter, objects: objectStore)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger).hooks)
@@ -145,7 +146,6 @@ public struct PetrelServer: Sendable {
             logger: logger,
             minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
         let requests = RequestCounters()
-        let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
         let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400

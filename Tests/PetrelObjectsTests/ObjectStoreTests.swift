@@ -64,7 +64,7 @@ import PetrelStore
         try put("k", [2, 3])
         #expect(try chunkCount() == 1)
         #expect(try read("k") == [2, 3])
-        #expect(try objects.delete("b", "k") { _, _ in [] })
+        #expect(try objects.delete("b", "k") { _, _, _ in [] }.changed)
         #expect(try chunkCount() == 0)
         #expect(throws: S3Error.noSuchKey("k")) { try objects.object("b", "k") }
     }
@@ -137,7 +137,7 @@ import PetrelStore
                                            blobID: blob.id)) { _ in events }
         }
         #expect(fired.withLock { $0 } == 1)
-        try hooked.delete("b", "loud") { _, _ in [event] }
+        try hooked.delete("b", "loud") { _, _, _ in [event] }
         #expect(fired.withLock { $0 } == 2)
     }
 

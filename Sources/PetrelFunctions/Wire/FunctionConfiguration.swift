@@ -124,6 +124,7 @@ public struct FunctionCodeShape: Codable, Sendable {
     public var ZipFile: String?
     public var S3Bucket: String?
     public var S3Key: String?
+    public var S3ObjectVersion: String?
     public var ImageUri: String?
 }
 
@@ -164,6 +165,7 @@ public struct UpdateFunctionCodeRequest: Codable, Sendable {
     public var ZipFile: String?
     public var S3Bucket: String?
     public var S3Key: String?
+    public var S3ObjectVersion: String?
     public var ImageUri: String?
     public var Publish: Bool?
     public var DryRun: Bool?

@@ -18,7 +18,8 @@ extension LambdaRoutes {
         guard let runtime = input.Runtime else {
             throw AWSError.invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
         }
-        let zip = try zipData(input.Code?.ZipFile, s3Bucket: input.Code?.S3Bucket)
+        let zip = try functionCode(zipFile: input.Code?.ZipFile, s3Bucket: input.Code?.S3Bucket, s3Key: input.Code?.S3Key,
+                                   s3ObjectVersion: input.Code?.S3ObjectVersion)
         try requireInterpreter(runtime)
         var settings = FunctionSettings(
             runtime: runtime, handler: input.Handler ?? "", role: input.Role ?? "",
@@ -45,7 +46,7 @@ extension LambdaRoutes {
 
     func zipData(_ base64: String?, s3Bucket: String?) throws -> Data {
         if s3Bucket != nil {
-            throw AWSError.invalidParameter("Petrel has no S3: upload the deployment package as ZipFile (for example `--zip-file fileb://function.zip`).")
+            throw AWSError.invalidParameter("Petrel reads layer content as ZipFile only (for example `--zip-file fileb://layer.zip`).")
         }
         guard let base64 else {
             throw AWSError.invalidParameter("Please provide a source for function code: ZipFile.")
@@ -101,7 +102,7 @@ extension LambdaRoutes {
 
     func updateCode(_ ref: FunctionReference, request: Request, account: Account) async throws -> Response {
         let input = try await decode(UpdateFunctionCodeRequest.self, from: request)
-        let zip = try zipData(input.ZipFile, s3Bucket: input.S3Bucket)
+        let zip = try functionCode(zipFile: input.ZipFile, s3Bucket: input.S3Bucket, s3Key: input.S3Key, s3ObjectVersion: input.S3ObjectVersion)
         if input.DryRun == true {
             let current = try functions.get(FunctionReference(name: ref.name), account: account)
             let stored = try functions.code.store(zip: zip)

@@ -7,6 +7,7 @@ import PetrelCore
 import PetrelEvents
 import PetrelFunctions
 import PetrelInvoker
+import PetrelObjects
 import PetrelWire
 
 /// Lambda's REST-JSON API: parses a request into an operation, calls the control plane or
@@ -35,6 +36,8 @@ struct LambdaRoutes: Sendable {
     let reservedConcurrency: ReservedConcurrency
     /// Bills provisioned concurrency's configured time; sampled when a setting changes.
     let provisionedMeter: ProvisionedMeter
+    /// The object store, for deployment packages named by S3Bucket/S3Key.
+    let objects: ObjectStore
 
     /// Lambda's limit on a synchronous request (and on CreateFunction's JSON with a base64 zip).
     static let maxInvokePayload = 6 * 1024 * 1024

@@ -117,6 +117,7 @@ extension ObjectRoutes {
         if let delimiter = query.delimiter { xml.element("Delimiter", text(delimiter)) }
         if encode { xml.element("EncodingType", "url") }
         xml.element("IsTruncated", page.isTruncated)
+        let owner = ownerID  // a SHA-256: once per page, not per key
         for object in page.contents {
             xml.open("Contents")
             xml.element("Key", text(object.key))
@@ -126,7 +127,7 @@ extension ObjectRoutes {
             xml.element("Size", object.size)
             if fetchOwner {
                 xml.open("Owner")
-                xml.element("ID", ownerID)
+                xml.element("ID", owner)
                 xml.element("DisplayName", S3Owner.displayName)
                 xml.close("Owner")
             }

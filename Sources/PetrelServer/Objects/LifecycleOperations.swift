@@ -49,11 +49,18 @@ extension ObjectRoutes {
                 if let cutoff {
                     for record in try objects.keys(bucket.name, prefix: rule.prefix, modifiedBefore: cutoff, limit: 1000)
                     where LifecycleConfiguration.expires(rule, key: record.key, lastModified: record.lastModified, now: now, dayLength: dayLength) {
-                        let deleted = try objects.delete(bucket.name, record.key) { bucketRecord, deleted in
-                            notifications(bucketRecord, "s3:LifecycleExpiration:Delete", deleted,
-                                          requestID: Self.sequencer(), sourceIP: "s3.amazonaws.com", principalID: "AWS:s3.amazonaws.com")
-                        }
-                        if deleted { expired += 1 }
+                        if try expire(bucket.name, record.key, versionID: nil) { expired += 1 }
+                    }
+                }
+                if let days = rule.noncurrentDays {
+                    let cutoff = LifecycleConfiguration.cutoff(days: days, now: now, dayLength: dayLength)
+                    for version in try objects.noncurrentVersions(bucket.name, prefix: rule.prefix, noncurrentBefore: cutoff, limit: 1000) {
+                        if try expire(bucket.name, version.key, versionID: version.storedVersionID) { expired += 1 }
+                    }
+                }
+                if rule.expiredObjectDeleteMarker == true {
+                    for marker in try objects.expiredDeleteMarkers(bucket.name, prefix: rule.prefix, limit: 1000) {
+                        if try expire(bucket.name, marker.key, versionID: marker.storedVersionID) { expired += 1 }
                     }
                 }
                 if let days = rule.abortIncompleteDays {
@@ -65,5 +72,13 @@ extension ObjectRoutes {
             }
         }
         return expired
+    }
+
+    /// Expires one object (in a versioned bucket: a delete marker hides it) or one version.
+    private func expire(_ bucket: String, _ key: String, versionID: String?) throws -> Bool {
+        try objects.delete(bucket, key, versionID: versionID) { bucketRecord, deleted, markerCreated in
+            notifications(bucketRecord, Self.deleteEventName("s3:LifecycleExpiration:Delete", markerCreated: markerCreated), deleted,
+                          requestID: Self.sequencer(), sourceIP: "s3.amazonaws.com", principalID: "AWS:s3.amazonaws.com")
+        }.changed
     }
 }

@@ -50,8 +50,8 @@ extension ObjectRoutes {
     func uploadPartCopy(_ bucket: String, _ key: String, _ uploadID: String, _ c: S3Context) async throws -> Response {
         let number = try partNumber(c)
         _ = try objects.upload(bucket, key, uploadID)
-        let (sourceBucket, sourceKey) = try copySource(c)
-        let source = try objects.object(sourceBucket, sourceKey)
+        let (sourceBucket, sourceKey, sourceVersion) = try copySource(c)
+        let source = try objects.object(sourceBucket, sourceKey, versionID: sourceVersion)
         try copySourceConditions(c, source)
         var first: Int64 = 0
         var last = source.size - 1
@@ -129,7 +129,9 @@ extension ObjectRoutes {
             xml.element("ChecksumType", "COMPOSITE")
         }
         xml.close("CompleteMultipartUploadResult")
-        return S3Reply.xml(xml.document)
+        var headers: HTTPFields = [:]
+        if let version = record.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
+        return S3Reply.xml(xml.document, headers: headers)
     }
 
     func listParts(_ bucket: String, _ key: String, _ uploadID: String, _ c: S3Context) throws -> Response {

@@ -36,7 +36,7 @@ extension ObjectRoutes {
         guard !bucket.notification.lambdaFunctions.isEmpty else { return [] }
         let created = eventName.hasPrefix("s3:ObjectCreated")
         let event = ObjectEvent(eventName: eventName, bucket: bucket.name, key: record.key,
-                                size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: nil,
+                                size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: record.versionID,
                                 sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: requestID,
                                 sourceIP: sourceIP, principalID: principalID)
         return bucket.notification.invocations(for: event)

@@ -60,14 +60,15 @@ extension ObjectRoutes {
         record.checksum = body.checksum
         record.lastModified = Date()
         do {
-            try objects.commit(record, condition: condition) { bucketRecord in
-                notifications(bucketRecord, "s3:ObjectCreated:Put", record, c)
+            record = try objects.commit(record, condition: condition) { bucketRecord, committed in
+                notifications(bucketRecord, "s3:ObjectCreated:Put", committed, c)
             }
         } catch {
             try? objects.discardBlob(body.blob.id)
             throw error
         }
         var headers: HTTPFields = [.eTag: record.quotedETag, .contentLength: "0"]
+        if let version = record.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
         if let algorithm = record.checksumAlgorithm, let value = record.checksum {
             headers[HTTPField.Name(algorithm.headerName)!] = value
         }
@@ -76,7 +77,7 @@ extension ObjectRoutes {
     }
 
     func getObject(_ bucket: String, _ key: String, _ c: S3Context, head: Bool) throws -> Response {
-        let record = try objects.object(bucket, key)
+        let record = try objects.object(bucket, key, versionID: c.query["versionId"])
         let conditions = Conditions(ifMatch: c.header("if-match"), ifNoneMatch: c.header("if-none-match"),
                                     ifModifiedSince: HTTPDate.parse(c.header("if-modified-since")),
                                     ifUnmodifiedSince: HTTPDate.parse(c.header("if-unmodified-since")))
@@ -151,6 +152,7 @@ extension ObjectRoutes {
         for (name, value) in record.metadata.sorted(by: { $0.key < $1.key }) {
             if let field = HTTPField.Name("x-amz-meta-" + name) { headers[field] = value }
         }
+        if let version = record.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
         if record.storageClass != "STANDARD" { headers[HTTPField.Name("x-amz-storage-class")!] = record.storageClass }
         if let parts = record.partsCount { headers[HTTPField.Name("x-amz-mp-parts-count")!] = String(parts) }
         if !record.tags.isEmpty { headers[HTTPField.Name("x-amz-tagging-count")!] = String(record.tags.tags.count) }
@@ -168,33 +170,39 @@ extension ObjectRoutes {
             let current = try objects.object(bucket, key)
             if !Conditions.matches(ifMatch, etag: current.etag) { throw S3Error.preconditionFailed("If-Match") }
         }
-        try objects.delete(bucket, key) { bucketRecord, deleted in
-            notifications(bucketRecord, "s3:ObjectRemoved:Delete", deleted, c)
+        let outcome = try objects.delete(bucket, key, versionID: c.query["versionId"]) { bucketRecord, deleted, markerCreated in
+            notifications(bucketRecord, Self.deleteEventName("s3:ObjectRemoved:Delete", markerCreated: markerCreated), deleted, c)
         }
-        return Response(status: .noContent)
+        return Response(status: .noContent, headers: Self.deleteHeaders(outcome))
     }
 
     func deleteObjects(_ bucket: String, _ c: S3Context) async throws -> Response {
         guard let body = try await xmlBody(c), body.name == "Delete" else { throw S3Error.malformedXML() }
-        let keys = body.all("Object").compactMap { $0.value("Key") }
+        let keys = body.all("Object").compactMap { object in object.value("Key").map { ($0, object.value("VersionId")) } }
         guard keys.count <= 1000 else { throw S3Error.malformedXML() }
         let quiet = body.value("Quiet") == "true"
         _ = try objects.bucket(bucket)
         var xml = XMLText()
         xml.open("DeleteResult", namespace: true)
-        for key in keys {
+        for (key, versionID) in keys {
             do {
-                try objects.delete(bucket, key) { bucketRecord, deleted in
-                    notifications(bucketRecord, "s3:ObjectRemoved:Delete", deleted, c)
+                let outcome = try objects.delete(bucket, key, versionID: versionID) { bucketRecord, deleted, markerCreated in
+                    notifications(bucketRecord, Self.deleteEventName("s3:ObjectRemoved:Delete", markerCreated: markerCreated), deleted, c)
                 }
                 if !quiet {
                     xml.open("Deleted")
                     xml.element("Key", key)
+                    if let versionID { xml.element("VersionId", versionID) }
+                    if outcome.deleteMarker {
+                        xml.element("DeleteMarker", true)
+                        if versionID == nil, let marker = outcome.versionID { xml.element("DeleteMarkerVersionId", marker) }
+                    }
                     xml.close("Deleted")
                 }
             } catch {
                 xml.open("Error")
                 xml.element("Key", key)
+                if let versionID { xml.element("VersionId", versionID) }
                 xml.element("Code", error.code)
                 xml.element("Message", error.message)
                 xml.close("Error")
@@ -205,15 +213,20 @@ extension ObjectRoutes {
     }
 
     /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, maybe `?versionId=`.
-    func copySource(_ c: S3Context) throws -> (String, String) {
+    func copySource(_ c: S3Context) throws -> (String, String, String?) {
         var source = c.header("x-amz-copy-source") ?? ""
-        if let question = source.firstIndex(of: "?") { source = String(source[..<question]) }
+        var versionID: String?
+        if let question = source.firstIndex(of: "?") {
+            let query = S3Query(String(source[source.index(after: question)...]))
+            versionID = query["versionId"]
+            source = String(source[..<question])
+        }
         source = ObjectAddress.percentDecode(source)
         if source.hasPrefix("/") { source.removeFirst() }
         guard let slash = source.firstIndex(of: "/"), source.index(after: slash) < source.endIndex else {
             throw S3Error.invalidArgument("Invalid copy source object key", name: "x-amz-copy-source", value: c.header("x-amz-copy-source"))
         }
-        return (String(source[..<slash]), String(source[source.index(after: slash)...]))
+        return (String(source[..<slash]), String(source[source.index(after: slash)...]), versionID)
     }
 
     func copySourceConditions(_ c: S3Context, _ source: ObjectRecord) throws {
@@ -228,9 +241,9 @@ extension ObjectRoutes {
     }
 
     func copyObject(_ bucket: String, _ key: String, _ c: S3Context) async throws -> Response {
-        let (sourceBucket, sourceKey) = try copySource(c)
+        let (sourceBucket, sourceKey, sourceVersion) = try copySource(c)
         _ = try objects.bucket(bucket)
-        let source = try objects.object(sourceBucket, sourceKey)
+        let source = try objects.object(sourceBucket, sourceKey, versionID: sourceVersion)
         try copySourceConditions(c, source)
         let directive = c.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {
@@ -249,7 +262,7 @@ extension ObjectRoutes {
         case "REPLACE": record.tags = try headerTags(c)
         case let other: throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: other)
         }
-        if sourceBucket == bucket, sourceKey == key, directive == "COPY", c.header("x-amz-storage-class") == nil {
+        if sourceBucket == bucket, sourceKey == key, sourceVersion == nil, directive == "COPY", c.header("x-amz-storage-class") == nil {
             throw S3Error("InvalidRequest", status: 400,
                           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
@@ -259,13 +272,16 @@ extension ObjectRoutes {
         record.lastModified = Date()
         record.blobID = try objects.copyBlob(source.blobID)
         do {
-            try objects.commit(record, condition: condition) { bucketRecord in
-                notifications(bucketRecord, "s3:ObjectCreated:Copy", record, c)
+            record = try objects.commit(record, condition: condition) { bucketRecord, committed in
+                notifications(bucketRecord, "s3:ObjectCreated:Copy", committed, c)
             }
         } catch {
             try? objects.discardBlob(record.blobID)
             throw error
         }
+        var headers: HTTPFields = [:]
+        if let version = source.versionID { headers[HTTPField.Name("x-amz-copy-source-version-id")!] = version }
+        if let version = record.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
         var xml = XMLText()
         xml.open("CopyObjectResult", namespace: true)
         xml.element("LastModified", HTTPDate.iso8601(record.lastModified))
@@ -274,6 +290,6 @@ extension ObjectRoutes {
             xml.element(algorithm.xmlName, value)
         }
         xml.close("CopyObjectResult")
-        return S3Reply.xml(xml.document)
+        return S3Reply.xml(xml.document, headers: headers)
     }
 }

@@ -96,7 +96,8 @@ struct ObjectRoutes: Sendable {
             if q.has("tagging") { return try await putBucketTagging(bucket, c) }
             if q.has("lifecycle") { return try await putLifecycle(bucket, c) }
             if q.has("cors") { return try await putCORS(bucket, c) }
-            if q.has("versioning") || q.has("policy")
+            if q.has("versioning") { return try await putVersioning(bucket, c) }
+            if q.has("policy")
                 || q.has("acl") || q.has("ownershipControls") || q.has("publicAccessBlock") || q.has("encryption") {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
@@ -116,17 +117,12 @@ struct ObjectRoutes: Sendable {
             if q.has("notification") { return try getNotification(bucket) }
             if q.has("uploads") { return try listUploads(bucket, c) }
             if q.has("tagging") { return try getBucketTagging(bucket) }
-            if q.has("versioning") {
-                _ = try objects.bucket(bucket)
-                var xml = XMLText()
-                xml.open("VersioningConfiguration", namespace: true)
-                xml.close("VersioningConfiguration")
-                return S3Reply.xml(xml.document)
-            }
+            if q.has("versioning") { return try getVersioning(bucket) }
+            if q.has("versions") { return try listVersions(bucket, c) }
             if q.has("lifecycle") { return try getLifecycle(bucket) }
             if q.has("cors") { return try getCORS(bucket) }
             if q.hasAny(["acl", "policy", "website", "replication", "encryption", "logging",
-                         "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment", "versions"]) {
+                         "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
             return try listObjects(bucket, c)
@@ -247,9 +243,14 @@ enum S3Reply {
 
     static func error(_ error: S3Error, requestID: String, head: Bool) -> Response {
         let status = HTTPResponse.Status(code: error.status)
-        if head {
-            return Response(status: status, headers: [.contentLength: "0"])
+        var headers: HTTPFields = [:]
+        for (name, value) in error.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return xml(error.xml(requestID: requestID), status: status)
+        if head {
+            headers[.contentLength] = "0"
+            return Response(status: status, headers: headers)
+        }
+        return xml(error.xml(requestID: requestID), status: status, headers: headers)
     }
 }
