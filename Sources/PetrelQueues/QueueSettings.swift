@@ -1,5 +1,4 @@
 import Foundation
-import PetrelIdentity
 import PetrelCore
 
 /// A queue's settable attributes, validated. Stored as AWS's own attribute map (names and
@@ -56,7 +55,7 @@ public struct QueueSettings: Sendable, Equatable {
             case "Policy":
                 if value.isEmpty { policy = nil; continue }
                 // A resource policy by IAM's grammar (the one the authorizer evaluates it with).
-                guard (try? PolicyDocument.parse(value, kind: .resource)) != nil else {
+                guard (try? QueuePolicy.document(value, queueARN: "*")) != nil else {
                     throw QueueError.invalidAttributeValue(name, "Invalid value for the parameter Policy.")
                 }
                 policy = value

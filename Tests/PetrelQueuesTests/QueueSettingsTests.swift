@@ -8,7 +8,10 @@ import Testing
         ("MaximumMessageSize", "1023", false), ("MaximumMessageSize", "1048576", true), ("MaximumMessageSize", "1048577", false),
         ("MessageRetentionPeriod", "59", false), ("MessageRetentionPeriod", "1209600", true),
         ("ReceiveMessageWaitTimeSeconds", "20", true), ("ReceiveMessageWaitTimeSeconds", "21", false),
-        ("Policy", "{\"Version\":\"2012-10-17\"}", true), ("Policy", "not json", false),
+        ("Policy", "{\"Version\":\"2012-10-17\"}", false), ("Policy", "not json", false),
+        // SQS takes statements without a Resource: they apply to the queue.
+        ("Policy", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\"}]}", true),
+        ("Policy", "{\"Statement\":{\"Effect\":\"Maybe\",\"Principal\":\"*\",\"Action\":\"sqs:*\"}}", false),
         ("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":\"3\"}", true),
         ("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":0}", false),
         ("RedrivePolicy", "{\"deadLetterTargetArn\":\"nope\",\"maxReceiveCount\":3}", false),

@@ -10,7 +10,7 @@ struct QueuePolicies: Sendable {
 
     func resourcePolicies(queueARN: String) -> [NamedPolicy] {
         guard let text = try? queues.policy(queueARN: queueARN),
-              let document = try? PolicyDocument.parse(text, kind: .resource) else { return [] }
+              let document = try? QueuePolicy.document(text, queueARN: queueARN) else { return [] }
         let name = queueARN.split(separator: ":").last.map(String.init) ?? queueARN
         return [NamedPolicy(name: "queue policy of \(name)", document: document)]
     }
