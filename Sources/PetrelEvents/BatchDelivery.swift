@@ -18,6 +18,10 @@ struct BatchDelivery: Sendable {
     let discard: @Sendable (_ record: Data) -> Void
     /// The function's role, which Kinesis events name in each record's `invokeIdentityArn`.
     var identityArn: String? = nil
+    /// Runs once a batch is done and before its checkpoint is saved: makes what the function
+    /// logged for it durable first (the server flushes its buffered log writer), so a kill -9
+    /// never leaves a checkpoint past records whose invocation left no log lines.
+    var beforeCheckpoint: @Sendable () -> Void = {}
     /// Waits between retries; injected so tests do not sleep.
     var pause: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     var now: @Sendable () -> Date = { Date() }

@@ -259,6 +259,7 @@ public final class EventSourceMappings: Sendable {
                     logs.append(group: "/petrel/event-source-mappings/\(mapping.uuid)", stream: "failures",
                                 events: [LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: String(decoding: record, as: UTF8.self))])
                 }
+                delivery.beforeCheckpoint = settleLogs
                 if stream.kind == .kinesis {
                     delivery.identityArn = (functions as? any FunctionIdentifying)?.roleArn(of: delivery.target)
                 }
@@ -273,10 +274,23 @@ public final class EventSourceMappings: Sendable {
                 }
             case .queue(let queue):
                 for _ in 0..<mapping.queueConsumers {
-                    let consumer = QueueConsumer(mapping: mapping, source: queue, invoker: functions, logger: logger, report: report)
+                    var consumer = QueueConsumer(mapping: mapping, source: queue, invoker: functions, logger: logger, report: report)
+                    consumer.beforeDelete = settleLogs
                     group.addTask { await consumer.run() }
                 }
             }
+        }
+    }
+
+    /// Writes the buffered log events (the function's lines of the batch just done) before a
+    /// checkpoint moves or messages are deleted: after a kill -9 every record the mapping
+    /// finished has its invocation's log lines stored. A failed write is only logged: the
+    /// records were delivered, and the log writer retries the lines.
+    private var settleLogs: @Sendable () -> Void { Self.logSettler(logs, logger: logger) }
+
+    static func logSettler(_ logs: LogStore, logger: Logger) -> @Sendable () -> Void {
+        {
+            do { try logs.flush() } catch { logger.warning("Event source mapping: cannot write the function's log lines before the checkpoint: \(error)") }
         }
     }
 
