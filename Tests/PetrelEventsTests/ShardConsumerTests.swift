@@ -123,8 +123,8 @@ final class FakeShardSource: ShardedSource, Sendable {
             logs.append(group: "/aws/lambda/f", stream: "s", events: values(event).map { LogEvent(timestamp: 0, message: "GOT \($0)") })
             return .success(ok)
         }
-        let mapping = EventSourceMapping(uuid: UUID().uuidString, functionName: "f", eventSourceArn: source.arn,
-                                         startingPosition: "TRIM_HORIZON", batchSize: 2, lastModified: 0, region: "us-east-1")
+        let mapping = EventSourceMapping(uuid: UUID().uuidString, functionName: "f", eventSourceArn: source.arn, batchSize: 2,
+                                         startingPosition: "TRIM_HORIZON", lastModified: 0, region: "us-east-1")
         try mappings.insert(mapping, initialPosition: nil)
         var d = BatchDelivery(settings: mapping, sourceArn: source.arn, functionArn: "arn:f", kind: .dynamodb, invoker: function,
                               logger: Logger(label: "test"), report: { _, _ in }, discard: { _ in })
@@ -139,7 +139,7 @@ final class FakeShardSource: ShardedSource, Sendable {
         task.cancel()
         await task.value
         // Read the table directly: LogStore's own reads would flush the buffer first.
-        let stored = try store.database.read { db in
+        let stored = try await store.database.read { db in
             try db.fetchAll(String.self, sql: "SELECT message FROM log_events ORDER BY id")
         }
         #expect(try mappings.checkpoint(mapping.uuid, partition: 0) == last)
