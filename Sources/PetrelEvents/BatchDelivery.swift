@@ -18,6 +18,10 @@ struct BatchDelivery: Sendable {
     let discard: @Sendable (_ record: Data) -> Void
     /// The function's role, which Kinesis events name in each record's `invokeIdentityArn`.
     var identityArn: String? = nil
+    /// Runs once a batch is done and before its checkpoint is saved: makes what the function
+    /// logged for it durable first (the server flushes its buffered log writer), so a kill -9
+    /// never leaves a checkpoint past records whose invocation left no log lines.
+    var beforeCheckpoint: @Sendable () -> Void = {}
     /// Waits between retries; injected so tests do not sleep.
     var pause: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     var now: @Sendable () -> Date = { Date() }
@@ -38,12 +42,13 @@ struct BatchDelivery: Sendable {
         var queue: [[SourceRecord]] = [batch]
         var retries = 0
         var invokeCount = 0
+        var lastAnswer: FunctionAnswer?
         while var current = queue.first {
             if Task.isCancelled { return false }
             let expired = DeliveryPolicy.expiredPrefix(creationTimes: current.map(\.created), now: now(),
                                                        maximumRecordAge: settings.maximumRecordAgeInSeconds)
             if expired > 0 {
-                giveUp(Array(current.prefix(expired)), shardId: shardId, condition: "RecordAgeExceeded", invokeCount: invokeCount)
+                giveUp(Array(current.prefix(expired)), shardId: shardId, condition: "RecordAgeExceeded", invokeCount: invokeCount, answer: lastAnswer)
                 current.removeFirst(expired)
                 if current.isEmpty {
                     queue.removeFirst()
@@ -53,7 +58,8 @@ struct BatchDelivery: Sendable {
                 queue[0] = current
             }
             invokeCount += 1
-            let attempt = await invoke(current)
+            let (attempt, answer) = await invokeAnswering(current)
+            if let answer { lastAnswer = answer }
             let failed: [SourceRecord]
             let reason: String
             switch attempt {
@@ -87,7 +93,7 @@ struct BatchDelivery: Sendable {
                 let middle = failed.count / 2
                 queue.replaceSubrange(0..<1, with: [Array(failed[..<middle]), Array(failed[middle...])])
             case .discard:
-                giveUp(failed, shardId: shardId, condition: "RetryAttemptsExhausted", invokeCount: invokeCount, reason: reason)
+                giveUp(failed, shardId: shardId, condition: "RetryAttemptsExhausted", invokeCount: invokeCount, answer: lastAnswer, reason: reason)
                 queue.removeFirst()
                 retries = 0
             }
@@ -96,20 +102,25 @@ struct BatchDelivery: Sendable {
     }
 
     func invoke(_ records: [SourceRecord]) async -> Attempt {
+        await invokeAnswering(records).attempt
+    }
+
+    /// Invokes once: what came of it, and the function's answer when it ran.
+    func invokeAnswering(_ records: [SourceRecord]) async -> (attempt: Attempt, answer: FunctionAnswer?) {
         let answer: FunctionAnswer
         do {
             answer = try await invoker.invoke(target, payload: ShardEvents.event(records.map(\.payload), sourceArn: sourceArn, identityArn: identityArn))
         } catch {
-            return .notRun(reason: error.description)
+            return (.notRun(reason: error.description), nil)
         }
         if answer.isError {
-            return .failed(reason: String(decoding: answer.payload.prefix(1024), as: UTF8.self))
+            return (.failed(reason: String(decoding: answer.payload.prefix(1024), as: UTF8.self)), answer)
         }
-        guard settings.reportsBatchItemFailures else { return .success }
+        guard settings.reportsBatchItemFailures else { return (.success, answer) }
         switch DeliveryPolicy.batchResponse(answer.payload, sequenceNumbers: records.map(\.position)) {
-        case .success: return .success
-        case .failedFrom(let index): return .failedFrom(index: index, reason: "The function reported batch item failures")
-        case .invalid: return .failed(reason: "The function's batchItemFailures response was not valid")
+        case .success: return (.success, answer)
+        case .failedFrom(let index): return (.failedFrom(index: index, reason: "The function reported batch item failures"), answer)
+        case .invalid: return (.failed(reason: "The function's batchItemFailures response was not valid"), answer)
         }
     }
 
@@ -121,6 +132,7 @@ struct BatchDelivery: Sendable {
     func deliverWindow(_ records: [SourceRecord], windowStart: Double, state: Data, final: Bool, early: Bool = false,
                        shardId: String) async -> Data? {
         var retries = 0
+        var lastAnswer: FunctionAnswer?
         while !Task.isCancelled {
             let event = ShardEvents.windowEvent(records.map(\.payload), sourceArn: sourceArn, identityArn: identityArn, shardId: shardId, windowStart: windowStart,
                                                 seconds: settings.tumblingWindowInSeconds, state: state, final: final, early: early)
@@ -132,6 +144,7 @@ struct BatchDelivery: Sendable {
                 await pause(.milliseconds(500))
                 continue
             }
+            lastAnswer = answer
             if !answer.isError, let newState = DeliveryPolicy.windowState(answer.payload) {
                 if let last = records.last {
                     report(max(0, Int64(now().timeIntervalSince(last.created) * 1000)), "OK")
@@ -141,7 +154,7 @@ struct BatchDelivery: Sendable {
             report(nil, answer.isError ? "PROBLEM: Function call failed" : "PROBLEM: The function's response has no state")
             retries += 1
             if !final, !records.isEmpty, settings.maximumRetryAttempts >= 0, retries > settings.maximumRetryAttempts {
-                giveUp(records, shardId: shardId, condition: "RetryAttemptsExhausted", invokeCount: retries)
+                giveUp(records, shardId: shardId, condition: "RetryAttemptsExhausted", invokeCount: retries, answer: lastAnswer)
                 return state
             }
             await pause(DeliveryPolicy.backoff(retry: retries))
@@ -151,24 +164,49 @@ struct BatchDelivery: Sendable {
 
     // MARK: Giving up
 
-    func giveUp(_ records: [SourceRecord], shardId: String, condition: String, invokeCount: Int, reason: String = "") {
+    func giveUp(_ records: [SourceRecord], shardId: String, condition: String, invokeCount: Int, answer: FunctionAnswer?, reason: String = "") {
         guard let first = records.first, let last = records.last else { return }
-        let formatter = ISO8601DateFormatter()
+        logger.warning("Event source mapping \(settings.uuid) gave up on records \(first.position)…\(last.position) (\(condition)): \(reason.prefix(200))")
+        discard(Self.invocationRecord(records, shardId: shardId, condition: condition, invokeCount: invokeCount, answer: answer,
+                                      functionArn: functionArn, sourceArn: sourceArn, kind: kind, now: now()))
+    }
+
+    /// AWS's invocation record of a batch given up on, as sent to an OnFailure destination:
+    /// `requestContext{requestId, functionArn, condition, approximateInvokeCount}`,
+    /// `responseContext{statusCode, executedVersion, functionError}` (of the last invocation;
+    /// empty when none ran), `version`, `timestamp` and `DDBStreamBatchInfo` or
+    /// `KinesisBatchInfo{shardId, startSequenceNumber, endSequenceNumber,
+    /// approximateArrivalOfFirstRecord, approximateArrivalOfLastRecord, batchSize, streamArn}`.
+    static func invocationRecord(_ records: [SourceRecord], shardId: String, condition: String, invokeCount: Int, answer: FunctionAnswer?,
+                                 functionArn: String, sourceArn: String, kind: ShardedSourceKind, now: Date) -> Data {
+        guard let first = records.first, let last = records.last else { return Data("{}".utf8) }
+        var response: [String: Any] = [:]
+        if let answer {
+            response = ["statusCode": 200, "executedVersion": answer.executedVersion ?? "$LATEST"]
+            if answer.isError { response["functionError"] = "Unhandled" }
+        }
         let info: [String: Any] = [
             "version": "1.0",
-            "timestamp": formatter.string(from: now()),
-            "requestContext": ["condition": condition, "approximateInvokeCount": invokeCount,
-                               "functionArn": functionArn],
-            "responseContext": ["functionError": reason],
+            "timestamp": timestamp(now),
+            "requestContext": ["requestId": answer?.requestID ?? UUID().uuidString.lowercased(), "condition": condition,
+                               "approximateInvokeCount": invokeCount, "functionArn": functionArn] as [String: Any],
+            "responseContext": response,
             kind == .dynamodb ? "DDBStreamBatchInfo" : "KinesisBatchInfo": [
                 "shardId": shardId, "startSequenceNumber": first.position, "endSequenceNumber": last.position,
-                "approximateArrivalOfFirstRecord": formatter.string(from: first.created),
-                "approximateArrivalOfLastRecord": formatter.string(from: last.created),
+                "approximateArrivalOfFirstRecord": timestamp(first.created),
+                "approximateArrivalOfLastRecord": timestamp(last.created),
                 "batchSize": records.count, "streamArn": sourceArn,
-            ],
+            ] as [String: Any],
         ]
-        logger.warning("Event source mapping \(settings.uuid) gave up on records \(first.position)…\(last.position) (\(condition)): \(reason.prefix(200))")
-        discard((try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])) ?? Data("{}".utf8))
+        return (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
+    /// `2019-11-14T00:38:06.021Z`, as AWS writes the record's times.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
     }
 }
 

@@ -21,6 +21,9 @@ public struct EventSourceMapping: Sendable, Codable, Equatable {
     public var tumblingWindowInSeconds: Int = 0
     /// ScalingConfig.MaximumConcurrency (queues only; nil: the default).
     public var maximumConcurrency: Int?
+    /// DestinationConfig.OnFailure.Destination (streams only): the SQS queue that gets AWS's
+    /// invocation record of every batch given up on. Nil: none (the record is only logged).
+    public var onFailureDestination: String?
     public var enabled: Bool = true
     public var lastModified: Double
     public var region: String
@@ -112,6 +115,7 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
     public var EventSourceMappingArn: String
 
     public var ScalingConfig: ScalingConfigShape?
+    public var DestinationConfig: DestinationConfigShape?
 
     public init(_ m: EventSourceMapping, account: Account, state: String, reason: String, lastResult: String) {
         UUID = m.uuid
@@ -133,6 +137,8 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
         TumblingWindowInSeconds = m.tumblingWindowInSeconds
         FunctionResponseTypes = m.functionResponseTypes
         EventSourceMappingArn = "arn:aws:lambda:\(m.region):\(account.id):event-source-mapping:\(m.uuid)"
+        // AWS answers a stream mapping's DestinationConfig even when none is set: {"OnFailure": {}}.
+        DestinationConfig = DestinationConfigShape(OnFailure: OnFailureShape(Destination: m.onFailureDestination))
         if m.isQueue {
             // A queue mapping has none of the stream settings, as AWS answers it.
             ParallelizationFactor = nil
@@ -141,6 +147,7 @@ public struct EventSourceMappingConfiguration: Codable, Sendable, Equatable {
             MaximumRetryAttempts = nil
             TumblingWindowInSeconds = nil
             ScalingConfig = m.maximumConcurrency.map { ScalingConfigShape(MaximumConcurrency: $0) }
+            DestinationConfig = nil
         }
     }
 }
@@ -161,6 +168,23 @@ public struct CreateEventSourceMappingRequest: Codable, Sendable {
     public var TumblingWindowInSeconds: Int?
     public var FunctionResponseTypes: [String]?
     public var ScalingConfig: ScalingConfigShape?
+    public var DestinationConfig: DestinationConfigShape?
+}
+
+public struct DestinationShape: Codable, Sendable, Equatable {
+    public var Destination: String?
+}
+
+public typealias OnFailureShape = DestinationShape
+
+public struct DestinationConfigShape: Codable, Sendable, Equatable {
+    public var OnSuccess: DestinationShape?
+    public var OnFailure: OnFailureShape?
+
+    public init(OnSuccess: DestinationShape? = nil, OnFailure: OnFailureShape? = nil) {
+        self.OnSuccess = OnSuccess
+        self.OnFailure = OnFailure
+    }
 }
 
 public struct ScalingConfigShape: Codable, Sendable, Equatable {

@@ -15,6 +15,7 @@ public final class EventSourceMappings: Sendable {
     let store: MappingStore
     let sources: any EventSourceResolving
     let functions: any FunctionInvoking
+    let destinations: (any FailureDestinations)?
     let logs: LogStore
     let account: Account
     let logger: Logger
@@ -30,9 +31,10 @@ public final class EventSourceMappings: Sendable {
         case stop(String)
     }
 
-    public init(store: Store, sources: any EventSourceResolving, functions: any FunctionInvoking, logs: LogStore,
-                account: Account, logger: Logger, iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
+    public init(store: Store, sources: any EventSourceResolving, functions: any FunctionInvoking, destinations: (any FailureDestinations)? = nil,
+                logs: LogStore, account: Account, logger: Logger, iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
         self.store = MappingStore(store: store)
+        self.destinations = destinations
         self.iteratorAgeObserver = iteratorAgeObserver
         self.sources = sources
         self.functions = functions
@@ -82,6 +84,7 @@ public final class EventSourceMappings: Sendable {
             apply(input, to: &mapping)
             mapping.startingPositionTimestamp = input.StartingPositionTimestamp
             try mapping.validate()
+            try await checkDestination(input.DestinationConfig, account: account)
             let start: StartingPosition
             switch startingPosition {
             case "LATEST": start = .latest
@@ -109,12 +112,27 @@ public final class EventSourceMappings: Sendable {
         return configuration(mapping, lastResult: "No records processed", state: mapping.enabled ? "Creating" : "Disabled")
     }
 
+    /// A stream mapping's DestinationConfig: OnSuccess is not supported (as on AWS); OnFailure
+    /// must name an existing SQS queue (an empty Destination removes it).
+    private func checkDestination(_ config: DestinationConfigShape?, account: Account) async throws {
+        guard let config else { return }
+        if let success = config.OnSuccess?.Destination, !success.isEmpty {
+            throw AWSError.invalidParameter("Unsupported DestinationConfig parameter for this event source type: OnSuccess is not supported in CreateEventSourceMapping or UpdateEventSourceMapping.")
+        }
+        guard let arn = config.OnFailure?.Destination, !arn.isEmpty else { return }
+        guard let destinations else {
+            throw AWSError.invalidParameter("The provided destination config DestinationConfig(onFailure=OnFailure(destination=\(arn))) is invalid: this server sends to no destinations.")
+        }
+        try await destinations.check(arn, account: account)
+    }
+
     /// Stream-only settings on a queue mapping are refused, as AWS does.
     static func refuseStreamSettings(_ input: CreateEventSourceMappingRequest) throws {
         let given: [(String, Bool)] = [
             ("StartingPosition", input.StartingPosition != nil), ("ParallelizationFactor", input.ParallelizationFactor != nil),
             ("TumblingWindowInSeconds", input.TumblingWindowInSeconds != nil), ("BisectBatchOnFunctionError", input.BisectBatchOnFunctionError != nil),
             ("MaximumRetryAttempts", input.MaximumRetryAttempts != nil), ("MaximumRecordAgeInSeconds", input.MaximumRecordAgeInSeconds != nil),
+            ("DestinationConfig", input.DestinationConfig != nil),
         ]
         if let (name, _) = given.first(where: \.1) {
             throw AWSError.invalidParameter("Unsupported \(name) parameter for this event source type (SQS).")
@@ -138,7 +156,7 @@ public final class EventSourceMappings: Sendable {
                                                NextMarker: next)
     }
 
-    public func update(_ uuid: String, _ input: UpdateEventSourceMappingRequest, account: Account) throws -> EventSourceMappingConfiguration {
+    public func update(_ uuid: String, _ input: UpdateEventSourceMappingRequest, account: Account) async throws -> EventSourceMappingConfiguration {
         var (mapping, lastResult) = try find(uuid)
         if let name = input.FunctionName {
             (mapping.functionName, mapping.qualifier) = try functions.checkExists(name, account: account)
@@ -148,6 +166,7 @@ public final class EventSourceMappings: Sendable {
         apply(input, to: &mapping)
         mapping.lastModified = Date().timeIntervalSince1970
         try mapping.validate()
+        try await checkDestination(input.DestinationConfig, account: account)
         try store.update(mapping)
         commands.yield(.stop(uuid))
         if mapping.enabled { commands.yield(.start(mapping)) }
@@ -187,6 +206,8 @@ public final class EventSourceMappings: Sendable {
         if let v = input.FunctionResponseTypes { m.functionResponseTypes = v }
         if let v = input.FilterCriteria { m.filterPatterns = (v.Filters ?? []).compactMap(\.Pattern) }
         if let v = input.ScalingConfig { m.maximumConcurrency = v.MaximumConcurrency }
+        // An empty Destination removes it, as on AWS.
+        if let v = input.DestinationConfig?.OnFailure { m.onFailureDestination = v.Destination.flatMap { $0.isEmpty ? nil : $0 } }
     }
 
     private func configuration(_ mapping: EventSourceMapping, lastResult: String, state: String? = nil) -> EventSourceMappingConfiguration {
@@ -255,10 +276,19 @@ public final class EventSourceMappings: Sendable {
             case .sharded(let stream):
                 let functionArn = account.inRegion(mapping.region).lambdaFunctionARN(mapping.functionName, qualifier: mapping.qualifier)
                 var delivery = BatchDelivery(settings: mapping, sourceArn: mapping.eventSourceArn, functionArn: functionArn, kind: stream.kind,
-                                             invoker: functions, logger: logger, report: report) { [logs] record in
+                                             invoker: functions, logger: logger, report: report) { [logs, destinations, logger] record in
+                    // Always logged; also sent to the OnFailure destination when one is set.
                     logs.append(group: "/petrel/event-source-mappings/\(mapping.uuid)", stream: "failures",
                                 events: [LogEvent(timestamp: Int64(Date().timeIntervalSince1970 * 1000), message: String(decoding: record, as: UTF8.self))])
+                    guard let destination = mapping.onFailureDestination else { return }
+                    do {
+                        guard let destinations else { throw AWSError.invalidParameter("No destinations are served.") }
+                        try destinations.send(record, to: destination)
+                    } catch {
+                        logger.error("Event source mapping \(mapping.uuid): cannot send a given-up batch's record to \(destination) (it is in the mapping's failures log): \(error)")
+                    }
                 }
+                delivery.beforeCheckpoint = settleLogs
                 if stream.kind == .kinesis {
                     delivery.identityArn = (functions as? any FunctionIdentifying)?.roleArn(of: delivery.target)
                 }
@@ -273,10 +303,23 @@ public final class EventSourceMappings: Sendable {
                 }
             case .queue(let queue):
                 for _ in 0..<mapping.queueConsumers {
-                    let consumer = QueueConsumer(mapping: mapping, source: queue, invoker: functions, logger: logger, report: report)
+                    var consumer = QueueConsumer(mapping: mapping, source: queue, invoker: functions, logger: logger, report: report)
+                    consumer.beforeDelete = settleLogs
                     group.addTask { await consumer.run() }
                 }
             }
+        }
+    }
+
+    /// Writes the buffered log events (the function's lines of the batch just done) before a
+    /// checkpoint moves or messages are deleted: after a kill -9 every record the mapping
+    /// finished has its invocation's log lines stored. A failed write is only logged: the
+    /// records were delivered, and the log writer retries the lines.
+    private var settleLogs: @Sendable () -> Void { Self.logSettler(logs, logger: logger) }
+
+    static func logSettler(_ logs: LogStore, logger: Logger) -> @Sendable () -> Void {
+        {
+            do { try logs.flush() } catch { logger.warning("Event source mapping: cannot write the function's log lines before the checkpoint: \(error)") }
         }
     }
 

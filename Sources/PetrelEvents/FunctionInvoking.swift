@@ -14,14 +14,19 @@ public struct FunctionTarget: Sendable, Equatable {
     }
 }
 
-/// A function's answer: its payload, and whether it is a function error.
+/// A function's answer: its payload, and whether it is a function error; with the request id
+/// and version that ran, which a given-up batch's invocation record names.
 public struct FunctionAnswer: Sendable, Equatable {
     public var payload: Data
     public var isError: Bool
+    public var requestID: String?
+    public var executedVersion: String?
 
-    public init(payload: Data, isError: Bool) {
+    public init(payload: Data, isError: Bool, requestID: String? = nil, executedVersion: String? = nil) {
         self.payload = payload
         self.isError = isError
+        self.requestID = requestID
+        self.executedVersion = executedVersion
     }
 }
 

@@ -13,6 +13,9 @@ struct QueueConsumer: Sendable {
     let invoker: any FunctionInvoking
     let logger: Logger
     let report: @Sendable (_ iteratorAgeMs: Int64?, _ lastResult: String) -> Void
+    /// Runs before finished messages are deleted: makes what the function logged for them
+    /// durable first, as `BatchDelivery.beforeCheckpoint` does for streams.
+    var beforeDelete: @Sendable () -> Void = {}
 
     var target: FunctionTarget { FunctionTarget(name: mapping.functionName, qualifier: mapping.qualifier, region: mapping.region) }
 
@@ -93,7 +96,10 @@ struct QueueConsumer: Sendable {
                 done = QueueEvents.finished(batch, failed: failed, fifo: source.isFifo)
             }
         }
-        if !done.isEmpty { await deleteQuietly(done.map(\.receiptHandle)) }
+        if !done.isEmpty {
+            beforeDelete()
+            await deleteQuietly(done.map(\.receiptHandle))
+        }
         report(nil, done.count == batch.count ? "OK" : "PROBLEM: Function reported batch item failures")
     }
 

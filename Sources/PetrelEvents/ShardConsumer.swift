@@ -144,6 +144,7 @@ struct ShardConsumer: Sendable {
     }
 
     func save(_ position: String?, window: (start: Double, state: Data)?) {
+        delivery.beforeCheckpoint()
         do {
             if windowed {
                 try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, window: window)

@@ -46,6 +46,8 @@ public struct NewRecord: Sendable {
 /// Every SQL statement of the Kinesis service, in portable SQL.
 public struct KinesisStore: Sendable {
     let store: Store
+    /// One node's writes to a stream, one at a time (see `StreamWriteLocks`).
+    let writers = StreamWriteLocks()
 
     public init(store: Store) { self.store = store }
 
@@ -176,16 +178,16 @@ public struct KinesisStore: Sendable {
     }
 
     public func delete(stream id: Int64) throws {
-        try store.database.write { db in
+        try writers.withLock(id) { try store.database.write { db in
             try db.execute(sql: "DELETE FROM kinesis_records WHERE stream_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM kinesis_shards WHERE stream_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM kinesis_streams WHERE stream_id = ?", arguments: [id])
-        }
+        } }
     }
 
     /// Changes a stream's settings (retention, mode, encryption, tags) with `change`, in one transaction.
     public func update(stream id: Int64, _ change: (inout StreamRecord) throws -> Void) throws {
-        try store.database.write { db in
+        try writers.withLock(id) { try store.database.write { db -> Void in
             guard var stream = try Self.stream(db, id: id) else { return }
             try change(&stream)
             try db.execute(sql: """
@@ -193,7 +195,7 @@ public struct KinesisStore: Sendable {
                 WHERE stream_id = ?
                 """, arguments: [stream.mode, stream.retentionHours, stream.encryptionType, stream.keyID, Self.encodeTags(stream.tags),
                                  stream.shardMetrics.joined(separator: ","), id])
-        }
+        } }
     }
 
     // MARK: Shards
@@ -231,7 +233,7 @@ public struct KinesisStore: Sendable {
     /// Loads the stream's shard map, lets `change` reshard it, saves what changed and the
     /// stream's counter, in one transaction. Answers what `change` returned and the new map.
     public func reshard<T>(stream id: Int64, _ change: (inout ShardMap, StreamRecord) throws -> T) throws -> (T, ShardMap)? {
-        try store.database.write { db in
+        try writers.withLock(id) { try store.database.write { db -> (T, ShardMap)? in
             guard let stream = try Self.stream(db, id: id) else { return nil }
             var map = ShardMap(shards: try Self.shards(db, stream: id), nextIndex: stream.nextShardIndex, lastCounter: stream.lastCounter)
             let result = try change(&map, stream)
@@ -239,7 +241,7 @@ public struct KinesisStore: Sendable {
             try db.execute(sql: "UPDATE kinesis_streams SET last_counter = ?, next_shard_index = ? WHERE stream_id = ?",
                            arguments: [map.lastCounter, map.nextIndex, id])
             return (result, map)
-        }
+        } }
     }
 
     // MARK: Records
@@ -248,7 +250,7 @@ public struct KinesisStore: Sendable {
     /// the caller chose (checked again here: a reshard since may have closed it). Answers the
     /// sequence numbers, nil for a record whose shard closed meanwhile (the caller routes again).
     public func append(stream id: Int64, _ records: [NewRecord], route: (Int, ShardMap) -> Int?, nowMs: Int64) throws -> [SequenceNumber?] {
-        try store.database.write { db in
+        try writers.withLock(id) { try store.database.write { db in
             guard let stream = try Self.stream(db, id: id) else { throw KinesisStore.Gone() }
             let map = ShardMap(shards: try Self.shards(db, stream: id), nextIndex: stream.nextShardIndex, lastCounter: stream.lastCounter)
             var counter = stream.lastCounter
@@ -267,7 +269,7 @@ public struct KinesisStore: Sendable {
             }
             try db.execute(sql: "UPDATE kinesis_streams SET last_counter = ? WHERE stream_id = ?", arguments: [counter, id])
             return out
-        }
+        } }
     }
 
     struct Gone: Error {}
@@ -315,13 +317,13 @@ public struct KinesisStore: Sendable {
     /// drops a closed shard once its records are past retention). Answers records deleted.
     @discardableResult
     public func trim(stream id: Int64, cutoffMs: Int64) throws -> Int {
-        try store.database.write { db in
+        try writers.withLock(id) { try store.database.write { db in
             try db.execute(sql: "DELETE FROM kinesis_records WHERE stream_id = ? AND arrival_ms < ?", arguments: [id, cutoffMs])
             let deleted = db.changesCount
             try db.execute(sql: "DELETE FROM kinesis_shards WHERE stream_id = ? AND closed_ms IS NOT NULL AND closed_ms < ?",
                            arguments: [id, cutoffMs])
             return deleted
-        }
+        } }
     }
 }
 

@@ -104,9 +104,17 @@ public final class LogStore: Sendable {
     /// the oldest are dropped, so a long outage costs log lines, never the server's memory.
     static let maxPendingAppends = 50_000
 
+    /// Held for a whole flush, so that when `flush()` returns everything appended before the
+    /// call is committed, even the part another flush had already taken from the queue.
+    private let flushing = Mutex(())
+
     /// Writes everything queued so far in one transaction. When the write fails the batch goes
     /// back to the front of the queue (bounded by `maxPendingAppends`) and the error is thrown.
     public func flush() throws {
+        try flushing.withLock { _ in try flushPending() }
+    }
+
+    private func flushPending() throws {
         var batch = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue

@@ -126,6 +126,7 @@ public struct PetrelServer: Sendable {
         let kinesis = KinesisService(store: store, configuration: .from(environment: ProcessInfo.processInfo.environment), logger: logger)
         let mappings = EventSourceMappings(store: store, sources: EventSourceResolver(tables: tables, queues: queueService, kinesis: kinesis),
                                            functions: MappingInvoker(functions: functions, invoker: invoker, account: config.account),
+                                           destinations: QueueFailureDestinations(queues: queueService),
                                            logs: logs, account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PetrelCore
+import PetrelLogs
 @testable import PetrelEvents
 import PetrelStore
 import Synchronization
@@ -102,5 +103,46 @@ final class FakeShardSource: ShardedSource, Sendable {
         await run(c) { function.batches.count >= 3 }
         // The first batch is done; the second was never run: the checkpoint stays after record 2.
         #expect(try store.checkpoint(mapping.uuid, partition: 0) == String(format: "%021d", 2))
+    }
+}
+
+/// A kill -9 right after a batch is done: no periodic log writer ran, so whatever the engine
+/// did not write itself is lost. The function's log lines of every record behind the saved
+/// checkpoint must already be stored (the e2e kill -9 test lost d1:2 and d3:2 this way: the
+/// checkpoint had moved past them while their GOT lines were still in the log buffer).
+@Suite struct CheckpointAfterLogsTests {
+    @Test func everyRecordBehindTheCheckpointHasItsLogLinesStored() async throws {
+        let store = try Store.temporary(migrations: [EventSourceMappings.registerMigrations, LogStore.registerMigrations])
+        let logs = LogStore(store: store)
+        let mappings = MappingStore(store: store)
+        let source = FakeShardSource()
+        source.add(records(Array(0..<6)))
+        // As the invoker does: the invocation's output is appended to the buffered writer
+        // before the invoke returns.
+        let function = FakeFunction { _, event in
+            logs.append(group: "/aws/lambda/f", stream: "s", events: values(event).map { LogEvent(timestamp: 0, message: "GOT \($0)") })
+            return .success(ok)
+        }
+        let mapping = EventSourceMapping(uuid: UUID().uuidString, functionName: "f", eventSourceArn: source.arn, batchSize: 2,
+                                         startingPosition: "TRIM_HORIZON", lastModified: 0, region: "us-east-1")
+        try mappings.insert(mapping, initialPosition: nil)
+        var d = BatchDelivery(settings: mapping, sourceArn: source.arn, functionArn: "arn:f", kind: .dynamodb, invoker: function,
+                              logger: Logger(label: "test"), report: { _, _ in }, discard: { _ in })
+        d.beforeCheckpoint = EventSourceMappings.logSettler(logs, logger: Logger(label: "test"))
+        let consumer = ShardConsumer(mapping: mapping, partition: 0, source: source, store: mappings, delivery: d, logger: Logger(label: "test"))
+        let task = Task { await consumer.run() }
+        let last = String(format: "%021d", 6)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try? mappings.checkpoint(mapping.uuid, partition: 0)) != last, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        await task.value
+        // Read the table directly: LogStore's own reads would flush the buffer first.
+        let stored = try await store.database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT message FROM log_events ORDER BY id")
+        }
+        #expect(try mappings.checkpoint(mapping.uuid, partition: 0) == last)
+        #expect(stored == (0..<6).map { "GOT \($0)" })
     }
 }

@@ -1,15 +1,10 @@
 """Every acknowledged Kinesis record survives kill -9, with its sequence number, shard and order;
 shard lineage and stream settings too."""
-import os
 import uuid
 
-import pytest
 from concurrent.futures import ThreadPoolExecutor
 
 
-@pytest.mark.skipif(bool(os.environ.get("PETREL_STORE")),
-                    reason="known bug on PostgreSQL: eight concurrent PutRecords to one stream can exhaust the "
-                           "serialization retries on the stream's counter row (500 InternalFailure); being fixed")
 def test_acknowledged_records_survive_kill_9(fresh_petrel):
     server = fresh_petrel()
     k = server.client("kinesis")

@@ -29,7 +29,7 @@ struct MappingInvoker: FunctionInvoking, FunctionIdentifying {
                                         invokedFunctionArn: account.lambdaFunctionARN(function.name, qualifier: target.qualifier))
         do {
             let result = try await invoker.invoke(request)
-            return FunctionAnswer(payload: result.payload, isError: result.isError)
+            return FunctionAnswer(payload: result.payload, isError: result.isError, requestID: result.requestID, executedVersion: result.executedVersion)
         } catch {
             throw InvokeRefusal.throttled("\(error)")
         }

@@ -26,7 +26,7 @@ extension LambdaRoutes {
             return try json(mappings.get(uuid))
         case (.put, let uuid?):
             let input = try await decode(UpdateEventSourceMappingRequest.self, from: request)
-            return try json(mappings.update(uuid, input, account: account), status: .accepted)
+            return try json(await mappings.update(uuid, input, account: account), status: .accepted)
         case (.delete, let uuid?):
             let deleted = try mappings.delete(uuid)
             try functions.resourceTags.deleteAll(deleted.EventSourceMappingArn)

@@ -102,7 +102,8 @@ extension TableService {
             throw AWSError.validation("Too many items requested for the BatchWriteItem call")
         }
         let parsed = mutations
-        let (appended, throttled) = try await writer.write { db -> ([String: Int64], [Int]) in
+        let streamed = catalog.mayAppendStreamRecords(region: context.region, tables: parsed.map(\.tableName))
+        let (appended, throttled) = try await writer.write(appendsStreamRecords: streamed) { db -> ([String: Int64], [Int]) in
             var streams = StreamRecordWriter(region: context.region)
             var seen: Set<String> = []
             var planned: [(ItemMutation, TableDefinition, PrimaryKey)] = []

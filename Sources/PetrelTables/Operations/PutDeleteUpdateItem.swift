@@ -5,7 +5,8 @@ import PetrelCore
 extension TableService {
     /// Runs one mutation in its own transaction and wakes stream consumers after the commit.
     func commit(_ mutation: ItemMutation, _ context: OperationContext) async throws -> ItemMutation.Outcome {
-        let (outcome, appended) = try await writer.write { db -> (ItemMutation.Outcome, [String: Int64]) in
+        let streamed = catalog.mayAppendStreamRecords(region: context.region, tables: [mutation.tableName])
+        let (outcome, appended) = try await writer.write(appendsStreamRecords: streamed) { db -> (ItemMutation.Outcome, [String: Int64]) in
             let table = try self.catalog.require(db, region: context.region, name: mutation.tableName)
             try self.meter.checkWrite(table)
             var streams = StreamRecordWriter(region: context.region)

@@ -158,7 +158,7 @@ extension TableService {
                     .map { PrimaryKey(hh: $0["hh"], hk: [UInt8]($0["hk"] as Data), rk: [UInt8]($0["rk"] as Data)) }
             }
             guard !expired.isEmpty else { continue }
-            let appended = try await writer.write { db -> [String: Int64] in
+            let appended = try await writer.write(appendsStreamRecords: table.stream?.enabled == true) { db -> [String: Int64] in
                 guard let current = try self.catalog.find(db, region: table.region, name: table.name), current.id == table.id else { return [:] }
                 var streams = StreamRecordWriter(region: current.region)
                 for key in expired {

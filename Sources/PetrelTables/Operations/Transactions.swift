@@ -32,7 +32,8 @@ extension TableService {
         let mutations = parsedMutations
         let token = try request.string("ClientRequestToken")
         let requestHash = Data(SHA256.hash(data: JSONWriter.encode(.array(entries))))
-        let appended = try await writer.write { db -> [String: Int64] in
+        let streamed = catalog.mayAppendStreamRecords(region: context.region, tables: mutations.map(\.tableName))
+        let appended = try await writer.write(appendsStreamRecords: streamed) { db -> [String: Int64] in
             let now = Date().timeIntervalSince1970
             if let token {
                 try db.execute(sql: "DELETE FROM ddb_transaction_tokens WHERE created < ?", arguments: [now - TableService.tokenLifetime])

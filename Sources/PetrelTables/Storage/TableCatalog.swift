@@ -67,6 +67,19 @@ final class TableCatalog: Sendable {
         return state.withLock { $0.tables.values.filter { $0.region == region }.map(\.name) }.sorted()
     }
 
+    /// Whether a write to these tables may append stream records (one of them has its stream
+    /// enabled), from the memory copy, before any transaction. Errs towards true: before the
+    /// catalog is loaded, and for a table named by ARN.
+    func mayAppendStreamRecords(region: String, tables names: [String]) -> Bool {
+        state.withLock { s in
+            guard s.loaded else { return true }
+            return names.contains { name in
+                guard let table = s.tables[TableCatalog.cacheKey(region, name)] else { return name.hasPrefix("arn:") }
+                return table.stream?.enabled == true
+            }
+        }
+    }
+
     func all(_ db: any SQLConnection) throws -> [TableDefinition] {
         try ensureLoaded(db)
         return state.withLock { Array($0.tables.values) }

@@ -28,11 +28,25 @@ final class WriteCombiner: Sendable {
     static let maxBatch = 256
     static let leaderBatches = 4
 
+    /// PostgreSQL: this node's writes that append stream records, one at a time.
+    private let streamWrites = DispatchQueue(label: "petrel.tables.stream-writes")
+
     init(database: any SQLDatabase) { self.database = database }
 
-    func write<T: Sendable>(_ work: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    /// - Parameter appendsStreamRecords: whether the write may append stream records (a table
+    ///   with its stream enabled). Every stream record takes the next value of one counter row,
+    ///   so on PostgreSQL concurrent such writes conflicted on it and eight concurrent PutItems
+    ///   could exhaust the conflict retries (a 500). They run one at a time on this node, so a
+    ///   node never conflicts with itself; the retried write still resolves other nodes'.
+    func write<T: Sendable>(appendsStreamRecords: Bool = false, _ work: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         // PostgreSQL: one SERIALIZABLE transaction per write, run again on a conflict (a batch could not be).
-        if database.dialect == .postgres { return try await database.write(work) }
+        if database.dialect == .postgres {
+            guard appendsStreamRecords else { return try await database.write(work) }
+            let database = self.database
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                streamWrites.async { continuation.resume(with: Result { try database.write(work) }) }
+            }
+        }
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let lead = state.withLock { s -> Bool in
                 s.queue.append(Pending(work: { try work($0) }, continuation: continuation))
