@@ -97,13 +97,13 @@ import Testing
         for _ in 0..<60 {
             var patterns: [EventPattern] = []
             while patterns.count < 40 {
-                if let p = try? EventPattern(pattern(&r), numericStrings: numericStrings, existsMatchesObjects: existsMatchesObjects) {
+                if let p = try? EventPattern(Self.pattern(&r), numericStrings: numericStrings, existsMatchesObjects: existsMatchesObjects) {
                     patterns.append(p)
                 }
             }
             let index = PatternIndex(patterns)
             for _ in 0..<60 {
-                let e = event(&r)
+                let e = Self.event(&r)
                 let expected = patterns.indices.filter { patterns[$0].matches(e) }
                 let got = index.matches(e)
                 #expect(got == expected, "event \(e)")
