@@ -18,7 +18,9 @@ extension EventBridgeService {
     /// Lambda targets are queued as asynchronous invocations in one transaction (with
     /// `alsoInTransaction`, which a schedule uses to record its firing), so a matched event
     /// survives `kill -9`; queues and buses are sent to after it commits. A target that cannot
-    /// take the event goes to its dead-letter queue, with AWS's attributes.
+    /// take the event (a missing function or queue, a function whose resource-based policy does
+    /// not allow events.amazonaws.com for the rule) goes to its dead-letter queue, with AWS's
+    /// attributes.
     func deliver(_ deliveries: [Delivery], hops: Int = 0,
                  alsoInTransaction: ((any SQLConnection) throws -> Bool)? = nil) throws {
         var functionRows: [(Delivery, String, String?, String)] = []
@@ -26,10 +28,12 @@ extension EventBridgeService {
         var failures: [(Delivery, String, String)] = []
         for delivery in deliveries {
             if case .function(let name, let qualifier, let region)? = Self.kind(delivery.target.Arn) {
-                if sinks.functionExists(name, region) {
+                if !sinks.functionExists(name, region) {
+                    failures.append((delivery, "ResourceNotFoundException", "Function does not exist: \(delivery.target.Arn)"))
+                } else if sinks.functionAllows(name, qualifier, region, delivery.ruleArn) {
                     functionRows.append((delivery, name, qualifier, region))
                 } else {
-                    failures.append((delivery, "ResourceNotFoundException", "Function does not exist: \(delivery.target.Arn)"))
+                    failures.append((delivery, "NO_PERMISSIONS", "The resource-based policy of \(delivery.target.Arn) does not allow events.amazonaws.com to invoke it for \(delivery.ruleArn) (lambda add-permission --principal events.amazonaws.com --source-arn RULE_ARN)"))
                 }
             } else {
                 others.append(delivery)

@@ -88,8 +88,7 @@ extension EventBridgeService {
         let snapshot = try rules.snapshot { (try store.allRules(), try store.allTargets()) }
         guard let busRules = snapshot.buses[region + "\u{1}" + bus] else { return }
         var deliveries: [Delivery] = []
-        for compiled in busRules.candidates(source: event["source"]?.stringValue) where compiled.rule.state != "DISABLED" {
-            guard let pattern = compiled.pattern, pattern.matches(event) else { continue }
+        for compiled in busRules.matching(event) where compiled.rule.state != "DISABLED" {
             let arn = ruleArn(compiled.rule.name, bus: bus, region: region)
             for target in compiled.targets {
                 deliveries.append(Delivery(target: target, ruleArn: arn, ruleName: compiled.rule.name, event: event))

@@ -14,13 +14,18 @@ public struct EventSinks: Sendable {
     public var functionExists: @Sendable (_ name: String, _ region: String) -> Bool
     /// Runs the async invocation queue now (after rows were queued).
     public var wakeFunctions: @Sendable () -> Void
+    /// Whether the function's resource-based policy lets `events.amazonaws.com` invoke it for
+    /// the rule `ruleArn` (AWS wants an AddPermission before a rule may invoke a function).
+    public var functionAllows: @Sendable (_ name: String, _ qualifier: String?, _ region: String, _ ruleArn: String) -> Bool
 
     public init(sendMessage: @escaping @Sendable (String, String, String?, [String: String]) throws -> Void,
                 functionExists: @escaping @Sendable (String, String) -> Bool,
-                wakeFunctions: @escaping @Sendable () -> Void) {
+                wakeFunctions: @escaping @Sendable () -> Void,
+                functionAllows: @escaping @Sendable (String, String?, String, String) -> Bool = { _, _, _, _ in true }) {
         self.sendMessage = sendMessage
         self.functionExists = functionExists
         self.wakeFunctions = wakeFunctions
+        self.functionAllows = functionAllows
     }
 }
 

@@ -138,14 +138,15 @@ public struct PetrelServer: Sendable {
                                   functionURLStore: functionURLStore, reservedConcurrencyStore: reservedConcurrencyStore,
                                   reservedConcurrency: reservedConcurrency, provisionedMeter: provisionedMeter, objects: objectStore)
         let eventInvokeConfigs = EventInvokeConfigStore(store: store)
-        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
-                                             account: config.account, logger: logger).hooks)
         // PETREL_EVENTS_MINUTE_SECONDS shortens a schedule's minute (rate expressions) for tests.
         let eventBridge = EventBridgeService(
             store: store, accountID: config.account.id,
-            sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account),
+            sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account,
+                                          permissions: permissions),
             logger: logger,
             minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
+        asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
+                                             account: config.account, logger: logger, events: eventBridge).hooks)
         let requests = RequestCounters()
         let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.

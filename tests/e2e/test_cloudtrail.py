@@ -180,9 +180,11 @@ def test_a_pattern_rule_on_create_table_invokes_a_function(petrel):
     events = petrel.client("events")
     fn = create_function(petrel, {"index.js": RECORDER})
     rule = unique("ct-rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps({
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({
         "source": ["aws.dynamodb"], "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {"eventSource": ["dynamodb.amazonaws.com"], "eventName": ["CreateTable"]}}))
+        "detail": {"eventSource": ["dynamodb.amazonaws.com"], "eventName": ["CreateTable"]}}))["RuleArn"]
+    petrel.client("lambda").add_permission(FunctionName=fn, StatementId="events", Action="lambda:InvokeFunction",
+                                           Principal="events.amazonaws.com", SourceArn=rule_arn)
     events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}"}])
     table = unique("watched")
     petrel.client("dynamodb").create_table(TableName=table, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

@@ -27,6 +27,12 @@ def function_arn(name):
     return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
 
 
+def allow_events(server, fn, rule_arn):
+    """AWS wants the function's resource-based policy to let EventBridge invoke it for the rule."""
+    server.client("lambda").add_permission(FunctionName=fn, StatementId=unique("events"), Action="lambda:InvokeFunction",
+                                           Principal="events.amazonaws.com", SourceArn=rule_arn)
+
+
 def queue(server):
     sqs = server.client("sqs")
     url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
@@ -95,7 +101,8 @@ def test_put_events_reaches_lambda_and_sqs_targets_with_input_shaping(petrel):
     url, qarn = queue(petrel)
     source = unique("orders")
     rule = unique("rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source], "detail": {"total": [{"numeric": [">", 100]}]}}))
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source], "detail": {"total": [{"numeric": [">", 100]}]}}))["RuleArn"]
+    allow_events(petrel, fn, rule_arn)
     events.put_targets(Rule=rule, Targets=[
         {"Id": "fn", "Arn": function_arn(fn)},
         {"Id": "q", "Arn": qarn, "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"},
@@ -204,6 +211,7 @@ def test_a_schedule_invokes_its_function_on_time_and_survives_a_restart(fresh_pe
     events = server.client("events")
     fn = create_function(server, {"index.js": RECORDER})
     rule_arn = events.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    allow_events(server, fn, rule_arn)
     events.put_targets(Rule="tick", Targets=[{"Id": "fn", "Arn": function_arn(fn)}])
     got = wait_for(lambda: len(received(server, fn)) >= 2 and received(server, fn), timeout=20)
     first = got[0]
@@ -226,7 +234,7 @@ def test_matched_events_survive_kill_9(fresh_petrel):
     events = server.client("events")
     fn = create_function(server, {"index.js": RECORDER})
     source = unique("durable")
-    events.put_rule(Name="durable", EventPattern=json.dumps({"source": [source]}))
+    allow_events(server, fn, events.put_rule(Name="durable", EventPattern=json.dumps({"source": [source]}))["RuleArn"])
     events.put_targets(Rule="durable", Targets=[{"Id": "fn", "Arn": function_arn(fn)}])
     out = events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": json.dumps({"n": i})} for i in range(10)])
     ids = {e["EventId"] for e in out["Entries"]}
@@ -234,3 +242,27 @@ def test_matched_events_survive_kill_9(fresh_petrel):
     server.restart()
     seen = wait_for(lambda: ids <= {e["id"] for e in received(server, fn)} and received(server, fn), timeout=30)
     assert ids <= {e["id"] for e in seen}
+
+
+def test_a_function_target_needs_a_resource_policy_allowing_events_for_the_rule(petrel):
+    events = petrel.client("events")
+    fn = create_function(petrel, {"index.js": RECORDER})
+    dlq_url, dlq_arn = queue(petrel)
+    source = unique("guarded")
+    other_arn = events.put_rule(Name=unique("other"), EventPattern=json.dumps({"source": ["elsewhere"]}))["RuleArn"]
+    allow_events(petrel, fn, other_arn)     # allowed for another rule only
+    rule = unique("guarded")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))["RuleArn"]
+    events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": function_arn(fn), "DeadLetterConfig": {"Arn": dlq_arn}}])
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 1}'}])
+    dead = drain(petrel, dlq_url, 1)
+    assert len(dead) == 1
+    attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
+    assert attrs["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert (attrs["RULE_ARN"], attrs["TARGET_ARN"]) == (rule_arn, function_arn(fn))
+    assert "events.amazonaws.com" in attrs["ERROR_MESSAGE"]
+    assert received(petrel, fn) == []
+    allow_events(petrel, fn, rule_arn)     # AddPermission drops the compiled policies at once
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 2}'}])
+    got = wait_for(lambda: received(petrel, fn), timeout=20)
+    assert [e["detail"] for e in got] == [{"n": 2}]

@@ -1,13 +1,15 @@
 import Foundation
 import Logging
 import PetrelCore
+import PetrelEventBridge
 import PetrelFunctions
 import PetrelInvoker
 import PetrelQueues
 
 /// Where an asynchronous event goes when it ends: its function's OnSuccess / OnFailure
-/// destination (an SQS queue, or another function invoked asynchronously), with AWS's
-/// invocation record as the message.
+/// destination (an SQS queue, another function invoked asynchronously, or an EventBridge bus),
+/// with AWS's invocation record as the message (on a bus: as the detail of a
+/// "Lambda Function Invocation Result - Success/Failure" event from source `lambda`).
 struct AsyncDestinations: Sendable {
     let configs: EventInvokeConfigStore
     let functions: FunctionRegistry
@@ -15,12 +17,19 @@ struct AsyncDestinations: Sendable {
     let asyncQueue: AsyncInvocationQueue
     let account: Account
     let logger: Logger
+    var events: EventBridgeService? = nil
 
-    enum Kind { case queue, function }
+    enum Kind: Equatable { case queue, function, bus(name: String, region: String) }
 
     static func kind(_ arn: String) -> Kind? {
         if arn.hasPrefix("arn:aws:sqs:"), QueueAddress(arn: arn) != nil { return .queue }
         if arn.hasPrefix("arn:aws:lambda:"), (try? FunctionReference.parse(arn)) != nil { return .function }
+        // arn:aws:events:REGION:ACCOUNT:event-bus/NAME
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        if parts.count == 6, parts[0] == "arn", parts[2] == "events", !parts[3].isEmpty, parts[5].hasPrefix("event-bus/"),
+           parts[5].count > "event-bus/".count {
+            return .bus(name: String(parts[5].dropFirst("event-bus/".count)), region: String(parts[3]))
+        }
         return nil
     }
 
@@ -49,6 +58,17 @@ struct AsyncDestinations: Sendable {
                 let ref = try FunctionReference.parse(destination)
                 try asyncQueue.enqueue(functionName: ref.name, qualifier: ref.qualifier, payload: record,
                                        requestID: UUID().uuidString.lowercased(), region: outcome.region)
+            case .bus(let name, let region):
+                guard let events else {
+                    logger.warning("Async destination \(destination) of \(functionArn): no event bus service")
+                    return
+                }
+                let detail = try JSONDecoder().decode(JSONValue.self, from: record)
+                let type = outcome.condition == .success ? "Success" : "Failure"
+                let event = EventBridgeService.event(
+                    source: "lambda", detailType: "Lambda Function Invocation Result - \(type)", detail: detail,
+                    resources: [destination, functionArn], time: Date(), account: account.id, region: region)
+                events.emit(event, bus: name, region: region)
             case nil:
                 logger.warning("Async destination \(destination) of \(functionArn) is not one Petrel delivers to")
             }

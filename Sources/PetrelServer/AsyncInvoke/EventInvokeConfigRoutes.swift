@@ -99,7 +99,7 @@ struct EventInvokeConfigRoutes: Sendable {
             config.onSuccess = (destinations["OnSuccess"] as? [String: Any])?["Destination"] as? String
             config.onFailure = (destinations["OnFailure"] as? [String: Any])?["Destination"] as? String
             for arn in [config.onSuccess, config.onFailure].compactMap({ $0 }) where AsyncDestinations.kind(arn) == nil {
-                throw AWSError.invalidParameter("The destination ARN \(arn) is invalid. Petrel delivers to SQS queues (arn:aws:sqs:…) and Lambda functions (arn:aws:lambda:…).")
+                throw AWSError.invalidParameter("The destination ARN \(arn) is invalid. Petrel delivers to SQS queues (arn:aws:sqs:…), Lambda functions (arn:aws:lambda:…) and EventBridge buses (arn:aws:events:…:event-bus/…).")
             }
         }
     }

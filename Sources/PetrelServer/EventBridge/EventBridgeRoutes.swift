@@ -3,6 +3,7 @@ import Logging
 import PetrelCore
 import PetrelEventBridge
 import PetrelFunctions
+import PetrelIdentity
 import PetrelInvoker
 import PetrelQueues
 
@@ -17,7 +18,7 @@ struct EventBridgeRoutes: Sendable {
 
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
     static func sinks(queues: QueueService, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
-                      account: Account) -> EventSinks {
+                      account: Account, permissions: FunctionPermissions) -> EventSinks {
         EventSinks(
             sendMessage: { arn, body, groupID, attributes in
                 try queues.send(toQueueArn: arn, body: body,
@@ -27,6 +28,24 @@ struct EventBridgeRoutes: Sendable {
             functionExists: { name, region in
                 (try? functions.get(FunctionReference(name: name), account: account.inRegion(region), weighted: false)) != nil
             },
-            wakeFunctions: { asyncQueue.wake() })
+            wakeFunctions: { asyncQueue.wake() },
+            functionAllows: { name, qualifier, region, ruleArn in
+                allows(permissions, function: name, qualifier: qualifier, ruleArn: ruleArn, account: account.inRegion(region))
+            })
+    }
+
+    static let eventsPrincipal = PrincipalIdentity(kind: .service, account: "", arn: "events.amazonaws.com",
+                                                   userID: "events.amazonaws.com", serviceName: "events.amazonaws.com")
+
+    /// The function's resource-based policy, evaluated for `events.amazonaws.com` invoking it
+    /// with the rule as `aws:SourceArn` (what AddPermission's `--source-arn` conditions on).
+    static func allows(_ permissions: FunctionPermissions, function: String, qualifier: String?, ruleArn: String, account: Account) -> Bool {
+        var principal = eventsPrincipal
+        principal.account = account.id
+        let question = AuthorizationRequest(action: "lambda:InvokeFunction", resource: account.lambdaFunctionARN(function, qualifier: qualifier),
+                                            resourceAccount: account.id, principal: principal,
+                                            context: ["aws:sourcearn": [ruleArn], "aws:sourceaccount": [account.id]])
+        let policies = PolicySet(resource: permissions.resourcePolicies(function: function, qualifier: qualifier))
+        return PolicyEvaluator.evaluate(question, policies).isAllowed
     }
 }
