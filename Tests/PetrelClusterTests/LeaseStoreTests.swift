@@ -62,7 +62,7 @@ struct LeaseStoreTests {
         let b = try #require(try await leases.acquire("shard-1", node: "b"))
         #expect(throws: LeaseLost(name: "shard-1", token: a.token)) { try checkpoint(a, 99) }
         try checkpoint(b, 20)
-        let position = try database.read { db in try db.fetchOne(Int.self, sql: "SELECT position FROM checkpoints WHERE name = 'shard-1'") }
+        let position = try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT position FROM checkpoints WHERE name = 'shard-1'") }
         #expect(position == 20)
     }
 
