@@ -120,11 +120,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Cluster mode: node identity and heartbeats, leases with fencing tokens (docs/cluster.md).
+        .target(name: "PetrelCluster", dependencies: [
+            "PetrelCore", "PetrelStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Composition root: configuration, gateway, service group.
         .target(name: "PetrelServer", dependencies: [
             "PetrelCore", "PetrelWire", "PetrelStore", "PetrelTables", "PetrelFunctions",
             "PetrelSandbox", "PetrelInvoker", "PetrelLogs", "PetrelEvents", "PetrelMetrics", "PetrelIdentity", "PetrelQueues",
             "PetrelObjects", "PetrelUsage", "PetrelPatterns", "PetrelEventBridge", "PetrelTrail", "PetrelKinesis", "PetrelRuntimes",
+            "PetrelCluster",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -138,7 +144,7 @@ let package = Package(
         .executableTarget(name: "petrel-patterns-bench", dependencies: ["PetrelPatterns", "PetrelCore"], path: "Sources/PetrelPatternsBench"),
         .executableTarget(name: "petrel-identity-bench", dependencies: ["PetrelIdentity"], path: "Sources/PetrelIdentityBench"),
         .executableTarget(name: "petrel", dependencies: [
-            "PetrelServer", "PetrelInvoker",
+            "PetrelServer", "PetrelInvoker", "PetrelCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,6 +152,9 @@ let package = Package(
         .testTarget(name: "PetrelIdentityTests", dependencies: ["PetrelIdentity", "PetrelCore"]),
         .testTarget(name: "PetrelCoreTests", dependencies: ["PetrelCore", "PetrelWire"]),
         .testTarget(name: "PetrelStoreTests", dependencies: ["PetrelStore"]),
+        .testTarget(name: "PetrelClusterTests", dependencies: [
+            "PetrelCluster", "PetrelStore", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PetrelTablesTests", dependencies: ["PetrelTables", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelFunctionsTests", dependencies: [
             "PetrelFunctions", "PetrelStore", "PetrelCore",

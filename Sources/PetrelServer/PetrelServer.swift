@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PetrelCluster
 import PetrelCore
 import PetrelEventBridge
 import PetrelEvents
@@ -62,6 +63,7 @@ public struct PetrelServer: Sendable {
             EventBridgeService.registerMigrations,
             CloudTrailService.registerMigrations,
             KinesisService.registerMigrations,
+            ClusterMigrations.register,
         ]
         let store: Store
         if let storeURL = config.storeURL {
@@ -120,6 +122,13 @@ public struct PetrelServer: Sendable {
         }
         let invoker = await Invoker.make(configuration: invokerConfig, launcher: launcher, logs: logs, logger: logger,
                                          observer: MeteringObserver(metrics: MetricsObserver(metrics: metrics), usage: usage))
+        // This node in the cluster (docs/cluster.md): heartbeats, and leases for run-once work.
+        let cluster = ClusterNode(id: try NodeIdentity.resolve(given: config.nodeID, dataDirectory: dataDirectory),
+                                  advertise: config.advertise ?? config.publicEndpoint, database: store.database,
+                                  leaseSeconds: config.leaseSeconds, logger: logger) { [limit = config.concurrencyLimit] in
+            (limit, await invoker.instanceCounts()["busy"] ?? 0)
+        }
+        logger.info("Node \(cluster.id), advertised at \(cluster.advertise), leases of \(config.leaseSeconds) s")
         let asyncQueue = AsyncInvocationQueue(store: store, functions: functions, invoker: invoker, account: config.account,
                                               retryDelay: config.asyncRetryDelay, logger: logger)
         let queueService = QueueService(store: store, logger: logger)
@@ -170,7 +179,7 @@ public struct PetrelServer: Sendable {
                               requests: requests, console: ConsoleRoutes(store: store),
                               status: StatusRoute(isolation: launcher.isolationReport, isolationSummary: launcher.isolationSummary,
                                                   invoker: invoker, asyncQueueDepth: { (try? asyncQueue.pendingCount()) ?? 0 },
-                                                  started: Date(), dataDirectory: dataDirectory.path),
+                                                  started: Date(), dataDirectory: dataDirectory.path, cluster: cluster),
                               internalErrors: InternalErrors(dataDirectory: dataDirectory, logger: logger),
                               logger: logger, authorizer: authorizer,
                               identity: IdentityRoutes(identities: identities, account: config.account, audit: audit, logger: logger),
@@ -201,18 +210,28 @@ public struct PetrelServer: Sendable {
                         group.addTask { await lambda.restoreProvisionedConcurrency(account: config.account) }
                     }
                 },
-                ClosureService(name: "async-invocations") { await asyncQueue.run() },
-                ClosureService(name: "tables") { try await tables.run() },
+                ClosureService(name: "cluster") { await cluster.run() },
+                // Run-once work runs on the node holding its lease (each, on a single node).
+                ClosureService(name: "async-invocations") {
+                    await cluster.whileHolding(ClusterLeases.asyncInvocations) { _ in await asyncQueue.run() }
+                },
+                ClosureService(name: "tables") {
+                    await cluster.whileHolding(ClusterLeases.tableExpiry) { _ in try? await tables.run() }
+                },
                 ClosureService(name: "event-source-mappings") { await mappings.run() },
                 ClosureService(name: "metrics") { await metrics.run() },
                 ClosureService(name: "usage") {
                     await usage.run { provisionedMeter.sample() }
                 },
                 ClosureService(name: "object-lifecycle") {
-                    await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
+                    await cluster.whileHolding(ClusterLeases.objectLifecycle) { _ in
+                        await objectRoutes.runLifecycle(dayLength: lifecycleDay, interval: .milliseconds(Int(min(60, lifecycleDay / 4) * 1000)))
+                    }
                 },
                 ClosureService(name: "queues") { await queueService.run() },
-                ClosureService(name: "eventbridge-schedules") { await eventBridge.runScheduler() },
+                ClosureService(name: "eventbridge-schedules") {
+                    await cluster.whileHolding(ClusterLeases.eventBridgeSchedules) { _ in await eventBridge.runScheduler() }
+                },
                 ClosureService(name: "cloudtrail") { await trail.run() },
                 ClosureService(name: "kinesis") { await kinesis.run() },
             ] + (executionRoles.map { roles in [ClosureService(name: "execution-roles") { await roles.run(invoker: invoker) }] } ?? []),

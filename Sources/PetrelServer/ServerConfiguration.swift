@@ -13,6 +13,12 @@ public struct ServerConfiguration: Sendable {
     /// The shared database, `postgres://user:password@host:port/database` (docs/cluster.md);
     /// nil keeps state in SQLite in the data directory, the embedded default.
     public var storeURL: String?
+    /// `--node-id`: this node's id in the cluster; nil generates one, kept in the data directory.
+    public var nodeID: String?
+    /// `--advertise`: the URL other nodes reach this one at; nil is `publicEndpoint`.
+    public var advertise: String?
+    /// `--lease-seconds`: how long a lease (and a heartbeat) lasts; a node silent this long is dead.
+    public var leaseSeconds: Double = 15
     public var account: Account = Account()
     /// How long an idle instance stays warm before it is reaped.
     public var keepAlive: Duration = .seconds(300)

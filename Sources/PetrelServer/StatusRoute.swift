@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PetrelCluster
 import PetrelFunctions
 import PetrelInvoker
 import PetrelSandbox
@@ -13,6 +14,8 @@ struct StatusRoute: Sendable {
     let asyncQueueDepth: @Sendable () -> Int
     let started: Date
     let dataDirectory: String
+    /// This node's cluster view: the nodes on the database and the leases.
+    var cluster: ClusterNode? = nil
 
     func respond() async -> Response {
         var body: [String: Any] = [
@@ -32,6 +35,9 @@ struct StatusRoute: Sendable {
         if let isolation, let data = try? JSONEncoder().encode(isolation),
            let object = try? JSONSerialization.jsonObject(with: data) {
             body["isolation"] = object
+        }
+        if let cluster {
+            body["cluster"] = (try? cluster.status()) ?? ["nodeId": cluster.id, "error": "the database did not answer"]
         }
         return Response.json(status: .ok, body)
     }

@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import NIOCore
 import NIOPosix
+import PetrelCluster
 import PetrelInvoker
 import PetrelServer
 
@@ -40,6 +41,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where state lives (SQLite database, code).") var dataDir = ".petrel"
     @Option(help: "Keep state in a PostgreSQL database instead of SQLite in --data-dir: postgres://user:password@host:port/database (see docs/cluster.md).")
     var store: String?
+    @Option(name: .customLong("node-id"), help: "This node's id in a cluster (default: generated once and kept in --data-dir).")
+    var nodeID: String?
+    @Option(help: "The URL other nodes reach this one at (default: the public endpoint).") var advertise: String?
+    @Option(name: .customLong("lease-seconds"), help: "How long a run-once lease lasts; a node silent this long is dead (see docs/cluster.md).")
+    var leaseSeconds = 15.0
     @Option(help: "Default region when a request names none.") var region = "us-east-1"
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance stays warm.") var keepAlive = 300.0
     @Option(name: .customLong("concurrency-limit"), help: "Account-wide cap on concurrent instances.") var concurrencyLimit = 1000
@@ -93,6 +99,18 @@ struct Serve: AsyncParsableCommand {
             }
             config.storeURL = store
         }
+        if let nodeID {
+            guard NodeIdentity.isValid(nodeID) else { throw ValidationError(InvalidNodeID(id: nodeID).description) }
+            config.nodeID = nodeID
+        }
+        if let advertise {
+            guard let url = URL(string: advertise), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--advertise must be an http:// URL other nodes can reach, not \(advertise)")
+            }
+            config.advertise = advertise
+        }
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+        config.leaseSeconds = leaseSeconds
         config.account.region = region
         config.keepAlive = .milliseconds(Int(keepAlive * 1000))
         config.concurrencyLimit = concurrencyLimit
@@ -180,6 +198,9 @@ struct Status: AsyncParsableCommand {
                 return "\(row["runtime"] ?? "?")\(size)\(interpreter): \(row["ready"] ?? 0) ready, \(row["starting"] ?? 0) starting, \(String(format: "%.1f", mb)) MB"
             }
             print("warm pool: " + rows.joined(separator: "; "))
+        }
+        if let cluster = status["cluster"] as? [String: Any] {
+            print(ClusterStatusText.render(cluster))
         }
         let runtimes = (status["runtimes"] as? [[String: Any]]) ?? []
         if !runtimes.isEmpty { print("runtimes:") }

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import PetrelStore
+
+/// This node's place in the cluster: its id and advertised URL, its heartbeat in
+/// `cluster_nodes`, and the leases that keep run-once work (schedules, trail delivery, TTL
+/// expiry, the async queue…) on one node at a time. On SQLite there is one node, which holds
+/// every lease, so everything runs as it did before there were leases.
+public final class ClusterNode: Sendable {
+    public let id: String
+    public let advertise: String
+    public let leaseMs: Int64
+    public let leases: LeaseStore
+    public let registry: NodeRegistry
+    let logger: Logger
+    /// (capacity, running instances) for the heartbeat.
+    let load: @Sendable () async -> (capacity: Int, running: Int)
+
+    public init(id: String, advertise: String, database: any SQLDatabase, leaseSeconds: Double, logger: Logger,
+                load: @escaping @Sendable () async -> (capacity: Int, running: Int)) {
+        self.id = id
+        self.advertise = advertise
+        self.leaseMs = Int64(leaseSeconds * 1000)
+        self.leases = LeaseStore(database: database, durationMs: leaseMs)
+        self.registry = NodeRegistry(database: database, leaseMs: leaseMs)
+        self.logger = logger
+        self.load = load
+    }
+
+    /// How often the heartbeat is written: about 2 s, and at least three times a lease.
+    public var heartbeatInterval: Duration { .milliseconds(Int(min(2000, leaseMs / 3))) }
+    /// How often a held lease is renewed, and a free one tried: three times a lease, at most every 2 s.
+    public var renewInterval: Duration { .milliseconds(Int(min(2000, leaseMs / 3))) }
+
+    /// Heartbeats until cancelled (a failed heartbeat is retried on the next tick: the node
+    /// shows as dead to the others if the database stays unreachable for a lease time).
+    public func run() async {
+        let first = await load()
+        do {
+            try await registry.register(node: id, advertise: advertise, capacity: first.capacity)
+        } catch {
+            logger.error("Could not register node \(id) in cluster_nodes (retried with each heartbeat): \(error)")
+        }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: heartbeatInterval) } catch { return }
+            let now = await load()
+            do {
+                try await registry.heartbeat(node: id, advertise: advertise, capacity: now.capacity, running: now.running)
+            } catch {
+                logger.warning("Node \(id): heartbeat failed (retried in \(heartbeatInterval)): \(error)")
+            }
+        }
+    }
+
+    /// Runs `body` only while this node holds the lease `name`: waits for it, runs `body`
+    /// with the hold (its token fences the body's writes, `LeaseStore.assertHeld`), renews it,
+    /// and cancels `body` as soon as a renewal finds it lost or cannot confirm it before it
+    /// would expire. Then it waits for the lease again. Returns when cancelled, releasing the
+    /// lease so another node can take it at once.
+    public func whileHolding(_ name: String, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
+        while !Task.isCancelled {
+            let hold: LeaseHold?
+            do {
+                hold = try await leases.acquire(name, node: id)
+            } catch {
+                logger.warning("Node \(id): could not try lease \(name): \(error)")
+                hold = nil
+            }
+            guard let hold else {
+                do { try await Task.sleep(for: renewInterval) } catch { return }
+                continue
+            }
+            logger.info("Node \(id) holds lease \(name) (token \(hold.token))")
+            let lost = await runHolding(hold, body)
+            if lost {
+                logger.warning("Node \(id) lost lease \(name) (token \(hold.token)); its work stopped")
+            } else {
+                try? leases.release(hold)
+                if Task.isCancelled { return }
+            }
+        }
+    }
+
+    /// Runs `body` beside the renewals; true when the lease was lost, false when `body` ended
+    /// (cancelled: a shutdown).
+    private func runHolding(_ hold: LeaseHold, _ body: @escaping @Sendable (LeaseHold) async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await body(hold)
+                return false
+            }
+            group.addTask { [self] in
+                // The lease is surely ours until `deadline` by this node's monotonic clock: a
+                // renewal sets the expiry from the database's clock after it was sent.
+                let clock = ContinuousClock()
+                var deadline = clock.now + .milliseconds(Int(leaseMs))
+                while !Task.isCancelled {
+                    let wait = min(renewInterval, deadline - clock.now - .milliseconds(200))
+                    if wait > .zero {
+                        do { try await Task.sleep(for: wait) } catch { return false }
+                    }
+                    let sent = clock.now
+                    do {
+                        if try await leases.renew(hold) {
+                            deadline = sent + .milliseconds(Int(leaseMs))
+                            continue
+                        }
+                        return true
+                    } catch {
+                        logger.warning("Node \(id): could not renew lease \(hold.name): \(error)")
+                        if clock.now >= deadline - .milliseconds(200) { return true }
+                    }
+                }
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// The nodes and leases, for `petrel status`.
+    public func status() throws -> [String: Any] {
+        let nodes = try registry.all()
+        let (now, leases) = try self.leases.all()
+        return [
+            "nodeId": id,
+            "advertise": advertise,
+            "leaseSeconds": Double(leaseMs) / 1000,
+            "nodes": nodes.map { node -> [String: Any] in
+                ["id": node.id, "advertise": node.advertise, "alive": node.alive, "heartbeatAgeMs": Int(node.heartbeatAgeMs),
+                 "capacity": node.capacity, "running": node.running]
+            },
+            "leases": leases.map { lease -> [String: Any] in
+                var row: [String: Any] = ["name": lease.name, "token": Int(lease.token),
+                                          "expiresInMs": lease.holder == nil ? 0 : Int(max(0, lease.expiresAt - now))]
+                if let holder = lease.holder, lease.expiresAt > now { row["holder"] = holder }
+                return row
+            },
+        ]
+    }
+}
