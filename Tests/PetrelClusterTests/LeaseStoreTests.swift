@@ -19,11 +19,14 @@ struct LeaseStoreTests {
 
     @Test(arguments: Engine.all) func aLeaseHasOneHolderAndMovesWhenItExpires(_ engine: Engine) async throws {
         let database = try Self.database(engine)
-        let leases = LeaseStore(database: database, durationMs: 600)
+        let leases = LeaseStore(database: database, durationMs: 60_000)
         let a = try #require(try await leases.acquire("scheduler", node: "a"))
         #expect(try await leases.acquire("scheduler", node: "b") == nil)
         #expect(try await leases.renew(a))
-        try await Task.sleep(for: .milliseconds(700))
+        // The lease runs out (by the database's clock; set back here rather than waited for).
+        try await database.write { db in
+            try db.execute(sql: "UPDATE leases SET expires_at = \(db.dialect.nowMillisSQL) - 1 WHERE name = 'scheduler'")
+        }
         let b = try #require(try await leases.acquire("scheduler", node: "b"))
         #expect(b.token == a.token + 1)
         // The old holder sees the loss on its next renewal.
@@ -68,16 +71,19 @@ struct LeaseStoreTests {
 
     @Test(arguments: Engine.all) func nodesAreAliveByTheDatabaseClock(_ engine: Engine) async throws {
         let database = try Self.database(engine)
-        let registry = NodeRegistry(database: database, leaseMs: 500)
+        let registry = NodeRegistry(database: database, leaseMs: 30_000)
         try await registry.register(node: "a", advertise: "http://127.0.0.1:1", capacity: 10)
         try await registry.register(node: "b", advertise: "http://127.0.0.1:2", capacity: 10)
-        try await Task.sleep(for: .milliseconds(600))
+        // a's last heartbeat was 31 s ago by the database's clock (set back, not waited for).
+        try await database.write { db in
+            try db.execute(sql: "UPDATE cluster_nodes SET heartbeat_at = \(db.dialect.nowMillisSQL) - 31000 WHERE node_id = 'a'")
+        }
         try await registry.heartbeat(node: "b", advertise: "http://127.0.0.1:2", capacity: 10, running: 3)
         let nodes = try registry.all()
         #expect(nodes.map(\.id) == ["a", "b"])
         #expect(nodes.map(\.alive) == [false, true])
         #expect(nodes[1].running == 3)
-        #expect(nodes[0].heartbeatAgeMs >= 500)
+        #expect(nodes[0].heartbeatAgeMs >= 31_000)
     }
 
     @Test(arguments: Engine.all) func theDatabaseClockIsMilliseconds(_ engine: Engine) throws {
@@ -88,7 +94,7 @@ struct LeaseStoreTests {
 
     @Test(arguments: Engine.all) func whileHoldingStopsTheWorkWhenTheLeaseIsLost(_ engine: Engine) async throws {
         let database = try Self.database(engine)
-        let node = ClusterNode(id: "a", advertise: "http://a", database: database, leaseSeconds: 0.9, logger: .init(label: "test"),
+        let node = ClusterNode(id: "a", advertise: "http://a", database: database, leaseSeconds: 3, logger: .init(label: "test"),
                                load: { (10, 0) })
         let runs = Counter()
         let guarded = Task {
