@@ -25,6 +25,17 @@ def guard_alerts(page):
     page.d.execute_script("window.__alerts = 0; window.alert = () => { window.__alerts++; };")
 
 
+def assert_no_sideways_scroll(page, where):
+    """The page is no wider than the window; if it is, names what sticks out (outside any scrolling box)."""
+    if page.d.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1;"):
+        return
+    wide = page.d.execute_script("""const w = document.documentElement.clientWidth;
+        const clipped = (e) => { for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };
+        return [...document.querySelectorAll('body *')].filter((e) => (e.getBoundingClientRect().right > w + 1 || e.scrollWidth > e.clientWidth + 1) && !clipped(e))
+          .map((e) => e.tagName + '.' + e.className).slice(0, 10);""")
+    raise AssertionError(f"{where} scrolls sideways at 400 px: {wide}")
+
+
 def set_slider(page, percent):
     """Moves the weight slider with the keyboard, as a user without a mouse would."""
     slider = page.css("[data-role=alias-editor] input[name=weight]")
@@ -218,3 +229,36 @@ def test_under_enforce_versions_aliases_concurrency_and_tags_are_signed(fresh_pe
     page.no_errors()
     assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 3
     assert lam.list_tags(Resource=arn)["Tags"] == {}
+
+
+def test_the_tabs_do_not_scroll_sideways_at_400_px(petrel, browser):  # noqa: F811
+    lam = petrel.client("lambda")
+    name = create_function(petrel, CODE, name=unique("narrow-" + "n" * 46))  # 64 characters, no space
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    lam.publish_version(FunctionName=name)
+    lam.update_function_configuration(FunctionName=name, Description="two")
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="a" * 60, FunctionVersion="2", Description="d" * 200,
+                     RoutingConfig={"AdditionalVersionWeights": {"1": 0.125}})
+    lam.tag_resource(Resource=arn, Tags={"k" * 128: "v" * 256})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
+    page = Page(browser, petrel.endpoint)
+    browser.set_window_size(400, 900)
+    try:
+        visit(page, f"/functions/{name}/versions")
+        page.wait_text("[data-role=traffic]", "version 2: 87.5 % · version 1: 12.5 %")  # a weight finer than the slider's steps, exact
+        page.css("[data-action=edit]").click()
+        page.wait_css("[data-role=alias-editor] input[name=weight]")
+        assert page.css("[data-role=shares]").text == "Version 2: 87.5 % · version 1: 12.5 %"
+        assert_no_sideways_scroll(page, "versions")
+        # Saving only a new description keeps the 12.5 % as it is.
+        page.fill("input[name=editAliasDescription]", "narrow")
+        page.click("Save alias")
+        page.wait_text("[data-role=alias-editor] .notice.ok", "Saved alias")
+        assert lam.get_alias(FunctionName=name, Name="a" * 60)["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.125}}
+        page.click("Configuration", ".tabs")
+        page.wait_css("[data-role=tags] tbody tr")
+        page.wait_text("[data-role=concurrency]", "Reserved concurrency: 2.")
+        assert_no_sideways_scroll(page, "configuration")
+    finally:
+        browser.set_window_size(1280, 1000)

@@ -13,13 +13,13 @@ export async function concurrencySection(el, ctx) {
   const account = h('p.muted.small', { 'data-role': 'account-concurrency' });
   const useUnreserved = h('input', { type: 'radio', name: 'concurrencyMode', value: 'unreserved' });
   const useReserved = h('input', { type: 'radio', name: 'concurrencyMode', value: 'reserved' });
-  const amount = h('input', { type: 'number', name: 'reservedConcurrency', min: 0, step: 1, size: 8 });
+  const amount = h('input', { type: 'number', name: 'reservedConcurrency', min: 0, step: 1, style: 'width:7em', 'aria-label': 'Reserved concurrency' });
   const save = h('button.primary', { type: 'submit' }, 'Save concurrency');
   const form = h('form.panel', { 'aria-label': 'Concurrency' },
     h('h2', 'Concurrency'), state, account,
     h('div', h('label', useUnreserved, ' Use unreserved account concurrency')),
-    h('div.bar', h('label', useReserved, ' Reserve concurrency'), field('Reserved concurrency', amount,
-      'At most this many instances run at once, and they are kept for this function alone; 0 stops all invocations (throttled).')),
+    h('div', h('label', useReserved, ' Reserve '), amount, ' concurrent executions',
+      h('div.muted.small', { style: 'margin:4px 0 12px 22px' }, 'At most this many instances run at once, and they are kept for this function alone; 0 stops all invocations (throttled).')),
     h('div.bar', save), out);
   el.append(form);
   // Typing a number chooses "Reserve concurrency".

@@ -66,7 +66,8 @@ export async function versionsTab(el, ctx) {
   }
 
   function renderVersions() {
-    const aliasesOf = (v) => aliases.filter((a) => split(a).some(([x]) => x === v)).map((a) => a.Name);
+    // "live" when the alias sends the version everything, "live (10 %)" when a share.
+    const aliasesOf = (v) => aliases.flatMap((a) => split(a).filter(([x]) => x === v).map(([, p]) => (p === '100' ? a.Name : `${a.Name} (${p} %)`)));
     clear(versionsBox, h('div.table-scroll', h('table.list', { 'data-role': 'versions' },
       h('thead', h('tr', ['Version', 'Description', 'Aliases', 'Runtime', 'Code SHA-256', 'Last modified', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', versions.map((v) => {
