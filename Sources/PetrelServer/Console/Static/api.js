@@ -119,6 +119,21 @@ export const lambda = {
   versions: (name, marker) => rest('GET', `${fn(name)}/versions?MaxItems=50` + (marker ? `&Marker=${encodeURIComponent(marker)}` : '')),
   publish: (name, description) => rest('POST', `${fn(name)}/versions`, description ? { Description: description } : {}),
   removeVersion: (name, version) => rest('DELETE', `${fn(name)}?Qualifier=${encodeURIComponent(version)}`),
+  aliases: (name, marker) => rest('GET', `${fn(name)}/aliases?MaxItems=50` + (marker ? `&Marker=${encodeURIComponent(marker)}` : '')),
+  createAlias: (name, input) => rest('POST', `${fn(name)}/aliases`, input),
+  updateAlias: (name, alias, input) => rest('PUT', `${fn(name)}/aliases/${encodeURIComponent(alias)}`, input),
+  deleteAlias: (name, alias) => rest('DELETE', `${fn(name)}/aliases/${encodeURIComponent(alias)}`),
+  /** GetFunctionConcurrency: the reserved concurrency, or null when none is reserved. */
+  concurrency: async (name) => {
+    const r = await rest('GET', `/2019-09-30/functions/${encodeURIComponent(name)}/concurrency`);
+    return r && r.ReservedConcurrentExecutions !== undefined ? r.ReservedConcurrentExecutions : null;
+  },
+  putConcurrency: (name, n) => rest('PUT', `/2017-10-31/functions/${encodeURIComponent(name)}/concurrency`, { ReservedConcurrentExecutions: n }),
+  deleteConcurrency: (name) => rest('DELETE', `/2017-10-31/functions/${encodeURIComponent(name)}/concurrency`),
+  accountSettings: () => rest('GET', '/2016-08-19/account-settings/'),
+  tags: async (arn) => ((await rest('GET', `/2017-03-31/tags/${encodeURIComponent(arn)}`)) || {}).Tags || {},
+  tag: (arn, tags) => rest('POST', `/2017-03-31/tags/${encodeURIComponent(arn)}`, { Tags: tags }),
+  untag: (arn, keys) => rest('DELETE', `/2017-03-31/tags/${encodeURIComponent(arn)}?` + keys.map((k) => `tagKeys=${rfc3986(k)}`).join('&')),
   mappings: (name) => rest('GET', `/2015-03-31/event-source-mappings/?FunctionName=${encodeURIComponent(name)}`),
   createMapping: (input) => rest('POST', '/2015-03-31/event-source-mappings/', input),
   updateMapping: (uuid, input) => rest('PUT', `/2015-03-31/event-source-mappings/${uuid}`, input),

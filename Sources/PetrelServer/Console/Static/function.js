@@ -1,11 +1,13 @@
-// A function's page: code editor, test events, configuration, versions, triggers, live logs, monitoring.
+// A function's page: code editor, test events, configuration (with concurrency and tags), versions and aliases, triggers, live logs, monitoring.
 import { functionMetrics, lambda, logs, parseReport, testEvents } from './api.js';
 import { deleteButton, envEditor, labelRuntimes, RUNTIMES } from './functions.js';
 import { act, clear, createEditor, errorBox, field, formatBytes, formatTime, h, lineChart, notice, perMinute, select, tabs } from './ui.js';
 import { asText, readZip, toBase64, writeZip } from './zip.js';
 import { triggersTab } from './triggers.js';
+import { versionsTab } from './versions.js';
+import { concurrencySection, tagsSection } from './settings.js';
 
-const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['versions', 'Versions'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
+const TABS = [['code', 'Code'], ['test', 'Test'], ['configuration', 'Configuration'], ['versions', 'Versions & aliases'], ['triggers', 'Triggers'], ['logs', 'Logs'], ['monitoring', 'Monitoring']];
 const INLINE_LIMIT = 3 * 1024 * 1024;
 const MAX_TEST_EVENTS = 10;
 
@@ -289,59 +291,11 @@ function configTab(el, ctx) {
       clear(out, notice(`Saved (revision ${r.RevisionId || ''}).`, 'ok'));
     }, 'Could not save the configuration');
   });
-  el.append(form);
+  const concurrencyBox = h('div');
+  const tagsBox = h('div');
+  el.append(form, concurrencyBox, tagsBox);
   labelRuntimes(runtime).catch(() => null);
-}
-
-// --- Versions --------------------------------------------------------------------------------
-
-async function versionsTab(el, ctx) {
-  const out = h('div');
-  const listBox = h('div');
-  const description = h('input', { name: 'versionDescription', maxlength: 256, size: 40, placeholder: 'what changed' });
-  const publish = h('button.primary', { type: 'submit' }, 'Publish new version');
-  const form = h('form.panel', { 'aria-label': 'Publish a version' },
-    h('p.muted.small', 'Publishing freezes $LATEST\'s code and configuration as a numbered version (PublishVersion). Invoke it as NAME:VERSION.'),
-    h('div.bar', field('Version description', description), publish), out);
-  el.append(form, h('h2', 'Versions'), listBox);
-  async function render() {
-    const versions = [];
-    let marker;
-    do {
-      const r = await lambda.versions(ctx.name, marker);
-      versions.push(...(r.Versions || []));
-      marker = r.NextMarker;
-    } while (marker);
-    versions.sort((a, b) => (a.Version === '$LATEST' ? -1 : b.Version === '$LATEST' ? 1 : Number(b.Version) - Number(a.Version)));
-    clear(listBox, h('div.table-scroll', h('table.list', { 'data-role': 'versions' },
-      h('thead', h('tr', ['Version', 'Description', 'Runtime', 'Code SHA-256', 'Last modified', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', versions.map((v) => {
-        const actions = h('td');
-        if (v.Version !== '$LATEST') {
-          const remove = h('button.danger', { type: 'button', 'aria-label': `Delete version ${v.Version}` }, 'Delete');
-          remove.addEventListener('click', () => act(remove, out, async () => {
-            await lambda.removeVersion(ctx.name, v.Version);
-            await render();
-            clear(out, notice(`Deleted version ${v.Version}.`, 'ok'));
-          }, `Could not delete version ${v.Version}`));
-          actions.append(remove);
-        }
-        return h('tr', { 'data-version': v.Version }, h('td', h('strong', v.Version)), h('td.name-cell', v.Description || ''), h('td', v.Runtime),
-          h('td.mono', { title: v.CodeSha256 }, (v.CodeSha256 || '').slice(0, 12) + '…'), h('td', formatTime(v.LastModified)), actions);
-      })))));
-  }
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    act(publish, out, async () => {
-      clear(out);
-      const v = await lambda.publish(ctx.name, description.value.trim());
-      description.value = '';
-      await render();
-      clear(out, notice(`Published version ${v.Version}${v.Description ? ` (“${v.Description}”)` : ''}.`, 'ok'));
-    }, 'Could not publish a version');
-  });
-  try { await render(); } catch (e) { clear(listBox, errorBox(e, 'Could not list the versions')); }
-  return { show: () => render().catch(() => null) };
+  return Promise.all([concurrencySection(concurrencyBox, ctx), tagsSection(tagsBox, ctx)]).then(() => undefined);
 }
 
 // --- Logs ------------------------------------------------------------------------------------

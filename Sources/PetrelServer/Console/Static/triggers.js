@@ -174,7 +174,8 @@ async function urlSection(el, ctx) {
       await render();
     }, 'Could not delete the function URL'));
     clear(body, h('dl.summary',
-      h('dt', 'URL'), h('dd', h('a', { href: config.FunctionUrl, target: '_blank', rel: 'noopener', 'data-role': 'function-url' }, config.FunctionUrl)),
+      h('dt', 'URL'), h('dd', h('a', { href: config.FunctionUrl, target: '_blank', rel: 'noopener', 'data-role': 'function-url' }, config.FunctionUrl), ' ',
+        h('a.button', { href: config.FunctionUrl, target: '_blank', rel: 'noopener', 'data-role': 'function-url-open', 'aria-label': 'Open the function URL in a new tab' }, 'Open')),
       h('dt', 'Auth type'), h('dd', config.AuthType), h('dt', 'Invoke mode'), h('dd', config.InvokeMode || 'BUFFERED')),
     h('div.bar', { style: 'margin-top:10px' }, remove));
   }
