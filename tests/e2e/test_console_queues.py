@@ -99,3 +99,40 @@ def test_under_enforce_the_queues_page_signs_its_calls(fresh_petrel, browser):  
     sqs = client(server, "sqs", *root_credentials(server))
     url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["signed"]
+
+
+def test_a_dead_letter_queue_moves_its_messages_back(petrel, browser):  # noqa: F811
+    sqs = petrel.client("sqs")
+    dlq, source = unique("dead"), unique("orders")
+    dlq_url = sqs.create_queue(QueueName=dlq)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    source_url = sqs.create_queue(QueueName=source, Attributes={
+        "VisibilityTimeout": "0", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    for body in ("poison-1", "poison-2"):
+        sqs.send_message(QueueUrl=source_url, MessageBody=body)
+    # Received once and not deleted: the next receive moves them to the dead-letter queue.
+    sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10)
+    assert sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10).get("Messages", []) == []
+    assert sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "2"
+
+    page = Page(browser, petrel.endpoint)
+    visit(page, f"/queues/{source}")
+    page.wait_css("[data-attribute='ARN']")
+    assert page.css("section[aria-label='Dead-letter redrive']").get_attribute("hidden") is not None  # not a DLQ
+    visit(page, f"/queues/{dlq}")
+    page.wait_text("section[aria-label='Dead-letter redrive']", source)
+    page.wait_css("button[data-action=redrive]").click()
+    page.wait_text(".notice.ok", "Started moving")
+    # The move runs in the server: both messages are back in their source queue.
+    bodies = set()
+    for _ in range(50):
+        for m in sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.add(m["Body"])
+            sqs.delete_message(QueueUrl=source_url, ReceiptHandle=m["ReceiptHandle"])
+        if len(bodies) == 2:
+            break
+    assert bodies == {"poison-1", "poison-2"}
+    tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert tasks and tasks[0]["Status"] in ("RUNNING", "COMPLETED")
+    page.css("button[data-action=redrive]")  # the section is still there, with its task listed
+    page.wait_css("table[data-role=move-tasks] td[data-role=status]")

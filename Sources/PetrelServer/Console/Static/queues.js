@@ -1,5 +1,6 @@
 // Queues (SQS, JSON protocol): list with approximate counts, create (standard or FIFO, with a
-// dead-letter queue), delete; a queue's attributes, send, poll (receive) and delete messages, purge.
+// dead-letter queue), delete; a queue's attributes, send, poll (receive) and delete messages, purge,
+// and for a dead-letter queue the redrive of its messages back to their sources (message move tasks).
 import { sqs } from './api.js';
 import { act, clear, errorBox, field, formatTime, h, notice, select } from './ui.js';
 
@@ -122,7 +123,9 @@ export async function queuePage(view, name) {
   const poll = h('button.primary', { type: 'button' }, 'Poll for messages');
   const visibility = h('input', { type: 'number', name: 'visibilityTimeout', min: 0, max: 43200, value: 30, size: 6 });
   const messagesBox = h('div');
-  view.append(crumbs, h('div.bar', h('h1.grow', name), refresh, purge), out,
+  const redriveBox = h('section.panel', { 'aria-label': 'Dead-letter redrive', hidden: true });
+  let queueArn = '';
+  view.append(crumbs, h('div.bar', h('h1.grow', name), refresh, purge), out, redriveBox,
     h('section.panel', { 'aria-label': 'Attributes' }, h('h2', 'Attributes'), attributesBox), sendForm,
     h('section', { 'aria-label': 'Messages' }, h('div.bar', h('h2.grow', 'Messages'), field('Hide received messages for (s)', visibility), poll),
       h('p.muted.small', 'Polling receives up to 10 messages (ReceiveMessage, 1 s long poll). They stay invisible to others for the time above, then come back unless deleted.'),
@@ -139,6 +142,42 @@ export async function queuePage(view, name) {
       ['ARN', h('code', a.QueueArn)], ['URL', h('code', url)], ['Created', formatTime(Number(a.CreatedTimestamp))],
     ].filter(Boolean);
     clear(attributesBox, rows.map(([k, v]) => [h('dt', k), h('dd', { 'data-attribute': k }, v ?? '')]));
+    queueArn = a.QueueArn;
+    await loadRedrive();
+  }
+
+  // A dead-letter queue (some queue's RedrivePolicy names it) can move its messages back to
+  // where they came from: StartMessageMoveTask, with the tasks' progress from ListMessageMoveTasks.
+  async function loadRedrive() {
+    const { queueUrls = [] } = await sqs('ListDeadLetterSourceQueues', { QueueUrl: url });
+    if (!queueUrls.length) { redriveBox.hidden = true; return; }
+    const { Results: tasks = [] } = await sqs('ListMessageMoveTasks', { SourceArn: queueArn, MaxResults: 10 });
+    const running = tasks.find((t) => t.Status === 'RUNNING');
+    const start = h('button.primary', { type: 'button', 'data-action': 'redrive', disabled: Boolean(running) }, 'Move messages back to their source queues');
+    const cancel = running ? h('button', { type: 'button', 'data-action': 'cancel-redrive' }, 'Cancel the move') : null;
+    start.addEventListener('click', () => act(start, out, async () => {
+      clear(out);
+      await sqs('StartMessageMoveTask', { SourceArn: queueArn });
+      await loadRedrive();
+      clear(out, notice('Started moving the messages back.', 'ok'));
+    }, 'Could not start the move'));
+    if (cancel) {
+      cancel.addEventListener('click', () => act(cancel, out, async () => {
+        clear(out);
+        await sqs('CancelMessageMoveTask', { TaskHandle: running.TaskHandle });
+        await loadRedrive();
+      }, 'Could not cancel the move'));
+    }
+    const sources = queueUrls.map((u) => u.split('/').pop());
+    clear(redriveBox, h('h2', 'Dead-letter redrive'),
+      h('p.muted.small', `This is the dead-letter queue of ${sources.join(', ')}. Moving sends its messages back to the queue each came from.`),
+      h('div.bar', start, cancel),
+      tasks.length ? h('div.table-scroll', h('table.list', { 'data-role': 'move-tasks' },
+        h('thead', h('tr', ['Started', 'Status', 'Moved', 'Of', 'Failure'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', tasks.map((t) => h('tr', h('td', formatTime(Number(t.StartedTimestamp))), h('td', { 'data-role': 'status' }, t.Status),
+          h('td', { 'data-role': 'moved' }, String(t.ApproximateNumberOfMessagesMoved ?? '')),
+          h('td', String(t.ApproximateNumberOfMessagesToMove ?? '')), h('td', t.FailureReason || '')))))) : null);
+    redriveBox.hidden = false;
   }
 
   function messageRow(m) {
