@@ -32,3 +32,4 @@ class JsonService:
 
 DYNAMODB = JsonService("DynamoDB_20120810", "application/x-amz-json-1.0", "dynamodb")
 KINESIS = JsonService("Kinesis_20131202", "application/x-amz-json-1.1", "kinesis")
+SQS = JsonService("AmazonSQS", "application/x-amz-json-1.0", "sqs")
