@@ -7,10 +7,24 @@ from botocore.config import Config
 
 from conftest import REGION
 
+# The trust policy that lets Lambda assume a role, and the managed policy every function role
+# needs to write its logs.
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
 
 def root_credentials(server):
     with open(os.path.join(server.data_dir, "credentials.json")) as f:
         data = json.load(f)
+    return data["accessKeyId"], data["secretAccessKey"]
+
+
+def other_account_credentials(server, account):
+    """The root key of another account (`petrel serve --other-account ACCOUNT` writes it)."""
+    with open(os.path.join(server.data_dir, f"credentials-{account}.json")) as f:
+        data = json.load(f)
+    assert data["account"] == account
     return data["accessKeyId"], data["secretAccessKey"]
 
 

@@ -5,12 +5,9 @@ import json
 import subprocess
 
 from conftest import PETREL_BIN, PetrelProcess, make_zip, unique, wait_for
-from iam_helpers import client, root_credentials
+from iam_helpers import BASIC, LAMBDA_TRUST, client, root_credentials
 
 ACCOUNT = "000000000000"
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 WRITER = ("import boto3, os\n"
           "def handler(event, context):\n"

@@ -4,10 +4,8 @@ roles, their policies and the audit findings with the policy that would allow th
 import json
 
 from conftest import make_zip, unique
+from iam_helpers import LAMBDA_TRUST
 from test_console import Page, browser  # noqa: F401 - the fixture is used by name
-
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
 def test_the_create_form_makes_a_role_from_policy_templates(fresh_petrel, browser):  # noqa: F811

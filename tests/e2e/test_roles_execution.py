@@ -9,12 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ROOT, PetrelProcess, make_zip, unique, wait_for
-from iam_helpers import client, root_credentials
+from iam_helpers import BASIC, LAMBDA_TRUST, client, root_credentials
 
 ACCOUNT = "000000000000"
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 STREAMS = "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"
 
 

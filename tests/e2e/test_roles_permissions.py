@@ -2,17 +2,14 @@
 `--iam enforce`: another account's principal may invoke a function only once a permission names
 it, with boto3 and the AWS CLI."""
 import json
-import os
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import PETREL_BIN, PetrelProcess, make_zip, unique
-from iam_helpers import cli, client, root_credentials
+from iam_helpers import LAMBDA_TRUST, cli, client, other_account_credentials, root_credentials
 
 ACCOUNT, OTHER = "000000000000", "111111111111"
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +26,7 @@ def root(server):
 
 @pytest.fixture(scope="module")
 def other(server):
-    with open(os.path.join(server.data_dir, f"credentials-{OTHER}.json")) as f:
-        data = json.load(f)
-    assert data["account"] == OTHER
-    return data["accessKeyId"], data["secretAccessKey"]
+    return other_account_credentials(server, OTHER)
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,13 @@
 policies as AWS does: a queue policy grants a user of the account or another account, and its
 explicit Deny wins over the caller's identity policy. Real server, boto3 and the AWS CLI."""
 import json
-import os
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import PetrelProcess
-from iam_helpers import cli, client, root_credentials
+from iam_helpers import cli, client, other_account_credentials, root_credentials
 
 ACCOUNT = "000000000000"
 OTHER = "222233334444"
@@ -29,9 +28,7 @@ def root(server):
 
 @pytest.fixture(scope="module")
 def other(server):
-    with open(os.path.join(server.data_dir, f"credentials-{OTHER}.json")) as f:
-        data = json.load(f)
-    return data["accessKeyId"], data["secretAccessKey"]
+    return other_account_credentials(server, OTHER)
 
 
 def unique(prefix):

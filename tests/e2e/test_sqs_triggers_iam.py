@@ -6,11 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import PetrelProcess, make_zip, unique, wait_for
-from iam_helpers import client, root_credentials
+from iam_helpers import BASIC, LAMBDA_TRUST, client, root_credentials
 
-TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 SQS_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 
 
@@ -25,7 +22,7 @@ def test_the_role_must_be_allowed_to_consume_the_queue(server):
     root = root_credentials(server)
     iam, lam, sqs = (client(server, s, *root) for s in ("iam", "lambda", "sqs"))
     role = unique("role")
-    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     iam.attach_role_policy(RoleName=role, PolicyArn=BASIC)
     fn = unique("fn")
     lam.create_function(FunctionName=fn, Runtime="nodejs20.x", Handler="index.handler", Role=role_arn,
