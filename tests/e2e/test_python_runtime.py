@@ -178,7 +178,8 @@ def test_boto3_inside_a_function_calls_petrels_lambda_api(petrel):
         "import boto3\n"
         "client = boto3.client('lambda')\n"
         "def handler(event, context):\n"
-        "    names = [f['FunctionName'] for f in client.list_functions()['Functions']]\n"
+        "    pages = client.get_paginator('list_functions').paginate()  # the shared server has many\n"
+        "    names = [f['FunctionName'] for page in pages for f in page['Functions']]\n"
         "    me = client.get_function(FunctionName=context.function_name)['Configuration']\n"
         "    return {'names': names, 'runtime': me['Runtime'], 'endpoint': client.meta.endpoint_url}\n"
     )
