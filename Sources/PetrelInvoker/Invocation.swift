@@ -11,10 +11,12 @@ public struct InvocationRequest: Sendable {
     public var clientContext: String?
     public var cognitoIdentity: String?
     public var wantsLogTail: Bool
+    /// Where a streaming runtime's chunks go as they arrive (nil: the response is buffered).
+    public var responseStream: ResponseStream?
 
     public init(function: FunctionRecord, payload: Data, requestID: String = UUID().uuidString.lowercased(),
                 invokedFunctionArn: String, clientContext: String? = nil, cognitoIdentity: String? = nil,
-                wantsLogTail: Bool = false) {
+                wantsLogTail: Bool = false, responseStream: ResponseStream? = nil) {
         self.function = function
         self.payload = payload
         self.requestID = requestID
@@ -22,6 +24,7 @@ public struct InvocationRequest: Sendable {
         self.clientContext = clientContext
         self.cognitoIdentity = cognitoIdentity
         self.wantsLogTail = wantsLogTail
+        self.responseStream = responseStream
     }
 }
 

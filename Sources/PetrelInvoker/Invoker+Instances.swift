@@ -217,6 +217,9 @@ struct InstanceBackend: RuntimeAPIBackend {
     func responseTooLarge(requestID: String) async -> RuntimeAPIReply {
         invoker.responseTooLarge(link.id, requestID: requestID)
     }
+    func responseStream(requestID: String) async -> ResponseStream? {
+        invoker.responseStream(link.id, requestID: requestID)
+    }
     func assignment() async -> Data? { await invoker.awaitAssignment(link.id) }
 }
 

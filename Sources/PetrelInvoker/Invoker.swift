@@ -409,6 +409,13 @@ public final class Invoker: Sendable {
         return handled ? .accepted : .invalidRequestID(requestID)
     }
 
+    /// The caller's stream for a runtime that answers `requestID` in streaming mode; nil when the
+    /// caller wants the response buffered (or the request is not the instance's to answer).
+    func responseStream(_ id: String, requestID: String) -> ResponseStream? {
+        guard let invocation = state.withLock({ $0.machine.currentInvocation(id) }), invocation.id == requestID else { return nil }
+        return invocation.request.responseStream
+    }
+
     func respond(_ id: String, requestID: String, body: Data) -> RuntimeAPIReply {
         answer(id, requestID: requestID, outcome: .success(body))
     }

@@ -280,6 +280,9 @@ struct InvokerStateMachine {
 
     /// The runtime answered (`/response`, `/error`, or a too-large response). Nil when the
     /// request id is not the instance's current invocation.
+    /// The invocation instance `id` is running, if any.
+    func currentInvocation(_ id: String) -> Invocation? { instances[id]?.current }
+
     mutating func runtimeAnswered(_ id: String, requestID: String, outcome: InvocationOutcome, at now: Moment) -> [Action]? {
         guard instances[id]?.current?.id == requestID else { return nil }
         var actions: [Action] = []

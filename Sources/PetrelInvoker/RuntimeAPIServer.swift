@@ -34,6 +34,9 @@ protocol RuntimeAPIBackend: Sendable {
     func error(requestID: String, body: Data, errorType: String?) async -> RuntimeAPIReply
     func initError(body: Data, errorType: String?) async -> RuntimeAPIReply
     func responseTooLarge(requestID: String) async -> RuntimeAPIReply
+    /// The caller's stream when the runtime answers `requestID` in streaming mode and the
+    /// caller wants it streamed; nil means buffer the answer as usual.
+    func responseStream(requestID: String) async -> ResponseStream?
     /// A blank (pre-warmed) runtime's function environment, as JSON; nil stops it.
     func assignment() async -> Data?
 }
@@ -120,21 +123,47 @@ struct RuntimeAPIServer: Sendable {
             var head: HTTPRequestHead?
             var body = ByteBuffer()
             var oversized = false
+            // A response posted in streaming mode goes to the caller's stream as it arrives.
+            var stream: ResponseStream?
+            var streamedBytes = 0
             for try await part in inbound {
                 switch part {
                 case .head(let h):
                     head = h
                     body.clear()
                     oversized = false
+                    stream = nil
+                    streamedBytes = 0
+                    if case .response(let id) = RuntimeAPIRoute.parse(method: h.method, uri: h.uri),
+                       h.headers.first(name: responseModeHeader)?.lowercased() == "streaming",
+                       let sink = await backend.responseStream(requestID: id) {
+                        sink.start(contentType: h.headers.first(name: "Content-Type") ?? "application/octet-stream")
+                        stream = sink
+                    }
                 case .body(var chunk):
-                    if body.readableBytes + chunk.readableBytes > maxResponseBytes {
+                    if let stream {
+                        streamedBytes += chunk.readableBytes
+                        if streamedBytes > ResponseStream.maxBytes {
+                            oversized = true
+                        } else if !oversized {
+                            stream.write(Data(chunk.readableBytesView))
+                        }
+                    } else if body.readableBytes + chunk.readableBytes > maxResponseBytes {
                         oversized = true
                     } else {
                         body.writeBuffer(&chunk)
                     }
-                case .end:
-                    guard let request = head else { continue }
-                    let route = RuntimeAPIRoute.parse(method: request.method, uri: request.uri)
+                case .end(let trailers):
+                    guard var request = head else { continue }
+                    var route = RuntimeAPIRoute.parse(method: request.method, uri: request.uri)
+                    // A streamed answer that failed part-way names its error in trailers.
+                    if case .response(let id) = route, let trailers, let type = trailers.first(name: errorTypeHeader) {
+                        route = .error(requestID: id)
+                        request.headers.replaceOrAdd(name: errorTypeHeader, value: type)
+                        body.clear()
+                        body.writeBytes(Data(base64Encoded: trailers.first(name: errorBodyHeader) ?? "") ?? Data())
+                        oversized = false
+                    }
                     let keepAlive = request.isKeepAlive
                     if case .next = route {
                         guard let invocation = await backend.next() else { return }
@@ -163,6 +192,9 @@ struct RuntimeAPIServer: Sendable {
     /// The header with which a runtime's answer also asks for its next invocation (Petrel's
     /// own runtimes send it; AWS's Runtime API has no such thing, and other runtimes never see it).
     static let thenNextHeader = "Petrel-Then-Next"
+    static let responseModeHeader = "Lambda-Runtime-Function-Response-Mode"
+    static let errorTypeHeader = "Lambda-Runtime-Function-Error-Type"
+    static let errorBodyHeader = "Lambda-Runtime-Function-Error-Body"
 
     static func thenNext(_ route: RuntimeAPIRoute, _ request: HTTPRequestHead) -> Bool {
         switch route {
@@ -174,7 +206,7 @@ struct RuntimeAPIServer: Sendable {
     private static func dispatch(_ route: RuntimeAPIRoute, request: HTTPRequestHead, body: ByteBuffer, oversized: Bool,
                                  backend: some RuntimeAPIBackend) async -> RuntimeAPIReply {
         let data = Data(body.readableBytesView)
-        let errorType = request.headers.first(name: "Lambda-Runtime-Function-Error-Type")
+        let errorType = request.headers.first(name: errorTypeHeader)
         switch route {
         case .response(let id):
             if oversized { return await backend.responseTooLarge(requestID: id) }

@@ -75,9 +75,6 @@ public enum FunctionURLRules {
             guard invokeModes.contains(invokeMode) else {
                 throw AWSError.validation("1 validation error detected: Value '\(invokeMode)' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]")
             }
-            guard invokeMode == "BUFFERED" else {
-                throw AWSError.invalidParameter("InvokeMode RESPONSE_STREAM is not supported by Petrel yet: use BUFFERED.")
-            }
         }
         guard let cors else { return }
         if let methods = cors.AllowMethods {

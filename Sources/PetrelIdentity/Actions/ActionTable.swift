@@ -256,6 +256,8 @@ public enum ActionTable {
             case ("DELETE", "concurrency"): return target("DeleteFunctionConcurrency", arn)
             default: return target("Unknown", arn)
             }
+        case "2021-11-15" where count == 4 && segments[1] == "functions" && segments[3] == "response-streaming-invocations":
+            return target("InvokeFunction", function(segments[2]))
         case "2014-11-13" where count == 4 && segments[3] == "invoke-async":
             return target("InvokeAsync", function(segments[2], qualifier: nil))
         case "2019-09-30" where count == 4 && segments[1] == "functions" && segments[3] == "concurrency":

@@ -74,24 +74,90 @@ struct FunctionURLRoutes: Sendable {
             body: Data(buffer: body), sourceIP: forwarded ?? "127.0.0.1",
             domainName: FunctionURLConfig.hostName(urlID: urlID, region: region), urlID: urlID, accountID: account.id,
             requestID: requestID, time: Date(), iamCaller: iamCaller))
+        let invocation = InvocationRequest(function: function, payload: event, requestID: requestID, invokedFunctionArn: arn)
+        if config.invokeMode == "RESPONSE_STREAM" {
+            return try await streamed(invocation, cors: config.cors.flatMap { cors in origin.map { (cors, $0) } })
+        }
         let result: InvocationResult
         do {
-            result = try await invoker.invoke(InvocationRequest(function: function, payload: event, requestID: requestID, invokedFunctionArn: arn))
+            result = try await invoker.invoke(invocation)
         } catch let error as AWSError where error.status == 429 {
             return Self.message(429, "Rate Exceeded.")
         }
-        var answer: FunctionURLResponse
-        if case .success(let output) = result.outcome {
-            answer = FunctionURLResponse.from(output: output)
-        } else {
-            answer = .badGateway
-        }
-        if let cors = config.cors, let origin {
+        return Self.response(Self.answer(result), requestID: requestID, cors: config.cors.flatMap { cors in origin.map { (cors, $0) } })
+    }
+
+    /// The HTTP answer for a function's buffered result.
+    static func answer(_ result: InvocationResult) -> FunctionURLResponse {
+        if case .success(let output) = result.outcome { return FunctionURLResponse.from(output: output) }
+        return .badGateway
+    }
+
+    static func response(_ answer: FunctionURLResponse, requestID: String, cors: (FunctionURLCors, String)?) -> Response {
+        var answer = answer
+        if let (cors, origin) = cors {
             answer.headers.removeAll { FunctionURLCORS.isCORSHeader($0.name) }
             answer.headers += FunctionURLCORS.responseHeaders(origin: origin, cors: cors)
         }
         var response = Self.response(answer)
         response.headers[HTTPField.Name("x-amzn-RequestId")!] = requestID
+        return response
+    }
+
+    /// A RESPONSE_STREAM URL: the body goes to the client as the function writes it. The head
+    /// comes from `awslambda.HttpResponseStream.from`'s prelude when the function sent one,
+    /// else it is 200 with the stream's content type; a function that answers in one piece is
+    /// rendered as a buffered URL renders it.
+    private func streamed(_ invocation: InvocationRequest, cors: (FunctionURLCors, String)?) async throws -> Response {
+        var invocation = invocation
+        let stream = ResponseStream()
+        invocation.responseStream = stream
+        let invoker = self.invoker
+        let request = invocation
+        Task { await stream.run { try await invoker.invoke(request) } }
+        var events = stream.events.makeAsyncIterator()
+        var prelude: StreamingPrelude?
+        var head = FunctionURLResponse(status: 200, headers: [], body: Data())
+        headLoop: while let event = await events.next() {
+            switch event {
+            case .refused(let error as AWSError) where error.status == 429:
+                return Self.message(429, "Rate Exceeded.")
+            case .refused(let error):
+                throw error
+            case .completed(let result):
+                if stream.didStream, prelude == nil, case .success = result.outcome {
+                    return Self.response(head, requestID: invocation.requestID, cors: cors)
+                }
+                return Self.response(stream.didStream ? .badGateway : Self.answer(result), requestID: invocation.requestID, cors: cors)
+            case .started(let contentType):
+                if contentType == StreamingPrelude.contentType {
+                    prelude = StreamingPrelude()
+                } else {
+                    head.headers = [("Content-Type", contentType)]
+                    break headLoop
+                }
+            case .chunk(let data):
+                guard var reading = prelude else { head.body.append(data); break headLoop }
+                switch reading.feed(data) {
+                case .needMore: prelude = reading
+                case .invalid: return Self.response(.badGateway, requestID: invocation.requestID, cors: cors)
+                case .head(let parsed, let rest):
+                    head = parsed
+                    head.body = rest
+                    break headLoop
+                }
+            }
+        }
+        let first = head.body
+        head.body = Data()
+        var response = Self.response(head, requestID: invocation.requestID, cors: cors)
+        response.body = ResponseBody { writer in
+            if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+            for await event in stream.events {
+                if case .chunk(let data) = event { try await writer.write(ByteBuffer(bytes: data)) }
+            }
+            try await writer.finish(nil)
+        }
         return response
     }
 

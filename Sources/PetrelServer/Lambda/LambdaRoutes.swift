@@ -124,6 +124,9 @@ struct LambdaRoutes: Sendable {
         case ("2015-03-31", 5) where segments[1] == "functions" && segments[3] == "policy" && method == .delete:
             let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
             return try removePermission(ref, statementID: segments[4], request: request, account: account)
+        case ("2021-11-15", 4) where segments[1] == "functions" && segments[3] == "response-streaming-invocations" && method == .post:
+            let ref = try FunctionReference.parse(segments[2], qualifier: qualifier, region: account.region)
+            return try await invokeWithResponseStream(ref, request: request, account: account)
         case ("2014-11-13", 4) where segments[1] == "functions" && segments[3] == "invoke-async" && method == .post:
             let ref = try FunctionReference.parse(segments[2], region: account.region)
             return try await invokeAsync(ref, request: request, account: account)

@@ -561,6 +561,16 @@ async function loadHandler(appRoot, full) {
 // ---------------------------------------------------------------------------
 // The invocation loop.
 
+// awslambda.streamifyResponse and HttpResponseStream: the streaming module is
+// loaded only when a handler uses them.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+let streamingModule = null;
+const streaming = () => streamingModule || (streamingModule = require('./streaming.js'));
+global.awslambda = {
+  streamifyResponse: (fn, options) => streaming().streamifyResponse(fn, options),
+  get HttpResponseStream() { return streaming().HttpResponseStream; },
+};
+
 let handler;
 let handlerIsAsync = false;
 let current = null; // the invocation in progress { id, finished }
@@ -700,6 +710,16 @@ function onInvocation(status, headers, body) {
 
   try {
     const event = JSON.parse(body);
+    if (handler[STREAMING] === 'response') {
+      beforeExit = () => {};
+      streaming().invoke(handler, event, context, {
+        host: API_HOST, port: API_PORT, path: `${API_PREFIX}/invocation/${encodedId}/response`,
+        toRuntimeResponse, headerValue, logError: (err) => logError('Invoke Error', err),
+        done: () => { inv.finished = true; scheduleNext(); },
+        gone: apiGone,
+      });
+      return;
+    }
     const result = handler(event, context, callback);
     if (result && typeof result.then === 'function') {
       result.then(context.succeed, context.fail).catch(context.fail);
