@@ -151,10 +151,11 @@ def test_eventbridge_configuration_puts_s3_events_on_the_default_bus(petrel):
     deleted_url = sqs.create_queue(QueueName=unique("dq"))["QueueUrl"]
     deleted_arn = sqs.get_queue_attributes(QueueUrl=deleted_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(Name=rule + "-del", EventPattern=json.dumps(
-        {"source": ["aws.s3"], "detail-type": ["Object Deleted"], "detail": {"bucket": {"name": [bucket]}}}))
+        {"source": ["aws.s3"], "detail-type": ["Object Deleted", "Object Tags Added"], "detail": {"bucket": {"name": [bucket]}}}))
     events.put_targets(Rule=rule + "-del", Targets=[{"Id": "q", "Arn": deleted_arn}])
 
     etag = s3.put_object(Bucket=bucket, Key="photos/cat 1.jpg", Body=b"meow!")["ETag"].strip('"')
+    s3.put_object_tagging(Bucket=bucket, Key="photos/cat 1.jpg", Tagging={"TagSet": [{"Key": "animal", "Value": "cat"}]})
     s3.delete_object(Bucket=bucket, Key="photos/cat 1.jpg")
 
     [event] = drain(petrel, url, 1)
@@ -169,7 +170,9 @@ def test_eventbridge_configuration_puts_s3_events_on_the_default_bus(petrel):
     assert detail["request-id"] and detail["source-ip-address"]
     got = wait_for(lambda: [json.loads(m.split("GOT ", 1)[1]) for m in log_messages(petrel, fn) if "GOT " in m], timeout=20)
     assert [(e["detail-type"], e["detail"]["object"]["key"]) for e in got] == [("Object Created", "photos/cat 1.jpg")]
-    [removed] = drain(petrel, deleted_url, 1)
+    tagged, removed = sorted(drain(petrel, deleted_url, 2), key=lambda e: e["detail-type"], reverse=True)
+    assert tagged["detail-type"] == "Object Tags Added" and tagged["detail"]["object"]["etag"] == etag
+    assert "reason" not in tagged["detail"] and "size" not in tagged["detail"]["object"]
     assert removed["detail-type"] == "Object Deleted"
     assert removed["detail"]["reason"] == "DeleteObject" and removed["detail"]["deletion-type"] == "Permanently Deleted"
     assert "size" not in removed["detail"]["object"]

@@ -49,9 +49,11 @@ extension ObjectRoutes {
     func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, requestID: String, sourceIP: String,
                        principalID: String) -> [QueuedNotification] {
         guard !bucket.notification.isEmpty else { return [] }
+        // Removals carry neither size nor ETag; tag changes carry the object's ETag, not its size.
         let created = eventName.hasPrefix("s3:ObjectCreated")
+        let tagged = eventName.hasPrefix("s3:ObjectTagging")
         let event = ObjectEvent(eventName: eventName, bucket: bucket.name, key: record.key,
-                                size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: record.versionID,
+                                size: created ? record.size : nil, etag: created || tagged ? record.etag : nil, versionID: record.versionID,
                                 sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: requestID,
                                 sourceIP: sourceIP, principalID: principalID)
         return bucket.notification.deliveries(for: event)
