@@ -211,7 +211,7 @@ extension ObjectStore {
     /// deleted version or created marker, and whether a marker was created.
     @discardableResult
     public func delete(_ bucket: String, _ key: String, versionID: String? = nil,
-                       events: (BucketRecord, ObjectRecord, Bool) -> [QueuedInvocation]) throws(S3Error) -> DeleteOutcome {
+                       events: (BucketRecord, ObjectRecord, Bool) -> [QueuedNotification]) throws(S3Error) -> DeleteOutcome {
         var count = 0
         defer { if count > 0 { queued() } }
         return try write { db in

@@ -84,6 +84,7 @@ public final class ObjectStore: Sendable {
                 """)
         }
         registerVersionMigrations(&migrator)
+        registerOutboxMigrations(&migrator)
     }
 
     static let bucketColumns = "name, region, created, notification, tags, lifecycle, cors, versioning"
@@ -178,7 +179,7 @@ public final class ObjectStore: Sendable {
 
     /// Sets (or, empty, removes) an object's tags and queues the events `events` returns.
     public func setObjectTags(_ bucket: String, _ key: String, _ tags: TagSet,
-                              events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) {
+                              events: (BucketRecord, ObjectRecord) -> [QueuedNotification]) throws(S3Error) {
         var count = 0
         defer { if count > 0 { queued() } }
         try write { db in
@@ -321,7 +322,7 @@ public final class ObjectStore: Sendable {
     /// versioned one it becomes a noncurrent version (`install`). Returns the committed record.
     @discardableResult
     public func commit(_ record: ObjectRecord, condition: WriteCondition = WriteCondition(),
-                       events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
+                       events: (BucketRecord, ObjectRecord) -> [QueuedNotification]) throws(S3Error) -> ObjectRecord {
         var count = 0
         defer { if count > 0 { queued() } }
         return try write { db in
@@ -339,7 +340,7 @@ public final class ObjectStore: Sendable {
     /// `commit` for writers whose events do not need the version id.
     @discardableResult
     public func commit(_ record: ObjectRecord, condition: WriteCondition = WriteCondition(),
-                       events: (BucketRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
+                       events: (BucketRecord) -> [QueuedNotification]) throws(S3Error) -> ObjectRecord {
         try commit(record, condition: condition) { bucket, _ in events(bucket) }
     }
 
@@ -521,7 +522,7 @@ public final class ObjectStore: Sendable {
     public func completeUpload(_ bucket: String, _ key: String, _ uploadID: String, requested: [MultipartRules.RequestedPart],
                                condition: WriteCondition, now: Date,
                                finish: (UploadRecord, [PartRecord]) throws(S3Error) -> ObjectRecord,
-                               events: (BucketRecord, ObjectRecord) -> [QueuedInvocation]) throws(S3Error) -> ObjectRecord {
+                               events: (BucketRecord, ObjectRecord) -> [QueuedNotification]) throws(S3Error) -> ObjectRecord {
         var count = 0
         defer { if count > 0 { queued() } }
         return try write { db in
@@ -555,23 +556,6 @@ public final class ObjectStore: Sendable {
             count = try Self.queue(db, events(bucketRecord, record))
             return record
         }
-    }
-
-    // MARK: Notifications
-
-    /// Queues invocations on the async invocation queue's table (PetrelInvoker's
-    /// `lambda_async_invocations`), inside the caller's transaction: the event commits with the object.
-    @discardableResult
-    static func queue(_ db: any SQLConnection, _ invocations: [QueuedInvocation]) throws -> Int {
-        let now = Date().timeIntervalSince1970
-        for invocation in invocations {
-            try db.execute(sql: """
-                INSERT INTO lambda_async_invocations (request_id, function_name, qualifier, region, payload, not_before, created)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [UUID().uuidString.lowercased(), invocation.functionName, invocation.qualifier, invocation.region,
-                                 invocation.payload, now, now])
-        }
-        return invocations.count
     }
 
     // MARK: Plumbing

@@ -139,7 +139,8 @@ public struct PetrelServer: Sendable {
                                            logs: logs, account: config.account, logger: logger) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
-        let objectStore = ObjectStore(store: store) { asyncQueue.wake() }
+        let s3Outbox = Wakeups()
+        let objectStore = ObjectStore(store: store) { asyncQueue.wake(); s3Outbox.signal(0) }
         let lambda = LambdaRoutes(functions: functions, layerRegistry: layers, provisioning: ProvisionedConcurrencyStore(store: store),
                                   concurrencyLimit: config.concurrencyLimit, invoker: invoker, asyncQueue: asyncQueue, mappings: mappings,
                                   dataDirectory: dataDirectory, logger: logger,
@@ -157,7 +158,10 @@ public struct PetrelServer: Sendable {
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger, events: eventBridge).hooks)
         let requests = RequestCounters()
-        let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger)
+        let s3Destinations = S3EventDestinations(objects: objectStore, queues: queueService, queueStore: QueueStore(store: store),
+                                                 events: eventBridge, account: config.account, wakeups: s3Outbox, logger: logger)
+        let objectRoutes = ObjectRoutes(objects: objectStore, functions: functions, account: config.account, logger: logger,
+                                        destinations: s3Destinations)
         // PETREL_S3_DAY_SECONDS shortens a lifecycle "day" (tests); the sweep runs four times a day, at most every minute.
         let lifecycleDay = ProcessInfo.processInfo.environment["PETREL_S3_DAY_SECONDS"].flatMap(TimeInterval.init) ?? 86_400
         // Blobs whose writes a crash cut short: no row names them.
@@ -229,6 +233,7 @@ public struct PetrelServer: Sendable {
                     }
                 },
                 ClosureService(name: "queues") { await queueService.run() },
+                ClosureService(name: "s3-event-outbox") { await s3Destinations.run() },
                 ClosureService(name: "eventbridge-schedules") {
                     await cluster.whileHolding(ClusterLeases.eventBridgeSchedules) { _ in await eventBridge.runScheduler() }
                 },

@@ -117,7 +117,7 @@ import PetrelStore
             record.etag = ETag.multipart(parts.map(\.etag)) ?? ""
             record.partsCount = parts.count
             return record
-        }, events: { _, _ in [QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8))] })
+        }, events: { _, _ in [.invocation(QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8)))] })
         #expect(record.size == Int64(first.count + 3))
         #expect(record.etag.hasSuffix("-2"))
         #expect(try read("big", from: Int64(first.count) - 2) == [7, 7, 1, 2, 3])
@@ -129,8 +129,8 @@ import PetrelStore
     @Test func queuedHookFiresAfterCommitsThatQueued() throws {
         let fired = Mutex(0)
         let hooked = ObjectStore(store: objects.store) { fired.withLock { $0 += 1 } }
-        let event = QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8))
-        for (key, events) in [("quiet", [QueuedInvocation]()), ("loud", [event])] {
+        let event = QueuedNotification.invocation(QueuedInvocation(functionName: "f", qualifier: nil, region: "us-east-1", payload: Data("{}".utf8)))
+        for (key, events) in [("quiet", [QueuedNotification]()), ("loud", [event])] {
             let writer = hooked.blobWriter()
             let blob = try writer.finish()
             try hooked.commit(ObjectRecord(bucket: "b", key: key, size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
@@ -139,6 +139,31 @@ import PetrelStore
         #expect(fired.withLock { $0 } == 1)
         try hooked.delete("b", "loud") { _, _, _ in [event] }
         #expect(fired.withLock { $0 } == 2)
+    }
+
+    /// Queue and EventBridge notifications commit with the object into the outbox; a claim
+    /// hides a message from other drainers until it runs out; a delivered one is removed.
+    @Test func outboxCommitsWithTheObjectAndIsClaimedOnce() throws {
+        let message = OutboxMessage(kind: .queue, target: "arn:aws:sqs:us-east-1:000000000000:q", region: "us-east-1", body: "{\"Records\":[]}")
+        let blob = try objects.blobWriter().finish()
+        try objects.commit(ObjectRecord(bucket: "b", key: "k", size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
+                                        blobID: blob.id)) { _ in [.outbox(message)] }
+        // A refused write (its condition fails) leaves no message behind.
+        let other = try objects.blobWriter().finish()
+        #expect(throws: S3Error.self) {
+            try objects.commit(ObjectRecord(bucket: "b", key: "k", size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
+                                            blobID: other.id), condition: WriteCondition(mustNotExist: true)) { _ in [.outbox(message)] }
+        }
+        #expect(try objects.outboxCount() == 1)
+        let now = Date()
+        let claimed = try objects.claimOutbox(limit: 10, claimSeconds: 10, now: now)
+        #expect(claimed.count == 1)
+        #expect(claimed.first?.kind == .queue && claimed.first?.target == message.target && claimed.first?.body == message.body)
+        #expect(try objects.claimOutbox(limit: 10, claimSeconds: 10, now: now.addingTimeInterval(5)).isEmpty)
+        let again = try objects.claimOutbox(limit: 10, claimSeconds: 10, now: now.addingTimeInterval(11))
+        #expect(again.map(\.id) == claimed.map(\.id))
+        try objects.removeOutbox(claimed[0].id)
+        #expect(try objects.outboxCount() == 0)
     }
 
     @Test func pendingBlobsAreCollected() throws {

@@ -3,13 +3,13 @@ import PetrelCore
 import PetrelObjects
 
 /// A deployment package named by `S3Bucket`/`S3Key`/`S3ObjectVersion` (CreateFunction's Code,
-/// UpdateFunctionCode) is read from Petrel's own object store, in-process.
+/// UpdateFunctionCode, PublishLayerVersion's Content) is read from Petrel's own object store, in-process.
 extension LambdaRoutes {
     /// Lambda's limit on a package's size read from S3 (its unzipped limit: a zip is never larger).
     static let maxS3PackageSize: Int64 = 262_144_000
 
     func functionCode(zipFile: String?, s3Bucket: String?, s3Key: String?, s3ObjectVersion: String?) throws -> Data {
-        guard let s3Bucket else { return try zipData(zipFile, s3Bucket: nil) }
+        guard let s3Bucket else { return try zipData(zipFile) }
         if zipFile != nil {
             throw AWSError.invalidParameter("Please do not provide other FunctionCode parameters when providing a ZipFile.")
         }

@@ -44,10 +44,7 @@ extension LambdaRoutes {
         }
     }
 
-    func zipData(_ base64: String?, s3Bucket: String?) throws -> Data {
-        if s3Bucket != nil {
-            throw AWSError.invalidParameter("Petrel reads layer content as ZipFile only (for example `--zip-file fileb://layer.zip`).")
-        }
+    func zipData(_ base64: String?) throws -> Data {
         guard let base64 else {
             throw AWSError.invalidParameter("Please provide a source for function code: ZipFile.")
         }

@@ -9,6 +9,8 @@ extension LambdaRoutes {
         struct Content: Decodable {
             var ZipFile: String?
             var S3Bucket: String?
+            var S3Key: String?
+            var S3ObjectVersion: String?
         }
         var Description: String?
         var Content: Content?
@@ -50,7 +52,8 @@ extension LambdaRoutes {
             return Response.json(status: .ok, out)
         case (.post, 4) where segments[3] == "versions":
             let input = try await decode(PublishLayerVersionRequest.self, from: request)
-            let zip = try zipData(input.Content?.ZipFile, s3Bucket: input.Content?.S3Bucket)
+            let zip = try functionCode(zipFile: input.Content?.ZipFile, s3Bucket: input.Content?.S3Bucket,
+                                       s3Key: input.Content?.S3Key, s3ObjectVersion: input.Content?.S3ObjectVersion)
             let record = try layerRegistry.publish(name: segments[2], description: input.Description ?? "",
                                                    runtimes: input.CompatibleRuntimes ?? [], architectures: input.CompatibleArchitectures ?? [],
                                                    license: input.LicenseInfo, zip: zip)

@@ -18,7 +18,21 @@ extension ObjectRoutes {
                                               name: destination.functionArn, value: "The destination Lambda does not exist")
             }
         }
+        for destination in configuration.queues {
+            guard let destinations else {
+                throw S3Error.invalidArgument("Unable to validate the following destination configurations",
+                                              name: destination.queueArn, value: "This server has no SQS queues")
+            }
+            if let problem = destinations.problem(queueArn: destination.queueArn, bucket: record) {
+                throw S3Error.invalidArgument("Unable to validate the following destination configurations",
+                                              name: destination.queueArn, value: problem)
+            }
+        }
         try objects.setNotification(bucket, configuration)
+        // S3 sends each queue an s3:TestEvent when the configuration is set.
+        for destination in configuration.queues {
+            destinations?.sendTestEvent(to: destination.queueArn, bucket: record, requestID: c.requestID)
+        }
         return Response(status: .ok, headers: [.contentLength: "0"])
     }
 
@@ -26,20 +40,23 @@ extension ObjectRoutes {
         S3Reply.xml(try objects.bucket(bucket).notification.xml)
     }
 
-    /// The invocations one committed change causes, built inside the write's transaction.
-    func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, _ c: S3Context) -> [QueuedInvocation] {
+    /// What one committed change causes (invocations, queue messages, EventBridge events),
+    /// built inside the write's transaction.
+    func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, _ c: S3Context) -> [QueuedNotification] {
         notifications(bucket, eventName, record, requestID: c.requestID, sourceIP: c.sourceIP, principalID: "AWS:\(account.id)")
     }
 
     func notifications(_ bucket: BucketRecord, _ eventName: String, _ record: ObjectRecord, requestID: String, sourceIP: String,
-                       principalID: String) -> [QueuedInvocation] {
-        guard !bucket.notification.lambdaFunctions.isEmpty else { return [] }
+                       principalID: String) -> [QueuedNotification] {
+        guard !bucket.notification.isEmpty else { return [] }
+        // Removals carry neither size nor ETag; tag changes carry the object's ETag, not its size.
         let created = eventName.hasPrefix("s3:ObjectCreated")
+        let tagged = eventName.hasPrefix("s3:ObjectTagging")
         let event = ObjectEvent(eventName: eventName, bucket: bucket.name, key: record.key,
-                                size: created ? record.size : nil, etag: created ? record.etag : nil, versionID: record.versionID,
+                                size: created ? record.size : nil, etag: created || tagged ? record.etag : nil, versionID: record.versionID,
                                 sequencer: Self.sequencer(), time: Date(), region: bucket.region, requestID: requestID,
                                 sourceIP: sourceIP, principalID: principalID)
-        return bucket.notification.invocations(for: event)
+        return bucket.notification.deliveries(for: event)
     }
 
     /// Hex, increasing with time, as S3's sequencers compare per key.

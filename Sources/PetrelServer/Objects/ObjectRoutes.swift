@@ -17,6 +17,8 @@ struct ObjectRoutes: Sendable {
     let functions: FunctionRegistry
     let account: Account
     let logger: Logger
+    /// SQS and EventBridge destinations of event notifications (nil: Lambda destinations only).
+    var destinations: S3EventDestinations? = nil
 
     /// Whether a request is for S3: signed for the `s3` service (header or presigned query),
     /// presigned the SigV2 way, or addressed to an S3 host name.
