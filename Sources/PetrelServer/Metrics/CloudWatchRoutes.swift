@@ -78,6 +78,15 @@ struct CloudWatchRoutes: Sendable {
     /// (`name:version`) when given; nil for all functions. Other namespaces and dimensions
     /// hold no data here.
     private func scope(namespace: String?, dimensions: [CBOR]?) -> (known: Bool, function: String?) {
+        if namespace == "AWS/Events" {
+            // EventBridge's series are named by their whole dimension set (MetricsStore.seriesKey).
+            var set: [String: String] = [:]
+            for dimension in dimensions ?? [] {
+                guard let name = dimension["Name"]?.string, let value = dimension["Value"]?.string else { return (false, nil) }
+                set[name] = value
+            }
+            return (true, MetricsStore.seriesKey(set))
+        }
         guard namespace == "AWS/Lambda" else { return (false, nil) }
         var function: String?
         var resource: String?
@@ -115,6 +124,11 @@ struct CloudWatchRoutes: Sendable {
         }
     }
 
+    /// The name a metric is stored under: AWS/Lambda's bare, other namespaces' prefixed (`AWS/Events/Invocations`).
+    static func storedName(_ name: String, namespace: String?) -> String {
+        namespace == "AWS/Lambda" || namespace == nil ? name : "\(namespace!)/\(name)"
+    }
+
     func getMetricStatistics(_ input: CBOR) throws -> CBOR {
         guard let name = input["MetricName"]?.string else { throw Self.invalid("MetricName is required.") }
         let (start, end, period) = try window(input, period: input["Period"]?.int)
@@ -124,8 +138,9 @@ struct CloudWatchRoutes: Sendable {
             throw Self.invalid("Either Statistics or ExtendedStatistics must be given.")
         }
         let (known, function) = scope(namespace: input["Namespace"]?.string, dimensions: input["Dimensions"]?.array)
-        let unit = LambdaMetric(rawValue: name)?.unit ?? "None"
-        let series = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+        let unit = LambdaMetric(rawValue: name)?.unit ?? (input["Namespace"]?.string == "AWS/Events" ? "Count" : "None")
+        let stored = Self.storedName(name, namespace: input["Namespace"]?.string)
+        let series = known ? try metrics.series(stored, function: function, start: start, end: end, period: period) : []
         let datapoints: [CBOR] = series.map { point in
             var members: [(String, CBOR?)] = [("Timestamp", .timestamp(point.start.timeIntervalSince1970)), ("Unit", .text(unit))]
             for statistic in statistics {
@@ -158,7 +173,8 @@ struct CloudWatchRoutes: Sendable {
             }
             let (start, end, period) = try window(input, period: stat["Period"]?.int)
             let (known, function) = scope(namespace: metric["Namespace"]?.string, dimensions: metric["Dimensions"]?.array)
-            var points = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+            let stored = Self.storedName(name, namespace: metric["Namespace"]?.string)
+            var points = known ? try metrics.series(stored, function: function, start: start, end: end, period: period) : []
             if !ascending { points.reverse() }
             let values = points.compactMap { point in Self.value(of: statistic, in: point.bucket).map { (point.start, $0) } }
             results.append(.object([
@@ -178,7 +194,7 @@ struct CloudWatchRoutes: Sendable {
         let wanted = input["Dimensions"]?.array?.compactMap { $0["Value"]?.string }
         guard namespace == nil || namespace == "AWS/Lambda" else { return .object([("Metrics", .array([]))]) }
         let found = try metrics.knownMetrics().filter { entry in
-            (name.map { $0 == entry.metric } ?? true)
+            !entry.metric.contains("/") && (name.map { $0 == entry.metric } ?? true)
                 && (wanted.map { values in
                     values.isEmpty || values.contains(entry.function) || values.contains(String(entry.function.prefix { $0 != ":" }))
                 } ?? true)
