@@ -188,6 +188,16 @@ extension EventBridgeService {
 
     // MARK: Retries
 
+    /// Whether the row's rule still has its target.
+    func targetExists(_ row: EventBridgeStore.PendingRetry) -> Bool {
+        guard let snapshot = try? rules.snapshot({ (try store.allRules(), try store.allTargets()) }) else { return true }
+        let candidates = (snapshot.buses[row.region + "\u{1}" + row.bus]?.rules ?? []) + snapshot.scheduled
+        return candidates.contains { compiled in
+            compiled.rule.region == row.region && compiled.rule.bus == row.bus && compiled.rule.name == row.rule
+                && compiled.targets.contains { $0.Id == row.target.Id }
+        }
+    }
+
     /// Makes the retries that are due, until cancelled (on one node of a cluster: the server
     /// runs it under a lease). Rows are durable, so a retry owed before `kill -9` is made after
     /// the restart.
@@ -209,6 +219,11 @@ extension EventBridgeService {
     /// One retry of one pending delivery. A function target's invocation is queued in the same
     /// transaction that deletes the row; a queue or bus is sent to, then the row deleted.
     func retry(_ row: EventBridgeStore.PendingRetry) {
+        guard targetExists(row) else {
+            // RemoveTargets or DeleteRule since: the pending delivery is dropped with its target.
+            try? store.deleteRetry(id: row.id)
+            return
+        }
         let delivery = Delivery(target: row.target, ruleArn: row.ruleArn, ruleName: row.rule, bus: row.bus, region: row.region, event: row.event)
         count(.retryInvocationAttempts, delivery)
         let retries = row.retries + 1

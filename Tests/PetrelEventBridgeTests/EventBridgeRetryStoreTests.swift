@@ -121,6 +121,18 @@ import Testing
         #expect(dead().first?.attributes["RETRY_ATTEMPTS"] == "1")
     }
 
+    @Test func aRemovedTargetsPendingRetriesAreDropped() throws {
+        try rule(target: Self.target, retry: #"{"MaximumRetryAttempts": 5}"#)
+        try putEvent()
+        let row = try #require(try pending().first)
+        try call("RemoveTargets", #"{"Rule": "r", "Ids": ["t"]}"#)
+        sent.queues.withLock { _ = $0.insert(Self.target) }
+        service.retry(row)
+        #expect(try pending().isEmpty)
+        #expect(sent.messages.withLock { $0.isEmpty })
+        #expect(sent.metrics.withLock { $0["RetryInvocationAttempts"] } == nil)
+    }
+
     @Test func aMissingFunctionIsNotRetried() throws {
         try rule(target: "arn:aws:lambda:us-east-1:000000000000:function:gone", retry: #"{"MaximumRetryAttempts": 5}"#)
         try putEvent()
