@@ -89,6 +89,10 @@ def test_exhausted_retries_send_the_event_to_the_dead_letter_queue_with_awss_att
         assert metric_sum(server, "InvocationsSentToDlq", dims) == 1
         assert metric_sum(server, "DeadLetterInvocations", dims) == 1
         assert metric_sum(server, "Invocations", dims) == 1
+    listed = server.client("cloudwatch").list_metrics(Namespace="AWS/Events", MetricName="FailedInvocations",
+                                                      Dimensions=[{"Name": "RuleName", "Value": rule}])["Metrics"]
+    assert sorted(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]) for m in listed) == \
+        [[("EventBusName", "default"), ("RuleName", rule)], [("RuleName", rule)]]
     assert metric_sum(server, "PutEventsApproximateCallCount", {}) >= 1
     assert metric_sum(server, "MatchedEvents", {"EventBusName": "default"}) >= 1
 

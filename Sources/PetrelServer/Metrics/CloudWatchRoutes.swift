@@ -192,6 +192,7 @@ struct CloudWatchRoutes: Sendable {
         let name = input["MetricName"]?.string
         // A FunctionName value also matches that function's versions (their Resource series).
         let wanted = input["Dimensions"]?.array?.compactMap { $0["Value"]?.string }
+        if namespace == "AWS/Events" { return .object([("Metrics", .array(try listEventMetrics(input)))]) }
         guard namespace == nil || namespace == "AWS/Lambda" else { return .object([("Metrics", .array([]))]) }
         let found = try metrics.knownMetrics().filter { entry in
             !entry.metric.contains("/") && (name.map { $0 == entry.metric } ?? true)
@@ -204,6 +205,24 @@ struct CloudWatchRoutes: Sendable {
             var dimensions: [CBOR] = [.object([("Name", .text("FunctionName")), ("Value", .text(name))])]
             if entry.function != name { dimensions.append(.object([("Name", .text("Resource")), ("Value", .text(entry.function))])) }
             return .object([("Namespace", .text("AWS/Lambda")), ("MetricName", .text(entry.metric)), ("Dimensions", .array(dimensions))])
-        }))])
+        } + (namespace == nil ? try listEventMetrics(input) : [])))])
+    }
+
+    /// EventBridge's series (stored as `AWS/Events/<name>` under `MetricsStore.seriesKey`), each
+    /// with its dimension set; a request's Dimensions must all be in it.
+    func listEventMetrics(_ input: CBOR) throws -> [CBOR] {
+        let prefix = "AWS/Events/"
+        let name = input["MetricName"]?.string
+        let wanted = (input["Dimensions"]?.array ?? []).compactMap { d in d["Name"]?.string.map { ($0, d["Value"]?.string) } }
+        return try metrics.knownMetrics().compactMap { entry -> CBOR? in
+            guard entry.metric.hasPrefix(prefix) else { return nil }
+            let metric = String(entry.metric.dropFirst(prefix.count))
+            guard name.map({ $0 == metric }) ?? true else { return nil }
+            let pairs = entry.function.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+                .filter { $0.count == 2 }.map { ($0[0], $0[1]) }
+            guard wanted.allSatisfy({ w in pairs.contains { $0.0 == w.0 && (w.1 == nil || $0.1 == w.1) } }) else { return nil }
+            return .object([("Namespace", .text("AWS/Events")), ("MetricName", .text(metric)),
+                            ("Dimensions", .array(pairs.map { .object([("Name", .text($0.0)), ("Value", .text($0.1))]) }))])
+        }
     }
 }
