@@ -31,7 +31,7 @@ def metric_sum(server, name, dimensions):
     return sum(p["Sum"] for p in out["Datapoints"])
 
 
-def rule_to(server, target, bus="default"):
+def rule_to(server, target):
     events = server.client("events")
     name, source = unique("rule"), unique("src")
     events.put_rule(Name=name, EventPattern=json.dumps({"source": [source]}))
