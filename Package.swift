@@ -162,7 +162,7 @@ let package = Package(
         ]),
         .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", "PetrelStore", "PetrelLogs", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
-        .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore"]),
+        .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),
         .testTarget(name: "PetrelKinesisTests", dependencies: ["PetrelKinesis", "PetrelStore", "PetrelCore"]),
         .testTarget(name: "PetrelQueuesTests", dependencies: ["PetrelQueues", "PetrelStore", "PetrelCore"]),

@@ -301,6 +301,12 @@ def sqs_section(seconds):
                     "--seconds", str(seconds)], check=False)
 
 
+def events_section(seconds):
+    print("\nEventBridge (PutEvents at 16 connections, floor: moto_server, goal >= 50x; PutEvents-to-handler p50, goal <= 5 ms)")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "events_bench.py"), "--petrel-bin", BIN,
+                    "--seconds", str(seconds)], check=False)
+
+
 def identity_section():
     print("\nIdentity: a warm GetItem and Invoke per --iam mode (one signed request replayed over keep-alive, p50 and mean)")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "identity_overhead.py"), BIN, "2000"], check=False)
@@ -319,6 +325,7 @@ def main():
     parser.add_argument("--no-overload", action="store_true", help="skip the 5,000-connection overload burst")
     parser.add_argument("--no-kinesis", action="store_true", help="skip the Kinesis benchmark (Petrel against moto)")
     parser.add_argument("--no-sqs", action="store_true", help="skip the SQS benchmark (Petrel against moto)")
+    parser.add_argument("--no-events", action="store_true", help="skip the EventBridge benchmark (Petrel against moto)")
     parser.add_argument("--no-identity", action="store_true", help="skip the per --iam mode GetItem/Invoke figures")
     parser.add_argument("--density", type=int, nargs="?", const=200, default=0, metavar="N",
                         help="also run bench/density.py with N concurrent instances (default 200; heavy, off by default)")
@@ -342,6 +349,8 @@ def main():
         kinesis_section(args.seconds)
     if not args.no_sqs:
         sqs_section(args.seconds)
+    if not args.no_events:
+        events_section(args.seconds)
     if not args.no_identity:
         identity_section()
     if not args.no_overload:

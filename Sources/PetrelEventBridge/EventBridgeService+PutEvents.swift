@@ -30,6 +30,9 @@ extension EventBridgeService {
                 results.append(.object(["ErrorCode": .string(error.code), "ErrorMessage": .string(error.message)]))
             }
         }
+        sinks.recordMetric(.putEventsApproximateCallCount, [[:]], 1)
+        sinks.recordMetric(.putEventsApproximateSuccessCount, [[:]], Double(entries.count - failed))
+        if failed > 0 { sinks.recordMetric(.putEventsApproximateFailedCount, [[:]], Double(failed)) }
         return .object(["FailedEntryCount": .number(Double(failed)), "Entries": .array(results)])
     }
 
@@ -88,11 +91,19 @@ extension EventBridgeService {
         let snapshot = try rules.snapshot { (try store.allRules(), try store.allTargets()) }
         guard let busRules = snapshot.buses[region + "\u{1}" + bus] else { return }
         var deliveries: [Delivery] = []
+        var matched = false
         for compiled in busRules.matching(event) where compiled.rule.state != "DISABLED" {
+            matched = true
             let arn = ruleArn(compiled.rule.name, bus: bus, region: region)
+            let dimensions = EventMetric.ruleDimensions(bus: bus, rule: compiled.rule.name)
+            sinks.recordMetric(.triggeredRules, dimensions, 1)
+            sinks.recordMetric(.matchedEvents, Array(dimensions.dropFirst()), 1)
             for target in compiled.targets {
-                deliveries.append(Delivery(target: target, ruleArn: arn, ruleName: compiled.rule.name, event: event))
+                deliveries.append(Delivery(target: target, ruleArn: arn, ruleName: compiled.rule.name, bus: bus, region: region, event: event))
             }
+        }
+        if matched {
+            sinks.recordMetric(.matchedEvents, EventMetric.busDimensions(bus: bus), 1)
         }
         try deliver(deliveries, hops: hops)
     }

@@ -50,7 +50,9 @@ extension EventBridgeService {
         let arn = ruleArn(rule.name, bus: rule.bus, region: rule.region)
         let event = Self.event(source: "aws.events", detailType: "Scheduled Event", detail: .object([:]), resources: [arn],
                                time: due, account: accountID, region: rule.region)
-        let deliveries = compiled.targets.map { Delivery(target: $0, ruleArn: arn, ruleName: rule.name, event: event) }
+        let deliveries = compiled.targets.map {
+            Delivery(target: $0, ruleArn: arn, ruleName: rule.name, bus: rule.bus, region: rule.region, event: event)
+        }
         let stamp = due.timeIntervalSince1970
         try deliver(deliveries) { db in
             let claimed = try db.fetchAll(sql: """

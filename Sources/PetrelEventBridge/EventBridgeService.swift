@@ -17,15 +17,19 @@ public struct EventSinks: Sendable {
     /// Whether the function's resource-based policy lets `events.amazonaws.com` invoke it for
     /// the rule `ruleArn` (AWS wants an AddPermission before a rule may invoke a function).
     public var functionAllows: @Sendable (_ name: String, _ qualifier: String?, _ region: String, _ ruleArn: String) -> Bool
+    /// Adds `value` to an `AWS/Events` metric under each of the dimension sets.
+    public var recordMetric: @Sendable (_ metric: EventMetric, _ dimensionSets: [[String: String]], _ value: Double) -> Void
 
     public init(sendMessage: @escaping @Sendable (String, String, String?, [String: String]) throws -> Void,
                 functionExists: @escaping @Sendable (String, String) -> Bool,
                 wakeFunctions: @escaping @Sendable () -> Void,
-                functionAllows: @escaping @Sendable (String, String?, String, String) -> Bool = { _, _, _, _ in true }) {
+                functionAllows: @escaping @Sendable (String, String?, String, String) -> Bool = { _, _, _, _ in true },
+                recordMetric: @escaping @Sendable (EventMetric, [[String: String]], Double) -> Void = { _, _, _ in }) {
         self.sendMessage = sendMessage
         self.functionExists = functionExists
         self.wakeFunctions = wakeFunctions
         self.functionAllows = functionAllows
+        self.recordMetric = recordMetric
     }
 }
 
@@ -38,13 +42,17 @@ public final class EventBridgeService: Sendable {
     /// A rate's minute in seconds (PETREL_EVENTS_MINUTE_SECONDS shortens it for tests).
     let minuteSeconds: Double
     let rules = RuleCache()
+    /// A retry's nominal first delay in seconds (PETREL_EVENTS_RETRY_BASE_SECONDS shortens it for tests).
+    let retryBaseDelay: Double
 
-    public init(store: Store, accountID: String, sinks: EventSinks, logger: Logger, minuteSeconds: Double = 60) {
+    public init(store: Store, accountID: String, sinks: EventSinks, logger: Logger, minuteSeconds: Double = 60,
+                retryBaseDelay: Double = 1) {
         self.store = EventBridgeStore(database: store.database)
         self.accountID = accountID
         self.sinks = sinks
         self.logger = logger
         self.minuteSeconds = minuteSeconds
+        self.retryBaseDelay = retryBaseDelay
     }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {

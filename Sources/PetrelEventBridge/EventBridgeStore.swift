@@ -28,6 +28,34 @@ struct EventBridgeStore: Sendable {
                 CREATE TABLE eb_tags (arn TEXT PRIMARY KEY, tags TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("eventbridge-v2-retries") { db in
+            try db.executeScript("""
+                CREATE TABLE eb_retries (
+                    id TEXT PRIMARY KEY, region TEXT NOT NULL, bus TEXT NOT NULL, rule TEXT NOT NULL, rule_arn TEXT NOT NULL,
+                    target TEXT NOT NULL, event TEXT NOT NULL, hops INTEGER NOT NULL,
+                    retries INTEGER NOT NULL, first_attempt REAL NOT NULL, not_before REAL NOT NULL,
+                    error_code TEXT NOT NULL, error_message TEXT NOT NULL
+                );
+                CREATE INDEX eb_retries_due ON eb_retries (not_before);
+                """)
+        }
+    }
+
+    /// A delivery waiting for its next attempt (a row of `eb_retries`).
+    struct PendingRetry: Sendable {
+        var id: String
+        var region: String
+        var bus: String
+        var rule: String
+        var ruleArn: String
+        var target: TargetSpec
+        var event: JSONValue
+        var hops: Int
+        var retries: Int
+        var firstAttempt: Double
+        var notBefore: Double
+        var errorCode: String
+        var errorMessage: String
     }
 
     struct Bus: Sendable {
@@ -179,6 +207,58 @@ struct EventBridgeStore: Sendable {
                                arguments: [region, bus, rule, id])
             }
         }
+    }
+
+    // MARK: Retries
+
+    func insertRetry(_ r: PendingRetry) throws {
+        let target = String(decoding: try JSONEncoder().encode(r.target), as: UTF8.self)
+        let event = String(decoding: try JSONEncoder().encode(r.event), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO eb_retries (id, region, bus, rule, rule_arn, target, event, hops, retries, first_attempt, not_before, error_code, error_message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [r.id, r.region, r.bus, r.rule, r.ruleArn, target, event, r.hops, r.retries, r.firstAttempt,
+                                 r.notBefore, r.errorCode, r.errorMessage])
+        }
+    }
+
+    /// Retries due at `now`, earliest first.
+    func dueRetries(now: Double, limit: Int = 100) throws -> [PendingRetry] {
+        try database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM eb_retries WHERE not_before <= ? ORDER BY not_before LIMIT ?", arguments: [now, limit])
+                .compactMap { row -> PendingRetry? in
+                    let target: String = row["target"]
+                    let event: String = row["event"]
+                    guard let spec = try? JSONDecoder().decode(TargetSpec.self, from: Data(target.utf8)),
+                          let value = try? JSONDecoder().decode(JSONValue.self, from: Data(event.utf8)) else { return nil }
+                    return PendingRetry(id: row["id"], region: row["region"], bus: row["bus"], rule: row["rule"], ruleArn: row["rule_arn"],
+                                        target: spec, event: value, hops: row["hops"], retries: row["retries"],
+                                        firstAttempt: row["first_attempt"], notBefore: row["not_before"],
+                                        errorCode: row["error_code"], errorMessage: row["error_message"])
+                }
+        }
+    }
+
+    /// The earliest pending retry's time, if any.
+    func nextRetry() throws -> Double? {
+        try database.read { db in try db.fetchOne(Double.self, sql: "SELECT MIN(not_before) FROM eb_retries") }
+    }
+
+    func retryCount() throws -> Int {
+        try database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM eb_retries") ?? 0 }
+    }
+
+    /// Records a failed retry and when to try again.
+    func rescheduleRetry(id: String, retries: Int, notBefore: Double, errorCode: String, errorMessage: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE eb_retries SET retries = ?, not_before = ?, error_code = ?, error_message = ? WHERE id = ?",
+                           arguments: [retries, notBefore, errorCode, errorMessage, id])
+        }
+    }
+
+    func deleteRetry(id: String) throws {
+        try database.write { db in try db.execute(sql: "DELETE FROM eb_retries WHERE id = ?", arguments: [id]) }
     }
 
     // MARK: Tags

@@ -53,6 +53,19 @@ public final class MetricsStore: Sendable {
         }
     }
 
+    /// A sample of another namespace's metric (`AWS/Events/Invocations`), kept under the series
+    /// `seriesKey(dimensions)` names (its dimension set), not in the running totals.
+    public func record(namespaced metric: String, dimensions: [String: String], value: Double, at date: Date = Date()) {
+        let minute = Int64(date.timeIntervalSince1970 / 60)
+        let key = Key(metric: metric, function: Self.seriesKey(dimensions), minute: minute)
+        pending.withLock { $0[key, default: MetricBucket()].add(value) }
+    }
+
+    /// A dimension set as one series name: `Name=Value` pairs sorted by name, comma-joined ("" for none).
+    public static func seriesKey(_ dimensions: [String: String]) -> String {
+        dimensions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
     /// Totals since the server started, per metric and function (Duration in ms).
     public func runningTotals() -> [(metric: String, function: String, value: Double)] {
         totals.withLock { $0.map { ($0.key.metric, $0.key.function, $0.value) } }.sorted { ($0.metric, $0.function) < ($1.metric, $1.function) }

@@ -152,9 +152,11 @@ public struct PetrelServer: Sendable {
         let eventBridge = EventBridgeService(
             store: store, accountID: config.account.id,
             sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account,
-                                          permissions: permissions),
+                                          permissions: permissions, metrics: metrics),
             logger: logger,
-            minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60)
+            minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60,
+            // PETREL_EVENTS_RETRY_BASE_SECONDS shortens a failed target delivery's first back-off (1 s) for tests.
+            retryBaseDelay: ProcessInfo.processInfo.environment["PETREL_EVENTS_RETRY_BASE_SECONDS"].flatMap(Double.init) ?? 1)
         asyncQueue.install(AsyncDestinations(configs: eventInvokeConfigs, functions: functions, queues: queueService, asyncQueue: asyncQueue,
                                              account: config.account, logger: logger, events: eventBridge).hooks)
         let requests = RequestCounters()
@@ -236,6 +238,9 @@ public struct PetrelServer: Sendable {
                 ClosureService(name: "s3-event-outbox") { await s3Destinations.run() },
                 ClosureService(name: "eventbridge-schedules") {
                     await cluster.whileHolding(ClusterLeases.eventBridgeSchedules) { _ in await eventBridge.runScheduler() }
+                },
+                ClosureService(name: "eventbridge-retries") {
+                    await cluster.whileHolding(ClusterLeases.eventBridgeRetries) { _ in await eventBridge.runRetries() }
                 },
                 ClosureService(name: "cloudtrail") { await trail.run() },
                 ClosureService(name: "kinesis") { await kinesis.run() },

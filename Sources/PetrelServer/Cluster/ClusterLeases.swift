@@ -7,4 +7,5 @@ enum ClusterLeases {
     static let tableExpiry = "table-ttl"
     static let objectLifecycle = "s3-lifecycle"
     static let eventBridgeSchedules = "eventbridge-schedules"
+    static let eventBridgeRetries = "eventbridge-retries"
 }

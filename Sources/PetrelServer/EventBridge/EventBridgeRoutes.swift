@@ -5,6 +5,7 @@ import PetrelEventBridge
 import PetrelFunctions
 import PetrelIdentity
 import PetrelInvoker
+import PetrelMetrics
 import PetrelQueues
 
 /// Amazon EventBridge (`X-Amz-Target: AWSEvents.*`, JSON 1.1): parse, call, render.
@@ -18,7 +19,7 @@ struct EventBridgeRoutes: Sendable {
 
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
     static func sinks(queues: QueueService, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
-                      account: Account, permissions: FunctionPermissions) -> EventSinks {
+                      account: Account, permissions: FunctionPermissions, metrics: MetricsStore) -> EventSinks {
         EventSinks(
             sendMessage: { arn, body, groupID, attributes in
                 try queues.send(toQueueArn: arn, body: body,
@@ -31,6 +32,11 @@ struct EventBridgeRoutes: Sendable {
             wakeFunctions: { asyncQueue.wake() },
             functionAllows: { name, qualifier, region, ruleArn in
                 allows(permissions, function: name, qualifier: qualifier, ruleArn: ruleArn, account: account.inRegion(region))
+            },
+            recordMetric: { metric, dimensionSets, value in
+                for dimensions in dimensionSets {
+                    metrics.record(namespaced: "\(EventMetric.namespace)/\(metric.rawValue)", dimensions: dimensions, value: value)
+                }
             })
     }
 

@@ -78,6 +78,15 @@ struct CloudWatchRoutes: Sendable {
     /// (`name:version`) when given; nil for all functions. Other namespaces and dimensions
     /// hold no data here.
     private func scope(namespace: String?, dimensions: [CBOR]?) -> (known: Bool, function: String?) {
+        if namespace == "AWS/Events" {
+            // EventBridge's series are named by their whole dimension set (MetricsStore.seriesKey).
+            var set: [String: String] = [:]
+            for dimension in dimensions ?? [] {
+                guard let name = dimension["Name"]?.string, let value = dimension["Value"]?.string else { return (false, nil) }
+                set[name] = value
+            }
+            return (true, MetricsStore.seriesKey(set))
+        }
         guard namespace == "AWS/Lambda" else { return (false, nil) }
         var function: String?
         var resource: String?
@@ -115,6 +124,11 @@ struct CloudWatchRoutes: Sendable {
         }
     }
 
+    /// The name a metric is stored under: AWS/Lambda's bare, other namespaces' prefixed (`AWS/Events/Invocations`).
+    static func storedName(_ name: String, namespace: String?) -> String {
+        namespace == "AWS/Lambda" || namespace == nil ? name : "\(namespace!)/\(name)"
+    }
+
     func getMetricStatistics(_ input: CBOR) throws -> CBOR {
         guard let name = input["MetricName"]?.string else { throw Self.invalid("MetricName is required.") }
         let (start, end, period) = try window(input, period: input["Period"]?.int)
@@ -124,8 +138,9 @@ struct CloudWatchRoutes: Sendable {
             throw Self.invalid("Either Statistics or ExtendedStatistics must be given.")
         }
         let (known, function) = scope(namespace: input["Namespace"]?.string, dimensions: input["Dimensions"]?.array)
-        let unit = LambdaMetric(rawValue: name)?.unit ?? "None"
-        let series = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+        let unit = LambdaMetric(rawValue: name)?.unit ?? (input["Namespace"]?.string == "AWS/Events" ? "Count" : "None")
+        let stored = Self.storedName(name, namespace: input["Namespace"]?.string)
+        let series = known ? try metrics.series(stored, function: function, start: start, end: end, period: period) : []
         let datapoints: [CBOR] = series.map { point in
             var members: [(String, CBOR?)] = [("Timestamp", .timestamp(point.start.timeIntervalSince1970)), ("Unit", .text(unit))]
             for statistic in statistics {
@@ -158,7 +173,8 @@ struct CloudWatchRoutes: Sendable {
             }
             let (start, end, period) = try window(input, period: stat["Period"]?.int)
             let (known, function) = scope(namespace: metric["Namespace"]?.string, dimensions: metric["Dimensions"]?.array)
-            var points = known ? try metrics.series(name, function: function, start: start, end: end, period: period) : []
+            let stored = Self.storedName(name, namespace: metric["Namespace"]?.string)
+            var points = known ? try metrics.series(stored, function: function, start: start, end: end, period: period) : []
             if !ascending { points.reverse() }
             let values = points.compactMap { point in Self.value(of: statistic, in: point.bucket).map { (point.start, $0) } }
             results.append(.object([
@@ -176,9 +192,10 @@ struct CloudWatchRoutes: Sendable {
         let name = input["MetricName"]?.string
         // A FunctionName value also matches that function's versions (their Resource series).
         let wanted = input["Dimensions"]?.array?.compactMap { $0["Value"]?.string }
+        if namespace == "AWS/Events" { return .object([("Metrics", .array(try listEventMetrics(input)))]) }
         guard namespace == nil || namespace == "AWS/Lambda" else { return .object([("Metrics", .array([]))]) }
         let found = try metrics.knownMetrics().filter { entry in
-            (name.map { $0 == entry.metric } ?? true)
+            !entry.metric.contains("/") && (name.map { $0 == entry.metric } ?? true)
                 && (wanted.map { values in
                     values.isEmpty || values.contains(entry.function) || values.contains(String(entry.function.prefix { $0 != ":" }))
                 } ?? true)
@@ -188,6 +205,24 @@ struct CloudWatchRoutes: Sendable {
             var dimensions: [CBOR] = [.object([("Name", .text("FunctionName")), ("Value", .text(name))])]
             if entry.function != name { dimensions.append(.object([("Name", .text("Resource")), ("Value", .text(entry.function))])) }
             return .object([("Namespace", .text("AWS/Lambda")), ("MetricName", .text(entry.metric)), ("Dimensions", .array(dimensions))])
-        }))])
+        } + (namespace == nil ? try listEventMetrics(input) : [])))])
+    }
+
+    /// EventBridge's series (stored as `AWS/Events/<name>` under `MetricsStore.seriesKey`), each
+    /// with its dimension set; a request's Dimensions must all be in it.
+    func listEventMetrics(_ input: CBOR) throws -> [CBOR] {
+        let prefix = "AWS/Events/"
+        let name = input["MetricName"]?.string
+        let wanted = (input["Dimensions"]?.array ?? []).compactMap { d in d["Name"]?.string.map { ($0, d["Value"]?.string) } }
+        return try metrics.knownMetrics().compactMap { entry -> CBOR? in
+            guard entry.metric.hasPrefix(prefix) else { return nil }
+            let metric = String(entry.metric.dropFirst(prefix.count))
+            guard name.map({ $0 == metric }) ?? true else { return nil }
+            let pairs = entry.function.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+                .filter { $0.count == 2 }.map { ($0[0], $0[1]) }
+            guard wanted.allSatisfy({ w in pairs.contains { $0.0 == w.0 && (w.1 == nil || $0.1 == w.1) } }) else { return nil }
+            return .object([("Namespace", .text("AWS/Events")), ("MetricName", .text(metric)),
+                            ("Dimensions", .array(pairs.map { .object([("Name", .text($0.0)), ("Value", .text($0.1))]) }))])
+        }
     }
 }
