@@ -210,6 +210,10 @@ struct Authorizer: Sendable {
             if let body {
                 for (name, value) in IdentityRoutes.formPairs(body) { parameters[name] = value }
             }
+            // Query-protocol SQS posted to the queue's URL names the queue by its path.
+            if service == "sqs", parameters["QueueUrl"] == nil, QueuesRoutes.isQueuePath(request.uri.path) {
+                parameters["QueueUrl"] = request.uri.path
+            }
             return .query(service: service, parameters: parameters)
         }
     }
