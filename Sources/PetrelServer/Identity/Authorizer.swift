@@ -74,7 +74,7 @@ struct Authorizer: Sendable {
             return await refuseOrActAsRoot(request, api: api, error: error, keyID: nil)
         }
         guard let auth else {
-            if let admitted = await anonymousQueueRequest(request, api: api, now: now) { return admitted }
+            if let decided = await anonymousQueueRequest(&request, api: api, now: now) { return decided }
             return await refuseOrActAsRoot(request, api: api, error: .missing, keyID: nil)
         }
         guard let key = identities.key(auth.accessKeyID), key.status == "Active" else {
@@ -148,10 +148,15 @@ struct Authorizer: Sendable {
     /// the queue's policy: admitted when it grants everyone (`Principal: "*"`) the action,
     /// otherwise refused in enforce with SQS's AccessDenied. nil for what names no queue (and
     /// for a denial in audit, which goes on as any unsigned request does).
-    private func anonymousQueueRequest(_ request: Request, api: API, now: Date) async -> Outcome? {
+    /// The body, once read, is put back in `request` for whoever reads it next.
+    private func anonymousQueueRequest(_ request: inout Request, api: API, now: Date) async -> Outcome? {
         guard let queuePolicies, Self.isQueueAPI(api) else { return nil }
-        var request = request
-        guard let body = try? await request.readBody(upTo: Self.maxBody) else { return nil }
+        let body: ByteBuffer
+        do {
+            body = try await request.readBody(upTo: Self.maxBody)
+        } catch {
+            return .refuse(render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }, api: api))
+        }
         request.body = .init(buffer: body)
         let targets = ActionTable.targets(for: apiRequest(api, request: request, body: Array(body.readableBytesView)), account: account.id,
                                           region: account.region)
