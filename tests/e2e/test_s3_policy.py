@@ -235,3 +235,29 @@ def test_a_function_reads_what_its_role_allows(server, root):
                         Code={"ZipFile": make_zip({"app.py": src})})
     out = json.load(lam.invoke(FunctionName=name, Payload=json.dumps({"bucket": bucket}).encode())["Payload"])
     assert out == {"allowed/data.txt": "body of allowed/data.txt", "forbidden/data.txt": "AccessDenied"}
+
+
+def test_audit_mode_serves_and_records_what_enforce_would_refuse(fresh_petrel):
+    """`--iam audit` (the default on loopback): S3 is evaluated the same way; the request is served."""
+    import subprocess
+    from conftest import PETREL_BIN, wait_for
+    server = fresh_petrel()
+    iam = server.client("iam")
+    name = unique("auditee")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    bucket = unique("audited")
+    server.client("s3").create_bucket(Bucket=bucket)
+    s3 = client(server, "s3", key["AccessKeyId"], key["SecretAccessKey"])
+    s3.put_object(Bucket=bucket, Key="notes/a.txt", Body=b"kept")
+    assert s3.get_object(Bucket=bucket, Key="notes/a.txt")["Body"].read() == b"kept"
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+    def mine():
+        proc = subprocess.run([PETREL_BIN, "iam", "audit", "--json", "--endpoint", server.endpoint],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        found = {(f["action"], f["resource"]) for f in json.loads(proc.stdout)["findings"] if f["principal"] == user_arn}
+        return found if len(found) >= 2 else None
+    found = wait_for(mine)
+    assert {("s3:PutObject", f"arn:aws:s3:::{bucket}/notes/a.txt"), ("s3:GetObject", f"arn:aws:s3:::{bucket}/notes/a.txt")} <= found

@@ -27,9 +27,10 @@ extension ObjectRoutes {
         } catch let error as S3Error {
             if enforce { throw error }
             // Audit: what enforce would refuse is recorded; the request goes on as the root.
+            let keyID = error.fields.first { $0.0 == "AWSAccessKeyId" }?.1
             for target in S3ActionTable.targets(for: Self.call(request, deletes: [])) {
-                authorizer.audit.record(.init(principal: "unverified signature", accessKeyId: nil, action: target.action, resource: target.resource,
-                                              reason: error.message, error: error.code))
+                authorizer.audit.record(.init(principal: keyID.map { "unknown access key \($0)" } ?? "unverified signature", accessKeyId: keyID,
+                                              action: target.action, resource: target.resource, reason: error.message, error: error.code))
             }
             return Authorized(request: request, signing: nil, principal: .root(account: account.id))
         }
