@@ -21,6 +21,7 @@ extension ObjectRoutes {
             return Response(status: .ok, headers: [.contentLength: "0"])
         }
         if q.has("acl") {
+            _ = try objects.bucket(bucket)
             try await checkACLRequest(try objects.access(bucket), c, bucket: bucket)
             return Response(status: .ok, headers: [.contentLength: "0"])
         }
@@ -75,6 +76,7 @@ extension ObjectRoutes {
     }
 
     func putBucketPolicy(_ bucket: String, _ c: S3Context) async throws -> Response {
+        _ = try objects.bucket(bucket)
         let buffer = try await c.request.readBody(upTo: BucketPolicy.maxLength + 1)
         let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
         let document: PolicyDocument
@@ -84,7 +86,6 @@ extension ObjectRoutes {
             throw S3Error("MalformedPolicy", status: 400, error.message)
         }
         let access = try objects.access(bucket)
-        _ = try objects.bucket(bucket)
         if access.publicAccessBlock?.blockPublicPolicy == true, BucketPolicy.isPublic(document) {
             throw S3Error("AccessDenied", status: 403,
                           "User: \(c.principal.arn) is not authorized to perform: s3:PutBucketPolicy on resource: \"\(S3ActionTable.bucketARN(bucket))\" because public policies are blocked by the BlockPublicPolicy block public access setting.")
