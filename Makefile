@@ -40,7 +40,7 @@ e2e: build test-deps
 # minutes, and running it beside the SQLite pass on 2 cores would put timing-sensitive tests
 # (warm pool, cold starts, hardening) at risk. The cluster is removed afterwards, pass or fail.
 PG_PORT ?= 5433
-STORE_SUITES ?= PetrelStoreTests|PetrelClusterTests|PetrelTablesTests|PetrelFunctionsTests|PetrelLogsTests|PetrelMetricsTests|PetrelUsageTests|PetrelEventsTests|PetrelKinesisTests|ObjectStoreTests|VersioningStoreTests|EventBridgeRetryStoreTests
+STORE_SUITES ?= PetrelStoreTests|PetrelClusterTests|PetrelTablesTests|PetrelFunctionsTests|PetrelLogsTests|PetrelMetricsTests|PetrelUsageTests|PetrelEventsTests|PetrelKinesisTests|ObjectStoreTests|VersioningStoreTests|EventBridgeRetryStoreTests|BucketAccessStoreTests
 E2E_NOT_STORAGE ?= test_console test_custom_runtime test_disk_full test_fuzz_slice test_hardening \
 	test_iam_browser test_iam_unserved test_isolation test_lambda_instances test_lambda_invoke \
 	test_python_runtime test_readme test_runtimes test_sdk_v3 test_warm_pool

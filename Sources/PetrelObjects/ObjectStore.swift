@@ -85,6 +85,7 @@ public final class ObjectStore: Sendable {
         }
         registerVersionMigrations(&migrator)
         registerOutboxMigrations(&migrator)
+        registerAccessMigrations(&migrator)
     }
 
     static let bucketColumns = "name, region, created, notification, tags, lifecycle, cors, versioning"
@@ -129,6 +130,7 @@ public final class ObjectStore: Sendable {
                 try Self.dropUpload(db, upload)
             }
             try db.execute(sql: "DELETE FROM s3_buckets WHERE name = ?", arguments: [name])
+            try Self.dropAccess(db, name)
         }
     }
 

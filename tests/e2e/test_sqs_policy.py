@@ -4,7 +4,11 @@ explicit Deny wins over the caller's identity policy. Real server, boto3 and the
 import json
 import uuid
 
+import boto3
 import pytest
+import requests
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import PetrelProcess
@@ -126,3 +130,41 @@ def test_a_policy_that_is_not_iams_grammar_is_refused(server, root, policy):
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
     assert error_code(refused) == "InvalidAttributeValue"
     assert "Policy" in refused.value.response["Error"]["Message"]
+
+
+def test_the_accounts_root_is_bound_by_an_explicit_deny(server, root):
+    sqs = client(server, "sqs", *root)
+    url, arn = queue(sqs, lambda arn: {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoSends", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sqs:SendMessage", "Resource": arn}]})
+    with pytest.raises(ClientError) as denied:
+        sqs.send_message(QueueUrl=url, MessageBody="refused")
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "explicit deny" in denied.value.response["Error"]["Message"]
+    # What the Deny does not name, the root still may: it lifts the Deny.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    sqs.send_message(QueueUrl=url, MessageBody="allowed again")
+
+
+def unsigned_sqs(server):
+    return boto3.client("sqs", endpoint_url=server.endpoint, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 0}))
+
+
+def test_an_anonymous_request_needs_a_policy_granting_everyone(server, root):
+    sqs = client(server, "sqs", *root)
+    open_url, _ = queue(sqs, lambda arn: {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}]})
+    closed_url, _ = queue(sqs)
+    anonymous = unsigned_sqs(server)
+    anonymous.send_message(QueueUrl=open_url, MessageBody="from nobody")
+    assert sqs.receive_message(QueueUrl=open_url)["Messages"][0]["Body"] == "from nobody"
+    for call in (lambda: anonymous.receive_message(QueueUrl=open_url), lambda: anonymous.send_message(QueueUrl=closed_url, MessageBody="no")):
+        with pytest.raises(ClientError) as denied:
+            call()
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert "AccessDenied" in denied.value.response["Error"]["Code"]
+    # The query protocol, unsigned, to the queue's URL.
+    sent = requests.post(open_url, data={"Action": "SendMessage", "MessageBody": "by form", "Version": "2012-11-05"})
+    assert sent.status_code == 200, sent.text
+    refused = requests.post(closed_url, data={"Action": "SendMessage", "MessageBody": "by form", "Version": "2012-11-05"})
+    assert refused.status_code == 403 and "<Code>AccessDenied</Code>" in refused.text

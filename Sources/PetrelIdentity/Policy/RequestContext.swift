@@ -2,7 +2,7 @@ import Foundation
 
 /// Who is calling, as policies see them.
 public struct PrincipalIdentity: Sendable, Equatable {
-    public enum Kind: String, Sendable { case root, user, assumedRole, service }
+    public enum Kind: String, Sendable { case root, user, assumedRole, service, anonymous }
 
     public var kind: Kind
     /// The account the principal belongs to.
@@ -34,6 +34,10 @@ public struct PrincipalIdentity: Sendable, Equatable {
     public static func root(account: String) -> PrincipalIdentity {
         PrincipalIdentity(kind: .root, account: account, arn: "arn:aws:iam::\(account):root", userID: account)
     }
+
+    /// An unsigned request (S3's public reads, a queue open to `Principal: "*"`): it belongs to
+    /// no account, so only a resource policy that grants everyone lets it through.
+    public static let anonymous = PrincipalIdentity(kind: .anonymous, account: "", arn: "anonymous", userID: "anonymous")
 }
 
 /// One authorization question: may `principal` do `action` on `resource`, in this context.
@@ -67,6 +71,13 @@ public struct AuthorizationRequest: Sendable {
     /// as `dynamodb:LeadingKeys`, `lambda:FunctionArn`).
     public static func standardContext(principal: PrincipalIdentity, sourceIP: String?, secureTransport: Bool, now: Date,
                                        extra: [String: [String]] = [:]) -> [String: [String]] {
+        if principal.kind == .anonymous {
+            var keys: [String: [String]] = ["aws:securetransport": [secureTransport ? "true" : "false"],
+                                            "aws:epochtime": [String(Int(now.timeIntervalSince1970))], "aws:principaltype": ["Anonymous"]]
+            if let sourceIP { keys["aws:sourceip"] = [sourceIP] }
+            for (key, values) in extra { keys[key.lowercased()] = values }
+            return keys
+        }
         var keys: [String: [String]] = [
             "aws:principalarn": [principal.roleARN ?? principal.arn],
             "aws:principalaccount": [principal.account],

@@ -119,6 +119,7 @@ enum APICallClassifier {
         case .user: "IAMUser"
         case .assumedRole: "AssumedRole"
         case .service: "AWSService"
+        case .anonymous: "AWSAccount"
         }
         return CallerIdentity(type: type, principalId: p.userID, arn: p.arn, accountId: p.account, accessKeyId: caller.accessKeyID,
                               userName: p.userName, roleArn: p.roleARN)

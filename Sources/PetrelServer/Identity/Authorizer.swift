@@ -74,6 +74,7 @@ struct Authorizer: Sendable {
             return await refuseOrActAsRoot(request, api: api, error: error, keyID: nil)
         }
         guard let auth else {
+            if let decided = await anonymousQueueRequest(&request, api: api, now: now) { return decided }
             return await refuseOrActAsRoot(request, api: api, error: .missing, keyID: nil)
         }
         guard let key = identities.key(auth.accessKeyID), key.status == "Active" else {
@@ -99,8 +100,9 @@ struct Authorizer: Sendable {
             logger.error("The principal of access key \(key.accessKeyID) could not be loaded: \(error)")
             return .refuse(render(SignatureError.invalidToken.error(for: api.family), api: api))
         }
-        // The account's own root may do anything; another account's root needs resource policies.
-        if caller.principal.kind == .root && caller.principal.account == account.id { return .proceed(request, caller) }
+        // The account's own root may do anything but what a queue policy explicitly denies;
+        // another account's root needs resource policies.
+        if caller.principal.kind == .root && caller.principal.account == account.id && !Self.isQueueAPI(api) { return .proceed(request, caller) }
         let region = auth.region
         let call = apiRequest(api, request: request, body: signed.body)
         var keys: [String: String] = [:]
@@ -132,6 +134,49 @@ struct Authorizer: Sendable {
             }
         }
         return .proceed(request, caller)
+    }
+
+    static func isQueueAPI(_ api: API) -> Bool {
+        switch api {
+        case .query(let service): service == "sqs"
+        case .json(let target): target.hasPrefix("AmazonSQS.")
+        default: false
+        }
+    }
+
+    /// An unsigned SQS request is evaluated, as SQS does, as the anonymous principal against
+    /// the queue's policy: admitted when it grants everyone (`Principal: "*"`) the action,
+    /// otherwise refused in enforce with SQS's AccessDenied. nil for what names no queue (and
+    /// for a denial in audit, which goes on as any unsigned request does).
+    /// The body, once read, is put back in `request` for whoever reads it next.
+    private func anonymousQueueRequest(_ request: inout Request, api: API, now: Date) async -> Outcome? {
+        guard let queuePolicies, Self.isQueueAPI(api) else { return nil }
+        let body: ByteBuffer
+        do {
+            body = try await request.readBody(upTo: Self.maxBody)
+        } catch {
+            return .refuse(render(error.awsError { .requestTooLarge("Request body is larger than \($0) bytes.") }, api: api))
+        }
+        request.body = .init(buffer: body)
+        let targets = ActionTable.targets(for: apiRequest(api, request: request, body: Array(body.readableBytesView)), account: account.id,
+                                          region: account.region)
+        guard !targets.isEmpty else { return nil }
+        let principal = PrincipalIdentity.anonymous
+        let context = AuthorizationRequest.standardContext(principal: principal, sourceIP: nil, secureTransport: false, now: now)
+        for target in targets {
+            guard target.resource.hasPrefix("arn:aws:sqs:") else { return nil }
+            var keys = context
+            for (k, v) in target.context { keys[k] = v }
+            let question = AuthorizationRequest(action: target.action, resource: target.resource, resourceAccount: account.id,
+                                                principal: principal, context: keys)
+            let policies = PolicySet(resource: queuePolicies.resourcePolicies(queueARN: target.resource))
+            let decision = PolicyEvaluator.evaluate(question, policies)
+            guard decision.isAllowed else {
+                guard mode == .enforce else { return nil }
+                return .refuse(render(Self.accessDenied(principal, target, decision, api: api), api: api))
+            }
+        }
+        return .proceed(request, Caller(principal: principal, policies: PolicySet(), accessKeyID: nil, key: nil))
     }
 
     /// In `enforce` the request is refused; in `audit` it is recorded and goes on as root.
@@ -169,6 +214,10 @@ struct Authorizer: Sendable {
             for (name, value) in SigV4Canonical.queryPairs(request.uri.query ?? "") { parameters[name] = value }
             if let body {
                 for (name, value) in IdentityRoutes.formPairs(body) { parameters[name] = value }
+            }
+            // Query-protocol SQS posted to the queue's URL names the queue by its path.
+            if service == "sqs", parameters["QueueUrl"] == nil, QueuesRoutes.isQueuePath(request.uri.path) {
+                parameters["QueueUrl"] = request.uri.path
             }
             return .query(service: service, parameters: parameters)
         }

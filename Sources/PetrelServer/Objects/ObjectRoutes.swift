@@ -54,11 +54,10 @@ struct ObjectRoutes: Sendable {
         let requestID = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).uppercased()
         var response: Response
         do {
-            var signing: S3Signing?
-            if let authorizer, authorizer.mode == .enforce {
-                signing = try S3Signing.authenticate(request, authorizer: authorizer)
-            }
-            response = try await route(request, requestID: String(requestID), signing: signing)
+            var authorized = Authorized(request: request, signing: nil, principal: .root(account: account.id))
+            if let authorizer { authorized = try await authorize(request, authorizer: authorizer) }
+            response = try await route(authorized.request, requestID: String(requestID), signing: authorized.signing,
+                                       principal: authorized.principal)
         } catch let error as S3Error {
             if let detail = error.detail { logger.error("S3 \(request.method) \(request.uri.path): \(detail)") }
             response = S3Reply.error(error, requestID: String(requestID), head: request.method == .head)
@@ -71,11 +70,11 @@ struct ObjectRoutes: Sendable {
         return response
     }
 
-    private func route(_ request: Request, requestID: String, signing: S3Signing?) async throws -> Response {
+    private func route(_ request: Request, requestID: String, signing: S3Signing?, principal: PrincipalIdentity) async throws -> Response {
         let address = ObjectAddress.parse(host: request.head.authority, rawPath: request.uri.path)
         let query = S3Query(request.uri.query)
         let context = S3Context(request: request, query: query, requestID: requestID,
-                                region: Self.region(of: request) ?? account.region, signing: signing)
+                                region: Self.region(of: request) ?? account.region, signing: signing, principal: principal)
         guard let bucket = address.bucket else {
             guard request.method == .get else { throw S3Error.methodNotAllowed(request.method.rawValue) }
             return try listBuckets(context)
@@ -99,17 +98,16 @@ struct ObjectRoutes: Sendable {
             if q.has("lifecycle") { return try await putLifecycle(bucket, c) }
             if q.has("cors") { return try await putCORS(bucket, c) }
             if q.has("versioning") { return try await putVersioning(bucket, c) }
-            if q.has("policy")
-                || q.has("acl") || q.has("ownershipControls") || q.has("publicAccessBlock") || q.has("encryption") {
-                throw S3Error.notImplemented(q.names.joined(separator: ","))
-            }
+            if let response = try await putAccess(bucket, c) { return response }
+            if q.has("encryption") { throw S3Error.notImplemented(q.names.joined(separator: ",")) }
             return try await createBucket(bucket, c)
         case .head: return try headBucket(bucket)
         case .delete:
             if q.has("tagging") { return try deleteBucketTagging(bucket) }
             if q.has("lifecycle") { return try deleteLifecycle(bucket) }
             if q.has("cors") { return try deleteCORS(bucket) }
-            if q.hasAny(["policy", "encryption", "ownershipControls", "publicAccessBlock"]) {
+            if let response = try deleteAccess(bucket, c) { return response }
+            if q.hasAny(["encryption"]) {
                 _ = try objects.bucket(bucket)
                 return Response(status: .noContent)
             }
@@ -123,7 +121,8 @@ struct ObjectRoutes: Sendable {
             if q.has("versions") { return try listVersions(bucket, c) }
             if q.has("lifecycle") { return try getLifecycle(bucket) }
             if q.has("cors") { return try getCORS(bucket) }
-            if q.hasAny(["acl", "policy", "website", "replication", "encryption", "logging",
+            if let response = try getAccess(bucket, c) { return response }
+            if q.hasAny(["website", "replication", "encryption", "logging",
                          "ownershipControls", "publicAccessBlock", "object-lock", "accelerate", "requestPayment"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
@@ -145,13 +144,15 @@ struct ObjectRoutes: Sendable {
                 return try await uploadPart(bucket, key, uploadID, c)
             }
             if q.has("tagging") { return try await putObjectTagging(bucket, key, c) }
-            if q.hasAny(["acl", "retention", "legal-hold"]) { throw S3Error.notImplemented(q.names.joined(separator: ",")) }
+            if q.has("acl") { return try await putObjectACL(bucket, key, c) }
+            if q.hasAny(["retention", "legal-hold"]) { throw S3Error.notImplemented(q.names.joined(separator: ",")) }
             if c.header("x-amz-copy-source") != nil { return try await copyObject(bucket, key, c) }
             return try await putObject(bucket, key, c)
         case .get:
             if let uploadID = q["uploadId"] { return try listParts(bucket, key, uploadID, c) }
             if q.has("tagging") { return try getObjectTagging(bucket, key) }
-            if q.hasAny(["acl", "attributes", "retention", "legal-hold", "torrent"]) {
+            if q.has("acl") { return try getObjectACL(bucket, key, c) }
+            if q.hasAny(["attributes", "retention", "legal-hold", "torrent"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
             return try getObject(bucket, key, c, head: false)
@@ -198,6 +199,8 @@ struct S3Context {
     let region: String
     /// In `--iam enforce`: the verified signature, which chunk signatures continue.
     let signing: S3Signing?
+    /// Who made the request (the root when IAM is off).
+    var principal: PrincipalIdentity = .root(account: "")
 
     func header(_ name: String) -> String? {
         HTTPField.Name(name).flatMap { request.headers[$0] }

@@ -4,10 +4,11 @@ import Hummingbird
 import PetrelIdentity
 import PetrelObjects
 
-/// SigV4 for S3 in `--iam enforce`: the header or presigned signature checked before the body
-/// is read (the payload hash is what the client declared: a hex SHA-256 checked as the body
-/// streams, UNSIGNED-PAYLOAD, or a STREAMING-… mode whose chunk signatures continue this one).
-/// Only the account's root keys may use S3 for now: IAM policies are not evaluated for `s3:` actions.
+/// SigV4 (and SigV2) for S3: the header or presigned signature checked before the body is read
+/// (the payload hash is what the client declared: a hex SHA-256 checked as the body streams,
+/// UNSIGNED-PAYLOAD, or a STREAMING-… mode whose chunk signatures continue this one). The
+/// caller it establishes is then authorized (S3Authorization); a request with no signature at
+/// all is anonymous.
 struct S3Signing: Sendable {
     let secret: String
     let auth: SigV4Authorization
@@ -15,20 +16,25 @@ struct S3Signing: Sendable {
     let amzDate: String
     let scope: String
 
-    static func authenticate(_ request: Request, authorizer: Authorizer) throws -> S3Signing? {
+    /// Who signed the request: nil caller for an unsigned (anonymous) request; the signing,
+    /// which chunk signatures continue, for SigV4.
+    struct Identity {
+        var caller: Caller?
+        var signing: S3Signing?
+    }
+
+    static func authenticate(_ request: Request, authorizer: Authorizer) throws -> Identity {
         let query = S3Query(request.uri.query)
         if query["AWSAccessKeyId"] != nil || request.headers[.authorization]?.hasPrefix("AWS ") == true {
-            try authenticateV2(request, query: query, authorizer: authorizer)
-            return nil
+            let key = try authenticateV2(request, query: query, authorizer: authorizer)
+            return Identity(caller: try caller(key, authorizer: authorizer), signing: nil)
         }
         let signed = SignedRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                                    headers: Authorizer.headers(of: request))
         let auth: SigV4Authorization
         do {
-            guard let parsed = try SigV4Authorization.parse(signed) else { throw accessDenied("Anonymous access is refused with --iam enforce.") }
+            guard let parsed = try SigV4Authorization.parse(signed) else { return Identity(caller: nil, signing: nil) }
             auth = parsed
-        } catch let error as S3Error {
-            throw error
         } catch {
             throw S3Error("AuthorizationHeaderMalformed", status: 400, "The authorization header is malformed: \(error)")
         }
@@ -55,20 +61,24 @@ struct S3Signing: Sendable {
             throw S3Error("SignatureDoesNotMatch", status: 403,
                           "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
-        try requireRoot(key, authorizer: authorizer)
-        return S3Signing(secret: key.secretForVerifier.secret, auth: auth, seedSignature: auth.signature, amzDate: auth.amzDate, scope: auth.scope)
+        return Identity(caller: try caller(key, authorizer: authorizer),
+                        signing: S3Signing(secret: key.secretForVerifier.secret, auth: auth, seedSignature: auth.signature,
+                                           amzDate: auth.amzDate, scope: auth.scope))
     }
 
-    static func requireRoot(_ key: IdentityStore.KeyRecord, authorizer: Authorizer) throws {
-        let caller = try authorizer.identities.caller(for: key)
-        guard caller.principal.kind == .root else {
-            throw accessDenied("Petrel does not evaluate IAM policies for S3 yet: only the account's root keys may use S3 with --iam enforce.")
+    static func caller(_ key: IdentityStore.KeyRecord, authorizer: Authorizer) throws -> Caller {
+        do {
+            return try authorizer.identities.caller(for: key)
+        } catch {
+            authorizer.logger.error("The principal of access key \(key.accessKeyID) could not be loaded: \(error)")
+            throw S3Error("InvalidAccessKeyId", status: 403, "The AWS Access Key Id you provided does not exist in our records.",
+                          fields: [("AWSAccessKeyId", key.accessKeyID)])
         }
     }
 
     /// The legacy signature: `Authorization: AWS key:signature` or a presigned
     /// `?AWSAccessKeyId=…&Expires=…&Signature=…` (what boto3 presigns by default).
-    static func authenticateV2(_ request: Request, query: S3Query, authorizer: Authorizer) throws {
+    static func authenticateV2(_ request: Request, query: S3Query, authorizer: Authorizer) throws -> IdentityStore.KeyRecord {
         var keyID: String
         var signature: String
         var dateOrExpires: String
@@ -100,7 +110,7 @@ struct S3Signing: Sendable {
             throw S3Error("SignatureDoesNotMatch", status: 403,
                           "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
         }
-        try requireRoot(key, authorizer: authorizer)
+        return key
     }
 
     static func accessDenied(_ message: String) -> S3Error { S3Error("AccessDenied", status: 403, message) }
