@@ -81,3 +81,16 @@ def test_if_match_takes_an_etag_missing_a_quote(petrel):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=name, Key="k", Body=b"four", IfMatch=etag)
     assert e.value.response["Error"]["Code"] == "PreconditionFailed"
+
+
+def test_recreating_your_own_bucket_is_ok_only_in_us_east_1(petrel):
+    east = petrel.client("s3")
+    name = f"b-{uuid.uuid4().hex[:12]}"
+    east.create_bucket(Bucket=name)
+    assert east.create_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    west = regional(petrel, "us-west-2")
+    elsewhere = f"b-{uuid.uuid4().hex[:12]}"
+    west.create_bucket(Bucket=elsewhere, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    with pytest.raises(ClientError) as e:
+        west.create_bucket(Bucket=elsewhere, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    assert e.value.response["Error"]["Code"] == "BucketAlreadyOwnedByYou"

@@ -22,7 +22,9 @@ extension ObjectRoutes {
             constraint = body.value("LocationConstraint")
         }
         let region = try BucketLocation.region(constraint: constraint, requestRegion: c.region)
-        try objects.createBucket(bucket, region: region, now: Date())
+        // us-east-1 (S3's legacy region) answers 200 to re-creating a bucket you own there.
+        let existing = region == "us-east-1" ? try? objects.bucket(bucket) : nil
+        if existing?.region != "us-east-1" { try objects.createBucket(bucket, region: region, now: Date()) }
         return Response(status: .ok, headers: [.location: "/\(bucket)", .contentLength: "0"])
     }
 
