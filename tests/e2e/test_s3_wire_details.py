@@ -94,3 +94,20 @@ def test_recreating_your_own_bucket_is_ok_only_in_us_east_1(petrel):
     with pytest.raises(ClientError) as e:
         west.create_bucket(Bucket=elsewhere, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     assert e.value.response["Error"]["Code"] == "BucketAlreadyOwnedByYou"
+
+
+def test_a_delete_marker_asked_for_by_version_allows_only_delete(petrel):
+    s3 = petrel.client("s3")
+    name = f"b-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=name, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=name, Key="k")["VersionId"]
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=name, Key="k", VersionId=marker)
+    headers = e.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+    assert (headers["allow"], headers["x-amz-delete-marker"]) == ("DELETE", "true")
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=name, Key="k", VersionId=marker)
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["ResourceType"]) == ("MethodNotAllowed", "DeleteMarker")
