@@ -56,8 +56,12 @@ public struct Conditions: Sendable, Equatable {
         return false
     }
 
+    /// The tag without its quotes; S3 also takes a tag missing one of them (`abc"`, `"abc`).
     static func unquote(_ tag: String) -> String {
-        tag.count >= 2 && tag.hasPrefix("\"") && tag.hasSuffix("\"") ? String(tag.dropFirst().dropLast()) : tag
+        var tag = Substring(tag)
+        if tag.hasPrefix("\"") { tag = tag.dropFirst() }
+        if tag.hasSuffix("\"") { tag = tag.dropLast() }
+        return String(tag)
     }
 }
 

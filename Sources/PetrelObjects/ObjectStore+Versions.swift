@@ -171,7 +171,8 @@ extension ObjectStore {
                 } else if let archived = try Self.archivedVersion(db, bucket, key, versionID) {
                     if archived.isDeleteMarker {
                         var error = S3Error.methodNotAllowed("GET")
-                        error.headers = [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionID)]
+                        error.fields.append(("ResourceType", "DeleteMarker"))
+                        error.headers = [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionID), ("Allow", "DELETE")]
                         throw error
                     }
                     record = archived

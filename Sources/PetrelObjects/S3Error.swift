@@ -57,6 +57,15 @@ public struct S3Error: Error, Sendable, Equatable {
         S3Error("BucketAlreadyOwnedByYou", status: 409,
                 "Your previous request to create the named bucket succeeded and you already own it.", fields: [("BucketName", bucket)])
     }
+    /// CreateBucket whose LocationConstraint (nil: none) the signing region cannot create in.
+    public static func illegalLocationConstraint(_ constraint: String?) -> S3Error {
+        S3Error("IllegalLocationConstraintException", status: 400,
+                "The \(constraint ?? "unspecified") location constraint is incompatible for the region specific endpoint this request was sent to.")
+    }
+    /// CreateBucket naming us-east-1 as its LocationConstraint (that region takes none).
+    public static func invalidLocationConstraint() -> S3Error {
+        S3Error("InvalidLocationConstraint", status: 400, "The specified location-constraint is not valid")
+    }
     public static func bucketNotEmpty(_ bucket: String) -> S3Error {
         S3Error("BucketNotEmpty", status: 409, "The bucket you tried to delete is not empty", fields: [("BucketName", bucket)])
     }

@@ -23,10 +23,14 @@ public struct TagSet: Sendable, Equatable, Codable {
     /// Checks S3's limits (`limit` is 10 for an object, 50 for a bucket).
     public func validated(limit: Int) throws(S3Error) -> TagSet {
         if tags.count > limit {
-            throw limit == 10 ? TagSet.invalidTag("Object tags cannot be greater than 10") : TagSet.invalidTag("Bucket tag count cannot be greater than 50")
+            throw limit == 10 ? S3Error("BadRequest", status: 400, "Object tags cannot be greater than 10")
+                : TagSet.invalidTag("Bucket tag count cannot be greater than 50")
         }
         var seen: Set<String> = []
         for tag in tags {
+            if tag.key.hasPrefix("aws:") {
+                throw TagSet.invalidTag(limit == 10 ? "Your TagKey cannot be prefixed with aws:" : "System tags cannot be added/updated by requester")
+            }
             guard !tag.key.isEmpty, tag.key.count <= 128 else { throw TagSet.invalidTag("The TagKey you have provided is invalid") }
             guard tag.value.count <= 256 else { throw TagSet.invalidTag("The TagValue you have provided is invalid") }
             guard seen.insert(tag.key).inserted else { throw TagSet.invalidTag("Cannot provide multiple Tags with the same key") }

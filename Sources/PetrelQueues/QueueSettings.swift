@@ -85,10 +85,24 @@ public struct QueueSettings: Sendable, Equatable {
             default: break
             }
         }
+        try applyEncryptionChoice(attributes)
         if fifo, fifoThroughputLimit == "perMessageGroupId", deduplicationScope != "messageGroup" {
             throw QueueError.invalidAttributeValue("FifoThroughputLimit",
                 "The perMessageGroupId value is allowed only when the value for DeduplicationScope is messageGroup.")
         }
+    }
+
+    /// A queue is encrypted one way at a time: SSE-SQS (the default) or SSE-KMS. Naming a KMS key
+    /// turns SSE-SQS off, turning SSE-SQS on drops the key, and asking for both at once is refused.
+    mutating func applyEncryptionChoice(_ attributes: [String: String]) throws {
+        let key = attributes["KmsMasterKeyId"].map { !$0.isEmpty }
+        let managed = attributes["SqsManagedSseEnabled"]?.lowercased() == "true"
+        if key == true, managed {
+            throw QueueError.invalidAttributeValue("SqsManagedSseEnabled",
+                "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
+        }
+        if key == true { sqsManagedSseEnabled = false }
+        if managed { kmsMasterKeyId = nil }
     }
 
     /// The settable attributes as GetQueueAttributes shows them.

@@ -64,6 +64,7 @@ import Testing
     @Test(arguments: [
         (Conditions(), Conditions.Outcome.proceed),
         (Conditions(ifMatch: "\"abc\""), .proceed),
+        (Conditions(ifMatch: "abc\""), .proceed), (Conditions(ifMatch: "\"abc"), .proceed),  // one quote missing
         (Conditions(ifMatch: "\"zzz\""), .preconditionFailed("If-Match")),
         (Conditions(ifMatch: "*"), .proceed),
         (Conditions(ifMatch: "\"x\", \"abc\""), .proceed),

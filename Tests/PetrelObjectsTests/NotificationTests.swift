@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (TagSet((0..<11).map { .init(key: "k\($0)", value: "") }), 10, "InvalidTag"),
+        (TagSet((0..<11).map { .init(key: "k\($0)", value: "") }), 10, "BadRequest"),
         (TagSet((0..<11).map { .init(key: "k\($0)", value: "") }), 50, nil),
         (TagSet([.init(key: "a", value: "1"), .init(key: "a", value: "2")]), 10, "InvalidTag"),
         (TagSet([.init(key: String(repeating: "k", count: 129), value: "")]), 10, "InvalidTag"),

@@ -37,6 +37,25 @@ import Testing
         #expect(throws: (any Error).self) { try bad.apply(["FifoQueue": "false"], creating: false) }
     }
 
+    @Test func encryptionIsSQSManagedByDefaultAndKMSWhenAKeyIsNamed() throws {
+        var settings = QueueSettings(fifo: false)
+        try settings.apply([:], creating: true)
+        #expect(settings.attributes["SqsManagedSseEnabled"] == "true")
+        #expect(settings.attributes["KmsMasterKeyId"] == nil)
+        try settings.apply(["KmsMasterKeyId": "alias/aws/sqs"], creating: false)
+        #expect(settings.attributes["SqsManagedSseEnabled"] == "false")
+        #expect(settings.attributes["KmsMasterKeyId"] == "alias/aws/sqs")
+        #expect(settings.attributes["KmsDataKeyReusePeriodSeconds"] == "300")
+        try settings.apply(["SqsManagedSseEnabled": "true"], creating: false)
+        #expect(settings.attributes["SqsManagedSseEnabled"] == "true")
+        #expect(settings.attributes["KmsMasterKeyId"] == nil)
+        var both = QueueSettings(fifo: false)
+        #expect(throws: (any Error).self) {
+            try both.apply(["KmsMasterKeyId": "alias/k", "SqsManagedSseEnabled": "true"], creating: true)
+        }
+        #expect(throws: (any Error).self) { try both.apply(["KmsDataKeyReusePeriodSeconds": "59"], creating: true) }
+    }
+
     @Test func redrivePolicyAnswersANumber() throws {
         var settings = QueueSettings(fifo: false)
         try settings.apply(["RedrivePolicy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:d\",\"maxReceiveCount\":\"5\"}"], creating: true)

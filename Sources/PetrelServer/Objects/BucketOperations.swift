@@ -16,20 +16,23 @@ extension ObjectRoutes {
 
     func createBucket(_ bucket: String, _ c: S3Context) async throws -> Response {
         guard BucketName.isValid(bucket) else { throw S3Error.invalidBucketName(bucket) }
-        var region = c.region
+        var constraint: String?
         if let body = try await xmlBody(c) {
             guard body.name == "CreateBucketConfiguration" else { throw S3Error.malformedXML() }
-            if let constraint = body.value("LocationConstraint"), !constraint.isEmpty {
-                region = constraint == "EU" ? "eu-west-1" : constraint
-            }
+            constraint = body.value("LocationConstraint")
         }
-        try objects.createBucket(bucket, region: region, now: Date())
+        let region = try BucketLocation.region(constraint: constraint, requestRegion: c.region)
+        // us-east-1 (S3's legacy region) answers 200 to re-creating a bucket you own there.
+        let existing = region == "us-east-1" ? try? objects.bucket(bucket) : nil
+        if existing?.region != "us-east-1" { try objects.createBucket(bucket, region: region, now: Date()) }
         return Response(status: .ok, headers: [.location: "/\(bucket)", .contentLength: "0"])
     }
 
     func headBucket(_ bucket: String) throws -> Response {
         let record = try objects.bucket(bucket)
-        return Response(status: .ok, headers: [HTTPField.Name("x-amz-bucket-region")!: record.region, .contentLength: "0"])
+        // S3 labels HeadBucket's empty answer application/xml.
+        return Response(status: .ok, headers: [HTTPField.Name("x-amz-bucket-region")!: record.region, .contentType: "application/xml",
+                                               .contentLength: "0"])
     }
 
     func deleteBucket(_ bucket: String) throws -> Response {

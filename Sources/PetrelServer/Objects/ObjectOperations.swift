@@ -98,7 +98,8 @@ extension ObjectRoutes {
                               fields: [("PartNumberRequested", String(partNumber)), ("ActualPartCount", String(record.partSizes?.count ?? 1))])
             }
             headers[HTTPField.Name("x-amz-mp-parts-count")!] = String(record.partSizes?.count ?? 1)
-            if record.partSizes != nil {
+            // AWS answers 206 with a Content-Range for part 1 of a single-part object too.
+            if record.size > 0 {
                 (first, last, status) = (from, to, .partialContent)
                 headers[.contentRange] = "bytes \(from)-\(to)/\(record.size)"
             }
