@@ -21,9 +21,6 @@ final class S3EventDestinations: Sendable {
     /// Signalled (channel 0) by the object store after a commit that queued notifications.
     let wakeups: Wakeups
 
-    static let s3Principal = PrincipalIdentity(kind: .service, account: "", arn: "s3.amazonaws.com",
-                                               userID: "s3.amazonaws.com", serviceName: "s3.amazonaws.com")
-
     init(objects: ObjectStore, queues: QueueService, queueStore: QueueStore, events: EventBridgeService, account: Account,
          wakeups: Wakeups, logger: Logger) {
         self.objects = objects
@@ -57,12 +54,8 @@ final class S3EventDestinations: Sendable {
     /// Whether the queue's policy lets `s3.amazonaws.com` send messages for `bucket` (its ARN as
     /// `aws:SourceArn`, the account as `aws:SourceAccount`). No policy: no.
     func allowsS3(queueArn: String, bucket: String) -> Bool {
-        var principal = Self.s3Principal
-        principal.account = account.id
-        let question = AuthorizationRequest(action: "sqs:SendMessage", resource: queueArn, resourceAccount: account.id, principal: principal,
-                                            context: ["aws:sourcearn": ["arn:aws:s3:::\(bucket)"], "aws:sourceaccount": [account.id]])
-        let policies = PolicySet(resource: QueuePolicies(queues: queues).resourcePolicies(queueARN: queueArn))
-        return PolicyEvaluator.evaluate(question, policies).isAllowed
+        QueuePolicies(queues: queues).allowsService(principal: "s3.amazonaws.com", queueArn: queueArn,
+                                                    sourceArn: "arn:aws:s3:::\(bucket)", sourceAccount: account.id)
     }
 
     /// The message S3 sends a queue when a configuration names it.
