@@ -113,10 +113,11 @@ public enum HTTPDate {
         }
         return String(unsafeUninitializedCapacity: 24) { out in
             func put(_ value: Int, _ width: Int, at end: Int) {
-                var value = value
-                for i in stride(from: end - 1, through: end - width, by: -1) {
-                    out[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                var value = value, i = end - 1
+                while i >= end - width {
+                    out[i] = 0x30 + UInt8(truncatingIfNeeded: value % 10)
                     value /= 10
+                    i -= 1
                 }
             }
             put(f.year, 4, at: 4); out[4] = UInt8(ascii: "-")
