@@ -13,15 +13,13 @@ fixed SigV4-shaped header, one request in flight per connection); only 127.0.0.1
 import argparse
 import base64
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tables_bench  # noqa: E402
 
 from json_service import KINESIS  # noqa: E402
-from local_servers import RELEASE_BIN, start_moto, start_petrel, stop  # noqa: E402
+from local_servers import RELEASE_BIN, petrel_and_moto  # noqa: E402
 
 STREAM = "bench"
 RECORDS_PER_BATCH = 25
@@ -72,25 +70,15 @@ def main():
     args = ap.parse_args()
     # The load generator's worker processes are forked: they build Kinesis requests.
     tables_bench.requests_for = requests_for
-    started, temp = [], tempfile.mkdtemp(prefix="kinesis-bench-")
-    try:
-        p, endpoint = start_petrel(args.petrel_bin, os.path.join(temp, "petrel"), env={"PETREL_KINESIS_SHARD_LIMITS": "off"})
-        started.append(p)
+    with petrel_and_moto(args.petrel_bin, "kinesis", moto=not args.no_moto, env={"PETREL_KINESIS_SHARD_LIMITS": "off"}) as servers:
         print(f"Kinesis: 4 shards, {args.connections} connections, {args.seconds:.0f} s per workload")
-        petrel = bench("petrel", endpoint, args.seconds, args.connections, args.processes)
-        moto = None
-        moto_server = None if args.no_moto else start_moto()
-        if moto_server:
-            started.append(moto_server[0])
-            moto = bench("moto", moto_server[1], args.seconds, args.connections, args.processes)
-        if moto:
+        petrel = bench("petrel", servers.petrel, args.seconds, args.connections, args.processes)
+        if servers.moto:
+            moto = bench("moto", servers.moto, args.seconds, args.connections, args.processes)
             print("\nworkload     petrel records/s  moto records/s  ratio (goal for PutRecords ≥ 50x)")
             for w in petrel:
                 a, b = petrel[w]["records"], moto[w]["records"]
                 print(f"{w:10s} {a:16.0f} {b:15.0f} {a / b if b else float('inf'):6.1f}x")
-    finally:
-        stop(started)
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":

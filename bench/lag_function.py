@@ -1,6 +1,7 @@
 """The function the trigger benchmarks measure with: at the start of each invocation it logs
 `LAGS [...]`, now minus the send time each record carries (an SQS body, a Kinesis record's data,
-or a DynamoDB item's `t` attribute, all milliseconds since the epoch), and the readers that
+a DynamoDB item's `t` attribute, or the last path segment of an S3 object's key, all
+milliseconds since the epoch), and the readers that
 collect those figures back from its log group."""
 import io
 import json
@@ -13,7 +14,8 @@ exports.handler = async (event) => {
     const now = Date.now();
     if (!event.Records) return {};
     const sent = r => r.body !== undefined ? r.body
-        : r.kinesis ? Buffer.from(r.kinesis.data, 'base64').toString() : r.dynamodb.NewImage.t.N;
+        : r.kinesis ? Buffer.from(r.kinesis.data, 'base64').toString()
+        : r.s3 ? r.s3.object.key.split('/').pop() : r.dynamodb.NewImage.t.N;
     const lags = event.Records.map(r => now - Number(sent(r)));
     console.log('LAGS ' + JSON.stringify(lags));
     return {};

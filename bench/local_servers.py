@@ -1,11 +1,13 @@
 """Starting and stopping the servers a benchmark measures: Petrel (a binary on a free loopback
 port with a throwaway data directory) and moto_server, the floor several benchmarks compare with.
 Only 127.0.0.1 is contacted; every wait is bounded."""
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -66,3 +68,32 @@ def stop(processes):
             p.wait(timeout=10)
         except Exception:
             p.kill()
+
+
+class Servers:
+    """What `petrel_and_moto` started: Petrel's endpoint and process, its data directory, a
+    scratch directory on the same disk, and moto_server's endpoint (None when not wanted or
+    not installed)."""
+
+    def __init__(self, petrel, petrel_proc, data_dir, scratch, moto):
+        self.petrel, self.petrel_proc, self.data_dir, self.scratch, self.moto = petrel, petrel_proc, data_dir, scratch, moto
+
+
+@contextlib.contextmanager
+def petrel_and_moto(binary, name, moto=True, env=None, args=()):
+    """Petrel (`binary`, a throwaway data directory, `env` added to its environment) and, unless
+    `moto` is false, moto_server, both on free loopback ports; yields a `Servers`. On exit both
+    are stopped and the temporary directory removed, whatever happened."""
+    started, temp = [], tempfile.mkdtemp(prefix=f"{name}-bench-")
+    try:
+        data_dir, scratch = os.path.join(temp, "petrel"), os.path.join(temp, "scratch")
+        os.makedirs(scratch)
+        proc, endpoint = start_petrel(binary, data_dir, *args, env=env)
+        started.append(proc)
+        moto_server = start_moto() if moto else None
+        if moto_server:
+            started.append(moto_server[0])
+        yield Servers(endpoint, proc, data_dir, scratch, moto_server[1] if moto_server else None)
+    finally:
+        stop(started)
+        shutil.rmtree(temp, ignore_errors=True)

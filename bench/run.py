@@ -3,7 +3,7 @@
 
 Starts its own `petrel serve` (release build) on a free port with a temporary data dir.
 Run: make bench   (or: swift build -c release && python3 bench/run.py [--seconds S] [--no-stream]
-[--no-tables] [--density [N]]); PETREL_BIN overrides the binary.
+[--no-tables] [--no-s3] [--density [N]]); PETREL_BIN overrides the binary.
 """
 import argparse
 import base64
@@ -289,6 +289,12 @@ def tables_section(seconds):
                     "--seconds", str(seconds)], check=False)
 
 
+def s3_section(seconds):
+    print("\nS3 (1 KB objects at 16 connections beside moto_server, 128 MB transfers beside dd, notification latency)")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "s3_bench.py"), "--petrel-bin", BIN,
+                    "--seconds", str(seconds)], check=False)
+
+
 def kinesis_section(seconds):
     print("\nKinesis (PutRecords into 4 shards, 16 connections; floor: moto_server, goal >= 50x)")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "kinesis_bench.py"), "--petrel-bin", BIN,
@@ -322,6 +328,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=5, help="measurement duration per load run (default 5)")
     parser.add_argument("--no-stream", action="store_true", help="skip the stream-trigger figures")
     parser.add_argument("--no-tables", action="store_true", help="skip the tables benchmark (Petrel against moto)")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 benchmark (Petrel against moto and dd)")
     parser.add_argument("--no-overload", action="store_true", help="skip the 5,000-connection overload burst")
     parser.add_argument("--no-kinesis", action="store_true", help="skip the Kinesis benchmark (Petrel against moto)")
     parser.add_argument("--no-sqs", action="store_true", help="skip the SQS benchmark (Petrel against moto)")
@@ -345,6 +352,8 @@ def main():
         stream_section()
     if not args.no_tables:
         tables_section(args.seconds)
+    if not args.no_s3:
+        s3_section(args.seconds)
     if not args.no_kinesis:
         kinesis_section(args.seconds)
     if not args.no_sqs:

@@ -3,8 +3,7 @@
 /// that line breaks survive a parser's whitespace normalisation.
 public enum XMLEscaping {
     public static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
-                                          || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else { return text }
+        guard needsEscaping(text) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 16)
         for scalar in text.unicodeScalars {
@@ -20,5 +19,17 @@ public enum XMLEscaping {
             }
         }
         return out
+    }
+
+    /// Whether any byte needs escaping: one pass over the contiguous UTF-8 (a listing checks
+    /// every key, ETag and date of a page).
+    static func needsEscaping(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27 {
+                return true
+            }
+            return false
+        }
     }
 }

@@ -108,9 +108,30 @@ public enum HTTPDate {
         return "\(days[f.weekday]), \(pad(f.day, 2)) \(months[f.month - 1]) \(f.year) \(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2)) GMT"
     }
 
-    /// The ISO 8601 form S3 uses in XML (`2024-01-02T03:04:05.000Z`).
+    /// The ISO 8601 form S3 uses in XML (`2024-01-02T03:04:05.000Z`). Written digit by digit
+    /// into one string: a listing formats a thousand of these per page.
     public static func iso8601(_ date: Date) -> String {
         let f = fields(date)
-        return "\(f.year)-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2)).\(pad(f.millis, 3))Z"
+        guard (0...9999).contains(f.year) else {
+            return "\(f.year)-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2)).\(pad(f.millis, 3))Z"
+        }
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, _ width: Int, at end: Int) {
+                var value = value, i = end - 1
+                while i >= end - width {
+                    out[i] = 0x30 + UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                    i -= 1
+                }
+            }
+            put(f.year, 4, at: 4); out[4] = UInt8(ascii: "-")
+            put(f.month, 2, at: 7); out[7] = UInt8(ascii: "-")
+            put(f.day, 2, at: 10); out[10] = UInt8(ascii: "T")
+            put(f.hour, 2, at: 13); out[13] = UInt8(ascii: ":")
+            put(f.minute, 2, at: 16); out[16] = UInt8(ascii: ":")
+            put(f.second, 2, at: 19); out[19] = UInt8(ascii: ".")
+            put(f.millis, 3, at: 23); out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 }

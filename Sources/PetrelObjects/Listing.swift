@@ -54,9 +54,8 @@ public struct ListingBuilder<Entry: Sendable>: Sendable {
         }
         if let after = query.after, !UTF8Order.less(after, key) { return .next }
         if let delimiter = query.delimiter {
-            let rest = Array(key.utf8.dropFirst(query.prefix.utf8.count))
-            if let end = UTF8Order.endOfFirst(Array(delimiter.utf8), in: rest) {
-                let common = query.prefix + String(decoding: rest[..<end], as: UTF8.self)
+            if let end = UTF8Order.endOfFirst(delimiter, in: key, from: query.prefix.utf8.count) {
+                let common = String(decoding: key.utf8.prefix(end), as: UTF8.self)
                 if let after = query.after, !UTF8Order.less(after, common) { return .skipPrefix(common) }
                 if page.commonPrefixes.last == common { return .skipPrefix(common) }
                 guard count < query.maxKeys else {
@@ -111,16 +110,38 @@ public enum ContinuationToken {
 }
 
 /// S3 orders keys by their UTF-8 bytes (Swift's `<` on String compares canonical equivalents).
+/// Compared with memcmp on the strings' contiguous UTF-8: a listing compares every key it reads.
 public enum UTF8Order {
-    public static func less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
-    public static func hasPrefix(_ text: String, _ prefix: String) -> Bool { text.utf8.starts(with: prefix.utf8) }
-
-    /// The index just past the first occurrence of `needle` in `haystack`.
-    static func endOfFirst(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<start + needle.count].elementsEqual(needle) { return start + needle.count }
+    public static func less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
         }
-        return nil
+    }
+
+    public static func hasPrefix(_ text: String, _ prefix: String) -> Bool {
+        var text = text, prefix = prefix
+        return text.withUTF8 { x in
+            prefix.withUTF8 { p in p.count == 0 || (x.count >= p.count && memcmp(x.baseAddress!, p.baseAddress!, p.count) == 0) }
+        }
+    }
+
+    /// The UTF-8 offset in `haystack` just past the first occurrence of `needle` at or after
+    /// the offset `start`.
+    static func endOfFirst(_ needle: String, in haystack: String, from start: Int) -> Int? {
+        var needle = needle, haystack = haystack
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard n.count > 0, h.count - start >= n.count else { return nil }
+                for i in start...(h.count - n.count) where h[i] == n[0] {
+                    if memcmp(h.baseAddress! + i, n.baseAddress!, n.count) == 0 { return i + n.count }
+                }
+                return nil
+            }
+        }
     }
 }

@@ -290,19 +290,28 @@ extension ObjectStore {
             }
             let batch = min(1001, query.maxKeys + 1)
             scan: while true {
+                // Each side limited on its own (in key order from its index), so a page reads
+                // about a page of rows, not the rest of the bucket, before the merge's sort;
+                // `object_key >= ?` bounds the index range (PostgreSQL does not derive it from the OR).
                 let rows = try db.fetchAll(sql: """
                     SELECT object_key, version_id, version_seq, is_marker, is_latest, size, etag, last_modified, storage_class, checksum_algorithm
                     FROM (
-                        SELECT object_key, version_id, version_seq, 0 AS is_marker, 1 AS is_latest, size, etag, last_modified,
-                               storage_class, checksum_algorithm
-                        FROM s3_objects WHERE bucket = ? AND (object_key > ? OR (object_key = ? AND version_seq < ?))
+                        SELECT * FROM (
+                            SELECT object_key, version_id, version_seq, 0 AS is_marker, 1 AS is_latest, size, etag, last_modified,
+                                   storage_class, checksum_algorithm
+                            FROM s3_objects WHERE bucket = ? AND object_key >= ? AND (object_key > ? OR (object_key = ? AND version_seq < ?))
+                            ORDER BY object_key, version_seq DESC LIMIT ?
+                        ) current_versions
                         UNION ALL
-                        SELECT object_key, version_id, version_seq, delete_marker AS is_marker,
-                               CASE WHEN noncurrent_since IS NULL THEN 1 ELSE 0 END AS is_latest, size, etag, last_modified,
-                               storage_class, checksum_algorithm
-                        FROM s3_versions WHERE bucket = ? AND (object_key > ? OR (object_key = ? AND version_seq < ?))
+                        SELECT * FROM (
+                            SELECT object_key, version_id, version_seq, delete_marker AS is_marker,
+                                   CASE WHEN noncurrent_since IS NULL THEN 1 ELSE 0 END AS is_latest, size, etag, last_modified,
+                                   storage_class, checksum_algorithm
+                            FROM s3_versions WHERE bucket = ? AND object_key >= ? AND (object_key > ? OR (object_key = ? AND version_seq < ?))
+                            ORDER BY object_key, version_seq DESC LIMIT ?
+                        ) older_versions
                     ) v ORDER BY object_key, version_seq DESC LIMIT ?
-                    """, arguments: [bucket, from, from, seq, bucket, from, from, seq, batch])
+                    """, arguments: [bucket, from, from, from, seq, batch, bucket, from, from, from, seq, batch, batch])
                 for row in rows {
                     let key: String = row["object_key"]
                     let rowSeq: Int64 = row["version_seq"]

@@ -390,8 +390,8 @@ public final class ObjectStore: Sendable {
                     ORDER BY object_key LIMIT ?
                     """, arguments: [bucket, from, batch])
                 for row in rows {
-                    let key: String = row["object_key"]
-                    switch builder.offer(key, Self.listedRecord(row, bucket: bucket)) {
+                    let key: String = row[0]
+                    switch builder.offer(key, Self.pageRecord(row, bucket: bucket)) {
                     case .next:
                         from = key
                         inclusive = false
@@ -414,6 +414,14 @@ public final class ObjectStore: Sendable {
         ObjectRecord(bucket: bucket, key: row["object_key"], size: row["size"], etag: row["etag"],
                      lastModified: Date(timeIntervalSince1970: row["last_modified"]), contentType: "",
                      checksumAlgorithm: ChecksumAlgorithm(name: row["checksum_algorithm"]), storageClass: row["storage_class"], blobID: "")
+    }
+
+    /// `listedRecord` from `list`'s query, whose columns are in a known order (object_key, size,
+    /// etag, last_modified, checksum_algorithm, storage_class): no lookup by name per row.
+    static func pageRecord(_ row: SQLRow, bucket: String) -> ObjectRecord {
+        ObjectRecord(bucket: bucket, key: row[0], size: row[1], etag: row[2],
+                     lastModified: Date(timeIntervalSince1970: row[3]), contentType: "",
+                     checksumAlgorithm: ChecksumAlgorithm(name: row[4]), storageClass: row[5], blobID: "")
     }
 
     static func objectRecord(_ row: SQLRow) -> ObjectRecord {

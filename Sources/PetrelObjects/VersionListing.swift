@@ -59,9 +59,8 @@ public struct VersionListingBuilder: Sendable {
             return UTF8Order.less(key, query.prefix) ? .next : .stop
         }
         if let delimiter = query.delimiter {
-            let rest = Array(key.utf8.dropFirst(query.prefix.utf8.count))
-            if let end = UTF8Order.endOfFirst(Array(delimiter.utf8), in: rest) {
-                let common = query.prefix + String(decoding: rest[..<end], as: UTF8.self)
+            if let end = UTF8Order.endOfFirst(delimiter, in: key, from: query.prefix.utf8.count) {
+                let common = String(decoding: key.utf8.prefix(end), as: UTF8.self)
                 if let marker = query.keyMarker, !UTF8Order.less(marker, common) { return .skipPrefix(common) }
                 if page.commonPrefixes.last == common { return .skipPrefix(common) }
                 guard count < query.maxKeys else { return truncate() }

@@ -16,7 +16,14 @@ public struct XMLText: Sendable {
     public mutating func close(_ name: String) { body += "</\(name)>" }
 
     public mutating func element(_ name: String, _ text: String) {
-        body += "<\(name)>\(Self.escape(text))</\(name)>"
+        // Appended piece by piece: no intermediate string per element (listings write thousands).
+        body += "<"
+        body += name
+        body += ">"
+        body += Self.escape(text)
+        body += "</"
+        body += name
+        body += ">"
     }
 
     public mutating func element(_ name: String, _ text: String?) {

@@ -67,6 +67,19 @@ func listing(_ keys: [String], _ query: ListingQuery) -> ListingPage<String> {
         #expect(Set(seen).count == seen.count)
     }
 
+    @Test func utf8OrderComparesBytes() {
+        #expect(UTF8Order.less("", "a") && !UTF8Order.less("a", "") && !UTF8Order.less("", ""))
+        #expect(UTF8Order.less("ab", "abc") && !UTF8Order.less("abc", "ab") && !UTF8Order.less("ab", "ab"))
+        #expect(UTF8Order.less("Z", "a") && UTF8Order.less("z", "é") && UTF8Order.less("e\u{301}", "é"))
+        #expect(UTF8Order.hasPrefix("abc", "") && UTF8Order.hasPrefix("abc", "ab") && UTF8Order.hasPrefix("", ""))
+        #expect(!UTF8Order.hasPrefix("ab", "abc") && !UTF8Order.hasPrefix("é", "e"))
+        #expect(UTF8Order.endOfFirst("/", in: "a/b/c", from: 2) == 4)
+        #expect(UTF8Order.endOfFirst("/", in: "a/b", from: 3) == nil)
+        #expect(UTF8Order.endOfFirst("é", in: "aéb", from: 0) == 3)
+        #expect(UTF8Order.endOfFirst("", in: "abc", from: 0) == nil)
+        #expect(UTF8Order.endOfFirst("bc", in: "abc", from: 0) == 3)
+    }
+
     @Test(arguments: [("plain/key.txt", "plain/key.txt"), ("a b+c", "a%20b%2Bc"), ("é", "%C3%A9")])
     func urlEncoding(raw: String, encoded: String) {
         #expect(URLEncoding.encode(raw) == encoded)
