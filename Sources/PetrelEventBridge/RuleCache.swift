@@ -31,14 +31,23 @@ final class RuleCache: Sendable {
         var built: ContinuousClock.Instant
     }
 
-    private let state = Mutex<Snapshot?>(nil)
+    /// The cached snapshot, and how many times the cache was invalidated: a snapshot whose load
+    /// began before the last invalidation may miss that write and is never cached.
+    private let state = Mutex<(snapshot: Snapshot?, generation: UInt64)>((nil, 0))
     private let indexes = Mutex<[String: (patterns: [String?], index: PatternIndex)]>([:])
     static let maxAge: Duration = .seconds(2)
 
-    func invalidate() { state.withLock { $0 = nil } }
+    /// Called after a write commits: the next snapshot is loaded from the store.
+    func invalidate() {
+        state.withLock {
+            $0.snapshot = nil
+            $0.generation &+= 1
+        }
+    }
 
     func snapshot(_ load: () throws -> ([EventBridgeStore.Rule], [String: [TargetSpec]])) throws -> Snapshot {
-        if let current = state.withLock({ $0 }), current.built.duration(to: .now) < Self.maxAge { return current }
+        let (cached, generation) = state.withLock { ($0.snapshot, $0.generation) }
+        if let cached, cached.built.duration(to: .now) < Self.maxAge { return cached }
         let (rules, targets) = try load()
         var snapshot = Snapshot(built: .now)
         for rule in rules {
@@ -65,7 +74,11 @@ final class RuleCache: Sendable {
             kept[key] = (texts, index)
         }
         indexes.withLock { $0 = kept }
-        state.withLock { $0 = snapshot }
+        state.withLock {
+            // A write committed while this load ran (its invalidation came after `generation`
+            // was read) might be missing from it: then the next caller loads again.
+            if $0.generation == generation { $0.snapshot = snapshot }
+        }
         return snapshot
     }
 }
