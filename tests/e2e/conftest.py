@@ -57,9 +57,10 @@ def petrel(tmp_path_factory):
 
 
 @pytest.fixture
-def fresh_petrel(tmp_path):
+def fresh_petrel(tmp_path, request):
     """A server of the test's own, for tests that restart or kill it."""
     servers = []
+    request.node.petrel_servers = servers
 
     def make(*extra_args):
         server = PetrelProcess(str(tmp_path / f"data{len(servers)}"), extra_args).start()
@@ -69,6 +70,23 @@ def fresh_petrel(tmp_path):
     yield make
     for server in servers:
         server.stop(signal.SIGKILL)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with the last lines of its servers' logs (CI keeps nothing else)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    servers = list(getattr(item, "petrel_servers", []))
+    if "petrel" in getattr(item, "funcargs", {}):
+        servers.append(item.funcargs["petrel"])
+    for server in servers:
+        try:
+            report.sections.append((f"petrel log {server.log_path}", server.tail(30)))
+        except OSError:
+            pass
 
 
 # --- Lambda helpers -------------------------------------------------------------------------
