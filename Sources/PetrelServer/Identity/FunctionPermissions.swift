@@ -9,7 +9,12 @@ import Synchronization
 /// the authorizer evaluates on Invoke (kept two seconds, dropped at once by a local write).
 final class FunctionPermissions: Sendable {
     let store: Store
-    private let cache = Mutex<[String: (policies: [NamedPolicy], at: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex(Cache())
+    private struct Cache {
+        var entries: [String: (policies: [NamedPolicy], at: ContinuousClock.Instant)] = [:]
+        /// Bumped by every local write: a read that began before a write does not cache its answer.
+        var generation = 0
+    }
     static let cacheLifetime: Duration = .seconds(2)
 
     init(store: Store) {
@@ -73,7 +78,10 @@ final class FunctionPermissions: Sendable {
     }
 
     private func invalidate() {
-        cache.withLock { $0.removeAll() }
+        cache.withLock {
+            $0.entries.removeAll()
+            $0.generation += 1
+        }
     }
 
     /// The policies that bear on a call to `function` (the unqualified function's and the
@@ -81,7 +89,8 @@ final class FunctionPermissions: Sendable {
     func resourcePolicies(function: String, qualifier: String?) -> [NamedPolicy] {
         let key = function + "\u{0}" + (qualifier ?? "")
         let now = ContinuousClock.now
-        if let hit = cache.withLock({ $0[key] }), hit.at.duration(to: now) < Self.cacheLifetime { return hit.policies }
+        let (hit, generation) = cache.withLock { ($0.entries[key], $0.generation) }
+        if let hit, hit.at.duration(to: now) < Self.cacheLifetime { return hit.policies }
         var policies: [NamedPolicy] = []
         for q in Set(["", qualifier ?? ""]).sorted() {
             guard let stored = try? store.database.read({ db in try Self.fetch(db, function: function, qualifier: q) }),
@@ -89,8 +98,9 @@ final class FunctionPermissions: Sendable {
             policies.append(NamedPolicy(name: "resource-based policy of function \(function)\(q.isEmpty ? "" : ":" + q)", document: document))
         }
         cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[key] = (policies, now)
+            guard cache.generation == generation else { return }
+            if cache.entries.count > 10_000 { cache.entries.removeAll() }
+            cache.entries[key] = (policies, now)
         }
         return policies
     }
