@@ -75,38 +75,11 @@ public enum AliasRules {
 /// Aliases in the store, cached for the invoke path (every write drops the function's entries).
 public struct AliasStore: Sendable {
     let store: Store
-    let cache = Cache()
+    /// Generation-checked: a read that started before a write does not store what it read, so
+    /// a stale alias never outlives the write that changed it.
+    let cache = GenerationCache<FunctionAlias>()
 
     public init(store: Store) { self.store = store }
-
-    /// Generation-checked: a read that started before a write's `forget` does not store what it
-    /// read, so a stale alias never outlives the write that changed it.
-    final class Cache: Sendable {
-        private struct State {
-            var aliases: [String: FunctionAlias] = [:]
-            var generation = 0
-        }
-        private let state = Mutex(State())
-
-        func lookup(_ key: String) -> (hit: FunctionAlias?, generation: Int) {
-            state.withLock { ($0.aliases[key], $0.generation) }
-        }
-
-        func store(_ alias: FunctionAlias, key: String, readAt generation: Int) {
-            state.withLock { s in
-                guard s.generation == generation else { return }
-                if s.aliases.count > 10_000 { s.aliases.removeAll() }
-                s.aliases[key] = alias
-            }
-        }
-
-        func forget(_ function: String) {
-            state.withLock { s in
-                s.generation += 1
-                s.aliases = s.aliases.filter { $0.value.functionName != function }
-            }
-        }
-    }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
         migrator.registerMigration("function-aliases-v1") { db in
@@ -124,6 +97,10 @@ public struct AliasStore: Sendable {
         }
     }
 
+    private func forgetCached(_ function: String) {
+        cache.invalidate { _, alias in alias.functionName == function }
+    }
+
     public func get(function: String, name: String) throws -> FunctionAlias? {
         let key = function + "\u{0}" + name
         let (hit, generation) = cache.lookup(key)
@@ -131,7 +108,7 @@ public struct AliasStore: Sendable {
         let found = try store.database.read { db in
             try db.fetchOne(sql: "SELECT * FROM lambda_aliases WHERE function_name = ? AND alias_name = ?", arguments: [function, name]).map(Self.alias)
         }
-        if let found { cache.store(found, key: key, readAt: generation) }
+        if let found { cache.store(found, for: key, readAt: generation) }
         return found
     }
 
@@ -143,7 +120,7 @@ public struct AliasStore: Sendable {
 
     /// Inserts a new alias; false when one of that name exists.
     public func insert(_ alias: FunctionAlias) throws -> Bool {
-        defer { cache.forget(alias.functionName) }
+        defer { forgetCached(alias.functionName) }
         return try store.database.write { db in
             try db.execute(sql: """
                 INSERT INTO lambda_aliases (function_name, alias_name, function_version, description, routing, revision_id)
@@ -157,7 +134,7 @@ public struct AliasStore: Sendable {
     /// Replaces an alias if its revision is still `expectedRevision` (nil: any); returns false
     /// when the revision moved on.
     public func replace(_ alias: FunctionAlias, expectedRevision: String) throws -> Bool {
-        defer { cache.forget(alias.functionName) }
+        defer { forgetCached(alias.functionName) }
         return try store.database.write { db in
             try db.execute(sql: """
                 UPDATE lambda_aliases SET function_version = ?, description = ?, routing = ?, revision_id = ?
@@ -169,7 +146,7 @@ public struct AliasStore: Sendable {
     }
 
     public func delete(function: String, name: String) throws {
-        defer { cache.forget(function) }
+        defer { forgetCached(function) }
         try store.database.write { db in
             try db.execute(sql: "DELETE FROM lambda_aliases WHERE function_name = ? AND alias_name = ?", arguments: [function, name])
         }
@@ -185,7 +162,7 @@ public struct AliasStore: Sendable {
     }
 
     /// Drops cached aliases of a function (after it was deleted with them).
-    public func forget(function: String) { cache.forget(function) }
+    public func forget(function: String) { forgetCached(function) }
 
     static func alias(_ row: SQLRow) throws -> FunctionAlias {
         FunctionAlias(functionName: row["function_name"], name: row["alias_name"], functionVersion: row["function_version"],

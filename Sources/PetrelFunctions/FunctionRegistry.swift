@@ -11,7 +11,9 @@ public struct FunctionRegistry: Sendable {
     let now: @Sendable () -> Double
     /// Versions read recently, so the invoke path does not query SQLite each time. Every
     /// write through this registry drops the function's entries.
-    private let cache = RecordCache()
+    /// Function versions for the invoke path (generation-checked: a read that began before a
+    /// write does not keep what it read).
+    private let cache = GenerationCache<FunctionRecord>()
 
     public let aliases: AliasStore
 
@@ -22,38 +24,9 @@ public struct FunctionRegistry: Sendable {
         self.aliases = AliasStore(store: store)
     }
 
-    /// A read that began before a write's commit can finish after the write's `forget`: its
-    /// record is then stale and must not be cached. Every `forget` bumps a generation; a
-    /// read stores its result only if the generation it saw before reading is still current.
-    final class RecordCache: Sendable {
-        private struct State {
-            var records: [String: FunctionRecord] = [:]
-            var generation = 0
-        }
-        private let state = Mutex(State())
-
-        func get(_ name: String, _ version: String) -> FunctionRecord? {
-            state.withLock { $0.records[name + "\u{0}" + version] }
-        }
-
-        /// Taken before reading the database: `put` with it refuses a result that a write
-        /// may have made stale in between.
-        var generation: Int { state.withLock { $0.generation } }
-
-        func put(_ record: FunctionRecord, readAt generation: Int) {
-            state.withLock { s in
-                guard s.generation == generation else { return }
-                if s.records.count > 10_000 { s.records.removeAll() }
-                s.records[record.name + "\u{0}" + record.version] = record
-            }
-        }
-
-        func forget(_ name: String) {
-            state.withLock { s in
-                s.generation += 1
-                s.records = s.records.filter { !$0.key.hasPrefix(name + "\u{0}") }
-            }
-        }
+    /// Drops a written function's cached versions.
+    private func forget(_ name: String) {
+        cache.invalidate { _, record in record.name == name }
     }
 
     public static func registerMigrations(_ migrator: inout SQLMigrations) {
@@ -101,15 +74,16 @@ public struct FunctionRegistry: Sendable {
             }
             version = weighted ? AliasRules.choose(alias, roll: Double.random(in: 0..<1)) : alias.functionVersion
         }
-        if let cached = cache.get(ref.name, version) { return cached }
-        let generation = cache.generation
+        let key = ref.name + "\u{0}" + version
+        let (cached, generation) = cache.lookup(key)
+        if let cached { return cached }
         let record = try store.database.read { db in try Self.fetch(db, name: ref.name, version: version) }
         guard let record else {
             throw AWSError.resourceNotFound("Function not found: \(account.lambdaFunctionARN(ref.name, qualifier: ref.qualifier))")
         }
         // Another node may have stored the code: bring it to this one before it is run.
         try code.localDirectory(digest: record.codeDigest)
-        cache.put(record, readAt: generation)
+        cache.store(record, for: key, readAt: generation)
         return record
     }
 
@@ -192,7 +166,7 @@ public struct FunctionRegistry: Sendable {
         let record = FunctionRecord(name: name, version: "$LATEST", settings: settings, codeSha256: stored.sha256Base64,
                                     codeDigest: stored.digest, codeSize: stored.size, lastModified: now(),
                                     revisionId: UUID().uuidString.lowercased())
-        defer { cache.forget(name) }
+        defer { forget(name) }
         return try store.database.write { db in
             if try Self.fetch(db, name: name, version: "$LATEST") != nil {
                 throw AWSError.resourceConflict("Function already exist: \(name)")
@@ -227,7 +201,7 @@ public struct FunctionRegistry: Sendable {
     /// without it the version keeps $LATEST's.
     public func publishVersion(name: String, description: String? = nil, expectedCodeSha256: String?, expectedRevision: String?,
                                account: Account) throws -> FunctionRecord {
-        defer { cache.forget(name) }
+        defer { forget(name) }
         return try store.database.write { db in
             let latest = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != latest.revisionId { throw Self.revisionMismatch }
@@ -240,7 +214,7 @@ public struct FunctionRegistry: Sendable {
 
     /// Deletes the function (all versions) or one published version.
     public func delete(_ ref: FunctionReference, account: Account) throws {
-        defer { cache.forget(ref.name) }
+        defer { forget(ref.name) }
         try store.database.write { db in
             if let qualifier = ref.qualifier, qualifier != "$LATEST" {
                 if AliasRules.isAlias(qualifier) {
@@ -273,7 +247,7 @@ public struct FunctionRegistry: Sendable {
 
     private func modifyLatest(name: String, expectedRevision: String?, publish: Bool, account: Account,
                               change: (inout FunctionRecord) throws -> Void) throws -> FunctionRecord {
-        defer { cache.forget(name) }
+        defer { forget(name) }
         return try store.database.write { db in
             var record = try Self.latest(db, name: name, account: account)
             if let expectedRevision, expectedRevision != record.revisionId { throw Self.revisionMismatch }

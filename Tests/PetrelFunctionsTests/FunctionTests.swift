@@ -205,18 +205,3 @@ import ZIPFoundation
         #expect(AliasRules.choose(alias, roll: roll) == version)
     }
 }
-
-@Suite struct AliasCacheTests {
-    @Test func aReadThatStartedBeforeAWriteDoesNotCacheWhatItRead() {
-        let cache = AliasStore.Cache()
-        let stale = FunctionAlias(functionName: "f", name: "live", functionVersion: "1", description: "",
-                                  additionalVersionWeights: [:], revisionId: "r1")
-        let (_, generation) = cache.lookup("f\u{0}live")   // a read starts…
-        cache.forget("f")                                   // …an update commits and forgets…
-        cache.store(stale, key: "f\u{0}live", readAt: generation)   // …the read's result comes back
-        #expect(cache.lookup("f\u{0}live").hit == nil)
-        let (_, now) = cache.lookup("f\u{0}live")
-        cache.store(stale, key: "f\u{0}live", readAt: now)
-        #expect(cache.lookup("f\u{0}live").hit == stale)
-    }
-}

@@ -2,19 +2,17 @@ import Foundation
 import PetrelCore
 import PetrelIdentity
 import PetrelStore
-import Synchronization
 
 /// Functions' resource-based policies (AddPermission, RemovePermission, GetPolicy): one
 /// document per function and qualifier, with its own revision id, and the compiled policies
 /// the authorizer evaluates on Invoke (kept two seconds, dropped at once by a local write).
 final class FunctionPermissions: Sendable {
     let store: Store
-    private let cache = Mutex(Cache())
-    private struct Cache {
-        var entries: [String: (policies: [NamedPolicy], at: ContinuousClock.Instant)] = [:]
-        /// Bumped by every local write: a read that began before a write does not cache its answer.
-        var generation = 0
+    private struct Compiled: Sendable {
+        var policies: [NamedPolicy]
+        var at: ContinuousClock.Instant
     }
+    private let cache = GenerationCache<Compiled>()
     static let cacheLifetime: Duration = .seconds(2)
 
     init(store: Store) {
@@ -78,10 +76,7 @@ final class FunctionPermissions: Sendable {
     }
 
     private func invalidate() {
-        cache.withLock {
-            $0.entries.removeAll()
-            $0.generation += 1
-        }
+        cache.invalidateAll()
     }
 
     /// The policies that bear on a call to `function` (the unqualified function's and the
@@ -89,7 +84,7 @@ final class FunctionPermissions: Sendable {
     func resourcePolicies(function: String, qualifier: String?) -> [NamedPolicy] {
         let key = function + "\u{0}" + (qualifier ?? "")
         let now = ContinuousClock.now
-        let (hit, generation) = cache.withLock { ($0.entries[key], $0.generation) }
+        let (hit, generation) = cache.lookup(key)
         if let hit, hit.at.duration(to: now) < Self.cacheLifetime { return hit.policies }
         var policies: [NamedPolicy] = []
         for q in Set(["", qualifier ?? ""]).sorted() {
@@ -97,11 +92,7 @@ final class FunctionPermissions: Sendable {
                   let document = try? PolicyDocument.parse(stored.document, kind: .resource) else { continue }
             policies.append(NamedPolicy(name: "resource-based policy of function \(function)\(q.isEmpty ? "" : ":" + q)", document: document))
         }
-        cache.withLock { cache in
-            guard cache.generation == generation else { return }
-            if cache.entries.count > 10_000 { cache.entries.removeAll() }
-            cache.entries[key] = (policies, now)
-        }
+        cache.store(Compiled(policies: policies, at: now), for: key, readAt: generation)
         return policies
     }
 }
