@@ -186,6 +186,15 @@ extension ObjectRoutes {
         var xml = XMLText()
         xml.open("DeleteResult", namespace: true)
         for (key, versionID) in keys {
+            if c.deniedDeletes.contains(Self.deleteEntry(key, versionID)) {
+                xml.open("Error")
+                xml.element("Key", key)
+                if let versionID { xml.element("VersionId", versionID) }
+                xml.element("Code", "AccessDenied")
+                xml.element("Message", "Access Denied")
+                xml.close("Error")
+                continue
+            }
             do {
                 let outcome = try objects.delete(bucket, key, versionID: versionID) { bucketRecord, deleted, markerCreated in
                     notifications(bucketRecord, Self.deleteEventName("s3:ObjectRemoved:Delete", markerCreated: markerCreated), deleted, c)
@@ -211,6 +220,20 @@ extension ObjectRoutes {
         }
         xml.close("DeleteResult")
         return S3Reply.xml(xml.document)
+    }
+
+    /// The `algorithm` checksum of a stored blob's `size` bytes, read a chunk at a time.
+    func checksum(ofBlob blob: String, size: Int64, _ algorithm: ChecksumAlgorithm) throws -> String {
+        var hasher = Checksummer(algorithm)
+        var offset: Int64 = 0
+        while offset < size {
+            guard case let (start, data)? = try objects.chunk(blob: blob, containing: offset), start + Int64(data.count) > offset else {
+                throw S3Error.internalError()
+            }
+            data[data.startIndex + Int(offset - start) ..< data.endIndex].withUnsafeBytes { hasher.update($0) }
+            offset = start + Int64(data.count)
+        }
+        return hasher.finalize()
     }
 
     /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, maybe `?versionId=`.
@@ -271,6 +294,13 @@ extension ObjectRoutes {
         record.bucket = bucket
         record.key = key
         record.lastModified = Date()
+        // `x-amz-checksum-algorithm` on a copy: the new object gets that checksum of its bytes.
+        if let algorithm = ChecksumAlgorithm(name: c.header("x-amz-checksum-algorithm")),
+           algorithm != source.checksumAlgorithm || source.checksum?.contains("-") == true {
+            record.checksumAlgorithm = algorithm
+            record.checksum = try checksum(ofBlob: source.blobID, size: source.size, algorithm)
+            record.partChecksums = nil
+        }
         record.blobID = try objects.copyBlob(source.blobID)
         do {
             record = try objects.commit(record, condition: condition) { bucketRecord, committed in
