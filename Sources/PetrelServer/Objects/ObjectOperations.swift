@@ -281,12 +281,15 @@ extension ObjectRoutes {
             record.metadata = template.metadata
         }
         if let storageClass = c.header("x-amz-storage-class") { record.storageClass = storageClass }
+        // S3 never copies the website redirect: it is the copy request's (with either directive).
+        record.headers["x-amz-website-redirect-location"] = c.header("x-amz-website-redirect-location")
         switch c.header("x-amz-tagging-directive")?.uppercased() ?? "COPY" {
         case "COPY": break
         case "REPLACE": record.tags = try headerTags(c)
         case let other: throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: other)
         }
-        if sourceBucket == bucket, sourceKey == key, sourceVersion == nil, directive == "COPY", c.header("x-amz-storage-class") == nil {
+        if sourceBucket == bucket, sourceKey == key, sourceVersion == nil, directive == "COPY", c.header("x-amz-storage-class") == nil,
+           c.header("x-amz-website-redirect-location") == nil, c.header("x-amz-checksum-algorithm") == nil {
             throw S3Error("InvalidRequest", status: 400,
                           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
