@@ -108,6 +108,9 @@ extension EventBridgeService {
     func send(_ delivery: Delivery, hops: Int) -> DeliveryFailure? {
         switch Self.kind(delivery.target.Arn) {
         case .queue(let arn)?:
+            guard sinks.queueAllows(arn, delivery.ruleArn) else {
+                return DeliveryFailure(code: "NO_PERMISSIONS", message: "The queue policy of \(arn) does not allow events.amazonaws.com sqs:SendMessage for \(delivery.ruleArn)")
+            }
             do {
                 try sinks.sendMessage(arn, delivery.payload, delivery.target.SqsParameters?.MessageGroupId, [:])
             } catch {

@@ -19,6 +19,8 @@ public struct EventSinks: Sendable {
     public var functionAllows: @Sendable (_ name: String, _ qualifier: String?, _ region: String, _ ruleArn: String) -> Bool
     /// Adds `value` to an `AWS/Events` metric under each of the dimension sets.
     public var recordMetric: @Sendable (_ metric: EventMetric, _ dimensionSets: [[String: String]], _ value: Double) -> Void
+    /// Whether the queue's policy lets `events.amazonaws.com` send to it for the rule `ruleArn`.
+    public var queueAllows: @Sendable (_ queueArn: String, _ ruleArn: String) -> Bool = { _, _ in true }
 
     public init(sendMessage: @escaping @Sendable (String, String, String?, [String: String]) throws -> Void,
                 functionExists: @escaping @Sendable (String, String) -> Bool,

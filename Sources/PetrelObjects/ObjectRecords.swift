@@ -35,6 +35,9 @@ public struct ObjectRecord: Sendable, Equatable {
     public var tags: TagSet
     /// The sizes of a multipart object's parts, in order (GET with `partNumber`).
     public var partSizes: [Int64]?
+    /// The additional checksums of a multipart object's parts, in order, when every part had one
+    /// (GetObjectAttributes' `ObjectParts`).
+    public var partChecksums: [String]?
     /// The version's id: `null` for the null version; nil in an unversioned bucket (no
     /// `x-amz-version-id` header is sent there).
     public var versionID: String?
@@ -44,8 +47,9 @@ public struct ObjectRecord: Sendable, Equatable {
     public init(bucket: String, key: String, size: Int64, etag: String, lastModified: Date, contentType: String,
                 headers: [String: String] = [:], metadata: [String: String] = [:], checksumAlgorithm: ChecksumAlgorithm? = nil,
                 checksum: String? = nil, partsCount: Int? = nil, storageClass: String = "STANDARD", blobID: String,
-                tags: TagSet = TagSet(), partSizes: [Int64]? = nil, versionID: String? = nil) {
+                tags: TagSet = TagSet(), partSizes: [Int64]? = nil, partChecksums: [String]? = nil, versionID: String? = nil) {
         self.tags = tags
+        self.partChecksums = partChecksums
         self.versionID = versionID
         self.partSizes = partSizes
         self.bucket = bucket

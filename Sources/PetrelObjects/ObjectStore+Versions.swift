@@ -92,7 +92,7 @@ extension ObjectStore {
 
     static let versionColumns = """
         bucket, object_key, size, etag, last_modified, content_type, headers, metadata, checksum_algorithm,
-        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes, version_id, version_seq
+        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes, version_id, version_seq, part_checksums
         """
 
     /// Moves the key's current object row to `s3_versions`, noncurrent from `now`.
@@ -258,7 +258,7 @@ extension ObjectStore {
                                       blobID: "", versionID: markerID)
             try db.execute(sql: """
                 INSERT INTO s3_versions (\(Self.versionColumns), delete_marker, noncurrent_since)
-                VALUES (?, ?, 0, '', ?, '', '{}', '{}', NULL, NULL, NULL, 'STANDARD', '', NULL, NULL, ?, ?, 1, NULL)
+                VALUES (?, ?, 0, '', ?, '', '{}', '{}', NULL, NULL, NULL, 'STANDARD', '', NULL, NULL, ?, ?, NULL, 1, NULL)
                 """, arguments: [bucket, key, now.timeIntervalSince1970, markerID, seq])
             var created = marker
             created.isDeleteMarker = true

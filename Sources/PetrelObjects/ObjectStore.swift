@@ -86,6 +86,7 @@ public final class ObjectStore: Sendable {
         registerVersionMigrations(&migrator)
         registerOutboxMigrations(&migrator)
         registerAccessMigrations(&migrator)
+        registerAttributeMigrations(&migrator)
     }
 
     static let bucketColumns = "name, region, created, notification, tags, lifecycle, cors, versioning"
@@ -130,6 +131,7 @@ public final class ObjectStore: Sendable {
                 try Self.dropUpload(db, upload)
             }
             try db.execute(sql: "DELETE FROM s3_buckets WHERE name = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM s3_completed_uploads WHERE bucket = ?", arguments: [name])
             try Self.dropAccess(db, name)
         }
     }
@@ -176,21 +178,6 @@ public final class ObjectStore: Sendable {
         try write { db in
             try db.execute(sql: "UPDATE s3_buckets SET tags = ? WHERE name = ?", arguments: [tags.isEmpty ? nil : tags.json, bucket])
             if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
-        }
-    }
-
-    /// Sets (or, empty, removes) an object's tags and queues the events `events` returns.
-    public func setObjectTags(_ bucket: String, _ key: String, _ tags: TagSet,
-                              events: (BucketRecord, ObjectRecord) -> [QueuedNotification]) throws(S3Error) {
-        var count = 0
-        defer { if count > 0 { queued() } }
-        try write { db in
-            let bucketRecord = try Self.requireBucket(db, bucket)
-            guard var current = try Self.currentObject(db, bucket, key) else { throw S3Error.noSuchKey(key) }
-            try db.execute(sql: "UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ?",
-                           arguments: [tags.isEmpty ? nil : tags.json, bucket, key])
-            current.tags = tags
-            count = try Self.queue(db, events(bucketRecord, current))
         }
     }
 
@@ -304,7 +291,7 @@ public final class ObjectStore: Sendable {
 
     static let objectColumns = """
         bucket, object_key, size, etag, last_modified, content_type, headers, metadata, checksum_algorithm,
-        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes, version_id, version_seq
+        checksum_value, parts_count, storage_class, blob_id, tags, part_sizes, version_id, version_seq, part_checksums
         """
 
     static func currentObject(_ db: any SQLConnection, _ bucket: String, _ key: String) throws -> ObjectRecord? {
@@ -348,18 +335,20 @@ public final class ObjectStore: Sendable {
 
     static func upsert(_ db: any SQLConnection, _ record: ObjectRecord, seq: Int64) throws {
         try db.execute(sql: """
-            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO s3_objects (\(objectColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
                 last_modified = excluded.last_modified, content_type = excluded.content_type, headers = excluded.headers,
                 metadata = excluded.metadata, checksum_algorithm = excluded.checksum_algorithm,
                 checksum_value = excluded.checksum_value, parts_count = excluded.parts_count,
                 storage_class = excluded.storage_class, blob_id = excluded.blob_id, tags = excluded.tags,
-                part_sizes = excluded.part_sizes, version_id = excluded.version_id, version_seq = excluded.version_seq
+                part_sizes = excluded.part_sizes, version_id = excluded.version_id, version_seq = excluded.version_seq,
+                part_checksums = excluded.part_checksums
             """, arguments: [record.bucket, record.key, record.size, record.etag, record.lastModified.timeIntervalSince1970,
                              record.contentType, json(record.headers), json(record.metadata), record.checksumAlgorithm?.rawValue,
                              record.checksum, record.partsCount, record.storageClass, record.blobID,
                              record.tags.isEmpty ? nil : record.tags.json,
-                             record.partSizes.map { $0.map(String.init).joined(separator: ",") }, record.storedVersionID, seq])
+                             record.partSizes.map { $0.map(String.init).joined(separator: ",") }, record.storedVersionID, seq,
+                             record.partChecksums.map { $0.joined(separator: ",") }])
     }
 
     /// Copies a blob's chunks into a new pending blob (CopyObject).
@@ -432,6 +421,7 @@ public final class ObjectStore: Sendable {
                      partsCount: row["parts_count"], storageClass: row["storage_class"], blobID: row["blob_id"],
                      tags: TagSet.fromJSON(row["tags"]),
                      partSizes: (row["part_sizes"] as String?).map { $0.split(separator: ",").compactMap { Int64($0) } },
+                     partChecksums: (row["part_checksums"] as String?).map { $0.split(separator: ",").map(String.init) },
                      versionID: row["version_id"])
     }
 
@@ -538,6 +528,8 @@ public final class ObjectStore: Sendable {
         return try write { db in
             let bucketRecord = try Self.requireBucket(db, bucket)
             guard let upload = try Self.uploadRecord(db, uploadID), upload.bucket == bucket, upload.key == key else {
+                // S3 answers a repeated completion with the same parts as it answered the first.
+                if let earlier = try Self.completedUpload(db, bucket, key, uploadID, requested: requested) { return earlier }
                 throw S3Error.noSuchUpload(uploadID)
             }
             let stored = try Self.parts(db, uploadID)
@@ -563,6 +555,7 @@ public final class ObjectStore: Sendable {
             record.size = offset
             record.partSizes = chosenParts.map(\.size)
             try Self.install(db, bucketRecord, &record, current: current, now: now)
+            try Self.recordCompletion(db, uploadID, record, parts: chosen, now: now)
             count = try Self.queue(db, events(bucketRecord, record))
             return record
         }

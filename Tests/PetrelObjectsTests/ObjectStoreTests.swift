@@ -174,4 +174,83 @@ import PetrelStore
         #expect(try objects.collectPendingBlobs(olderThan: 0, now: Date().addingTimeInterval(1)) == 1)
         #expect(try chunkCount() == 0)
     }
+
+    /// S3's order is UTF-8 byte order, whatever the database's collation (PostgreSQL columns are
+    /// `COLLATE "C"`): upper case before lower, digits and punctuation by code, non-ASCII last.
+    @Test func listsKeysInUTF8ByteOrder() throws {
+        let keys = ["a", "B", "b", "A", "10", "9", "_x", "-y", ".z", "a b", "a-b", "aB", "ab", "é", "e", "z", "Z", "日本", "ü", "~", "😀"]
+        for key in keys.shuffled() { try put(key, [1]) }
+        let expected = keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        #expect(try objects.list("b", ListingQuery()).contents.map(\.key) == expected)
+        // Paging resumes in the same order.
+        var paged: [String] = []
+        var after: String?
+        repeat {
+            let page = try objects.list("b", ListingQuery(maxKeys: 4, after: after))
+            paged += page.contents.map(\.key)
+            after = page.isTruncated ? page.lastReturned : nil
+        } while after != nil
+        #expect(paged == expected)
+    }
+
+    /// A completion repeated with the same parts answers as the first did (S3 keeps the result);
+    /// other parts are NoSuchUpload.
+    @Test func repeatedCompletionAnswersAsTheFirst() throws {
+        let template = ObjectRecord(bucket: "b", key: "mp", size: 0, etag: "", lastModified: Date(), contentType: "x", blobID: "")
+        let upload = try objects.createUpload(template, now: Date())
+        let writer = objects.blobWriter()
+        try writer.append([1, 2, 3])
+        let blob = try writer.finish()
+        try objects.putPart(upload, PartRecord(number: 1, size: blob.size, etag: ETag.of([1, 2, 3]), lastModified: Date(), blobID: blob.id))
+        func complete(_ etag: String) throws(S3Error) -> ObjectRecord {
+            try objects.completeUpload("b", "mp", upload, requested: [.init(number: 1, etag: "\"\(etag)\"")],
+                                       condition: WriteCondition(mustNotExist: true), now: Date(),
+                                       finish: { (upload: UploadRecord, parts: [PartRecord]) throws(S3Error) -> ObjectRecord in
+                var record = upload.template
+                record.etag = ETag.multipart(parts.map(\.etag)) ?? ""
+                record.partsCount = parts.count
+                return record
+            }, events: { _, _ in [] })
+        }
+        let first = try complete(ETag.of([1, 2, 3]))
+        let again = try complete(ETag.of([1, 2, 3]))
+        #expect(again.etag == first.etag && again.key == "mp")
+        #expect(throws: S3Error.noSuchUpload(upload)) { try complete(ETag.of([9])) }
+        #expect(try read("mp") == [1, 2, 3])
+    }
+
+    /// On a PostgreSQL database whose default collation is ICU's root locale (which sorts "a"
+    /// before "B" and ignores case at first), listing is still in UTF-8 byte order: the
+    /// `objects-v4-byte-order` migration makes the key columns `COLLATE "C"`.
+    @Test(.enabled(if: PostgresDatabase.testCluster != nil, "needs PETREL_TEST_STORE (a PostgreSQL cluster)"))
+    func byteOrderOnADatabaseWithALinguisticCollation() throws {
+        var url = try PostgresURL(try #require(PostgresDatabase.testCluster))
+        let name = "petrel_icu_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = PostgresDatabase(url: url)
+        try admin.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'")
+        }
+        admin.close()
+        url.database = name
+        let database = PostgresDatabase(url: url)
+        defer { database.close() }
+        let store = try Store(database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent(name),
+                              migrations: [ObjectStore.registerMigrations])
+        // The database itself orders linguistically: without the migration the listing would too.
+        let linguistic = try database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT k FROM (VALUES ('B'), ('a')) AS t(k) ORDER BY k")
+        }
+        #expect(linguistic == ["a", "B"])
+        let icuObjects = ObjectStore(store: store)
+        try icuObjects.createBucket("b", region: "us-east-1", now: Date())
+        let keys = ["a", "B", "b", "A", "10", "9", "_x", "-y", ".z", "a b", "aB", "ab", "é", "e", "Z", "日本", "~"]
+        for key in keys {
+            let blob = try icuObjects.blobWriter().finish()
+            try icuObjects.commit(ObjectRecord(bucket: "b", key: key, size: 0, etag: ETag.of([]), lastModified: Date(), contentType: "x",
+                                               blobID: blob.id)) { _ in [] }
+        }
+        let expected = keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        #expect(try icuObjects.list("b", ListingQuery()).contents.map(\.key) == expected)
+        #expect(try icuObjects.list("b", ListingQuery(maxKeys: 3, after: "Z")).contents.map(\.key) == Array(expected.drop { $0 != "Z" }.dropFirst().prefix(3)))
+    }
 }

@@ -122,4 +122,30 @@ import PetrelStore
         #expect(try objects.expiredDeleteMarkers("b", prefix: "", limit: 10).map(\.key) == ["gone"])
         #expect(throws: S3Error.bucketNotEmpty("b")) { try objects.deleteBucket("b") }
     }
+
+    /// Tags go on the version asked for; a delete marker is 405 for the request's method, a
+    /// version deleted for good 404 NoSuchVersion (moto's test_put_object_tagging_on_deleted_version).
+    @Test func taggingAGivenVersion() throws {
+        try objects.setVersioning("b", "Enabled")
+        let firstID = try #require(try put("k", [1]).versionID)
+        let secondID = try #require(try put("k", [2]).versionID)
+        let tags = TagSet([TagSet.Tag(key: "t", value: "1")])
+        let tagged = try objects.setObjectTags("b", "k", versionID: firstID, method: "PUT", tags) { _, _ in [] }
+        #expect(tagged.storedVersionID == firstID)
+        #expect(try objects.object("b", "k", versionID: firstID).tags == tags)
+        #expect(try objects.object("b", "k").tags.isEmpty)
+        #expect(try objects.setObjectTags("b", "k", versionID: nil, method: "PUT", tags) { _, _ in [] }.storedVersionID == secondID)
+
+        _ = try delete("k", firstID)
+        #expect(throws: S3Error.noSuchVersion("k", firstID)) {
+            try objects.setObjectTags("b", "k", versionID: firstID, method: "PUT", tags) { _, _ in [] }
+        }
+        let markerID = try #require(try delete("k").versionID)
+        let refused = #expect(throws: S3Error.self) {
+            try objects.setObjectTags("b", "k", versionID: markerID, method: "PUT", tags) { _, _ in [] }
+        }
+        #expect(refused?.code == "MethodNotAllowed" && refused?.status == 405)
+        #expect(refused?.fields.contains { $0 == ("Method", "PUT") } == true)
+        #expect(refused?.fields.contains { $0 == ("ResourceType", "DeleteMarker") } == true)
+    }
 }

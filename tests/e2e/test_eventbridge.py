@@ -266,3 +266,43 @@ def test_a_function_target_needs_a_resource_policy_allowing_events_for_the_rule(
     events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 2}'}])
     got = wait_for(lambda: received(petrel, fn), timeout=20)
     assert [e["detail"] for e in got] == [{"n": 2}]
+
+
+def events_may_send(queue_arn, rule_arn):
+    """The queue policy AWS's user guide gives for an EventBridge rule with an SQS target."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})
+
+
+def test_a_queue_target_needs_its_policy_to_allow_events_for_the_rule(petrel):
+    """A queue with a policy gets a rule's events only when the policy lets events.amazonaws.com
+    send for that rule; otherwise the delivery fails with NO_PERMISSIONS (no retry) and goes to the
+    target's dead-letter queue. A queue with no policy at all is delivered to (AWS refuses it too:
+    docs/eventbridge.md)."""
+    events, sqs = petrel.client("events"), petrel.client("sqs")
+    url, qarn = queue(petrel)
+    dlq_url, dlq_arn = queue(petrel)
+    source = unique("guarded")
+    other_arn = events.put_rule(Name=unique("other"), EventPattern=json.dumps({"source": ["elsewhere"]}))["RuleArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": events_may_send(qarn, other_arn)})   # another rule only
+    rule = unique("guarded")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))["RuleArn"]
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": qarn, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 1}'}])
+    dead = drain(petrel, dlq_url, 1)
+    assert len(dead) == 1
+    attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
+    assert (attrs["ERROR_CODE"], attrs["RULE_ARN"], attrs["TARGET_ARN"], attrs["RETRY_ATTEMPTS"]) == ("NO_PERMISSIONS", rule_arn, qarn, "0")
+    assert "events.amazonaws.com" in attrs["ERROR_MESSAGE"]
+    assert json.loads(dead[0]["Body"])["detail"] == {"n": 1}
+    assert drain(petrel, url, 1, timeout=2) == []
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": events_may_send(qarn, rule_arn)})
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 2}'}])
+    assert [json.loads(m["Body"])["detail"] for m in drain(petrel, url, 1)] == [{"n": 2}]
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})   # no policy: delivered
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 3}'}])
+    assert [json.loads(m["Body"])["detail"] for m in drain(petrel, url, 1)] == [{"n": 3}]
+    assert drain(petrel, dlq_url, 1, timeout=2) == []

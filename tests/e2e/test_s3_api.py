@@ -462,3 +462,75 @@ def test_unsigned_path_style_requests_reach_existing_buckets(petrel, s3, bucket)
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         urllib.request.urlopen(f"{petrel.endpoint}/no-such-bucket-{uuid.uuid4().hex[:6]}/k")
     assert excinfo.value.code == 404 and b"No operation at" in excinfo.value.read()
+
+
+def test_get_object_attributes(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="small", Body=b"somedata", ChecksumAlgorithm="SHA256", StorageClass="STANDARD_IA")
+    got = s3.get_object_attributes(Bucket=bucket, Key="small", ObjectAttributes=["ETag", "Checksum", "ObjectSize", "StorageClass", "ObjectParts"])
+    assert "x-amz-version-id" not in got["ResponseMetadata"]["HTTPHeaders"]
+    assert got["ETag"] == put["ETag"].strip('"')
+    assert got["Checksum"] == {"ChecksumSHA256": put["ChecksumSHA256"], "ChecksumType": "FULL_OBJECT"}
+    assert got["ObjectSize"] == 8 and got["StorageClass"] == "STANDARD_IA"
+    assert "ObjectParts" not in got and isinstance(got["LastModified"], datetime.datetime)
+    only = s3.get_object_attributes(Bucket=bucket, Key="small", ObjectAttributes=["ObjectSize"])
+    only.pop("ResponseMetadata")
+    assert set(only) == {"ObjectSize", "LastModified"}
+
+    # A multipart object with CRC32 parts: the composite checksum without its -N, the parts paged.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big", ChecksumAlgorithm="CRC32")["UploadId"]
+    bodies = [b"a" * (5 * 1024 * 1024), b"b" * (5 * 1024 * 1024), b"tail"]
+    parts = []
+    for number, body in enumerate(bodies, 1):
+        answer = s3.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=number, Body=body, ChecksumAlgorithm="CRC32")
+        parts.append({"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": answer["ChecksumCRC32"]})
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="big", UploadId=upload, MultipartUpload={"Parts": parts})
+    first = s3.get_object_attributes(Bucket=bucket, Key="big", ObjectAttributes=["Checksum", "ObjectParts"], MaxParts=2)
+    assert first["Checksum"] == {"ChecksumCRC32": done["ChecksumCRC32"].rsplit("-", 1)[0], "ChecksumType": "COMPOSITE"}
+    assert first["ObjectParts"]["TotalPartsCount"] == 3 and first["ObjectParts"]["IsTruncated"]
+    assert [(p["PartNumber"], p["Size"], p["ChecksumCRC32"]) for p in first["ObjectParts"]["Parts"]] == [
+        (1, len(bodies[0]), parts[0]["ChecksumCRC32"]), (2, len(bodies[1]), parts[1]["ChecksumCRC32"])]
+    rest = s3.get_object_attributes(Bucket=bucket, Key="big", ObjectAttributes=["ObjectParts"],
+                                    PartNumberMarker=first["ObjectParts"]["NextPartNumberMarker"])
+    assert [p["PartNumber"] for p in rest["ObjectParts"]["Parts"]] == [3] and not rest["ObjectParts"]["IsTruncated"]
+
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_attributes(Bucket=bucket, Key="missing", ObjectAttributes=["ETag"])
+    assert error_code(excinfo) == ("NoSuchKey", 404)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_attributes(Bucket=bucket_name("none"), Key="k", ObjectAttributes=["ETag"])
+    assert error_code(excinfo) == ("NoSuchBucket", 404)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_attributes(Bucket=bucket, Key="small", ObjectAttributes=["Size"])
+    assert error_code(excinfo) == ("InvalidArgument", 400)
+
+
+def test_repeated_complete_multipart_upload_answers_as_the_first(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    first = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"0" * (5 * 1024 * 1024))
+    second = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"1")
+    parts = {"Parts": [{"ETag": first["ETag"], "PartNumber": 1}, {"ETag": second["ETag"], "PartNumber": 2}]}
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=parts)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=parts, IfNoneMatch="*")
+    assert again["ETag"] == done["ETag"] and again["Key"] == "k"
+    # Other parts than the completion named: the upload is gone.
+    with pytest.raises(ClientError) as excinfo:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts["Parts"][:1]})
+    assert error_code(excinfo) == ("NoSuchUpload", 404)
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == []
+
+
+def test_keys_list_in_utf8_byte_order(s3, bucket):
+    """S3's order is the keys' UTF-8 bytes: upper case before lower, punctuation and digits by
+    code, non-ASCII after ASCII (on SQLite and on PostgreSQL whatever its collation)."""
+    keys = ["a", "B", "b", "A", "10", "9", "_x", "-y", ".z", "a b", "a-b", "aB", "ab", "é", "e", "Z", "日本", "ü", "~", "😀"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    expected = sorted(keys, key=lambda k: k.encode())
+    listed = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 3})
+              for o in page.get("Contents", [])]
+    assert listed == expected
+    v1 = [o["Key"] for page in s3.get_paginator("list_objects").paginate(Bucket=bucket, PaginationConfig={"PageSize": 4})
+          for o in page.get("Contents", [])]
+    assert v1 == expected
+    after = s3.list_objects_v2(Bucket=bucket, StartAfter="Z", MaxKeys=3)
+    assert [o["Key"] for o in after["Contents"]] == expected[expected.index("Z") + 1:][:3]

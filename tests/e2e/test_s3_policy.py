@@ -261,3 +261,23 @@ def test_audit_mode_serves_and_records_what_enforce_would_refuse(fresh_petrel):
         return found if len(found) >= 2 else None
     found = wait_for(mine)
     assert {("s3:PutObject", f"arn:aws:s3:::{bucket}/notes/a.txt"), ("s3:GetObject", f"arn:aws:s3:::{bucket}/notes/a.txt")} <= found
+
+
+def test_delete_objects_answers_access_denied_per_key(server, root):
+    """S3 checks s3:DeleteObject for each key of a DeleteObjects: the keys the caller may not
+    delete come back as AccessDenied entries of a 200 DeleteResult, the others are deleted."""
+    bucket = new_bucket(server, root, ["tmp/a", "tmp/b", "keep/c"])
+    _, keys = user(server, root, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*"}]})
+    # A bucket policy's explicit Deny also binds per key.
+    put_policy(server, root, bucket, {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+                                      "Resource": f"arn:aws:s3:::{bucket}/tmp/b"})
+    answer = client(server, "s3", *keys).delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "tmp/a"}, {"Key": "tmp/b"}, {"Key": "keep/c"}]})
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert [d["Key"] for d in answer.get("Deleted", [])] == ["tmp/a"]
+    assert sorted((e["Key"], e["Code"], e["Message"]) for e in answer["Errors"]) == [
+        ("keep/c", "AccessDenied", "Access Denied"), ("tmp/b", "AccessDenied", "Access Denied")]
+    s3 = client(server, "s3", *root)
+    listed = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in page.get("Contents", [])]
+    assert listed == ["keep/c", "tmp/b"]

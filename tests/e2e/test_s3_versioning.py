@@ -209,3 +209,39 @@ def test_acknowledged_versioned_puts_survive_kill_9(fresh_petrel):
     listed = s3.list_object_versions(Bucket=bucket)
     assert sorted(v["VersionId"] for v in listed["Versions"]) == sorted(written)
     assert [m["VersionId"] for m in listed["DeleteMarkers"]] == [marker]
+
+
+def test_tags_and_attributes_of_a_given_version(s3, bucket):
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"second")["VersionId"]
+    put = s3.put_object_tagging(Bucket=bucket, Key="k", VersionId=first, Tagging={"TagSet": [{"Key": "old", "Value": "1"}]})
+    assert put["VersionId"] == first
+    assert s3.get_object_tagging(Bucket=bucket, Key="k", VersionId=first)["TagSet"] == [{"Key": "old", "Value": "1"}]
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+    s3.delete_object_tagging(Bucket=bucket, Key="k", VersionId=first)
+    assert s3.get_object_tagging(Bucket=bucket, Key="k", VersionId=first)["TagSet"] == []
+
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="k", VersionId=first, ObjectAttributes=["ObjectSize", "ETag"])
+    assert attributes["VersionId"] == first and attributes["ObjectSize"] == 3
+    assert attributes["ETag"] == hashlib.md5(b"one").hexdigest()
+    current = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ObjectSize"])
+    assert current["VersionId"] == second and current["ObjectSize"] == 6
+
+    # A version deleted for good is NoSuchVersion; a delete marker 405 (by id) or 404 (current).
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=first)
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object_tagging(Bucket=bucket, Key="k", VersionId=first, Tagging={"TagSet": []})
+    assert error_of(excinfo) == ("NoSuchVersion", 404)
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object_tagging(Bucket=bucket, Key="k", VersionId=marker, Tagging={"TagSet": [{"Key": "t", "Value": "v"}]})
+    assert error_of(excinfo) == ("MethodNotAllowed", 405)
+    assert excinfo.value.response["Error"]["Method"] == "PUT"
+    assert excinfo.value.response["Error"]["ResourceType"] == "DeleteMarker"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_attributes(Bucket=bucket, Key="k", VersionId=marker, ObjectAttributes=["ETag"])
+    assert error_of(excinfo) == ("MethodNotAllowed", 405)
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ETag"])
+    assert error_of(excinfo) == ("NoSuchKey", 404)
+    assert excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"] == "true"

@@ -20,7 +20,7 @@ struct EventBridgeRoutes: Sendable {
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
     static func sinks(queues: QueueService, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
                       account: Account, permissions: FunctionPermissions, metrics: MetricsStore) -> EventSinks {
-        EventSinks(
+        var sinks = EventSinks(
             sendMessage: { arn, body, groupID, attributes in
                 try queues.send(toQueueArn: arn, body: body,
                                 attributes: attributes.mapValues { MessageAttributeValue(dataType: "String", stringValue: $0) },
@@ -38,6 +38,14 @@ struct EventBridgeRoutes: Sendable {
                     metrics.record(namespaced: "\(EventMetric.namespace)/\(metric.rawValue)", dimensions: dimensions, value: value)
                 }
             })
+        // A queue with a policy must allow events.amazonaws.com for the rule (docs/eventbridge.md:
+        // a queue without one is delivered to, where AWS refuses).
+        sinks.queueAllows = { queueArn, ruleArn in
+            guard (try? queues.policy(queueARN: queueArn)) != nil else { return true }
+            return QueuePolicies(queues: queues).allowsService(principal: "events.amazonaws.com", queueArn: queueArn,
+                                                               sourceArn: ruleArn, sourceAccount: account.id)
+        }
+        return sinks
     }
 
     static let eventsPrincipal = PrincipalIdentity(kind: .service, account: "", arn: "events.amazonaws.com",

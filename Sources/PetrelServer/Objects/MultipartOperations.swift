@@ -49,7 +49,7 @@ extension ObjectRoutes {
 
     func uploadPartCopy(_ bucket: String, _ key: String, _ uploadID: String, _ c: S3Context) async throws -> Response {
         let number = try partNumber(c)
-        _ = try objects.upload(bucket, key, uploadID)
+        let upload = try objects.upload(bucket, key, uploadID)
         let (sourceBucket, sourceKey, sourceVersion) = try copySource(c)
         let source = try objects.object(sourceBucket, sourceKey, versionID: sourceVersion)
         try copySourceConditions(c, source)
@@ -64,7 +64,7 @@ extension ObjectRoutes {
             }
             (first, last) = (bounds[0], bounds[1])
         }
-        var digests = BodyDigests(checksum: nil)
+        var digests = BodyDigests(checksum: upload.template.checksumAlgorithm)
         let writer = objects.blobWriter()
         do {
             var offset = first
@@ -80,11 +80,13 @@ extension ObjectRoutes {
             let blob = try writer.finish()
             let etag = digests.etag()
             let modified = Date()
-            try objects.putPart(uploadID, PartRecord(number: number, size: blob.size, etag: etag, checksum: nil, lastModified: modified, blobID: blob.id))
+            let checksum = digests.checksum?.finalize()
+            try objects.putPart(uploadID, PartRecord(number: number, size: blob.size, etag: etag, checksum: checksum, lastModified: modified, blobID: blob.id))
             var xml = XMLText()
             xml.open("CopyPartResult", namespace: true)
             xml.element("ETag", "\"\(etag)\"")
             xml.element("LastModified", HTTPDate.iso8601(modified))
+            if let algorithm = upload.template.checksumAlgorithm, let checksum { xml.element(algorithm.xmlName, checksum) }
             xml.close("CopyPartResult")
             return S3Reply.xml(xml.document)
         } catch {
@@ -111,6 +113,7 @@ extension ObjectRoutes {
             let checksums = parts.compactMap(\.checksum)
             if let algorithm = upload.template.checksumAlgorithm, checksums.count == parts.count {
                 record.checksum = Checksummer.composite(algorithm, partChecksums: checksums)
+                record.partChecksums = checksums
             } else {
                 record.checksumAlgorithm = nil
             }

@@ -186,6 +186,15 @@ extension ObjectRoutes {
         var xml = XMLText()
         xml.open("DeleteResult", namespace: true)
         for (key, versionID) in keys {
+            if c.deniedDeletes.contains(Self.deleteEntry(key, versionID)) {
+                xml.open("Error")
+                xml.element("Key", key)
+                if let versionID { xml.element("VersionId", versionID) }
+                xml.element("Code", "AccessDenied")
+                xml.element("Message", "Access Denied")
+                xml.close("Error")
+                continue
+            }
             do {
                 let outcome = try objects.delete(bucket, key, versionID: versionID) { bucketRecord, deleted, markerCreated in
                     notifications(bucketRecord, Self.deleteEventName("s3:ObjectRemoved:Delete", markerCreated: markerCreated), deleted, c)
@@ -211,6 +220,20 @@ extension ObjectRoutes {
         }
         xml.close("DeleteResult")
         return S3Reply.xml(xml.document)
+    }
+
+    /// The `algorithm` checksum of a stored blob's `size` bytes, read a chunk at a time.
+    func checksum(ofBlob blob: String, size: Int64, _ algorithm: ChecksumAlgorithm) throws -> String {
+        var hasher = Checksummer(algorithm)
+        var offset: Int64 = 0
+        while offset < size {
+            guard case let (start, data)? = try objects.chunk(blob: blob, containing: offset), start + Int64(data.count) > offset else {
+                throw S3Error.internalError()
+            }
+            data[data.startIndex + Int(offset - start) ..< data.endIndex].withUnsafeBytes { hasher.update($0) }
+            offset = start + Int64(data.count)
+        }
+        return hasher.finalize()
     }
 
     /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, maybe `?versionId=`.
@@ -258,12 +281,15 @@ extension ObjectRoutes {
             record.metadata = template.metadata
         }
         if let storageClass = c.header("x-amz-storage-class") { record.storageClass = storageClass }
+        // S3 never copies the website redirect: it is the copy request's (with either directive).
+        record.headers["x-amz-website-redirect-location"] = c.header("x-amz-website-redirect-location")
         switch c.header("x-amz-tagging-directive")?.uppercased() ?? "COPY" {
         case "COPY": break
         case "REPLACE": record.tags = try headerTags(c)
         case let other: throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: other)
         }
-        if sourceBucket == bucket, sourceKey == key, sourceVersion == nil, directive == "COPY", c.header("x-amz-storage-class") == nil {
+        if sourceBucket == bucket, sourceKey == key, sourceVersion == nil, directive == "COPY", c.header("x-amz-storage-class") == nil,
+           c.header("x-amz-website-redirect-location") == nil, c.header("x-amz-checksum-algorithm") == nil {
             throw S3Error("InvalidRequest", status: 400,
                           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
@@ -271,6 +297,13 @@ extension ObjectRoutes {
         record.bucket = bucket
         record.key = key
         record.lastModified = Date()
+        // `x-amz-checksum-algorithm` on a copy: the new object gets that checksum of its bytes.
+        if let algorithm = ChecksumAlgorithm(name: c.header("x-amz-checksum-algorithm")),
+           algorithm != source.checksumAlgorithm || source.checksum?.contains("-") == true {
+            record.checksumAlgorithm = algorithm
+            record.checksum = try checksum(ofBlob: source.blobID, size: source.size, algorithm)
+            record.partChecksums = nil
+        }
         record.blobID = try objects.copyBlob(source.blobID)
         do {
             record = try objects.commit(record, condition: condition) { bucketRecord, committed in

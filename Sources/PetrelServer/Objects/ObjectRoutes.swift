@@ -57,7 +57,7 @@ struct ObjectRoutes: Sendable {
             var authorized = Authorized(request: request, signing: nil, principal: .root(account: account.id))
             if let authorizer { authorized = try await authorize(request, authorizer: authorizer) }
             response = try await route(authorized.request, requestID: String(requestID), signing: authorized.signing,
-                                       principal: authorized.principal)
+                                       principal: authorized.principal, deniedDeletes: authorized.deniedDeletes)
         } catch let error as S3Error {
             if let detail = error.detail { logger.error("S3 \(request.method) \(request.uri.path): \(detail)") }
             response = S3Reply.error(error, requestID: String(requestID), head: request.method == .head)
@@ -70,11 +70,13 @@ struct ObjectRoutes: Sendable {
         return response
     }
 
-    private func route(_ request: Request, requestID: String, signing: S3Signing?, principal: PrincipalIdentity) async throws -> Response {
+    private func route(_ request: Request, requestID: String, signing: S3Signing?, principal: PrincipalIdentity,
+                       deniedDeletes: Set<String>) async throws -> Response {
         let address = ObjectAddress.parse(host: request.head.authority, rawPath: request.uri.path)
         let query = S3Query(request.uri.query)
         let context = S3Context(request: request, query: query, requestID: requestID,
-                                region: Self.region(of: request) ?? account.region, signing: signing, principal: principal)
+                                region: Self.region(of: request) ?? account.region, signing: signing, principal: principal,
+                                deniedDeletes: deniedDeletes)
         guard let bucket = address.bucket else {
             guard request.method == .get else { throw S3Error.methodNotAllowed(request.method.rawValue) }
             return try listBuckets(context)
@@ -150,9 +152,10 @@ struct ObjectRoutes: Sendable {
             return try await putObject(bucket, key, c)
         case .get:
             if let uploadID = q["uploadId"] { return try listParts(bucket, key, uploadID, c) }
-            if q.has("tagging") { return try getObjectTagging(bucket, key) }
+            if q.has("tagging") { return try getObjectTagging(bucket, key, c) }
             if q.has("acl") { return try getObjectACL(bucket, key, c) }
-            if q.hasAny(["attributes", "retention", "legal-hold", "torrent"]) {
+            if q.has("attributes") { return try getObjectAttributes(bucket, key, c) }
+            if q.hasAny(["retention", "legal-hold", "torrent"]) {
                 throw S3Error.notImplemented(q.names.joined(separator: ","))
             }
             return try getObject(bucket, key, c, head: false)
@@ -201,6 +204,8 @@ struct S3Context {
     let signing: S3Signing?
     /// Who made the request (the root when IAM is off).
     var principal: PrincipalIdentity = .root(account: "")
+    /// DeleteObjects: the entries IAM refused (`ObjectRoutes.deleteEntry`), each answered AccessDenied.
+    var deniedDeletes: Set<String> = []
 
     func header(_ name: String) -> String? {
         HTTPField.Name(name).flatMap { request.headers[$0] }

@@ -16,7 +16,13 @@ extension ObjectRoutes {
         var request: Request
         var signing: S3Signing?
         var principal: PrincipalIdentity
+        /// DeleteObjects in enforce mode: the keys (`deleteEntry`) the caller may not delete, each
+        /// answered with its own AccessDenied entry while the others are deleted, as S3 does.
+        var deniedDeletes: Set<String> = []
     }
+
+    /// A DeleteObjects entry as `deniedDeletes` names it.
+    static func deleteEntry(_ key: String, _ versionID: String?) -> String { key + "\u{0}" + (versionID ?? "") }
 
     func authorize(_ request: Request, authorizer: Authorizer) async throws -> Authorized {
         var request = request
@@ -53,7 +59,9 @@ extension ObjectRoutes {
         }
         let context = AuthorizationRequest.standardContext(principal: principal, sourceIP: nil, secureTransport: false, now: Date())
         let call = Self.call(request, deletes: deletes)
-        for target in S3ActionTable.targets(for: call) {
+        let perKey = call.method == "POST" && call.key == nil && call.query["delete"] != nil
+        var deniedDeletes: Set<String> = []
+        for (index, target) in S3ActionTable.targets(for: call).enumerated() {
             var keys = context
             for (k, v) in target.context { keys[k] = v }
             var set = policies
@@ -67,6 +75,10 @@ extension ObjectRoutes {
                 let denial = Self.accessDenied(principal, target, decision)
                 authorizer.audit.record(.init(principal: principal.arn, accessKeyId: identity.caller?.accessKeyID, action: target.action,
                                               resource: target.resource, reason: Authorizer.reason(decision), error: denial.code))
+                if enforce, perKey, index < deletes.count {
+                    deniedDeletes.insert(Self.deleteEntry(deletes[index].key, deletes[index].versionID))
+                    continue
+                }
                 if enforce { throw denial }
                 continue
             }
@@ -74,7 +86,7 @@ extension ObjectRoutes {
         if let bucket = call.bucket, call.key != nil, call.method == "PUT", call.copySource == nil || call.cannedACL != nil {
             try checkCannedACL(call.cannedACL, settings(bucket))
         }
-        return Authorized(request: request, signing: enforce ? identity.signing : nil, principal: principal)
+        return Authorized(request: request, signing: enforce ? identity.signing : nil, principal: principal, deniedDeletes: deniedDeletes)
     }
 
     /// The bucket's policy as it bears on this principal: with `RestrictPublicBuckets`, its

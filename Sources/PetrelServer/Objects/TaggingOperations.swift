@@ -13,21 +13,28 @@ extension ObjectRoutes {
     func putObjectTagging(_ bucket: String, _ key: String, _ c: S3Context) async throws -> Response {
         guard let body = try await xmlBody(c) else { throw S3Error.malformedXML() }
         let tags = try TagSet.parse(body).validated(limit: 10)
-        try objects.setObjectTags(bucket, key, tags) { bucketRecord, record in
+        let tagged = try objects.setObjectTags(bucket, key, versionID: c.query["versionId"], method: "PUT", tags) { bucketRecord, record in
             notifications(bucketRecord, "s3:ObjectTagging:Put", record, c)
         }
-        return Response(status: .ok, headers: [.contentLength: "0"])
+        var headers: HTTPFields = [.contentLength: "0"]
+        if let version = tagged.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
+        return Response(status: .ok, headers: headers)
     }
 
-    func getObjectTagging(_ bucket: String, _ key: String) throws -> Response {
-        S3Reply.xml(try objects.object(bucket, key).tags.xml)
+    func getObjectTagging(_ bucket: String, _ key: String, _ c: S3Context) throws -> Response {
+        let record = try objects.object(bucket, key, versionID: c.query["versionId"])
+        var headers: HTTPFields = [:]
+        if let version = record.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
+        return S3Reply.xml(record.tags.xml, headers: headers)
     }
 
     func deleteObjectTagging(_ bucket: String, _ key: String, _ c: S3Context) throws -> Response {
-        try objects.setObjectTags(bucket, key, TagSet()) { bucketRecord, record in
+        let tagged = try objects.setObjectTags(bucket, key, versionID: c.query["versionId"], method: "DELETE", TagSet()) { bucketRecord, record in
             notifications(bucketRecord, "s3:ObjectTagging:Delete", record, c)
         }
-        return Response(status: .noContent)
+        var headers: HTTPFields = [:]
+        if let version = tagged.versionID { headers[HTTPField.Name("x-amz-version-id")!] = version }
+        return Response(status: .noContent, headers: headers)
     }
 
     func putBucketTagging(_ bucket: String, _ c: S3Context) async throws -> Response {
