@@ -16,6 +16,7 @@ Petrel does not serve) and exits 0, or 1 when the server died during the run or 
 passed than --min-pass.
 """
 import argparse
+import ast
 import os
 import shutil
 import subprocess
@@ -119,29 +120,116 @@ def run_suite(tree, petrel, work, endpoint, env, pytest_args, keyword=None, juni
     return results(junit), (server.log_path if died else None), time.time() - started
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description, timeout=None):
+    """The options every runner takes (and --timeout, a per-test limit, where it applies)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
     parser.add_argument("--endpoint", help="use a running server instead of starting one")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression")
     parser.add_argument("--failures", action="store_true", help="list every failing test")
-    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer in-scope tests pass")
+    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer (in-scope) tests pass")
     parser.add_argument("--junit", help="keep pytest's JUnit XML here")
-    args = parser.parse_args()
+    if timeout is not None:
+        parser.add_argument("--timeout", type=int, default=timeout, help="seconds one test may take")
+    return parser.parse_args()
 
+
+def counts(rows):
+    """(passed, failed or errored, skipped) of `results` rows."""
+    passed = sum(1 for r in rows if r[2] == "passed")
+    failed = sum(1 for r in rows if r[2] in ("failed", "error"))
+    return passed, failed, len(rows) - passed - failed
+
+
+def write_plugin(work, module, text):
+    """Writes a pytest plugin (`-p module`) into `work`; returns the env additions that make it importable."""
+    with open(os.path.join(work, module + ".py"), "w") as f:
+        f.write(text)
+    return {"PYTHONPATH": work + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+# Seconds one test may take (moto's largest aws_verified S3 objects are 10 MB).
+TEST_TIMEOUT = 60
+
+TIMEOUT_PLUGIN = '''
+import os, signal, pytest
+
+LIMIT = int(os.environ.get("PETREL_CONFORMANCE_TEST_TIMEOUT", "60"))
+
+class TestTimedOut(Exception):
+    pass
+
+def _expired(signum, frame):
+    raise TestTimedOut(f"the test took longer than {LIMIT} s")
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(LIMIT)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+'''
+
+
+def write_timeout_plugin(work, seconds):
+    """Writes the per-test time limit plugin (`-p petrel_timeout`) into `work`; returns the env
+    additions that make it importable and set the limit."""
+    return dict(write_plugin(work, "petrel_timeout", TIMEOUT_PLUGIN), PETREL_CONFORMANCE_TEST_TIMEOUT=str(seconds))
+
+
+def test_source(tree, suite, file, name):
+    """The source of test `name` (parametrisation stripped) in `suite`/`file` of moto's tree."""
+    path = os.path.join(tree, suite, file)
+    if not os.path.exists(path):
+        return ""
+    text = open(path).read()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0]:
+            return ast.get_source_segment(text, node) or ""
+    return ""
+
+
+def report_by_cause(title, cases, seconds, classify, list_failures):
+    """Prints the counts, the failures grouped by `classify(file, name, message)` (each one
+    with --failures); returns the number passed."""
+    passed, failed, skipped = counts(cases)
+    by_cause = {}
+    for file, name, outcome, message in cases:
+        if outcome in ("failed", "error"):
+            cause = classify(file, name, message)
+            by_cause[cause] = by_cause.get(cause, 0) + 1
+            if list_failures:
+                print(f"FAIL [{cause}] {file}::{name}\n     {message}")
+    print(f"moto {MOTO_VERSION} {title} against Petrel ({seconds:.0f} s):")
+    print(f"  {passed} passed, {failed} failed, {skipped} skipped of {len(cases)}")
+    for cause, n in sorted(by_cause.items()):
+        print(f"  failing, {cause}: {n}")
+    return passed
+
+
+def finish(died, work, passed, min_pass, keep_work=False):
+    """The exit status: 1 when the server died (its log's end is printed) or fewer than
+    `min_pass` passed. The work folder is removed unless asked to keep it."""
+    if died:
+        print("THE SERVER DIED during the run; its log: " + died)
+        print(open(died, errors="replace").read()[-3000:])
+        return 1
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if passed < min_pass else 0
+
+
+def main():
+    args = arguments(__doc__)
     tree = moto_sources(cache_dir())
     work = tempfile.mkdtemp(prefix="petrel-conformance-")
     env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true")
     cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-m", "aws_verified", *SUITES],
                                      keyword=args.keyword, junit=args.junit)
     in_scope = [c for c in cases if c[0] not in OUT_OF_SCOPE_FILES]
-
-    def counts(rows):
-        passed = sum(1 for r in rows if r[2] == "passed")
-        failed = sum(1 for r in rows if r[2] in ("failed", "error"))
-        skipped = sum(1 for r in rows if r[2] == "skipped")
-        return passed, failed, skipped
-
     if args.failures:
         for file, name, outcome, message in cases:
             if outcome in ("failed", "error"):
@@ -154,12 +242,7 @@ def main():
     print(f"  DynamoDB in scope: {ip} passed, {i_f} failed, {i_s} skipped of {len(in_scope)}"
           f" ({100.0 * ip / max(1, len(in_scope)):.1f} %)")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
-    if died:
-        print("THE SERVER DIED during the run; its log: " + died)
-        print(open(died, errors="replace").read()[-3000:])
-        return 1
-    shutil.rmtree(work, ignore_errors=True) if not args.junit else None
-    return 1 if ip < args.min_pass else 0
+    return finish(died, work, ip, args.min_pass, keep_work=bool(args.junit))
 
 
 if __name__ == "__main__":

@@ -16,15 +16,13 @@ moto's time, not a real server's), moto's literal account id or sequence numbers
 resharding arithmetic, what Petrel leaves out (stream consumers, resource policies,
 CloudFormation, moto's server mode), and the rest. Exits 1 when the server died or fewer tests passed than --min-pass.
 """
-import argparse
-import re
 import os
-import shutil
+import re
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_moto import MOTO_VERSION, ROOT, cache_dir, moto_sources, run_suite  # noqa: E402
+from run_moto import arguments, cache_dir, finish, moto_sources, report_by_cause, run_suite, test_source, write_plugin  # noqa: E402
 
 SUITE = "tests/test_kinesis"
 OUT_OF_SCOPE_FILES = {
@@ -87,23 +85,10 @@ def _fresh_streams():
 '''
 
 
-def test_source(tree, file, name):
-    """The source of test `name` (parametrisation stripped) in tests/test_kinesis/`file`."""
-    import ast
-    path = os.path.join(tree, SUITE, file)
-    if not os.path.exists(path):
-        return ""
-    text = open(path).read()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0]:
-            return ast.get_source_segment(text, node) or ""
-    return ""
-
-
 def classify(tree, file, name, message):
     if file in OUT_OF_SCOPE_FILES:
         return "out of scope"
-    source = test_source(tree, file, name)
+    source = test_source(tree, SUITE, file, name)
     for marker, cause in MOTO_SPECIFIC.items():
         if marker in source:
             return cause
@@ -115,38 +100,16 @@ def classify(tree, file, name, message):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
-    parser.add_argument("--endpoint", help="use a running server instead of starting one")
-    parser.add_argument("-k", dest="keyword", help="pytest -k expression")
-    parser.add_argument("--failures", action="store_true", help="list every failing test")
-    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer tests pass")
-    args = parser.parse_args()
-
+    args = arguments(__doc__)
     tree = moto_sources(cache_dir())
     work = tempfile.mkdtemp(prefix="petrel-conformance-kinesis-")
-    with open(os.path.join(work, "petrel_nomock.py"), "w") as f:
-        f.write(PLUGIN)
-    env = dict(os.environ, PYTHONPATH=work + os.pathsep + os.environ.get("PYTHONPATH", ""), PETREL_KINESIS_SHARD_LIMITS="off")
-    cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-p", "petrel_nomock", SUITE], keyword=args.keyword)
-    passed = [c for c in cases if c[2] == "passed"]
-    failed = [c for c in cases if c[2] in ("failed", "error")]
-    by_cause = {}
-    for c in failed:
-        by_cause.setdefault(classify(tree, c[0], c[1], c[3]), []).append(c)
-    if args.failures:
-        for file, name, _, message in failed:
-            print(f"FAIL [{classify(tree, file, name, message)}] {file}::{name}\n     {message}")
-    print(f"moto {MOTO_VERSION} Kinesis tests against Petrel ({seconds:.0f} s):")
-    print(f"  {len(passed)} passed, {len(failed)} failed, {len(cases) - len(passed) - len(failed)} skipped of {len(cases)}")
-    for cause, rows in sorted(by_cause.items()):
-        print(f"  failing, {cause}: {len(rows)}")
+    env = dict(os.environ, **write_plugin(work, "petrel_nomock", PLUGIN), PETREL_KINESIS_SHARD_LIMITS="off")
+    cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-p", "petrel_nomock", SUITE],
+                                     keyword=args.keyword, junit=args.junit)
+    passed = report_by_cause("Kinesis tests", cases, seconds,
+                             lambda file, name, message: classify(tree, file, name, message), args.failures)
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
-    if died:
-        print("THE SERVER DIED during the run; its log: " + died)
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return 1 if len(passed) < args.min_pass else 0
+    return finish(died, work, passed, args.min_pass)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ ACLs, public access block and ownership controls: being built, counted apart unt
 and out of scope (features Petrel does not serve). Exits 1 when the server died or fewer
 in-scope tests passed than --min-pass.
 """
-import argparse
 import os
-import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_moto import MOTO_VERSION, ROOT, cache_dir, moto_sources, run_suite  # noqa: E402
+from run_moto import (MOTO_VERSION, TEST_TIMEOUT, arguments, cache_dir, counts, finish, moto_sources,  # noqa: E402
+                      run_suite, write_timeout_plugin)
 
 SUITE = "tests/test_s3"
 OUT_OF_SCOPE_FILES = {
@@ -35,62 +34,14 @@ PENDING_FILES = {
     "test_s3_acl.py": "ACLs",
     "test_s3_ownership.py": "ownership controls",
 }
-# Seconds one test may take (moto's largest aws_verified objects are 10 MB).
-TEST_TIMEOUT = 60
-
-TIMEOUT_PLUGIN = '''
-import os, signal, pytest
-
-LIMIT = int(os.environ.get("PETREL_CONFORMANCE_TEST_TIMEOUT", "60"))
-
-class TestTimedOut(Exception):
-    pass
-
-def _expired(signum, frame):
-    raise TestTimedOut(f"the test took longer than {LIMIT} s")
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.alarm(LIMIT)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-'''
-
-
-def write_timeout_plugin(work, seconds):
-    """Writes the per-test time limit plugin (`-p petrel_timeout`) into `work`; returns the env
-    additions that make it importable and set the limit."""
-    with open(os.path.join(work, "petrel_timeout.py"), "w") as f:
-        f.write(TIMEOUT_PLUGIN)
-    return {"PYTHONPATH": work + os.pathsep + os.environ.get("PYTHONPATH", ""),
-            "PETREL_CONFORMANCE_TEST_TIMEOUT": str(seconds)}
-
-
-def counts(rows):
-    passed = sum(1 for r in rows if r[2] == "passed")
-    failed = sum(1 for r in rows if r[2] in ("failed", "error"))
-    return passed, failed, len(rows) - passed - failed
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
-    parser.add_argument("--endpoint", help="use a running server instead of starting one")
-    parser.add_argument("-k", dest="keyword", help="pytest -k expression")
-    parser.add_argument("--failures", action="store_true", help="list every failing test")
-    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer in-scope tests pass")
-    parser.add_argument("--timeout", type=int, default=TEST_TIMEOUT, help="seconds one test may take")
-    args = parser.parse_args()
-
+    args = arguments(__doc__, timeout=TEST_TIMEOUT)
     tree = moto_sources(cache_dir())
     work = tempfile.mkdtemp(prefix="petrel-conformance-s3-")
     env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true", **write_timeout_plugin(work, args.timeout))
     cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env,
-                                     ["-p", "petrel_timeout", "-m", "aws_verified", SUITE], keyword=args.keyword)
+                                     ["-p", "petrel_timeout", "-m", "aws_verified", SUITE], keyword=args.keyword,
+                                     junit=args.junit)
 
     def scope(file):
         if file in OUT_OF_SCOPE_FILES:
@@ -113,11 +64,7 @@ def main():
     print(f"  S3 in scope: {ip} passed, {i_f} failed, {i_s} skipped of {len(in_scope)}")
     print(f"  pending ({', '.join(PENDING_FILES.values())}): {pp} passed, {pf} failed")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
-    if died:
-        print("THE SERVER DIED during the run; its log: " + died)
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return 1 if ip < args.min_pass else 0
+    return finish(died, work, ip, args.min_pass)
 
 
 if __name__ == "__main__":

@@ -17,16 +17,13 @@ Failures are counted by cause, read from each failing test's source: moto's froz
 address (localhost:5000), and the rest. Exits 1 when the server died or fewer tests passed than
 --min-pass.
 """
-import argparse
-import ast
 import os
-import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_moto import MOTO_VERSION, ROOT, cache_dir, moto_sources, run_suite  # noqa: E402
-from run_moto_s3 import TEST_TIMEOUT, write_timeout_plugin  # noqa: E402
+from run_moto import (TEST_TIMEOUT, arguments, cache_dir, finish, moto_sources, report_by_cause,  # noqa: E402
+                      run_suite, test_source, write_plugin, write_timeout_plugin)
 
 SUITE = "tests/test_sqs"
 FILES = ["test_sqs.py", "test_sqs_message_attributes.py"]
@@ -73,20 +70,8 @@ def _fresh_queues():
 '''
 
 
-def test_source(tree, file, name):
-    """The source of test `name` (parametrisation stripped) in SUITE/`file`."""
-    path = os.path.join(tree, SUITE, file)
-    if not os.path.exists(path):
-        return ""
-    text = open(path).read()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.FunctionDef) and node.name == name.split("[")[0]:
-            return ast.get_source_segment(text, node) or ""
-    return ""
-
-
 def classify(tree, file, name):
-    source = test_source(tree, file, name)
+    source = test_source(tree, SUITE, file, name)
     for marker, cause in MOTO_SPECIFIC.items():
         if marker in source:
             return cause
@@ -94,43 +79,20 @@ def classify(tree, file, name):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--petrel", default=os.environ.get("PETREL_BIN", os.path.join(ROOT, ".build", "debug", "petrel")))
-    parser.add_argument("--endpoint", help="use a running server instead of starting one")
-    parser.add_argument("-k", dest="keyword", help="pytest -k expression")
-    parser.add_argument("--failures", action="store_true", help="list every failing test")
-    parser.add_argument("--min-pass", type=int, default=0, help="exit 1 if fewer tests pass")
-    parser.add_argument("--timeout", type=int, default=TEST_TIMEOUT, help="seconds one test may take")
-    args = parser.parse_args()
-
+    args = arguments(__doc__, timeout=TEST_TIMEOUT)
     tree = moto_sources(cache_dir())
     work = tempfile.mkdtemp(prefix="petrel-conformance-sqs-")
     extra = write_timeout_plugin(work, args.timeout)
-    with open(os.path.join(work, "petrel_sqs_server_mode.py"), "w") as f:
-        f.write(PLUGIN)
+    write_plugin(work, "petrel_sqs_server_mode", PLUGIN)
     env = dict(os.environ, MOTO_TEST_ALLOW_AWS_REQUEST="true", TEST_SERVER_MODE="true", MOTO_CALL_RESET_API="false",
                **extra)
     cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env,
                                      ["-p", "petrel_timeout", "-p", "petrel_sqs_server_mode",
-                                      *(f"{SUITE}/{f}" for f in FILES)], keyword=args.keyword)
-    passed = [c for c in cases if c[2] == "passed"]
-    failed = [c for c in cases if c[2] in ("failed", "error")]
-    by_cause = {}
-    for c in failed:
-        by_cause.setdefault(classify(tree, c[0], c[1]), []).append(c)
-    if args.failures:
-        for file, name, _, message in failed:
-            print(f"FAIL [{classify(tree, file, name)}] {file}::{name}\n     {message}")
-    print(f"moto {MOTO_VERSION} SQS tests (server mode) against Petrel ({seconds:.0f} s):")
-    print(f"  {len(passed)} passed, {len(failed)} failed, {len(cases) - len(passed) - len(failed)} skipped of {len(cases)}")
-    for cause, rows in sorted(by_cause.items()):
-        print(f"  failing, {cause}: {len(rows)}")
+                                      *(f"{SUITE}/{f}" for f in FILES)], keyword=args.keyword, junit=args.junit)
+    passed = report_by_cause("SQS tests (server mode)", cases, seconds,
+                             lambda file, name, _: classify(tree, file, name), args.failures)
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
-    if died:
-        print("THE SERVER DIED during the run; its log: " + died)
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return 1 if len(passed) < args.min_pass else 0
+    return finish(died, work, passed, args.min_pass)
 
 
 if __name__ == "__main__":
