@@ -132,6 +132,8 @@ def main():
         f.write(PLUGIN)
     env = dict(os.environ, PYTHONPATH=work + os.pathsep + os.environ.get("PYTHONPATH", ""), PETREL_KINESIS_SHARD_LIMITS="off",
                PETREL_KINESIS_CONSUMER_DELAY_MS="0")
+    # The server run_suite starts inherits this process's environment, not `env` (the tests').
+    os.environ.update(PETREL_KINESIS_SHARD_LIMITS="off", PETREL_KINESIS_CONSUMER_DELAY_MS="0")
     cases, died, seconds = run_suite(tree, args.petrel, work, args.endpoint, env, ["-p", "petrel_nomock", SUITE], keyword=args.keyword)
     passed = [c for c in cases if c[2] == "passed"]
     failed = [c for c in cases if c[2] in ("failed", "error")]
