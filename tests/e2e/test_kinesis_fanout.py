@@ -80,7 +80,8 @@ def test_register_describe_list_deregister(petrel):
         except ClientError as err:
             return err.response["Error"]["Code"] == "ResourceNotFoundException"
     assert wait_for(gone, timeout=10)
-    assert [x["ConsumerName"] for x in all_consumers(k, stream_arn)] == [f"o{i}" for i in range(1, 6)]
+    # o0 was deregistered a moment later: listed as DELETING until its own delay has passed.
+    assert wait_for(lambda: [x["ConsumerName"] for x in all_consumers(k, stream_arn)] == [f"o{i}" for i in range(1, 6)], timeout=10)
     # The name is free again, under another ARN (the creation second is part of it).
     time.sleep(1.0)
     again = k.register_stream_consumer(StreamARN=stream_arn, ConsumerName=c)["Consumer"]["ConsumerARN"]
@@ -155,8 +156,9 @@ def test_records_are_pushed_while_subscribed(petrel):
     events.close()
     thread.join()
     assert received == written
-    # Pushed as they arrive (a wake-up, not a poll): well within a second of each put.
-    assert max(latencies) < 1.0, latencies
+    # Pushed as they arrive (a wake-up, not a poll: an idle subscription only speaks every 5 s),
+    # each well within the heartbeat (measured here: tens of milliseconds, the put included).
+    assert max(latencies) < 2.0, latencies
     k.delete_stream(StreamName=s, EnforceConsumerDeletion=True)
 
 
