@@ -137,6 +137,18 @@ extension KinesisService {
         guard let index = ShardInfo.index(of: shardID), let shard = try visibleShards(stream).first(where: { $0.index == index }) else {
             throw KinesisError.shardDoesNotExist(shardID, stream: stream.name, account: stream.account)
         }
+        let after = try startAfter(stream, shard: shard, type: type, sequenceNumber: try input.string("StartingSequenceNumber"),
+                                   timestampMs: try input.timestampMs("Timestamp"), shardID: shardID)
+        let token = ShardIteratorToken(streamID: stream.id, streamCreatedMs: stream.createdMs, shardIndex: index,
+                                       afterCounter: after, issuedMs: now(), streamName: stream.name)
+        return .object(["ShardIterator": .string(token.encoded)])
+    }
+
+    /// Where a reader of `shard` starts, for GetShardIterator's and SubscribeToShard's
+    /// starting-position types: the counter after which it reads.
+    func startAfter(_ stream: StreamRecord, shard: ShardInfo, type: String, sequenceNumber: String?, timestampMs: Int64?,
+                    shardID: String) throws -> Int64 {
+        let index = shard.index
         let newest = try shard.endingCounter ?? store.stream(id: stream.id)?.lastCounter ?? stream.lastCounter
         let after: Int64
         switch type {
@@ -145,7 +157,7 @@ extension KinesisService {
         case "LATEST":
             after = newest
         case "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
-            guard let text = try input.string("StartingSequenceNumber") else {
+            guard let text = sequenceNumber else {
                 throw KinesisError.invalidArgument("The StartingSequenceNumber parameter is required for ShardIteratorType \(type).")
             }
             guard let sequence = SequenceNumber(text), sequence.shardIndex == index else {
@@ -153,7 +165,7 @@ extension KinesisService {
             }
             after = type == "AT_SEQUENCE_NUMBER" ? sequence.counter - 1 : sequence.counter
         case "AT_TIMESTAMP":
-            guard let ms = try input.timestampMs("Timestamp") else {
+            guard let ms = timestampMs else {
                 throw KinesisError.invalidArgument("The timestampInMillis parameter cannot be null for ShardIteratorType AT_TIMESTAMP.")
             }
             // Before the first record arrived at or after it; none has: from the newest on.
@@ -161,9 +173,7 @@ extension KinesisService {
         default:
             throw KinesisError.invalidArgument("Invalid ShardIteratorType: \(type)")
         }
-        let token = ShardIteratorToken(streamID: stream.id, streamCreatedMs: stream.createdMs, shardIndex: index,
-                                       afterCounter: max(after, shard.startingCounter), issuedMs: now(), streamName: stream.name)
-        return .object(["ShardIterator": .string(token.encoded)])
+        return max(after, shard.startingCounter)
     }
 
     func getRecords(_ input: KinesisInput, _ context: KinesisRequestContext) throws -> JSONValue {
@@ -186,21 +196,11 @@ extension KinesisService {
         let read = try readShard(stream, shard: token.shardIndex, after: token.afterCounter, limit: limit,
                                  maxBytes: Self.maxGetRecordsBytes, nowMs: nowMs)
         var out: [String: JSONValue] = [
-            "Records": .array(read.records.map { record in
-                var r: [String: JSONValue] = ["SequenceNumber": .string(record.sequenceNumber.description),
-                                              "ApproximateArrivalTimestamp": Self.seconds(record.arrivalMs),
-                                              "Data": .string(record.data.base64EncodedString()), "PartitionKey": .string(record.partitionKey)]
-                if stream.encryptionType == "KMS" { r["EncryptionType"] = .string("KMS") }
-                return .object(r)
-            }),
+            "Records": .array(read.records.map { Self.recordJSON($0, stream: stream) }),
             "MillisBehindLatest": .number(Double(read.millisBehindLatest)),
         ]
         if read.shardEnded {
-            out["ChildShards"] = .array(read.children.map { child in
-                .object(["ShardId": .string(child.shardID),
-                         "ParentShards": .array([child.parent, child.adjacentParent].compactMap { $0 }.map { .string(ShardInfo.shardID($0)) }),
-                         "HashKeyRange": .object(["StartingHashKey": .string(String(child.startingHash)), "EndingHashKey": .string(String(child.endingHash))])])
-            })
+            out["ChildShards"] = .array(read.children.map(Self.childShardJSON))
         } else {
             var next = token
             next.afterCounter = read.records.last?.counter ?? token.afterCounter
@@ -208,6 +208,20 @@ extension KinesisService {
             out["NextShardIterator"] = .string(next.encoded)
         }
         return .object(out)
+    }
+
+    static func recordJSON(_ record: StoredRecord, stream: StreamRecord) -> JSONValue {
+        var r: [String: JSONValue] = ["SequenceNumber": .string(record.sequenceNumber.description),
+                                      "ApproximateArrivalTimestamp": seconds(record.arrivalMs),
+                                      "Data": .string(record.data.base64EncodedString()), "PartitionKey": .string(record.partitionKey)]
+        if stream.encryptionType == "KMS" { r["EncryptionType"] = .string("KMS") }
+        return .object(r)
+    }
+
+    static func childShardJSON(_ child: ShardInfo) -> JSONValue {
+        .object(["ShardId": .string(child.shardID),
+                 "ParentShards": .array([child.parent, child.adjacentParent].compactMap { $0 }.map { .string(ShardInfo.shardID($0)) }),
+                 "HashKeyRange": .object(["StartingHashKey": .string(String(child.startingHash)), "EndingHashKey": .string(String(child.endingHash))])])
     }
 
     static func httpDate(_ ms: Int64) -> String {

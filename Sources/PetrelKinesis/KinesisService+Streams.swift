@@ -41,6 +41,9 @@ extension KinesisService {
 
     func deleteStream(_ input: KinesisInput, _ context: KinesisRequestContext) throws -> JSONValue {
         let stream = try stream(input, context)
+        if try input.bool("EnforceConsumerDeletion") != true, try store.consumerCount(stream: stream.id, goneBeforeMs: consumersGoneBefore()) > 0 {
+            throw KinesisError.resourceInUse("Stream \(stream.name) under account \(context.account) has registered consumers; delete them first or set EnforceConsumerDeletion.")
+        }
         try store.delete(stream: stream.id)
         wakeups.signal(stream.id)
         return .object([:])
@@ -80,7 +83,8 @@ extension KinesisService {
             "StreamModeDetails": modeDetails(stream), "RetentionPeriodHours": .number(Double(stream.retentionHours)),
             "StreamCreationTimestamp": Self.seconds(stream.createdMs),
             "EnhancedMonitoring": enhancedMonitoringJSON(stream),
-            "EncryptionType": .string(stream.encryptionType), "OpenShardCount": .number(Double(open)), "ConsumerCount": .number(0),
+            "EncryptionType": .string(stream.encryptionType), "OpenShardCount": .number(Double(open)),
+            "ConsumerCount": .number(Double(try store.consumerCount(stream: stream.id, goneBeforeMs: consumersGoneBefore()))),
         ]
         if let key = stream.keyID { summary["KeyId"] = .string(key) }
         return .object(["StreamDescriptionSummary": .object(summary)])

@@ -22,17 +22,28 @@ public struct KinesisConfiguration: Sendable {
     public var creatingMs: Int64
     /// The length of a retention "hour" in milliseconds (`PETREL_KINESIS_HOUR_SECONDS`, for tests).
     public var hourMs: Int64
+    /// How long a new consumer is CREATING and a deregistered one DELETING
+    /// (`PETREL_KINESIS_CONSUMER_DELAY_MS`; AWS takes seconds, 0 makes both immediate).
+    public var consumerDelayMs: Int64
+    /// How long one SubscribeToShard answer streams before it ends (`PETREL_KINESIS_SUBSCRIPTION_SECONDS`; AWS's 5 minutes).
+    public var subscriptionMs: Int64
 
-    public init(shardLimits: ShardThrottle.Limits? = ShardThrottle.Limits(), creatingMs: Int64 = 0, hourMs: Int64 = 3_600_000) {
+    public init(shardLimits: ShardThrottle.Limits? = ShardThrottle.Limits(), creatingMs: Int64 = 0, hourMs: Int64 = 3_600_000,
+                consumerDelayMs: Int64 = 500, subscriptionMs: Int64 = 300_000) {
         self.shardLimits = shardLimits
         self.creatingMs = creatingMs
         self.hourMs = hourMs
+        self.consumerDelayMs = consumerDelayMs
+        self.subscriptionMs = subscriptionMs
     }
 
     public static func from(environment env: [String: String]) -> KinesisConfiguration {
         KinesisConfiguration(shardLimits: ShardThrottle.Limits.from(environment: env["PETREL_KINESIS_SHARD_LIMITS"]),
                              creatingMs: env["PETREL_KINESIS_CREATING_MS"].flatMap { Int64($0) } ?? 0,
-                             hourMs: env["PETREL_KINESIS_HOUR_SECONDS"].flatMap { Double($0) }.map { Int64($0 * 1000) } ?? 3_600_000)
+                             hourMs: env["PETREL_KINESIS_HOUR_SECONDS"].flatMap { Double($0) }.map { Int64($0 * 1000) } ?? 3_600_000,
+                             consumerDelayMs: env["PETREL_KINESIS_CONSUMER_DELAY_MS"].flatMap { Int64($0) }.map { max(0, $0) } ?? 500,
+                             subscriptionMs: env["PETREL_KINESIS_SUBSCRIPTION_SECONDS"].flatMap { Double($0) }
+                                 .map { Int64(min(max($0, 0.1), 300) * 1000) } ?? 300_000)
     }
 }
 
@@ -43,6 +54,8 @@ public final class KinesisService: Sendable {
     /// Signalled after every commit that adds records or changes a stream's shards.
     public let wakeups = Wakeups()
     let throttle: ShardThrottle
+    /// SubscribeToShard's open subscriptions and AWS's 5-second resubscribe rule.
+    let subscriptions = SubscriptionRegistry()
     let configuration: KinesisConfiguration
     let logger: Logger
     /// Epoch milliseconds; injected so tests decide what time it is.
@@ -66,6 +79,7 @@ public final class KinesisService: Sendable {
         "ListTagsForResource", "ListTagsForStream", "MergeShards", "PutRecord", "PutRecords", "RemoveTagsFromStream", "SplitShard",
         "StartStreamEncryption", "StopStreamEncryption", "TagResource", "UntagResource", "UpdateShardCount", "UpdateStreamMode",
         "EnableEnhancedMonitoring", "DisableEnhancedMonitoring",
+        "RegisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "DeregisterStreamConsumer", "SubscribeToShard",
     ]
 
     /// Runs one operation: `input` in the JSON 1.1 protocol's shape, the answer likewise.
@@ -97,6 +111,13 @@ public final class KinesisService: Sendable {
         case "StartStreamEncryption": return try setEncryption(input, context, start: true)
         case "StopStreamEncryption": return try setEncryption(input, context, start: false)
         case "EnableEnhancedMonitoring", "DisableEnhancedMonitoring": return try enhancedMonitoring(input, context, operation: operation)
+        case "RegisterStreamConsumer": return try registerStreamConsumer(input, context)
+        case "DescribeStreamConsumer": return try describeStreamConsumer(input, context)
+        case "ListStreamConsumers": return try listStreamConsumers(input, context)
+        case "DeregisterStreamConsumer": return try deregisterStreamConsumer(input, context)
+        case "SubscribeToShard":
+            throw AWSError("UnknownOperationException", status: 400,
+                           "SubscribeToShard answers with an event stream: call subscribeToShard(_:context:) and run(_:emit:).")
         default:
             throw AWSError("UnknownOperationException", status: 400,
                            "Petrel's Kinesis does not serve \(operation). It serves: \(Self.operations.sorted().joined(separator: ", ")).")
@@ -118,6 +139,7 @@ public final class KinesisService: Sendable {
             for stream in try store.allStreams() {
                 try store.trim(stream: stream.id, cutoffMs: trimCutoff(stream))
             }
+            try store.purgeConsumers(goneBeforeMs: consumersGoneBefore())
         } catch {
             logger.error("Kinesis retention sweep failed: \(error)")
         }

@@ -55,6 +55,9 @@ public struct KinesisStore: Sendable {
         migrator.registerMigration("kinesis-v1") { db in
             for sql in migrationV1 { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("kinesis-v2-consumers") { db in
+            for sql in migrationV2Consumers { try db.execute(sql: sql) }
+        }
     }
 
     static let migrationV1 = [
@@ -180,6 +183,7 @@ public struct KinesisStore: Sendable {
     public func delete(stream id: Int64) throws {
         try writers.withLock(id) { try store.database.write { db in
             try db.execute(sql: "DELETE FROM kinesis_records WHERE stream_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM kinesis_consumers WHERE stream_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM kinesis_shards WHERE stream_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM kinesis_streams WHERE stream_id = ?", arguments: [id])
         } }

@@ -252,7 +252,7 @@ public struct PetrelServer: Sendable {
         )
         do {
             try await Self.runUntilSignalled(app, shutdownTimeout: config.shutdownTimeout, logger: logger,
-                                             onFirstSignal: { queueService.closeLongPolls() })
+                                             onFirstSignal: { queueService.closeLongPolls(); kinesis.endSubscriptions() })
         } catch is CancellationError {
             // Shut down by a signal: nothing to report.
         }

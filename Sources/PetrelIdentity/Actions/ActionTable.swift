@@ -382,6 +382,8 @@ public enum ActionTable {
     /// shard iterator (Petrel's iterators carry the stream's name). Listing acts on `*`.
     static func kinesis(_ operation: String, _ body: JSONValue?, account: String, region: String) -> AuthorizationTarget {
         let action = "kinesis:\(operation)"
+        // Consumer operations act on the consumer (`…:stream/NAME/consumer/CNAME:CREATED`).
+        if let arn = body?["ConsumerARN"]?.stringValue { return AuthorizationTarget(action, arn) }
         if let arn = body?["StreamARN"]?.stringValue ?? body?["ResourceARN"]?.stringValue { return AuthorizationTarget(action, arn) }
         var name = body?["StreamName"]?.stringValue
         if name == nil, operation == "GetRecords", let iterator = body?["ShardIterator"]?.stringValue,

@@ -27,6 +27,10 @@ struct KinesisRoutes: Sendable {
                 }
             }
             guard case .object = input else { throw AWSError.serialization("The request body must be a JSON object.") }
+            if operation == "SubscribeToShard" {
+                let subscription = try service.subscribeToShard(KinesisInput(input), context: KinesisRequestContext(account: account.id, region: account.region))
+                return subscribeToShardResponse(subscription)
+            }
             let output = try await service.handle(operation, KinesisInput(input),
                                                   context: KinesisRequestContext(account: account.id, region: account.region))
             let data = try JSONEncoder().encode(output)
