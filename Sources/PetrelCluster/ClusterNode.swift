@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PetrelStore
+import Synchronization
 
 /// This node's place in the cluster: its id and advertised URL, its heartbeat in
 /// `cluster_nodes`, and the leases that keep run-once work (schedules, trail delivery, TTL
@@ -15,6 +16,7 @@ public final class ClusterNode: Sendable {
     let logger: Logger
     /// (capacity, running instances) for the heartbeat.
     let load: @Sendable () async -> (capacity: Int, running: Int)
+    private let liveCache = Mutex<(at: ContinuousClock.Instant, count: Int)?>(nil)
 
     public init(id: String, advertise: String, database: any SQLDatabase, leaseSeconds: Double, logger: Logger,
                 load: @escaping @Sendable () async -> (capacity: Int, running: Int)) {
@@ -58,7 +60,26 @@ public final class ClusterNode: Sendable {
     /// would expire. Then it waits for the lease again. Returns when cancelled, releasing the
     /// lease so another node can take it at once.
     public func whileHolding(_ name: String, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
+        await holdLoop(name, group: nil, body)
+    }
+
+    /// As `whileHolding(_:_:)`, for one lease of a group spread over the nodes: it is tried only
+    /// while this node holds less than its fair share of the group (`LeaseShare`, given the live
+    /// nodes in `cluster_nodes`), and let go, after its body is stopped, when this node holds
+    /// more than its share (another node joined). A lease whose holder died is taken by a node
+    /// below its share once it expires.
+    public func whileHolding(_ name: String, in group: LeaseGroup, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
+        group.join(name)
+        defer { group.leave(name) }
+        await holdLoop(name, group: group, body)
+    }
+
+    private func holdLoop(_ name: String, group: LeaseGroup?, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
         while !Task.isCancelled {
+            if let group, !group.reserve(name, liveNodes: await liveNodes()) {
+                do { try await Task.sleep(for: renewInterval) } catch { return }
+                continue
+            }
             let hold: LeaseHold?
             do {
                 hold = try await leases.acquire(name, node: id)
@@ -67,27 +88,47 @@ public final class ClusterNode: Sendable {
                 hold = nil
             }
             guard let hold else {
+                group?.unreserve(name)
                 do { try await Task.sleep(for: renewInterval) } catch { return }
                 continue
             }
             logger.info("Node \(id) holds lease \(name) (token \(hold.token))")
-            let lost = await runHolding(hold, body)
-            if lost {
+            var shed: (@Sendable () async -> Bool)?
+            if let group {
+                shed = { [self] in
+                    let live = await self.liveNodes()
+                    return group.shed(name, liveNodes: live)
+                }
+            }
+            let end = await runHolding(hold, shed: shed, body)
+            group?.unreserve(name)
+            switch end {
+            case .lost:
                 logger.warning("Node \(id) lost lease \(name) (token \(hold.token)); its work stopped")
-            } else {
+            case .shed:
+                try? leases.release(hold)
+                logger.info("Node \(id) let lease \(name) go (token \(hold.token)): it held more than its share of \(group?.name ?? name)")
+                // Give the nodes below their share the first chance at it.
+                do { try await Task.sleep(for: renewInterval * 2) } catch { return }
+            case .ended:
                 try? leases.release(hold)
                 if Task.isCancelled { return }
+                // The body stopped by itself (its fenced write failed, or it gave up): try again later.
+                do { try await Task.sleep(for: renewInterval) } catch { return }
             }
         }
     }
 
-    /// Runs `body` beside the renewals; true when the lease was lost, false when `body` ended
-    /// (cancelled: a shutdown).
-    private func runHolding(_ hold: LeaseHold, _ body: @escaping @Sendable (LeaseHold) async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
+    enum HoldEnd { case ended, lost, shed }
+
+    /// Runs `body` beside the renewals until the body ends (a shutdown, or it stopped by
+    /// itself), the lease is lost, or `shed` says to let it go after a renewal.
+    private func runHolding(_ hold: LeaseHold, shed: (@Sendable () async -> Bool)?,
+                            _ body: @escaping @Sendable (LeaseHold) async -> Void) async -> HoldEnd {
+        await withTaskGroup(of: HoldEnd.self) { group in
             group.addTask {
                 await body(hold)
-                return false
+                return .ended
             }
             group.addTask { [self] in
                 // The lease is surely ours until `deadline` by this node's monotonic clock: a
@@ -97,26 +138,44 @@ public final class ClusterNode: Sendable {
                 while !Task.isCancelled {
                     let wait = min(renewInterval, deadline - clock.now - .milliseconds(200))
                     if wait > .zero {
-                        do { try await Task.sleep(for: wait) } catch { return false }
+                        do { try await Task.sleep(for: wait) } catch { return .ended }
                     }
                     let sent = clock.now
                     do {
                         if try await leases.renew(hold) {
                             deadline = sent + .milliseconds(Int(leaseMs))
+                            if let shed, await shed() { return .shed }
                             continue
                         }
-                        return true
+                        return .lost
                     } catch {
                         logger.warning("Node \(id): could not renew lease \(hold.name): \(error)")
-                        if clock.now >= deadline - .milliseconds(200) { return true }
+                        if clock.now >= deadline - .milliseconds(200) { return .lost }
                     }
                 }
-                return false
+                return .ended
             }
-            let first = await group.next() ?? false
+            let first = await group.next() ?? .ended
             group.cancelAll()
             return first
         }
+    }
+
+    /// The live nodes in `cluster_nodes` (this one at least), read at most once per renewal
+    /// interval: what a group's fair share is computed from.
+    public func liveNodes() async -> Int {
+        let clock = ContinuousClock()
+        if let cached = liveCache.withLock({ $0 }), clock.now - cached.at < renewInterval { return cached.count }
+        let previous = liveCache.withLock { $0?.count } ?? 1
+        let count: Int
+        do {
+            count = max(1, try registry.all().filter(\.alive).count)
+        } catch {
+            logger.warning("Node \(id): could not read the live nodes: \(error)")
+            count = previous
+        }
+        liveCache.withLock { $0 = (clock.now, count) }
+        return count
     }
 
     /// The nodes and leases, for `petrel status`.
