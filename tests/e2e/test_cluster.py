@@ -252,3 +252,21 @@ def test_a_stream_mapping_runs_on_one_node_and_moves_on_kill_9_without_loss(pair
     after = {seen[key][1] for key in third}
     assert len(after) == 1 and after != ran_on, (after, ran_on)
     print(f"repeated after the takeover: {repeated or 'none'}")
+
+
+def test_stream_mappings_spread_over_the_nodes(pair):
+    """Four stream mappings on two nodes: each node holds two of their leases (its fair share)."""
+    a, b = pair
+    fn = create_function(a, ECHO)
+    uuids = []
+    for i in range(4):
+        stream = make_table(pair[i % 2], unique("spread"), stream=True)
+        uuids.append(pair[i % 2].client("lambda").create_event_source_mapping(
+            EventSourceArn=stream, FunctionName=fn, StartingPosition="LATEST")["UUID"])
+
+    def holders():
+        rows = {row["name"]: row.get("holder") for row in status(a)["leases"]}
+        found = [rows.get("esm:" + uuid) for uuid in uuids]
+        return None if None in found else sorted(found)
+
+    assert wait_for(lambda: holders() == ["node0", "node0", "node1", "node1"], timeout=30), holders()
