@@ -171,6 +171,7 @@ exports.handler = async (event) => {
     return {};
 };
 """
+KINESIS_COUNTER = COUNTER.replace("r.dynamodb.Keys.id.S", "Buffer.from(r.kinesis.data, 'base64').toString()")
 
 
 def make_table(node, name, stream=False):
@@ -313,3 +314,25 @@ def test_a_paused_mapping_holder_is_fenced_out_and_nothing_is_lost(pair):
     assert holder(victim, lease) == other.extra_args[1]
     how = "its checkpoint was refused" if "no longer holds its claim" in log() else "its renewal found the lease lost"
     print(f"repeated after the pause: {repeated or 'none'}; the stale node stopped because {how}")
+
+
+def test_a_kinesis_mapping_runs_every_shard_on_its_holder_exactly_once(pair):
+    """A two-shard Kinesis stream, records put through both nodes: the mapping's one lease covers
+    both shards, and each record runs the function exactly once."""
+    a, b = pair
+    name, table = unique("ks"), unique("counts")
+    a.client("kinesis").create_stream(StreamName=name, ShardCount=2)
+    arn = a.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    make_table(a, table)
+    fn = create_function(a, {"index.js": KINESIS_COUNTER}, Environment={"Variables": {"COUNTS": table}}, Timeout=30)
+    uuid = b.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, StartingPosition="TRIM_HORIZON",
+                                                          BatchSize=5)["UUID"]
+    assert wait_for(lambda: holder(a, "esm:" + uuid), timeout=20)
+    keys = [f"k{i:02}" for i in range(20)]
+    for i, key in enumerate(keys):
+        pair[i % 2].client("kinesis").put_record(StreamName=name, PartitionKey=key, Data=key.encode())
+    assert wait_for(lambda: set(counts(a, table)) >= set(keys), timeout=60), sorted(set(keys) - set(counts(a, table)))
+    time.sleep(2)
+    seen = counts(b, table)
+    assert {key: seen[key][0] for key in keys} == {key: 1 for key in keys}
+    assert len({via for _, via in seen.values()}) == 1
