@@ -60,21 +60,24 @@ public final class ClusterNode: Sendable {
     /// would expire. Then it waits for the lease again. Returns when cancelled, releasing the
     /// lease so another node can take it at once.
     public func whileHolding(_ name: String, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
-        await holdLoop(name, group: nil, body)
+        await holdLoop(name, group: nil) { hold, _ in await body(hold) }
     }
 
     /// As `whileHolding(_:_:)`, for one lease of a group spread over the nodes: it is tried only
     /// while this node holds less than its fair share of the group (`LeaseShare`, given the live
-    /// nodes in `cluster_nodes`), and let go, after its body is stopped, when this node holds
-    /// more than its share (another node joined). A lease whose holder died is taken by a node
-    /// below its share once it expires.
-    public func whileHolding(_ name: String, in group: LeaseGroup, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
+    /// nodes in `cluster_nodes`), and handed over when this node holds more than its share
+    /// (another node joined): `handover.requested` turns true, the body is given up to `grace`
+    /// (still renewing) to stop at a clean point, is cancelled if it has not, and the lease is
+    /// released. A lease whose holder died is taken by a node below its share once it expires.
+    public func whileHolding(_ name: String, in group: LeaseGroup, grace: Duration = .seconds(10),
+                             _ body: @escaping @Sendable (LeaseHold, LeaseHandover) async -> Void) async {
         group.join(name)
         defer { group.leave(name) }
-        await holdLoop(name, group: group, body)
+        await holdLoop(name, group: group, grace: grace, body)
     }
 
-    private func holdLoop(_ name: String, group: LeaseGroup?, _ body: @escaping @Sendable (LeaseHold) async -> Void) async {
+    private func holdLoop(_ name: String, group: LeaseGroup?, grace: Duration = .zero,
+                          _ body: @escaping @Sendable (LeaseHold, LeaseHandover) async -> Void) async {
         while !Task.isCancelled {
             if let group, !group.reserve(name, liveNodes: await liveNodes()) {
                 do { try await Task.sleep(for: renewInterval) } catch { return }
@@ -100,7 +103,7 @@ public final class ClusterNode: Sendable {
                     return group.shed(name, liveNodes: live)
                 }
             }
-            let end = await runHolding(hold, shed: shed, body)
+            let end = await runHolding(hold, shed: shed, grace: grace, body)
             group?.unreserve(name)
             switch end {
             case .lost:
@@ -122,12 +125,14 @@ public final class ClusterNode: Sendable {
     enum HoldEnd { case ended, lost, shed }
 
     /// Runs `body` beside the renewals until the body ends (a shutdown, or it stopped by
-    /// itself), the lease is lost, or `shed` says to let it go after a renewal.
-    private func runHolding(_ hold: LeaseHold, shed: (@Sendable () async -> Bool)?,
-                            _ body: @escaping @Sendable (LeaseHold) async -> Void) async -> HoldEnd {
-        await withTaskGroup(of: HoldEnd.self) { group in
+    /// itself), or the lease is lost. When `shed` says to let it go after a renewal, the body is
+    /// asked to hand over and given `grace` to end (the renewals go on meanwhile).
+    private func runHolding(_ hold: LeaseHold, shed: (@Sendable () async -> Bool)?, grace: Duration,
+                            _ body: @escaping @Sendable (LeaseHold, LeaseHandover) async -> Void) async -> HoldEnd {
+        let handover = LeaseHandover()
+        let end = await withTaskGroup(of: HoldEnd.self) { group in
             group.addTask {
-                await body(hold)
+                await body(hold, handover)
                 return .ended
             }
             group.addTask { [self] in
@@ -135,7 +140,9 @@ public final class ClusterNode: Sendable {
                 // renewal sets the expiry from the database's clock after it was sent.
                 let clock = ContinuousClock()
                 var deadline = clock.now + .milliseconds(Int(leaseMs))
+                var handingOverSince: ContinuousClock.Instant?
                 while !Task.isCancelled {
+                    if let since = handingOverSince, clock.now - since >= grace { return .shed }
                     let wait = min(renewInterval, deadline - clock.now - .milliseconds(200))
                     if wait > .zero {
                         do { try await Task.sleep(for: wait) } catch { return .ended }
@@ -144,7 +151,11 @@ public final class ClusterNode: Sendable {
                     do {
                         if try await leases.renew(hold) {
                             deadline = sent + .milliseconds(Int(leaseMs))
-                            if let shed, await shed() { return .shed }
+                            if handingOverSince == nil, let shed, await shed() {
+                                handover.request()
+                                handingOverSince = clock.now
+                                if grace <= .zero { return .shed }
+                            }
                             continue
                         }
                         return .lost
@@ -159,6 +170,8 @@ public final class ClusterNode: Sendable {
             group.cancelAll()
             return first
         }
+        // A body that stopped because it was asked to hand over ended a handover.
+        return end == .ended && handover.requested ? .shed : end
     }
 
     /// The live nodes in `cluster_nodes` (this one at least), read at most once per renewal

@@ -49,3 +49,13 @@ public final class LeaseGroup: Sendable {
         }
     }
 }
+
+/// Told to the body of a lease of a group when its node hands the lease over to a node below its
+/// share: the body should stop at its next clean point (a mapping's consumers: after their next
+/// checkpoint) rather than be cancelled in the middle of its work.
+public final class LeaseHandover: Sendable {
+    private let flag = Mutex(false)
+    public init() {}
+    public var requested: Bool { flag.withLock { $0 } }
+    func request() { flag.withLock { $0 = true } }
+}

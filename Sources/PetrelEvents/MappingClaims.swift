@@ -21,9 +21,13 @@ public protocol MappingClaims: Sendable {
 /// longer holds the mapping's claim, and the checkpoint write then rolls back.
 public struct CheckpointFence: Sendable {
     public let holds: @Sendable (any SQLConnection) throws -> Bool
+    /// True once this node hands the claim over to another (it holds more than its share):
+    /// the consumers stop after their next checkpoint, so the new holder repeats nothing.
+    public let handingOver: @Sendable () -> Bool
 
-    public init(holds: @escaping @Sendable (any SQLConnection) throws -> Bool) {
+    public init(holds: @escaping @Sendable (any SQLConnection) throws -> Bool, handingOver: @escaping @Sendable () -> Bool = { false }) {
         self.holds = holds
+        self.handingOver = handingOver
     }
 }
 

@@ -34,6 +34,9 @@ struct ShardConsumer: Sendable {
         let seconds = Double(mapping.tumblingWindowInSeconds)
         var firstSeen: Date?
         while !Task.isCancelled {
+            // Handing the mapping over to another node: stop here, where everything delivered
+            // is checkpointed (an idle wait ends within the poll interval).
+            if let claim, claim.fence.handingOver() { return false }
             let records: [SourceRecord]
             do throws(EventSourceError) {
                 records = try source.read(shard: shard, after: position, limit: readLimit)

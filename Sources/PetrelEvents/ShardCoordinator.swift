@@ -21,6 +21,11 @@ struct ShardCoordinator: Sendable {
         var finished: [String: Int] = [:]
         await withTaskGroup(of: String?.self) { group in
             while !Task.isCancelled {
+                if let claim, claim.fence.handingOver() {
+                    // Handing over: start nothing more; the consumers stop at their next checkpoint.
+                    while await group.next() != nil {}
+                    return
+                }
                 var listed: [ShardDescription]?
                 do throws(EventSourceError) {
                     listed = try source.shards()

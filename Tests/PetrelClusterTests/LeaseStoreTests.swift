@@ -128,13 +128,15 @@ struct LeaseStoreTests {
             (ClusterNode(id: id, advertise: "http://\(id)", database: database, leaseSeconds: 1.5, logger: .init(label: "test"), load: { (10, 0) }),
              LeaseGroup(name: "esm"))
         }
+        let handedOver = Counter()
         func start(_ node: ClusterNode, _ group: LeaseGroup) -> Task<Void, Never> {
             Task {
                 await withDiscardingTaskGroup { tasks in
                     tasks.addTask { await node.run() }
                     for name in names {
-                        tasks.addTask { await node.whileHolding(name, in: group) { _ in
-                            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                        tasks.addTask { await node.whileHolding(name, in: group) { _, handover in
+                            while !Task.isCancelled, !handover.requested { try? await Task.sleep(for: .milliseconds(20)) }
+                            if handover.requested { handedOver.stopped() }
                         } }
                     }
                 }
@@ -154,6 +156,8 @@ struct LeaseStoreTests {
         try await waitUntil(seconds: 20) { (try? holders()) == ["a": 2, "b": 2] }
         #expect(groupA.held.count == 2 && groupB.held.count == 2)
         #expect(groupA.held.isDisjoint(with: groupB.held))
+        // a's two were handed over: their work was asked to stop, not cancelled.
+        #expect(handedOver.state.stops >= 2)
         // b stops: once its heartbeat is older than the lease, a takes all four again.
         runB.cancel()
         await runB.value

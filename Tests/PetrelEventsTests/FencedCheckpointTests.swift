@@ -3,7 +3,14 @@ import Logging
 import PetrelCluster
 @testable import PetrelEvents
 import PetrelStore
+import Synchronization
 import Testing
+
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
 
 /// Checkpoints under a cluster lease (docs/cluster.md): a node whose lease moved on cannot move
 /// the mapping's checkpoint, and its consumer stops. On SQLite and, with PETREL_TEST_STORE, PostgreSQL.
@@ -88,6 +95,31 @@ import Testing
         await claim.lost.wait()
         #expect(function.batches == [[0, 1], [2, 3]])
         #expect(try mappings.checkpoint(mapping.uuid, partition: 0) == first)
+    }
+
+    @Test func aConsumerHandingItsClaimOverStopsAtItsCheckpoint() async throws {
+        let a = try #require(try await leases.acquire(lease, node: "a"))
+        let source = FakeShardSource()
+        let all = records(Array(0..<6))
+        source.add(Array(all.prefix(2)))
+        let function = FakeFunction { _, _ in .success(ok) }
+        var d = BatchDelivery(settings: mapping, sourceArn: source.arn, functionArn: "arn:f", kind: .dynamodb, invoker: function,
+                              logger: Logger(label: "test"), report: { _, _ in }, discard: { _ in })
+        d.pause = { (_: Duration) in }
+        let handingOver = Flag()
+        let claim = ConsumerClaim(fence: CheckpointFence(holds: fence(a).holds, handingOver: { handingOver.value }), pollInterval: .milliseconds(20))
+        let consumer = ShardConsumer(mapping: mapping, partition: 0, source: source, store: mappings, delivery: d,
+                                     logger: Logger(label: "test"), claim: claim)
+        let task = Task { await consumer.run() }
+        try await waitUntil { (try? mappings.checkpoint(mapping.uuid, partition: 0)) == all[1].position }
+        // Its node hands the mapping over: the idle consumer stops within its poll, by itself.
+        handingOver.set()
+        #expect(await task.value == false)
+        source.add(Array(all.suffix(4)))
+        try await Task.sleep(for: .milliseconds(100))
+        // Everything it delivered is checkpointed; nothing after was started.
+        #expect(function.batches == [[0, 1]])
+        #expect(try mappings.checkpoint(mapping.uuid, partition: 0) == all[1].position)
     }
 
     func waitUntil(_ condition: () -> Bool) async throws {

@@ -336,3 +336,46 @@ def test_a_kinesis_mapping_runs_every_shard_on_its_holder_exactly_once(pair):
     seen = counts(b, table)
     assert {key: seen[key][0] for key in keys} == {key: 1 for key in keys}
     assert len({via for _, via in seen.values()}) == 1
+
+
+def test_a_node_that_joins_takes_its_share_of_the_mappings_without_repeats(tmp_path, monkeypatch):
+    """Two stream mappings on one node, then a second node joins while they work through a
+    backlog: the first hands one mapping over (its consumers stop at their next checkpoint before
+    the lease is released), and every record runs exactly once."""
+    nodes = start_nodes(tmp_path, monkeypatch, 1)
+    try:
+        first = nodes[0]
+        table = unique("counts")
+        make_table(first, table)
+        fn = create_function(first, {"index.js": COUNTER}, Environment={"Variables": {"COUNTS": table}}, Timeout=30)
+        sources, uuids = [], []
+        for _ in range(2):
+            source = unique("src")
+            stream = make_table(first, source, stream=True)
+            sources.append(source)
+            uuids.append(first.client("lambda").create_event_source_mapping(
+                EventSourceArn=stream, FunctionName=fn, StartingPosition="TRIM_HORIZON", BatchSize=2)["UUID"])
+        leases = ["esm:" + uuid for uuid in uuids]
+        assert wait_for(lambda: [holder(first, lease) for lease in leases] == ["node0", "node0"], timeout=20)
+        put = lambda node, source, key: node.client("dynamodb").put_item(TableName=source, Item={"id": {"S": key}})
+        keys = []
+        for i in range(16):
+            for n, source in enumerate(sources):
+                keys.append(f"m{n}-{i:02}")
+                put(first, source, keys[-1])
+        second = PetrelProcess(str(tmp_path / "node1"), ["--node-id", "node1", "--lease-seconds", str(LEASE),
+                                                          "--warm-pool", "python=0,nodejs=0"])
+        nodes.append(second.start())
+        assert wait_for(lambda: sorted(holder(second, lease) or "-" for lease in leases) == ["node0", "node1"], timeout=30), \
+            [holder(second, lease) for lease in leases]
+        for i in range(16, 24):
+            for n, source in enumerate(sources):
+                keys.append(f"m{n}-{i:02}")
+                put(second, source, keys[-1])
+        assert wait_for(lambda: set(counts(first, table)) >= set(keys), timeout=60), sorted(set(keys) - set(counts(first, table)))
+        time.sleep(2)
+        seen = counts(second, table)
+        assert {key: seen[key][0] for key in keys} == {key: 1 for key in keys}
+        assert len({via for _, via in seen.values()}) == 2     # both nodes ran some
+    finally:
+        stop_nodes(nodes)

@@ -13,15 +13,15 @@ struct ClusterMappingClaims: MappingClaims {
     var pollInterval: Duration { .milliseconds(500) }
 
     func whileClaimed(_ uuid: String, _ body: @escaping @Sendable (CheckpointFence) async -> Void) async {
-        await node.whileHolding(ClusterLeases.eventSourceMapping(uuid), in: group) { hold in
-            await body(CheckpointFence { db in
+        await node.whileHolding(ClusterLeases.eventSourceMapping(uuid), in: group) { hold, handover in
+            await body(CheckpointFence(holds: { db in
                 do {
                     try LeaseStore.assertHeld(db, hold)
                     return true
                 } catch is LeaseLost {
                     return false
                 }
-            })
+            }, handingOver: { handover.requested }))
         }
     }
 }
