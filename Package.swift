@@ -160,7 +160,7 @@ let package = Package(
             "PetrelFunctions", "PetrelStore", "PetrelCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", "PetrelStore", "PetrelLogs", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PetrelEventsTests", dependencies: ["PetrelEvents", "PetrelCore", "PetrelStore", "PetrelLogs", "PetrelCluster", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelPatternsTests", dependencies: ["PetrelPatterns", "PetrelCore"]),
         .testTarget(name: "PetrelEventBridgeTests", dependencies: ["PetrelEventBridge", "PetrelPatterns", "PetrelStore", "PetrelCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PetrelTrailTests", dependencies: ["PetrelTrail", "PetrelCore"]),

@@ -19,9 +19,12 @@ public final class EventSourceMappings: Sendable {
     let logs: LogStore
     let account: Account
     let logger: Logger
+    /// In a cluster: which node runs each stream mapping (nil on a single node: this one runs all).
+    let claims: (any MappingClaims)?
     private let commands: AsyncStream<Command>.Continuation
     private let commandStream: AsyncStream<Command>
-    private let running = Mutex<[String: OneShot]>([:])
+    /// The mappings whose consumers run (or wait for their claim) here, with the settings they run with.
+    private let running = Mutex<[String: (mapping: EventSourceMapping, stop: OneShot)]>([:])
     private let status = Mutex<[String: (iteratorAgeMs: Int64?, lastResult: String)]>([:])
     /// Told each delivered batch's IteratorAge (function name, milliseconds), for metrics.
     let iteratorAgeObserver: @Sendable (String, Int64) -> Void
@@ -29,11 +32,15 @@ public final class EventSourceMappings: Sendable {
     enum Command: Sendable {
         case start(EventSourceMapping)
         case stop(String)
+        /// Read the mapping list again (in a cluster: other nodes change it through their API).
+        case refresh
     }
 
     public init(store: Store, sources: any EventSourceResolving, functions: any FunctionInvoking, destinations: (any FailureDestinations)? = nil,
-                logs: LogStore, account: Account, logger: Logger, iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
+                logs: LogStore, account: Account, logger: Logger, claims: (any MappingClaims)? = nil,
+                iteratorAgeObserver: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) {
         self.store = MappingStore(store: store)
+        self.claims = claims
         self.destinations = destinations
         self.iteratorAgeObserver = iteratorAgeObserver
         self.sources = sources
@@ -221,32 +228,78 @@ public final class EventSourceMappings: Sendable {
     // MARK: Pollers
 
     /// Runs the consumers of every enabled mapping, starting and stopping them as the API
-    /// changes mappings, until cancelled.
+    /// changes mappings, until cancelled. In a cluster it also reads the mapping list every
+    /// poll interval, since another node's API changes are told only to that node.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for entry in (try? store.all()) ?? [] where entry.mapping.enabled {
                 startPollers(entry.mapping, in: &group)
             }
+            let ticker = OneShot()
+            if let interval = claims?.pollInterval {
+                group.addTask { [commands] in
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { await ticker.wait() }
+                        inner.addTask {
+                            while !Task.isCancelled {
+                                try? await Task.sleep(for: interval)
+                                commands.yield(.refresh)
+                            }
+                        }
+                        await inner.next()
+                        inner.cancelAll()
+                    }
+                }
+            }
             for await command in commandStream {
                 switch command {
-                case .start(let mapping):
+                case .start(let given):
+                    // As stored (what a refresh compares with), unless it cannot be read.
+                    let mapping = (try? store.get(given.uuid))?.mapping ?? given
+                    if running.withLock({ $0[mapping.uuid]?.mapping }) == mapping { continue }
                     stopPollers(mapping.uuid)
                     startPollers(mapping, in: &group)
                 case .stop(let uuid):
                     stopPollers(uuid)
+                case .refresh:
+                    refresh(in: &group)
                 }
             }
-            for signal in running.withLock({ Array($0.values) }) { signal.fire() }
+            ticker.fire()
+            for signal in running.withLock({ $0.values.map(\.stop) }) { signal.fire() }
+        }
+    }
+
+    /// Starts what the mapping list has and this node does not run (or runs with other
+    /// settings), and stops what it no longer has enabled.
+    private func refresh(in group: inout DiscardingTaskGroup) {
+        guard let entries = try? store.all() else { return }
+        let wanted = Dictionary(entries.filter(\.mapping.enabled).map { ($0.mapping.uuid, $0.mapping) }, uniquingKeysWith: { a, _ in a })
+        let current = running.withLock { $0.mapValues(\.mapping) }
+        for uuid in current.keys where wanted[uuid] == nil { stopPollers(uuid) }
+        for (uuid, mapping) in wanted.sorted(by: { $0.key < $1.key }) where current[uuid] != mapping {
+            stopPollers(uuid)
+            startPollers(mapping, in: &group)
         }
     }
 
     private func startPollers(_ mapping: EventSourceMapping, in group: inout DiscardingTaskGroup) {
         let stop = OneShot()
-        running.withLock { $0[mapping.uuid] = stop }
+        running.withLock { $0[mapping.uuid] = (mapping, stop) }
         group.addTask { [self] in
             await withTaskGroup(of: Void.self) { inner in
                 inner.addTask { await stop.wait() }
-                inner.addTask { await self.consume(mapping) }
+                inner.addTask {
+                    // A queue is shared safely by consumers on every node (below); a stream is
+                    // read by the node holding the mapping's claim.
+                    if let claims = self.claims, !mapping.isQueue {
+                        await claims.whileClaimed(mapping.uuid) { fence in
+                            await self.consume(mapping, claim: ConsumerClaim(fence: fence, pollInterval: claims.pollInterval))
+                        }
+                    } else {
+                        await self.consume(mapping, claim: nil)
+                    }
+                }
                 await inner.next()
                 inner.cancelAll()
             }
@@ -255,7 +308,19 @@ public final class EventSourceMappings: Sendable {
 
     /// Runs a mapping's consumers until cancelled: resolves its source (retrying while it is
     /// missing), then one consumer per partition of a stream or MaximumConcurrency of a queue.
-    private func consume(_ mapping: EventSourceMapping) async {
+    private func consume(_ mapping: EventSourceMapping, claim: ConsumerClaim?) async {
+        guard let claim else { return await consumeSource(mapping, claim: nil) }
+        // Under a claim: when one consumer's fenced checkpoint write is refused, all stop.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await claim.lost.wait() }
+            group.addTask { await self.consumeSource(mapping, claim: claim) }
+            await group.next()
+            group.cancelAll()
+            claim.lost.fire()
+        }
+    }
+
+    private func consumeSource(_ mapping: EventSourceMapping, claim: ConsumerClaim?) async {
         let report: @Sendable (Int64?, String) -> Void = { [self] age, result in
             self.record(mapping.uuid, iteratorAgeMs: age, lastResult: result)
             if let age { self.iteratorAgeObserver(mapping.functionName, age) }
@@ -293,12 +358,13 @@ public final class EventSourceMappings: Sendable {
                     delivery.identityArn = (functions as? any FunctionIdentifying)?.roleArn(of: delivery.target)
                 }
                 if stream.checkpointsByShard {
-                    let shards = ShardCoordinator(mapping: mapping, source: stream, store: store, delivery: delivery, logger: logger)
+                    let shards = ShardCoordinator(mapping: mapping, source: stream, store: store, delivery: delivery, logger: logger, claim: claim)
                     group.addTask { await shards.run() }
                     return
                 }
                 for partition in 0..<mapping.parallelizationFactor {
-                    let consumer = ShardConsumer(mapping: mapping, partition: partition, source: stream, store: store, delivery: delivery, logger: logger)
+                    let consumer = ShardConsumer(mapping: mapping, partition: partition, source: stream, store: store, delivery: delivery, logger: logger,
+                                                 claim: claim)
                     group.addTask { await consumer.run() }
                 }
             case .queue(let queue):
@@ -334,7 +400,7 @@ public final class EventSourceMappings: Sendable {
     }
 
     private func stopPollers(_ uuid: String) {
-        running.withLock { $0.removeValue(forKey: uuid) }?.fire()
+        running.withLock { $0.removeValue(forKey: uuid) }?.stop.fire()
     }
 
     public func shutdown() {

@@ -1,7 +1,7 @@
 import Foundation
 import PetrelStore
 
-/// Event source mappings and their checkpoints in SQLite. A checkpoint is the sequence number
+/// Event source mappings and their checkpoints in the store. A checkpoint is the sequence number
 /// of the last record a partition has finished with (nil: start from the oldest record).
 struct MappingStore: Sendable {
     let store: Store
@@ -64,8 +64,10 @@ struct MappingStore: Sendable {
     }
 
     /// Saves a partition's checkpoint together with its open window (nil: no window open).
-    func saveCheckpoint(_ uuid: String, shard: String = "", partition: Int, sequence: String?, window: (start: Double, state: Data)?) throws {
+    func saveCheckpoint(_ uuid: String, shard: String = "", partition: Int, sequence: String?, window: (start: Double, state: Data)?,
+                        fence: CheckpointFence? = nil) throws {
         try store.database.write { db in
+            try Self.check(fence, uuid, db)
             try db.execute(sql: """
                 UPDATE lambda_esm_checkpoints SET sequence = COALESCE(?, sequence), window_start = ?, window_state = ?
                 WHERE uuid = ? AND shard = ? AND partition = ?
@@ -154,14 +156,23 @@ struct MappingStore: Sendable {
         }
     }
 
-    func saveCheckpoint(_ uuid: String, shard: String = "", partition: Int, sequence: String, lastResult: String?) throws {
+    func saveCheckpoint(_ uuid: String, shard: String = "", partition: Int, sequence: String, lastResult: String?,
+                        fence: CheckpointFence? = nil) throws {
         try store.database.write { db in
+            try Self.check(fence, uuid, db)
             try db.execute(sql: "UPDATE lambda_esm_checkpoints SET sequence = ? WHERE uuid = ? AND shard = ? AND partition = ?",
                            arguments: [sequence, uuid, shard, partition])
             if let lastResult {
                 try db.execute(sql: "UPDATE lambda_event_source_mappings SET last_result = ? WHERE uuid = ?", arguments: [lastResult, uuid])
             }
         }
+    }
+
+    /// A fenced checkpoint write: throws `CheckpointFenced` (rolling the write back) unless this
+    /// node still holds the mapping's claim, checked in the same transaction as the write.
+    static func check(_ fence: CheckpointFence?, _ uuid: String, _ db: any SQLConnection) throws {
+        guard let fence else { return }
+        guard try fence.holds(db) else { throw CheckpointFenced(uuid: uuid) }
     }
 
     func saveLastResult(_ uuid: String, _ result: String) throws {

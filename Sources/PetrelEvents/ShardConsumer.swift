@@ -15,6 +15,9 @@ struct ShardConsumer: Sendable {
     /// The shard to consume (a source with several: one consumer per shard and partition);
     /// nil: the source's single current shard.
     var shard: String? = nil
+    /// In a cluster: the claim this consumer runs under (its checkpoint writes are fenced by it,
+    /// and it reads its source every poll interval when idle). Nil on a single node.
+    var claim: ConsumerClaim? = nil
 
     var windowed: Bool { mapping.tumblingWindowInSeconds > 0 }
 
@@ -31,6 +34,9 @@ struct ShardConsumer: Sendable {
         let seconds = Double(mapping.tumblingWindowInSeconds)
         var firstSeen: Date?
         while !Task.isCancelled {
+            // Handing the mapping over to another node: stop here, where everything delivered
+            // is checkpointed (an idle wait ends within the poll interval).
+            if let claim, claim.fence.handingOver() { return false }
             let records: [SourceRecord]
             do throws(EventSourceError) {
                 records = try source.read(shard: shard, after: position, limit: readLimit)
@@ -62,7 +68,7 @@ struct ShardConsumer: Sendable {
             if let open = window, now.timeIntervalSince1970 >= open.start + seconds, assembly.windowStart.map({ $0 != open.start }) ?? true {
                 guard await delivery.deliverWindow([], windowStart: open.start, state: open.state, final: true, shardId: shard) != nil else { return false }
                 window = nil
-                save(position, window: nil)
+                guard save(position, window: nil) else { return false }
                 continue
             }
             if assembly.batch.isEmpty {
@@ -70,7 +76,7 @@ struct ShardConsumer: Sendable {
                 if assembly.lastScanned != position {
                     // Only other partitions' or filtered-out records: move past them.
                     position = assembly.lastScanned
-                    save(position, window: window)
+                    guard save(position, window: window) else { return false }
                     continue
                 }
                 if window == nil, let ending = source as? any EndingShardedSource, (try? ending.shardEnded(shard: shard, after: position)) == true {
@@ -100,7 +106,7 @@ struct ShardConsumer: Sendable {
                 guard await delivery.deliver(assembly.batch, shardId: shard) else { return false }
             }
             position = assembly.lastScanned
-            save(position, window: window)
+            guard save(position, window: window) else { return false }
         }
         return false
     }
@@ -143,22 +149,37 @@ struct ShardConsumer: Sendable {
         return nil
     }
 
-    func save(_ position: String?, window: (start: Double, state: Data)?) {
+    /// Moves the checkpoint; false when its claim's fence refused the write (another node holds
+    /// the mapping now: this consumer stops, and so do the mapping's others on this node).
+    func save(_ position: String?, window: (start: Double, state: Data)?) -> Bool {
         delivery.beforeCheckpoint()
         do {
             if windowed {
-                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, window: window)
+                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, window: window,
+                                         fence: claim?.fence)
             } else if let position {
-                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, lastResult: nil)
+                try store.saveCheckpoint(mapping.uuid, shard: checkpointKey, partition: partition, sequence: position, lastResult: nil,
+                                         fence: claim?.fence)
             }
+        } catch let fenced as CheckpointFenced {
+            logger.warning("\(fenced) (shard \(checkpointKey.isEmpty ? "-" : checkpointKey), partition \(partition)); its consumers here stop")
+            claim?.lost.fire()
+            return false
         } catch {
             // The records are delivered; at worst they are delivered again after a restart.
             logger.error("Event source mapping \(mapping.uuid): cannot save its checkpoint: \(error)")
         }
+        return true
     }
 
     func waitForChange(shard: String, after position: String?, until deadline: Date?) async {
         let source = self.source
+        var deadline = deadline
+        if let poll = claim?.pollInterval {
+            // Under a claim, a commit through another node wakes nothing here: read again soon.
+            let next = Date().addingTimeInterval(Double(poll.components.seconds) + Double(poll.components.attoseconds) / 1e18)
+            deadline = min(deadline ?? next, next)
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await source.waitForChange(shard: shard, after: position) }
             if let deadline {

@@ -12,6 +12,8 @@ struct ShardCoordinator: Sendable {
     let store: MappingStore
     let delivery: BatchDelivery
     let logger: Logger
+    /// The claim its consumers run under, in a cluster.
+    var claim: ConsumerClaim? = nil
 
     func run() async {
         let partitions = mapping.parallelizationFactor
@@ -19,6 +21,11 @@ struct ShardCoordinator: Sendable {
         var finished: [String: Int] = [:]
         await withTaskGroup(of: String?.self) { group in
             while !Task.isCancelled {
+                if let claim, claim.fence.handingOver() {
+                    // Handing over: start nothing more; the consumers stop at their next checkpoint.
+                    while await group.next() != nil {}
+                    return
+                }
                 var listed: [ShardDescription]?
                 do throws(EventSourceError) {
                     listed = try source.shards()
@@ -34,7 +41,7 @@ struct ShardCoordinator: Sendable {
                         started.insert(shard)
                         for partition in 0..<partitions {
                             let consumer = ShardConsumer(mapping: mapping, partition: partition, source: source, store: store,
-                                                         delivery: delivery, logger: logger, shard: shard)
+                                                         delivery: delivery, logger: logger, shard: shard, claim: claim)
                             group.addTask { await consumer.run() ? shard : nil }
                         }
                     }

@@ -136,7 +136,8 @@ public struct PetrelServer: Sendable {
         let mappings = EventSourceMappings(store: store, sources: EventSourceResolver(tables: tables, queues: queueService, kinesis: kinesis),
                                            functions: MappingInvoker(functions: functions, invoker: invoker, account: config.account),
                                            destinations: QueueFailureDestinations(queues: queueService),
-                                           logs: logs, account: config.account, logger: logger) { function, ageMs in
+                                           logs: logs, account: config.account, logger: logger,
+                                           claims: store.database.dialect == .postgres ? ClusterMappingClaims(node: cluster) : nil) { function, ageMs in
             metrics.record(.iteratorAge, function: function, value: Double(ageMs))
         }
         let s3Outbox = Wakeups()

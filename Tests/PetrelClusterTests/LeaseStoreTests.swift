@@ -121,8 +121,53 @@ struct LeaseStoreTests {
         #expect(rows.first?.holder == nil)
     }
 
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(10)
+    @Test(arguments: Engine.all) func aGroupOfLeasesSpreadsOverTheLiveNodes(_ engine: Engine) async throws {
+        let database = try Self.database(engine)
+        let names = (1...4).map { "esm:m\($0)" }
+        func node(_ id: String) -> (ClusterNode, LeaseGroup) {
+            (ClusterNode(id: id, advertise: "http://\(id)", database: database, leaseSeconds: 1.5, logger: .init(label: "test"), load: { (10, 0) }),
+             LeaseGroup(name: "esm"))
+        }
+        let handedOver = Counter()
+        func start(_ node: ClusterNode, _ group: LeaseGroup) -> Task<Void, Never> {
+            Task {
+                await withDiscardingTaskGroup { tasks in
+                    tasks.addTask { await node.run() }
+                    for name in names {
+                        tasks.addTask { await node.whileHolding(name, in: group) { _, handover in
+                            while !Task.isCancelled, !handover.requested { try? await Task.sleep(for: .milliseconds(20)) }
+                            if handover.requested { handedOver.stopped() }
+                        } }
+                    }
+                }
+            }
+        }
+        func holders() throws -> [String: Int] {
+            let (now, rows) = try LeaseStore(database: database, durationMs: 1500).all()
+            return rows.filter { $0.expiresAt > now }.reduce(into: [:]) { $0[$1.holder ?? "-", default: 0] += 1 }
+        }
+        // Alone, a takes every lease of the group.
+        let (a, groupA) = node("a")
+        let runA = start(a, groupA)
+        try await waitUntil(seconds: 20) { (try? holders()) == ["a": 4] }
+        // b joins: a lets two go (its share is now 2), and b takes them.
+        let (b, groupB) = node("b")
+        let runB = start(b, groupB)
+        try await waitUntil(seconds: 20) { (try? holders()) == ["a": 2, "b": 2] }
+        #expect(groupA.held.count == 2 && groupB.held.count == 2)
+        #expect(groupA.held.isDisjoint(with: groupB.held))
+        // a's two were handed over: their work was asked to stop, not cancelled.
+        #expect(handedOver.state.stops >= 2)
+        // b stops: once its heartbeat is older than the lease, a takes all four again.
+        runB.cancel()
+        await runB.value
+        try await waitUntil(seconds: 20) { (try? holders()) == ["a": 4] }
+        runA.cancel()
+        await runA.value
+    }
+
+    func waitUntil(seconds: Double = 10, _ condition: () -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             guard Date() < deadline else { Issue.record("timed out"); return }
             try await Task.sleep(for: .milliseconds(20))

@@ -8,4 +8,6 @@ enum ClusterLeases {
     static let objectLifecycle = "s3-lifecycle"
     static let eventBridgeSchedules = "eventbridge-schedules"
     static let eventBridgeRetries = "eventbridge-retries"
+    /// One per stream event-source mapping (`ClusterMappingClaims`), spread over the nodes.
+    static func eventSourceMapping(_ uuid: String) -> String { "esm:" + uuid }
 }
