@@ -9,9 +9,8 @@ so one hanging call fails that test instead of the run.
     python3 tests/conformance/run_moto_s3.py               # build first: swift build
     python3 tests/conformance/run_moto_s3.py --failures    # every failing test and why
 
-Counts are split three ways: in scope (S3 behaviour Petrel claims), pending (bucket policies,
-ACLs, public access block and ownership controls: being built, counted apart until they land),
-and out of scope (features Petrel does not serve). Exits 1 when the server died or fewer
+Counts are split two ways: in scope (S3 behaviour Petrel claims) and out of scope (features
+Petrel does not serve). Exits 1 when the server died or fewer
 in-scope tests passed than --min-pass.
 """
 import os
@@ -28,12 +27,6 @@ OUT_OF_SCOPE_FILES = {
     "test_s3_logging.py": "server access logging (not served)",
     "test_s3_select.py": "S3 Select (not served)",
 }
-# Authorization features another branch builds: in scope, counted apart while they are pending.
-PENDING_FILES = {
-    "test_s3_bucket_policy.py": "bucket policies",
-    "test_s3_acl.py": "ACLs",
-    "test_s3_ownership.py": "ownership controls",
-}
 def main():
     args = arguments(__doc__, timeout=TEST_TIMEOUT)
     tree = moto_sources(cache_dir())
@@ -46,8 +39,6 @@ def main():
     def scope(file):
         if file in OUT_OF_SCOPE_FILES:
             return "out of scope: " + OUT_OF_SCOPE_FILES[file]
-        if file in PENDING_FILES:
-            return "pending: " + PENDING_FILES[file]
         return "in scope"
 
     if args.failures:
@@ -55,14 +46,11 @@ def main():
             if outcome in ("failed", "error"):
                 print(f"FAIL [{scope(file)}] {file}::{name}\n     {message}")
     in_scope = [c for c in cases if scope(c[0]) == "in scope"]
-    pending = [c for c in cases if c[0] in PENDING_FILES]
     ip, i_f, i_s = counts(in_scope)
     p, f, s = counts(cases)
-    pp, pf, _ = counts(pending)
     print(f"moto {MOTO_VERSION} aws_verified S3 tests against Petrel ({seconds:.0f} s):")
     print(f"  all tests:   {p} passed, {f} failed, {s} skipped of {len(cases)}")
     print(f"  S3 in scope: {ip} passed, {i_f} failed, {i_s} skipped of {len(in_scope)}")
-    print(f"  pending ({', '.join(PENDING_FILES.values())}): {pp} passed, {pf} failed")
     print("  out of scope: " + "; ".join(f"{k}: {v}" for k, v in OUT_OF_SCOPE_FILES.items()))
     return finish(died, work, ip, args.min_pass)
 
