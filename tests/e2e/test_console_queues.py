@@ -136,3 +136,19 @@ def test_a_dead_letter_queue_moves_its_messages_back(petrel, browser):  # noqa: 
     assert tasks and tasks[0]["Status"] in ("RUNNING", "COMPLETED")
     page.css("button[data-action=redrive]")  # the section is still there, with its task listed
     page.wait_css("table[data-role=move-tasks] td[data-role=status]")
+
+
+def test_queue_pickers_offer_queues_past_the_first_page(fresh_petrel, browser):  # noqa: F811
+    # ListQueues answers at most 1,000 URLs a page: the rule-target and trigger pickers read
+    # every page (the queue named last sorts after 1,000 others).
+    server = fresh_petrel()
+    sqs = server.client("sqs")
+    for i in range(1000):
+        sqs.create_queue(QueueName=f"bulk-{i:04d}")
+    last = "zz-" + unique("last")
+    url = sqs.create_queue(QueueName=last)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    page = Page(browser, server.endpoint)
+    visit(page, "/rules")
+    page.wait_css(f"select[name=target] option[value='{arn}']")
+    assert len(page.all("select[name=target] option[value^='arn:aws:sqs:']")) == 1001

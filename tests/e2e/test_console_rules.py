@@ -53,7 +53,7 @@ def test_buses_rules_and_targets(petrel, browser):  # noqa: F811
     # The rule's page: add the queue, remove the function, disable, delete.
     page.css(f"tr[data-rule='{rule}'] a").click()
     page.wait_css("tr[data-target='target-1']")
-    page.css(f"select[name=target] option[value='{queue_arn}']").click()
+    page.wait_css(f"select[name=target] option[value='{queue_arn}']").click()
     page.click("Add target")
     page.wait_css("tr[data-target='target-2']")
     page.click("Remove target", "tr[data-target='target-1']")

@@ -1,6 +1,6 @@
 // Petrel's public APIs, called the way the AWS CLI calls them (same origin; signed with SigV4 when
 // someone signed in, which --iam enforce requires).
-import { signedHeaders } from './sigv4.js';
+import { credentials, signedHeaders } from './sigv4.js';
 
 /** Error types that mean: this server wants a signature from a known key. */
 export const AUTH_ERRORS = /MissingAuthenticationToken|UnrecognizedClient|InvalidClientTokenId|InvalidSignature|SignatureDoesNotMatch|IncompleteSignature|ExpiredToken/;
@@ -78,6 +78,23 @@ export const ddb = (op, body) => target('DynamoDB_20120810', op, body);
 export const logs = (op, body) => target('Logs_20140328', op, body);
 export const sqs = (op, body) => target('AmazonSQS', op, body);
 export const kinesis = (op, body) => target('Kinesis_20131202', op, body);
+
+/** Every queue of the region, as {url, name, arn}: ListQueues page by page (a page holds at
+ *  most 1,000), the ARN read off the URL's /ACCOUNT/NAME path rather than asked queue by queue. */
+export async function allQueues() {
+  const region = (credentials() || {}).region || 'us-east-1';
+  const queues = [];
+  let token;
+  do {
+    const r = await sqs('ListQueues', { MaxResults: 1000, ...(token ? { NextToken: token } : {}) });
+    for (const url of r.QueueUrls || []) {
+      const [account, name] = new URL(url).pathname.split('/').slice(1).map(decodeURIComponent);
+      queues.push({ url, name, arn: `arn:aws:sqs:${region}:${account}:${name}` });
+    }
+    token = r.NextToken;
+  } while (token);
+  return queues;
+}
 export const eventbridge = (op, body) => target('AWSEvents', op, body);
 export const cloudtrail = (op, body) => target('com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', op, body);
 

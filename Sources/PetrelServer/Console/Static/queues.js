@@ -1,23 +1,12 @@
 // Queues (SQS, JSON protocol): list with approximate counts, create (standard or FIFO, with a
 // dead-letter queue), delete; a queue's attributes, send, poll (receive) and delete messages, purge,
 // and for a dead-letter queue the redrive of its messages back to their sources (message move tasks).
-import { sqs } from './api.js';
+import { allQueues, sqs } from './api.js';
 import { act, clear, errorBox, field, formatTime, h, notice, select } from './ui.js';
 
 const nameOf = (url) => decodeURIComponent(url.split('/').pop());
 const queueHash = (name) => `#/queues/${encodeURIComponent(name)}`;
 const COUNTS = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
-
-async function allQueueUrls() {
-  const urls = [];
-  let token;
-  do {
-    const r = await sqs('ListQueues', { MaxResults: 1000, ...(token ? { NextToken: token } : {}) });
-    urls.push(...(r.QueueUrls || []));
-    token = r.NextToken;
-  } while (token);
-  return urls;
-}
 
 /** "arn:aws:sqs:us-east-1:000000000000:jobs-dlq" → a link to that queue's page. */
 function queueLink(arn) {
@@ -50,7 +39,7 @@ export async function queueListPage(view) {
   let arns = {};
   async function load() {
     let urls;
-    try { urls = await allQueueUrls(); } catch (e) { clear(body, errorBox(e, 'Could not list the queues')); return; }
+    try { urls = (await allQueues()).map((q) => q.url); } catch (e) { clear(body, errorBox(e, 'Could not list the queues')); return; }
     const chosen = dlq.value;
     arns = {};
     if (!urls.length) clear(body, notice('No queues yet. Create one to hand work to functions or to other programs.'));

@@ -1,6 +1,6 @@
 // Rules (EventBridge): event buses, each bus's rules (event pattern or schedule) and a rule's
 // targets (functions, queues, other buses).
-import { eventbridge, lambda, sqs } from './api.js';
+import { allQueues, eventbridge, lambda } from './api.js';
 import { act, clear, errorBox, field, h, notice, select } from './ui.js';
 
 const busHash = (bus) => `#/rules/${encodeURIComponent(bus)}`;
@@ -30,10 +30,7 @@ async function targetChoices() {
       } while (marker && functions.length < 1000);
       return functions;
     })().catch(() => []),
-    sqs('ListQueues', { MaxResults: 1000 }).then((r) => Promise.all((r.QueueUrls || []).map(async (url) => {
-      const { Attributes: a } = await sqs('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['QueueArn'] });
-      return [a.QueueArn, `queue ${decodeURIComponent(url.split('/').pop())}`];
-    }))).catch(() => []),
+    allQueues().then((all) => all.map((q) => [q.arn, `queue ${q.name}`])).catch(() => []),
   ]);
   return [...functions, ...queues];
 }

@@ -1,6 +1,6 @@
 // A function's Triggers tab: its event source mappings (table streams, Kinesis streams, SQS queues),
 // its function URL, and the EventBridge rules that target it.
-import { ddb, eventbridge, kinesis, lambda, rest, sqs } from './api.js';
+import { allQueues, ddb, eventbridge, kinesis, lambda, rest } from './api.js';
 import { act, clear, errorBox, field, h, notice, select } from './ui.js';
 
 const SOURCES = [['table', 'DynamoDB table stream'], ['kinesis', 'Kinesis stream'], ['sqs', 'SQS queue']];
@@ -64,11 +64,7 @@ async function mappingsSection(el, ctx) {
       } while (token && streams.length < 1000);
       return streams;
     }
-    const r = await sqs('ListQueues', { MaxResults: 1000 });
-    return Promise.all((r.QueueUrls || []).map(async (url) => {
-      const { Attributes: a } = await sqs('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['QueueArn'] });
-      return [a.QueueArn, decodeURIComponent(url.split('/').pop())];
-    }));
+    return (await allQueues()).map((q) => [q.arn, q.name]);
   }
   const labels = { table: ['Table', 'Its stream is turned on (NEW_AND_OLD_IMAGES) if it has none.', 'no tables: create one under Tables'],
     kinesis: ['Stream', 'Records are read shard by shard, in order.', 'no streams: create one under Streams'],
