@@ -54,9 +54,7 @@ extension CBOR {
             // A list's members carry the list's member name (a list of blobs stays blobs).
             return .array(items.map { convert($0, member: member, blobs: blobs, timestamps: timestamps) })
         case .object(let members):
-            return .map(members.sorted { $0.key < $1.key }.map { key, item in
-                (.text(key), convert(item, member: key, blobs: blobs, timestamps: timestamps))
-            })
+            return .map(members.sorted { $0.key < $1.key }.map { (CBOR.text($0.key), convert($0.value, member: $0.key, blobs: blobs, timestamps: timestamps)) })
         }
     }
 }
