@@ -5,8 +5,9 @@ import PetrelCore
 import PetrelKinesis
 import PetrelWire
 
-/// Kinesis Data Streams in AWS JSON 1.1 (`X-Amz-Target: Kinesis_20131202.Operation`). Parses,
-/// calls `KinesisService`, renders; errors as JSON 1.1 (`__type` is the modelled shape name).
+/// Kinesis Data Streams in AWS JSON 1.1 or AWS CBOR 1.1 (`X-Amz-Target: Kinesis_20131202.Operation`;
+/// `KinesisWire` picks the encoding by content type). Parses, calls `KinesisService`, renders;
+/// errors in the request's encoding (`__type` is the modelled shape name).
 struct KinesisRoutes: Sendable {
     let service: KinesisService
     let internalErrors: InternalErrors
@@ -16,27 +17,19 @@ struct KinesisRoutes: Sendable {
     static let maxBody = 8 * 1024 * 1024
 
     func respond(_ request: Request, operation: String, account: Account) async -> Response {
+        let wire = KinesisWire(contentType: request.headers[.contentType])
         do {
             let body = try await request.readBody(upTo: Self.maxBody)
-            var input = JSONValue.object([:])
-            if body.readableBytes > 0 {
-                do {
-                    input = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))
-                } catch {
-                    throw AWSError.serialization("The request body is not valid JSON.")
-                }
-            }
-            guard case .object = input else { throw AWSError.serialization("The request body must be a JSON object.") }
+            let input = try wire.decode(Data(buffer: body))
             if operation == "SubscribeToShard" {
                 let subscription = try service.subscribeToShard(KinesisInput(input), context: KinesisRequestContext(account: account.id, region: account.region))
                 return subscribeToShardResponse(subscription)
             }
             let output = try await service.handle(operation, KinesisInput(input),
                                                   context: KinesisRequestContext(account: account.id, region: account.region))
-            let data = try JSONEncoder().encode(output)
-            return Response(status: .ok, headers: [.contentType: WireProtocol.json11.contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return try wire.answer(output)
         } catch {
-            return Response.wire(WireProtocol.json11.render(awsError(error, operation: operation)))
+            return wire.answer(awsError(error, operation: operation))
         }
     }
 
