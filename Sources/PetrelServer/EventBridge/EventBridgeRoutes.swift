@@ -18,7 +18,7 @@ struct EventBridgeRoutes: Sendable {
     }
 
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
-    static func sinks(queues: QueueService, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
+    static func sinks(queues: QueueService, queueStore: QueueStore, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
                       account: Account, permissions: FunctionPermissions, metrics: MetricsStore) -> EventSinks {
         var sinks = EventSinks(
             sendMessage: { arn, body, groupID, attributes in
@@ -38,12 +38,15 @@ struct EventBridgeRoutes: Sendable {
                     metrics.record(namespaced: "\(EventMetric.namespace)/\(metric.rawValue)", dimensions: dimensions, value: value)
                 }
             })
-        // A queue with a policy must allow events.amazonaws.com for the rule (docs/eventbridge.md:
-        // a queue without one is delivered to, where AWS refuses).
+        // As AWS: the queue's policy must allow events.amazonaws.com for the rule; a queue with
+        // no policy refuses (only AWS's console adds that statement, and Petrel's console does too).
         sinks.queueAllows = { queueArn, ruleArn in
-            guard (try? queues.policy(queueARN: queueArn)) != nil else { return true }
-            return QueuePolicies(queues: queues).allowsService(principal: "events.amazonaws.com", queueArn: queueArn,
-                                                               sourceArn: ruleArn, sourceAccount: account.id)
+            QueuePolicies(queues: queues).allowsService(principal: "events.amazonaws.com", queueArn: queueArn,
+                                                        sourceArn: ruleArn, sourceAccount: account.id)
+        }
+        sinks.queueExists = { queueArn in
+            guard let address = QueueAddress(arn: queueArn) else { return false }
+            do { return try queueStore.queue(address) != nil } catch { return true }   // the send reports the error
         }
         return sinks
     }
