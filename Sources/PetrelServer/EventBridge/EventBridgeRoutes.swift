@@ -20,8 +20,10 @@ struct EventBridgeRoutes: Sendable {
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
     static func sinks(queues: QueueService, queueStore: QueueStore, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
                       account: Account, permissions: FunctionPermissions, metrics: MetricsStore) -> EventSinks {
+        let unavailable = UnavailableQueues(ProcessInfo.processInfo.environment["PETREL_EVENTS_UNAVAILABLE_QUEUES"])
         var sinks = EventSinks(
             sendMessage: { arn, body, groupID, attributes in
+                try unavailable?.check(arn)
                 try queues.send(toQueueArn: arn, body: body,
                                 attributes: attributes.mapValues { MessageAttributeValue(dataType: "String", stringValue: $0) },
                                 groupID: groupID, senderID: account.id)
@@ -64,5 +66,28 @@ struct EventBridgeRoutes: Sendable {
                                             context: ["aws:sourcearn": [ruleArn], "aws:sourceaccount": [account.id]])
         let policies = PolicySet(resource: permissions.resourcePolicies(function: function, qualifier: qualifier))
         return PolicyEvaluator.evaluate(question, policies).isAllowed
+    }
+
+    /// For tests only (`PETREL_EVENTS_UNAVAILABLE_QUEUES=PREFIX:SECONDS`): EventBridge's sends to
+    /// queues whose name starts with PREFIX fail with an internal error during the server's first
+    /// SECONDS, as a send to an unavailable SQS would. Every other delivery failure Petrel can
+    /// meet (a missing queue, a policy that refuses) is one AWS does not retry, so this is how the
+    /// e2e tests reach the retries.
+    struct UnavailableQueues: Sendable {
+        let prefix: String
+        let until: Date
+
+        init?(_ setting: String?) {
+            guard let setting, let colon = setting.lastIndex(of: ":"),
+                  let seconds = Double(setting[setting.index(after: colon)...]) else { return nil }
+            prefix = String(setting[..<colon])
+            until = Date().addingTimeInterval(seconds)
+        }
+
+        func check(_ queueArn: String) throws {
+            let name = queueArn.split(separator: ":").last.map(String.init) ?? ""
+            guard !prefix.isEmpty, name.hasPrefix(prefix), Date() < until else { return }
+            throw AWSError("InternalError", status: 500, "The queue is unavailable (PETREL_EVENTS_UNAVAILABLE_QUEUES).")
+        }
     }
 }
