@@ -152,10 +152,10 @@ def test_eventbridge_configuration_puts_s3_events_on_the_default_bus(petrel):
     let_events_send(petrel, url, rule_arn)
     deleted_url = sqs.create_queue(QueueName=unique("dq"))["QueueUrl"]
     deleted_arn = sqs.get_queue_attributes(QueueUrl=deleted_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    del_arn = events.put_rule(Name=rule + "-del", EventPattern=json.dumps(
+    del_rule = events.put_rule(Name=rule + "-del", EventPattern=json.dumps(
         {"source": ["aws.s3"], "detail-type": ["Object Deleted", "Object Tags Added"], "detail": {"bucket": {"name": [bucket]}}}))
     events.put_targets(Rule=rule + "-del", Targets=[{"Id": "q", "Arn": deleted_arn}])
-    let_events_send(petrel, deleted_url, del_arn)
+    let_events_send(petrel, deleted_url, del_rule["RuleArn"])
 
     etag = s3.put_object(Bucket=bucket, Key="photos/cat 1.jpg", Body=b"meow!")["ETag"].strip('"')
     s3.put_object_tagging(Bucket=bucket, Key="photos/cat 1.jpg", Tagging={"TagSet": [{"Key": "animal", "Value": "cat"}]})
