@@ -296,6 +296,9 @@ def test_a_queue_target_needs_its_policy_to_allow_events_for_the_rule(petrel):
         assert drain(petrel, url, 1, timeout=2) == []
 
     refused(1)   # no policy at all
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sqs:*", "Resource": qarn}]})})
+    refused(0)   # the account's own grant is no grant to events.amazonaws.com (no same-account shortcut)
     other_arn = events.put_rule(Name=unique("other"), EventPattern=json.dumps({"source": ["elsewhere"]}))["RuleArn"]
     let_events_send(petrel, url, other_arn)
     refused(2)   # a policy for another rule only
