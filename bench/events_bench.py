@@ -56,8 +56,11 @@ def prepare(endpoint):
     sqs, events = client(endpoint, "sqs"), client(endpoint, "events")
     url = sqs.create_queue(QueueName=f"events-bench-{uuid.uuid4().hex[:6]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="bench-matched", EventPattern=json.dumps({"source": [MATCHED]}))
+    rule_arn = events.put_rule(Name="bench-matched", EventPattern=json.dumps({"source": [MATCHED]}))["RuleArn"]
     events.put_targets(Rule="bench-matched", Targets=[{"Id": "q", "Arn": arn}])
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{   # as AWS, the rule needs it
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})})
     events.put_rule(Name="bench-other", EventPattern=json.dumps({"source": ["bench.nothing"]}))
 
 

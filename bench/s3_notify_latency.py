@@ -46,8 +46,11 @@ def main():
         "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": direct_arn}]})})
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "QueueConfigurations": [{"QueueArn": direct_arn, "Events": ["s3:ObjectCreated:*"]}], "EventBridgeConfiguration": {}})
-    events.put_rule(Name=f"latency-{suffix}", EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [bucket]}}}))
+    rule_arn = events.put_rule(Name=f"latency-{suffix}", EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [bucket]}}}))["RuleArn"]
     events.put_targets(Rule=f"latency-{suffix}", Targets=[{"Id": "q", "Arn": bus_arn}])
+    sqs.set_queue_attributes(QueueUrl=bus_url, Attributes={"Policy": json.dumps({"Statement": [{   # as AWS, the rule needs it
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": bus_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})})
     time.sleep(0.5)
     poller.purge_queue(QueueUrl=direct_url)  # the s3:TestEvent
 

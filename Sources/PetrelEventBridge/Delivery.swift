@@ -108,6 +108,9 @@ extension EventBridgeService {
     func send(_ delivery: Delivery, hops: Int) -> DeliveryFailure? {
         switch Self.kind(delivery.target.Arn) {
         case .queue(let arn)?:
+            guard sinks.queueExists(arn) else {
+                return DeliveryFailure(code: "NO_RESOURCE", message: "Queue \(arn) does not exist.")
+            }
             guard sinks.queueAllows(arn, delivery.ruleArn) else {
                 return DeliveryFailure(code: "NO_PERMISSIONS", message: "The queue policy of \(arn) does not allow events.amazonaws.com sqs:SendMessage for \(delivery.ruleArn)")
             }
@@ -176,6 +179,13 @@ extension EventBridgeService {
         var attributes = ["RULE_ARN": delivery.ruleArn, "TARGET_ARN": delivery.target.Arn,
                           "ERROR_CODE": failure.code, "ERROR_MESSAGE": failure.message, "RETRY_ATTEMPTS": String(retries)]
         if let condition { attributes["EXHAUSTED_RETRY_CONDITION"] = condition.rawValue }
+        // As AWS, EventBridge sends to the dead-letter queue as `events.amazonaws.com`: the queue
+        // must exist and its policy allow the rule, else the event is dropped.
+        guard sinks.queueExists(dlq), sinks.queueAllows(dlq, delivery.ruleArn) else {
+            count(.invocationsFailedToBeSentToDlq, delivery)
+            logger.error("EventBridge could not send to the dead-letter queue \(dlq): it does not exist or its policy does not allow events.amazonaws.com sqs:SendMessage for \(delivery.ruleArn)")
+            return
+        }
         do {
             try sinks.sendMessage(dlq, TargetInput.encode(delivery.event), nil, attributes)
             count(.invocationsSentToDlq, delivery)

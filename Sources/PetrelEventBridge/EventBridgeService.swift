@@ -19,8 +19,12 @@ public struct EventSinks: Sendable {
     public var functionAllows: @Sendable (_ name: String, _ qualifier: String?, _ region: String, _ ruleArn: String) -> Bool
     /// Adds `value` to an `AWS/Events` metric under each of the dimension sets.
     public var recordMetric: @Sendable (_ metric: EventMetric, _ dimensionSets: [[String: String]], _ value: Double) -> Void
-    /// Whether the queue's policy lets `events.amazonaws.com` send to it for the rule `ruleArn`.
+    /// Whether the queue's policy lets `events.amazonaws.com` send to it for the rule `ruleArn`
+    /// (a queue without a policy does not: AWS wants the target's and the dead-letter queue's
+    /// policy to allow EventBridge, which only AWS's console adds by itself).
     public var queueAllows: @Sendable (_ queueArn: String, _ ruleArn: String) -> Bool = { _, _ in true }
+    /// Whether the queue exists (a target naming none fails with `NO_RESOURCE`, not retried).
+    public var queueExists: @Sendable (_ queueArn: String) -> Bool = { _ in true }
 
     public init(sendMessage: @escaping @Sendable (String, String, String?, [String: String]) throws -> Void,
                 functionExists: @escaping @Sendable (String, String) -> Bool,

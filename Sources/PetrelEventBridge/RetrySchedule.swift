@@ -50,12 +50,12 @@ struct RetrySchedule: Sendable, Equatable {
         return .retry(at: min(deadline, now + delay(afterRetries: retries, random: random)))
     }
 
-    /// Whether a delivery error is worth retrying. As AWS does, a target whose resource-based
-    /// policy does not allow EventBridge, a function that does not exist and an event that
-    /// crossed too many buses are not retried (they go straight to the dead-letter queue).
-    /// A missing queue or bus is retried (Petrel's queues and buses are often re-created under the
-    /// same ARN), as are throttling and internal errors.
+    /// Whether a delivery error is worth retrying. As AWS does (EventBridge user guide, "Using
+    /// dead-letter queues"), errors that every retry would meet again until someone acts are not
+    /// retried and go straight to the dead-letter queue: a target whose resource-based policy
+    /// does not allow EventBridge, a function, queue or bus that does not exist, bad parameters
+    /// and an event that crossed too many buses. Throttling and internal errors are retried.
     static func isRetried(_ errorCode: String) -> Bool {
-        !["NO_PERMISSIONS", "ResourceNotFoundException", "INVALID_PARAMETER", "THIRD_ACCOUNT_HOP_DETECTED"].contains(errorCode)
+        !["NO_PERMISSIONS", "NO_RESOURCE", "ResourceNotFoundException", "INVALID_PARAMETER", "THIRD_ACCOUNT_HOP_DETECTED"].contains(errorCode)
     }
 }

@@ -152,7 +152,7 @@ public struct PetrelServer: Sendable {
         // PETREL_EVENTS_MINUTE_SECONDS shortens a schedule's minute (rate expressions) for tests.
         let eventBridge = EventBridgeService(
             store: store, accountID: config.account.id,
-            sinks: EventBridgeRoutes.sinks(queues: queueService, functions: functions, asyncQueue: asyncQueue, account: config.account,
+            sinks: EventBridgeRoutes.sinks(queues: queueService, queueStore: QueueStore(store: store), functions: functions, asyncQueue: asyncQueue, account: config.account,
                                           permissions: permissions, metrics: metrics),
             logger: logger,
             minuteSeconds: ProcessInfo.processInfo.environment["PETREL_EVENTS_MINUTE_SECONDS"].flatMap(Double.init) ?? 60,

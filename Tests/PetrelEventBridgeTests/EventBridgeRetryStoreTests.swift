@@ -8,13 +8,18 @@ import Testing
 
 /// Retry bookkeeping against a real database (SQLite; PostgreSQL with `PETREL_TEST_STORE`):
 /// a failed send becomes an `eb_retries` row, each retry updates it, and exhaustion sends the
-/// event to the dead-letter queue with AWS's attributes. The queue and metrics are doubles.
+/// event to the dead-letter queue with AWS's attributes; errors AWS does not retry (a missing
+/// queue, a queue policy that refuses) go to it at once. The queue and metrics are doubles.
 @Suite struct EventBridgeRetryStoreTests {
     final class Sent: Sendable {
         let messages = Mutex<[(queue: String, body: String, attributes: [String: String])]>([])
         let metrics = Mutex<[String: Double]>([:])
-        /// Queue ARNs that exist.
+        /// Queue ARNs that take messages (the others exist but answer an internal error).
         let queues = Mutex<Set<String>>([])
+        /// Queue ARNs that do not exist.
+        let missing = Mutex<Set<String>>([])
+        /// Queue ARNs whose policy does not allow events.amazonaws.com.
+        let refusing = Mutex<Set<String>>([])
     }
 
     static let dlq = "arn:aws:sqs:us-east-1:000000000000:dlq"
@@ -35,10 +40,10 @@ import Testing
         let sent = Sent()
         self.sent = sent
         sent.queues.withLock { $0 = [Self.dlq] }
-        let sinks = EventSinks(
+        var sinks = EventSinks(
             sendMessage: { queue, body, _, attributes in
                 guard sent.queues.withLock({ $0.contains(queue) }) else {
-                    throw AWSError("AWS.SimpleQueueService.NonExistentQueue", status: 400, "The specified queue does not exist.")
+                    throw AWSError("InternalError", status: 500, "The queue is unavailable.")
                 }
                 sent.messages.withLock { $0.append((queue, body, attributes)) }
             },
@@ -49,6 +54,8 @@ import Testing
                     for set in sets where set.isEmpty { totals[metric.rawValue, default: 0] += value }
                 }
             })
+        sinks.queueExists = { queue in !sent.missing.withLock { $0.contains(queue) } }
+        sinks.queueAllows = { queue, _ in !sent.refusing.withLock { $0.contains(queue) } }
         service = EventBridgeService(store: store, accountID: "000000000000", sinks: sinks, logger: Logger(label: "test"),
                                      retryBaseDelay: 0.01)
     }
@@ -76,7 +83,7 @@ import Testing
         try rule(target: Self.target, retry: #"{"MaximumRetryAttempts": 2}"#)
         try putEvent()
         var rows = try pending()
-        #expect(rows.count == 1 && rows[0].retries == 0 && rows[0].errorCode == "NO_RESOURCE")
+        #expect(rows.count == 1 && rows[0].retries == 0 && rows[0].errorCode == "INTERNAL_ERROR")
         #expect(rows[0].notBefore > rows[0].firstAttempt)
         service.retry(rows[0])
         rows = try pending()
@@ -88,7 +95,7 @@ import Testing
         let attributes = letters.first?.attributes ?? [:]
         #expect(attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttemptsExhausted")
         #expect(attributes["RETRY_ATTEMPTS"] == "2")
-        #expect(attributes["ERROR_CODE"] == "NO_RESOURCE")
+        #expect(attributes["ERROR_CODE"] == "INTERNAL_ERROR")
         #expect(attributes["TARGET_ARN"] == Self.target && attributes["RULE_ARN"] == "arn:aws:events:us-east-1:000000000000:rule/r")
         let body = try JSONDecoder().decode(JSONValue.self, from: Data((letters.first?.body ?? "").utf8))
         #expect(body["source"] == .string("app"))
@@ -102,7 +109,7 @@ import Testing
         try putEvent()
         let rows = try pending()
         #expect(rows.count == 1)
-        sent.queues.withLock { _ = $0.insert(Self.target) }   // the queue is re-created
+        sent.queues.withLock { _ = $0.insert(Self.target) }   // the queue is back
         service.retry(rows[0])
         #expect(try pending().isEmpty)
         #expect(sent.messages.withLock { $0.filter { $0.queue == Self.target }.count } == 1)
@@ -140,5 +147,37 @@ import Testing
         let attributes = dead().first?.attributes ?? [:]
         #expect(attributes["ERROR_CODE"] == "ResourceNotFoundException")
         #expect(attributes["RETRY_ATTEMPTS"] == "0" && attributes["EXHAUSTED_RETRY_CONDITION"] == nil)
+    }
+
+    @Test func aMissingQueueIsNotRetried() throws {
+        sent.missing.withLock { _ = $0.insert(Self.target) }
+        try rule(target: Self.target, retry: #"{"MaximumRetryAttempts": 5}"#)
+        try putEvent()
+        #expect(try pending().isEmpty)
+        let attributes = dead().first?.attributes ?? [:]
+        #expect(attributes["ERROR_CODE"] == "NO_RESOURCE")
+        #expect(attributes["RETRY_ATTEMPTS"] == "0" && attributes["EXHAUSTED_RETRY_CONDITION"] == nil)
+    }
+
+    @Test func aQueueWhosePolicyRefusesIsNotRetried() throws {
+        sent.queues.withLock { _ = $0.insert(Self.target) }
+        sent.refusing.withLock { _ = $0.insert(Self.target) }
+        try rule(target: Self.target, retry: #"{"MaximumRetryAttempts": 5}"#)
+        try putEvent()
+        #expect(try pending().isEmpty)
+        #expect(sent.messages.withLock { $0.filter { $0.queue == Self.target }.isEmpty })
+        #expect(dead().first?.attributes["ERROR_CODE"] == "NO_PERMISSIONS")
+    }
+
+    @Test func aDeadLetterQueueWhosePolicyRefusesDropsTheEvent() throws {
+        sent.missing.withLock { _ = $0.insert(Self.target) }
+        sent.refusing.withLock { _ = $0.insert(Self.dlq) }
+        try rule(target: Self.target, retry: #"{"MaximumRetryAttempts": 5}"#)
+        try putEvent()
+        #expect(try pending().isEmpty)
+        #expect(dead().isEmpty)
+        let metrics = sent.metrics.withLock { $0 }
+        #expect(metrics["InvocationsFailedToBeSentToDlq"] == 1 && metrics["InvocationsSentToDlq"] == nil)
+        #expect(metrics["FailedInvocations"] == 1)
     }
 }

@@ -46,12 +46,14 @@ import Testing
         #expect(both.next(afterRetries: 1, firstAttempt: 0, now: 100, random: 0) == .exhausted(.maximumRetryAttemptsExhausted))
     }
 
-    @Test func permissionErrorsAndMissingFunctionsAreNotRetried() {
-        #expect(!RetrySchedule.isRetried("NO_PERMISSIONS"))
-        #expect(!RetrySchedule.isRetried("ResourceNotFoundException"))
-        #expect(!RetrySchedule.isRetried("INVALID_PARAMETER"))
-        #expect(RetrySchedule.isRetried("NO_RESOURCE"))
-        #expect(RetrySchedule.isRetried("THROTTLING"))
-        #expect(RetrySchedule.isRetried("INTERNAL_ERROR"))
+    /// AWS's user guide ("Using dead-letter queues"): missing permissions and a target resource
+    /// that no longer exists are not retried; the event goes straight to the dead-letter queue.
+    @Test(arguments: [
+        ("NO_PERMISSIONS", false), ("ResourceNotFoundException", false), ("NO_RESOURCE", false),
+        ("INVALID_PARAMETER", false), ("THIRD_ACCOUNT_HOP_DETECTED", false),
+        ("THROTTLING", true), ("INTERNAL_ERROR", true),
+    ])
+    func whichErrorsAreRetried(code: String, retried: Bool) {
+        #expect(RetrySchedule.isRetried(code) == retried)
     }
 }

@@ -16,6 +16,7 @@ import pytest
 
 import petrel_process
 from conftest import PETREL_BIN, PetrelProcess, create_function, invoke, unique, wait_for
+from events_helpers import let_events_send
 
 pytestmark = pytest.mark.skipif(not petrel_process.PETREL_STORE.startswith(("postgres://", "postgresql://")),
                                 reason="cluster mode needs PostgreSQL: run with PETREL_STORE=postgres://… (make postgres)")
@@ -109,8 +110,9 @@ def test_kill_9_of_the_scheduler_holder_moves_its_lease_and_the_schedule_keeps_f
     queue_url = sqs.create_queue(QueueName="ticks")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = first.client("events")
-    events.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")   # a minute of 1 s here
+    rule_arn = events.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")["RuleArn"]   # a minute of 1 s here
     events.put_targets(Rule="tick", Targets=[{"Id": "q", "Arn": queue_arn}])
+    let_events_send(first, queue_url, rule_arn)
 
     def ticks(node):
         return int(node.client("sqs").get_queue_attributes(

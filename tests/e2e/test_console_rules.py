@@ -5,6 +5,7 @@ EventBridge's message; under --iam enforce the page's calls are signed."""
 import json
 
 from conftest import create_function, unique
+from events_helpers import let_events_send
 from test_console import Page, browser  # noqa: F401 - the fixture is used by name
 from test_console_buckets import HOSTILE, no_script_ran, sign_in_as_root, visit
 
@@ -16,8 +17,9 @@ def test_buses_rules_and_targets(petrel, browser):  # noqa: F811
     queue_url = sqs.create_queue(QueueName=unique("ruleq"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     theirs = unique("boto-rule")
-    events.put_rule(Name=theirs, ScheduleExpression="rate(1 hour)", Description=HOSTILE)
+    theirs_arn = events.put_rule(Name=theirs, ScheduleExpression="rate(1 hour)", Description=HOSTILE)["RuleArn"]
     events.put_targets(Rule=theirs, Targets=[{"Id": "q", "Arn": queue_arn}])
+    let_events_send(petrel, queue_url, theirs_arn)
 
     page = Page(browser, petrel.endpoint)
     visit(page, "/rules")
@@ -56,6 +58,15 @@ def test_buses_rules_and_targets(petrel, browser):  # noqa: F811
     page.wait_css(f"select[name=target] option[value='{queue_arn}']").click()
     page.click("Add target")
     page.wait_css("tr[data-target='target-2']")
+    # As AWS's console, the page added the queue policy statement that lets the rule send to it,
+    # beside the one boto3 set; an event the rule matches reaches the queue.
+    statements = json.loads(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])["Attributes"]["Policy"])["Statement"]
+    assert [(st["Principal"], st["Action"], st["Condition"]["ArnEquals"]["aws:SourceArn"]) for st in statements] == [
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage", theirs_arn),
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage", described["Arn"])]
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "shop", "DetailType": "sale", "Detail": '{"total": 500}'}])
+    got = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=10).get("Messages", [])
+    assert [json.loads(m["Body"])["detail"] for m in got] == [{"total": 500}]
     page.click("Remove target", "tr[data-target='target-1']")
     page.wait(lambda: not page.all("tr[data-target='target-1']"), what="the function target to go")
     assert [t["Arn"] for t in events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]] == [queue_arn]

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import create_function, log_messages, unique, wait_for
+from events_helpers import let_events_send
 
 RECORDER = """
 exports.handler = async (event) => {
@@ -33,10 +34,14 @@ def allow_events(server, fn, rule_arn):
                                            Principal="events.amazonaws.com", SourceArn=rule_arn)
 
 
-def queue(server):
+def queue(server, events=True, name=None):
+    """A new queue; unless `events` is false, its policy lets the account's rules send to it (as
+    AWS, a target or dead-letter queue without that statement refuses EventBridge)."""
     sqs = server.client("sqs")
-    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    url = sqs.create_queue(QueueName=name or unique("q"))["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if events:
+        let_events_send(server, url)
     return url, arn
 
 
@@ -268,41 +273,56 @@ def test_a_function_target_needs_a_resource_policy_allowing_events_for_the_rule(
     assert [e["detail"] for e in got] == [{"n": 2}]
 
 
-def events_may_send(queue_arn, rule_arn):
-    """The queue policy AWS's user guide gives for an EventBridge rule with an SQS target."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})
-
-
 def test_a_queue_target_needs_its_policy_to_allow_events_for_the_rule(petrel):
-    """A queue with a policy gets a rule's events only when the policy lets events.amazonaws.com
-    send for that rule; otherwise the delivery fails with NO_PERMISSIONS (no retry) and goes to the
-    target's dead-letter queue. A queue with no policy at all is delivered to (AWS refuses it too:
-    docs/eventbridge.md)."""
+    """As AWS: a queue target gets a rule's events only when its policy lets events.amazonaws.com
+    send for that rule; a queue with no policy, or one for another rule, fails with NO_PERMISSIONS
+    (no retry) and the event goes to the target's dead-letter queue."""
     events, sqs = petrel.client("events"), petrel.client("sqs")
-    url, qarn = queue(petrel)
+    url, qarn = queue(petrel, events=False)
     dlq_url, dlq_arn = queue(petrel)
     source = unique("guarded")
-    other_arn = events.put_rule(Name=unique("other"), EventPattern=json.dumps({"source": ["elsewhere"]}))["RuleArn"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": events_may_send(qarn, other_arn)})   # another rule only
     rule = unique("guarded")
     rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))["RuleArn"]
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": qarn, "DeadLetterConfig": {"Arn": dlq_arn}}])
-    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 1}'}])
-    dead = drain(petrel, dlq_url, 1)
-    assert len(dead) == 1
-    attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
-    assert (attrs["ERROR_CODE"], attrs["RULE_ARN"], attrs["TARGET_ARN"], attrs["RETRY_ATTEMPTS"]) == ("NO_PERMISSIONS", rule_arn, qarn, "0")
-    assert "events.amazonaws.com" in attrs["ERROR_MESSAGE"]
-    assert json.loads(dead[0]["Body"])["detail"] == {"n": 1}
-    assert drain(petrel, url, 1, timeout=2) == []
 
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": events_may_send(qarn, rule_arn)})
-    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 2}'}])
-    assert [json.loads(m["Body"])["detail"] for m in drain(petrel, url, 1)] == [{"n": 2}]
+    def refused(n):
+        events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": json.dumps({"n": n})}])
+        dead = drain(petrel, dlq_url, 1)
+        assert len(dead) == 1
+        attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
+        assert (attrs["ERROR_CODE"], attrs["RULE_ARN"], attrs["TARGET_ARN"], attrs["RETRY_ATTEMPTS"]) == ("NO_PERMISSIONS", rule_arn, qarn, "0")
+        assert "events.amazonaws.com" in attrs["ERROR_MESSAGE"] and "EXHAUSTED_RETRY_CONDITION" not in attrs
+        assert json.loads(dead[0]["Body"])["detail"] == {"n": n}
+        assert drain(petrel, url, 1, timeout=2) == []
 
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})   # no policy: delivered
+    refused(1)   # no policy at all
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sqs:*", "Resource": qarn}]})})
+    refused(0)   # the account's own grant is no grant to events.amazonaws.com (no same-account shortcut)
+    other_arn = events.put_rule(Name=unique("other"), EventPattern=json.dumps({"source": ["elsewhere"]}))["RuleArn"]
+    let_events_send(petrel, url, other_arn)
+    refused(2)   # a policy for another rule only
+
+    let_events_send(petrel, url, rule_arn)
     events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 3}'}])
     assert [json.loads(m["Body"])["detail"] for m in drain(petrel, url, 1)] == [{"n": 3}]
     assert drain(petrel, dlq_url, 1, timeout=2) == []
+
+
+def test_a_dead_letter_queue_must_allow_events_too(petrel):
+    """As AWS: EventBridge sends to the dead-letter queue as events.amazonaws.com; a DLQ whose
+    policy does not allow it does not get the event (it is dropped and counted in
+    InvocationsFailedToBeSentToDlq)."""
+    events = petrel.client("events")
+    dlq_url, dlq_arn = queue(petrel, events=False)
+    missing = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{unique('never')}"
+    rule, source = unique("dlq"), unique("dlq")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))["RuleArn"]
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": missing, "DeadLetterConfig": {"Arn": dlq_arn}}])
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 1}'}])
+    assert drain(petrel, dlq_url, 1, timeout=3) == []
+    let_events_send(petrel, dlq_url, rule_arn)
+    events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": '{"n": 2}'}])
+    dead = drain(petrel, dlq_url, 1)
+    assert [json.loads(m["Body"])["detail"] for m in dead] == [{"n": 2}]
+    assert dead[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_RESOURCE"

@@ -5,6 +5,7 @@ import json
 import time
 
 from conftest import create_function, unique
+from events_helpers import let_events_send
 
 ACCOUNT = "000000000000"
 WORKS = {"index.js": "exports.handler = async (event) => ({ doubled: event.n * 2 });"}
@@ -14,8 +15,7 @@ FAILS = {"index.js": "exports.handler = async (event) => { throw new Error('alwa
 def queue(server):
     sqs = server.client("sqs")
     url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
+    return url, let_events_send(server, url)   # a rule may send to it (as AWS wants)
 
 
 def one_event(server, url, timeout=30):

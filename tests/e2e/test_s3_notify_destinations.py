@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import create_function, log_messages, unique, wait_for
+from events_helpers import let_events_send
 
 ACCOUNT = "000000000000"
 RECORDER = """
@@ -148,11 +149,13 @@ def test_eventbridge_configuration_puts_s3_events_on_the_default_bus(petrel):
                                            Principal="events.amazonaws.com", SourceArn=rule_arn)
     events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}"},
                                            {"Id": "q", "Arn": qarn}])
+    let_events_send(petrel, url, rule_arn)
     deleted_url = sqs.create_queue(QueueName=unique("dq"))["QueueUrl"]
     deleted_arn = sqs.get_queue_attributes(QueueUrl=deleted_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=rule + "-del", EventPattern=json.dumps(
+    del_rule = events.put_rule(Name=rule + "-del", EventPattern=json.dumps(
         {"source": ["aws.s3"], "detail-type": ["Object Deleted", "Object Tags Added"], "detail": {"bucket": {"name": [bucket]}}}))
     events.put_targets(Rule=rule + "-del", Targets=[{"Id": "q", "Arn": deleted_arn}])
+    let_events_send(petrel, deleted_url, del_rule["RuleArn"])
 
     etag = s3.put_object(Bucket=bucket, Key="photos/cat 1.jpg", Body=b"meow!")["ETag"].strip('"')
     s3.put_object_tagging(Bucket=bucket, Key="photos/cat 1.jpg", Tagging={"TagSet": [{"Key": "animal", "Value": "cat"}]})

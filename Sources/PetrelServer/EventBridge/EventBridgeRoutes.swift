@@ -18,10 +18,12 @@ struct EventBridgeRoutes: Sendable {
     }
 
     /// What the service delivers through: SQS queues by ARN, the function registry, the async queue.
-    static func sinks(queues: QueueService, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
+    static func sinks(queues: QueueService, queueStore: QueueStore, functions: FunctionRegistry, asyncQueue: AsyncInvocationQueue,
                       account: Account, permissions: FunctionPermissions, metrics: MetricsStore) -> EventSinks {
+        let unavailable = UnavailableQueues(ProcessInfo.processInfo.environment["PETREL_EVENTS_UNAVAILABLE_QUEUES"])
         var sinks = EventSinks(
             sendMessage: { arn, body, groupID, attributes in
+                try unavailable?.check(arn)
                 try queues.send(toQueueArn: arn, body: body,
                                 attributes: attributes.mapValues { MessageAttributeValue(dataType: "String", stringValue: $0) },
                                 groupID: groupID, senderID: account.id)
@@ -38,12 +40,15 @@ struct EventBridgeRoutes: Sendable {
                     metrics.record(namespaced: "\(EventMetric.namespace)/\(metric.rawValue)", dimensions: dimensions, value: value)
                 }
             })
-        // A queue with a policy must allow events.amazonaws.com for the rule (docs/eventbridge.md:
-        // a queue without one is delivered to, where AWS refuses).
+        // As AWS: the queue's policy must allow events.amazonaws.com for the rule; a queue with
+        // no policy refuses (only AWS's console adds that statement, and Petrel's console does too).
         sinks.queueAllows = { queueArn, ruleArn in
-            guard (try? queues.policy(queueARN: queueArn)) != nil else { return true }
-            return QueuePolicies(queues: queues).allowsService(principal: "events.amazonaws.com", queueArn: queueArn,
-                                                               sourceArn: ruleArn, sourceAccount: account.id)
+            QueuePolicies(queues: queues).allowsService(principal: "events.amazonaws.com", queueArn: queueArn,
+                                                        sourceArn: ruleArn, sourceAccount: account.id)
+        }
+        sinks.queueExists = { queueArn in
+            guard let address = QueueAddress(arn: queueArn) else { return false }
+            do { return try queueStore.queue(address) != nil } catch { return true }   // the send reports the error
         }
         return sinks
     }
@@ -61,5 +66,28 @@ struct EventBridgeRoutes: Sendable {
                                             context: ["aws:sourcearn": [ruleArn], "aws:sourceaccount": [account.id]])
         let policies = PolicySet(resource: permissions.resourcePolicies(function: function, qualifier: qualifier))
         return PolicyEvaluator.evaluate(question, policies).isAllowed
+    }
+
+    /// For tests only (`PETREL_EVENTS_UNAVAILABLE_QUEUES=PREFIX:SECONDS`): EventBridge's sends to
+    /// queues whose name starts with PREFIX fail with an internal error during the server's first
+    /// SECONDS, as a send to an unavailable SQS would. Every other delivery failure Petrel can
+    /// meet (a missing queue, a policy that refuses) is one AWS does not retry, so this is how the
+    /// e2e tests reach the retries.
+    struct UnavailableQueues: Sendable {
+        let prefix: String
+        let until: Date
+
+        init?(_ setting: String?) {
+            guard let setting, let colon = setting.lastIndex(of: ":"),
+                  let seconds = Double(setting[setting.index(after: colon)...]) else { return nil }
+            prefix = String(setting[..<colon])
+            until = Date().addingTimeInterval(seconds)
+        }
+
+        func check(_ queueArn: String) throws {
+            let name = queueArn.split(separator: ":").last.map(String.init) ?? ""
+            guard !prefix.isEmpty, name.hasPrefix(prefix), Date() < until else { return }
+            throw AWSError("InternalError", status: 500, "The queue is unavailable (PETREL_EVENTS_UNAVAILABLE_QUEUES).")
+        }
     }
 }

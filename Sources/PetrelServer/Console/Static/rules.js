@@ -45,6 +45,26 @@ function patternOrSchedule(rule) {
   try { return h('code', JSON.stringify(JSON.parse(rule.EventPattern))); } catch { return h('code', rule.EventPattern); }
 }
 
+/**
+ * What AWS's console does when it adds a queue target: a statement in the queue's policy that
+ * lets EventBridge send to it for this rule (without one, the queue refuses the rule's events).
+ */
+async function letRuleSendTo(targetArn, ruleArn, targetId) {
+  const parts = targetArn.split(':');
+  if (parts[2] !== 'sqs') return;
+  const { QueueUrl } = await sqs('GetQueueUrl', { QueueName: parts[5], QueueOwnerAWSAccountId: parts[4] });
+  const { Attributes: a = {} } = await sqs('GetQueueAttributes', { QueueUrl, AttributeNames: ['Policy'] });
+  let policy;
+  try { policy = JSON.parse(a.Policy); } catch { policy = null; }
+  if (!policy || !Array.isArray(policy.Statement)) policy = { Version: '2012-10-17', Id: `${targetArn}/SQSDefaultPolicy`, Statement: [] };
+  const sid = `AWSEvents_${ruleArn.split('/').pop()}_${targetId}`;
+  policy.Statement = policy.Statement.filter((st) => st.Sid !== sid).concat([{
+    Sid: sid, Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
+    Resource: targetArn, Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+  }]);
+  await sqs('SetQueueAttributes', { QueueUrl, Attributes: { Policy: JSON.stringify(policy) } });
+}
+
 export async function rulesPage(view, bus = 'default') {
   const out = h('div');
   const busChoice = h('select', { name: 'bus', 'aria-label': 'Event bus' });
@@ -109,10 +129,11 @@ export async function rulesPage(view, bus = 'default') {
       const input = { Name: n, EventBusName: bus, State: 'ENABLED' };
       if (kind.value === 'schedule') input.ScheduleExpression = schedule.value.trim();
       else input.EventPattern = pattern.value;
-      await eventbridge('PutRule', input);
+      const { RuleArn } = await eventbridge('PutRule', input);
       if (target.value) {
         const r = await eventbridge('PutTargets', { Rule: n, EventBusName: bus, Targets: [{ Id: 'target-1', Arn: target.value }] });
         if (r.FailedEntryCount) throw Object.assign(new Error(r.FailedEntries[0].ErrorMessage), { type: r.FailedEntries[0].ErrorCode });
+        await letRuleSendTo(target.value, RuleArn, 'target-1');
       }
       name.value = '';
       await loadRules();
@@ -176,6 +197,7 @@ export async function rulePage(view, bus, name) {
     while (used.has(`target-${n}`)) n++;
     const r = await eventbridge('PutTargets', { Rule: name, EventBusName: bus, Targets: [{ Id: `target-${n}`, Arn: target.value }] });
     if (r.FailedEntryCount) throw Object.assign(new Error(r.FailedEntries[0].ErrorMessage), { type: r.FailedEntries[0].ErrorCode });
+    await letRuleSendTo(target.value, rule.Arn, `target-${n}`);
     await load();
   }, 'Could not add the target'));
   try {
