@@ -98,13 +98,13 @@ def decode(data):
     return value
 
 
-def call(server, operation, body, raw=None):
+def call(server, operation, body, raw=None, key=("test", "test")):
     """A SigV4-signed Kinesis request in CBOR; returns (status, headers, decoded body)."""
     payload = raw if raw is not None else encode(body)
     url = server.endpoint + "/"
     request = AWSRequest(method="POST", url=url, data=payload, headers={
         "Content-Type": CBOR_TYPE, "X-Amz-Target": f"Kinesis_20131202.{operation}"})
-    SigV4Auth(Credentials("test", "test"), "kinesis", REGION).add_auth(request)
+    SigV4Auth(Credentials(*key), "kinesis", REGION).add_auth(request)
     response = requests.post(url, data=payload, headers=dict(request.headers.items()), timeout=30)
     return response.status_code, response.headers, (decode(response.content) if response.content else None)
 
@@ -182,3 +182,41 @@ def test_malformed_cbor_is_an_aws_400(petrel):
         assert body["__type"] == "SerializationException"
     # The server is still there.
     create_stream(petrel)
+
+
+def test_under_enforce_a_cbor_request_meets_the_policy_that_names_its_stream(fresh_petrel):
+    # The authorizer reads the stream name out of the CBOR body as out of a JSON one: a Deny on
+    # one stream refuses a CBOR PutRecord to it (in CBOR), and the same user's Allow for every
+    # stream lets a CBOR PutRecord to another through.
+    import json
+    from iam_helpers import client, root_credentials
+    server = fresh_petrel("--iam", "enforce")
+    root = root_credentials(server)
+    iam = client(server, "iam", *root)
+    user = unique("cbor-user")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="kinesis", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kinesis:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "kinesis:PutRecord", "Resource": "arn:aws:kinesis:*:*:stream/closed-*"}]}))
+    made = iam.create_access_key(UserName=user)["AccessKey"]
+    key = (made["AccessKeyId"], made["SecretAccessKey"])
+    closed, open_ = "closed-" + unique("s"), "open-" + unique("s")
+    for name in (closed, open_):
+        status, headers, _ = call(server, "CreateStream", {"StreamName": name, "ShardCount": 1}, key=root)
+        assert status == 200, headers
+    record = {"Data": b"x", "PartitionKey": "p"}
+    status, headers, body = call(server, "PutRecord", dict(record, StreamName=closed), key=key)
+    try:   # the same refusal in JSON, for comparison
+        client(server, "kinesis", *key).put_record(StreamName=closed, Data=b"x", PartitionKey="p")
+        raise AssertionError("the JSON PutRecord was let through")
+    except client(server, "kinesis", *key).exceptions.ClientError as e:
+        json_status, json_code = e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+    assert (status, headers["Content-Type"]) == (json_status, CBOR_TYPE), (status, headers)
+    assert body["__type"].split("#")[-1] == json_code == "AccessDeniedException" and closed in body["message"]
+    deadline = time.time() + 10
+    while True:   # the stream turns ACTIVE after CreateStream
+        status, headers, body = call(server, "PutRecord", dict(record, StreamName=open_), key=key)
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert status == 200 and body["ShardId"] == "shardId-000000000000", body

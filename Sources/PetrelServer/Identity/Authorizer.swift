@@ -33,6 +33,8 @@ struct Authorizer: Sendable {
     /// Which API a request speaks, which decides the action table's input and the error shape.
     enum API {
         case json(target: String)
+        /// AWS CBOR 1.1: a JSON 1.1 service's shapes as CBOR (Kinesis from the Java SDK and the KCL).
+        case cbor(target: String)
         case lambda
         case cloudWatchCBOR(operation: String)
         case query(service: String)
@@ -45,7 +47,7 @@ struct Authorizer: Sendable {
 
     static func classify(_ request: Request, isLambdaPath: (String) -> Bool) -> API? {
         if let target = request.headers[HTTPField.Name("X-Amz-Target")!] {
-            return .json(target: target)
+            return KinesisWire(contentType: request.headers[.contentType]) == .cbor ? .cbor(target: target) : .json(target: target)
         }
         let path = request.uri.path
         if path.hasPrefix(CloudWatchRoutes.prefix) {
@@ -201,6 +203,10 @@ struct Authorizer: Sendable {
         switch api {
         case .json(let target):
             return .json(target: target, body: json())
+        case .cbor(let target):
+            // The same members as the JSON body would carry, so a policy naming a stream applies.
+            let members = body.flatMap { $0.isEmpty ? nil : try? CBOR.decode(Data($0)).awsJSONValue() }
+            return .json(target: target, body: members)
         case .cloudWatchCBOR(let operation):
             return .cloudWatch(operation: operation)
         case .lambda:
@@ -282,6 +288,8 @@ struct Authorizer: Sendable {
             return IdentityRoutes.errorResponse(error, service: service)
         case .lambda:
             return Response.wire(WireProtocol.restJSON.render(error))
+        case .cbor:
+            return Response.wire(WireProtocol.renderCBOR11(error))
         case .json(let target):
             if target.hasPrefix("Logs") || target.hasPrefix("Kinesis_") { return Response.wire(WireProtocol.json11.render(error)) }
             return Response.wire(WireProtocol.json10(namespace: "com.amazon.coral.service").render(error))
