@@ -1,6 +1,6 @@
 // Rules (EventBridge): event buses, each bus's rules (event pattern or schedule) and a rule's
 // targets (functions, queues, other buses).
-import { allQueues, eventbridge, lambda } from './api.js';
+import { allQueues, eventbridge, lambda, sqs } from './api.js';
 import { act, clear, errorBox, field, h, notice, select } from './ui.js';
 
 const busHash = (bus) => `#/rules/${encodeURIComponent(bus)}`;
